@@ -1,0 +1,28 @@
+//! The rules of OAuth 2.0 Dynamic Client Registration (RFC 7591) for dcr:
+//! registration metadata and its validation, the operator's registration
+//! policy, credentials, and the RFC error vocabulary.
+//!
+//! This crate does no I/O: no HTTP, no SQL, no clock and no global randomness.
+//! Time and random sources are arguments, so every rule is testable exactly.
+
+pub mod auth_method;
+pub mod client;
+pub mod client_url;
+pub mod credentials;
+pub mod error;
+pub mod grant_types;
+pub mod metadata;
+pub mod policy;
+pub mod redirect_uri;
+pub mod scope;
+
+pub use auth_method::AuthMethod;
+pub use client::{ClientCredentials, RegisteredClient, Registration};
+pub use client_url::{ClientUrl, UrlRule};
+pub use credentials::{BcryptCost, ClientId, ClientSecret, SecretHash};
+pub use error::{ErrorCode, MetadataError, Problem, RedirectUriError, UrlError};
+pub use grant_types::{GrantType, ResponseType};
+pub use metadata::{ApplicationType, ClientMetadata};
+pub use policy::{Limits, PolicyError, RegistrationPolicy, ScopeOverflow};
+pub use redirect_uri::{RedirectKind, RedirectPolicy, RedirectUri, redirect_uri_matches};
+pub use scope::{Scope, ScopeToken};

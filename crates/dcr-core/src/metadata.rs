@@ -1,0 +1,560 @@
+//! A registration request in, validated client metadata out (RFC 7591 sections
+//! 2 and 3.1). Every default and cross-field rule is applied here, once.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::auth_method::AuthMethod;
+use crate::client_url::{ClientUrl, UrlRule};
+use crate::error::{JsonType, MetadataError, Problem, pointer_to_item};
+use crate::grant_types::{GrantType, ResponseType, check_consistency};
+use crate::policy::{RegistrationPolicy, ScopeOverflow};
+use crate::redirect_uri::{RedirectKind, RedirectUri};
+use crate::scope::Scope;
+
+/// Human-readable members that may carry a language tag (RFC 7591 section 2.2).
+const LOCALIZABLE: [&str; 5] = [
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "tos_uri",
+    "policy_uri",
+];
+
+/// `application_type` from OpenID Connect Dynamic Client Registration 1.0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationType {
+    Web,
+    Native,
+}
+
+impl ApplicationType {
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        match raw {
+            "web" => Ok(Self::Web),
+            "native" => Ok(Self::Native),
+            _ => Err(Problem::UnknownValue),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Native => "native",
+        }
+    }
+
+    /// A client that redirects only to loopback or private-use URIs runs on the
+    /// user's device: it is native.
+    fn infer(redirect_uris: &[RedirectUri]) -> Self {
+        let on_device = |uri: &RedirectUri| {
+            matches!(
+                uri.kind(),
+                RedirectKind::Loopback | RedirectKind::PrivateUse
+            )
+        };
+        if !redirect_uris.is_empty() && redirect_uris.iter().all(on_device) {
+            Self::Native
+        } else {
+            Self::Web
+        }
+    }
+}
+
+/// The metadata of a client as registered: every value checked, every default
+/// filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientMetadata {
+    pub redirect_uris: Vec<RedirectUri>,
+    pub token_endpoint_auth_method: AuthMethod,
+    pub grant_types: Vec<GrantType>,
+    pub response_types: Vec<ResponseType>,
+    pub application_type: ApplicationType,
+    pub client_name: Option<String>,
+    pub client_uri: Option<ClientUrl>,
+    pub logo_uri: Option<ClientUrl>,
+    pub tos_uri: Option<ClientUrl>,
+    pub policy_uri: Option<ClientUrl>,
+    pub jwks_uri: Option<ClientUrl>,
+    /// A JSON Web Key Set: an object with a `keys` array.
+    pub jwks: Option<Map<String, Value>>,
+    pub scope: Scope,
+    pub contacts: Vec<String>,
+    pub software_id: Option<String>,
+    pub software_version: Option<String>,
+    /// Language-tagged variants, keyed as sent (`client_name#fr`).
+    pub localized: BTreeMap<String, String>,
+}
+
+impl ClientMetadata {
+    /// Validates a registration request body against the operator's policy.
+    pub fn from_request(body: &Value, policy: &RegistrationPolicy) -> Result<Self, MetadataError> {
+        let Value::Object(members) = body else {
+            return Err(MetadataError::new("", Problem::NotAnObject));
+        };
+        Request { members, policy }.validate()
+    }
+
+    /// Reads back metadata this crate produced with [`ClientMetadata::to_json`].
+    /// The policy in force may have tightened since, so only structure is checked.
+    pub fn from_stored(stored: &Value) -> Result<Self, MetadataError> {
+        Self::from_request(stored, &RegistrationPolicy::permissive())
+    }
+
+    /// Every registered value, under its RFC 7591 name.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut out = Map::new();
+        if !self.redirect_uris.is_empty() {
+            out.insert(
+                "redirect_uris".into(),
+                strings(self.redirect_uris.iter().map(RedirectUri::as_str)),
+            );
+        }
+        out.insert(
+            "token_endpoint_auth_method".into(),
+            self.token_endpoint_auth_method.as_str().into(),
+        );
+        out.insert(
+            "grant_types".into(),
+            strings(self.grant_types.iter().map(GrantType::as_str)),
+        );
+        out.insert(
+            "response_types".into(),
+            strings(self.response_types.iter().map(ResponseType::as_str)),
+        );
+        out.insert(
+            "application_type".into(),
+            self.application_type.as_str().into(),
+        );
+        let optional_text = [
+            ("client_name", self.client_name.as_deref()),
+            (
+                "client_uri",
+                self.client_uri.as_ref().map(ClientUrl::as_str),
+            ),
+            ("logo_uri", self.logo_uri.as_ref().map(ClientUrl::as_str)),
+            ("tos_uri", self.tos_uri.as_ref().map(ClientUrl::as_str)),
+            (
+                "policy_uri",
+                self.policy_uri.as_ref().map(ClientUrl::as_str),
+            ),
+            ("jwks_uri", self.jwks_uri.as_ref().map(ClientUrl::as_str)),
+            ("software_id", self.software_id.as_deref()),
+            ("software_version", self.software_version.as_deref()),
+        ];
+        for (key, value) in optional_text {
+            if let Some(value) = value {
+                out.insert(key.into(), value.into());
+            }
+        }
+        if !self.scope.is_empty() {
+            out.insert("scope".into(), self.scope.to_string().into());
+        }
+        if !self.contacts.is_empty() {
+            out.insert(
+                "contacts".into(),
+                strings(self.contacts.iter().map(String::as_str)),
+            );
+        }
+        if let Some(jwks) = &self.jwks {
+            out.insert("jwks".into(), Value::Object(jwks.clone()));
+        }
+        for (key, value) in &self.localized {
+            out.insert(key.clone(), value.as_str().into());
+        }
+        out
+    }
+
+    /// Whether the authorization server must send the user agent back to a
+    /// registered redirect URI for one of this client's grants.
+    pub fn uses_redirects(&self) -> bool {
+        self.grant_types.iter().any(GrantType::uses_redirect)
+    }
+}
+
+fn strings<'a>(items: impl Iterator<Item = &'a str>) -> Value {
+    Value::Array(items.map(Value::from).collect())
+}
+
+/// One pass over a request body's members.
+struct Request<'a> {
+    members: &'a Map<String, Value>,
+    policy: &'a RegistrationPolicy,
+}
+
+impl Request<'_> {
+    fn validate(&self) -> Result<ClientMetadata, MetadataError> {
+        let limits = &self.policy.limits;
+        let redirect_uris = self.redirect_uris()?;
+        let (grant_types, response_types) = self.grant_and_response_types()?;
+        if grant_types.iter().any(GrantType::uses_redirect) && redirect_uris.is_empty() {
+            return Err(MetadataError::at_key(
+                "redirect_uris",
+                Problem::RedirectUrisRequired,
+            ));
+        }
+        let token_endpoint_auth_method = self.auth_method()?;
+        let application_type = match self.string("application_type")? {
+            Some(raw) => ApplicationType::parse(raw)
+                .map_err(|problem| MetadataError::at_key("application_type", problem))?,
+            None => ApplicationType::infer(&redirect_uris),
+        };
+        let jwks_uri = self.url("jwks_uri", UrlRule::HttpsOnly)?;
+        let jwks = self.jwks()?;
+        if jwks.is_some() && jwks_uri.is_some() {
+            return Err(MetadataError::at_key("jwks", Problem::JwksWithJwksUri));
+        }
+        if token_endpoint_auth_method.needs_keys() && jwks.is_none() && jwks_uri.is_none() {
+            return Err(MetadataError::at_key(
+                "token_endpoint_auth_method",
+                Problem::KeysRequired,
+            ));
+        }
+        Ok(ClientMetadata {
+            redirect_uris,
+            token_endpoint_auth_method,
+            grant_types,
+            response_types,
+            application_type,
+            client_name: self.string("client_name")?.map(str::to_owned),
+            client_uri: self.url("client_uri", UrlRule::HttpsOrLoopback)?,
+            logo_uri: self.url("logo_uri", UrlRule::HttpsOrLoopback)?,
+            tos_uri: self.url("tos_uri", UrlRule::HttpsOrLoopback)?,
+            policy_uri: self.url("policy_uri", UrlRule::HttpsOrLoopback)?,
+            jwks_uri,
+            jwks,
+            scope: self.scope()?,
+            contacts: self
+                .string_array("contacts", limits.max_contacts)?
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            software_id: self.string("software_id")?.map(str::to_owned),
+            software_version: self.string("software_version")?.map(str::to_owned),
+            localized: self.localized()?,
+        })
+    }
+
+    /// A string member: absent, `null` and `""` all mean "not given".
+    fn string(&self, key: &str) -> Result<Option<&str>, MetadataError> {
+        match self.members.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => {
+                check_text(text, self.policy.limits.max_string_length)
+                    .map_err(|problem| MetadataError::at_key(key, problem))?;
+                Ok(Some(text.as_str()).filter(|text| !text.is_empty()))
+            }
+            Some(_) => Err(MetadataError::at_key(
+                key,
+                Problem::WrongType {
+                    expected: JsonType::String,
+                },
+            )),
+        }
+    }
+
+    /// An array-of-strings member, each string checked; `None` when absent.
+    fn optional_string_array(
+        &self,
+        key: &str,
+        max_items: usize,
+    ) -> Result<Option<Vec<&str>>, MetadataError> {
+        let items = match self.members.get(key) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                return Err(MetadataError::at_key(
+                    key,
+                    Problem::WrongType {
+                        expected: JsonType::ArrayOfStrings,
+                    },
+                ));
+            }
+        };
+        if items.len() > max_items {
+            return Err(MetadataError::at_key(
+                key,
+                Problem::TooMany { max: max_items },
+            ));
+        }
+        let mut texts = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let Value::String(text) = item else {
+                return Err(MetadataError::new(
+                    pointer_to_item(key, index),
+                    Problem::WrongType {
+                        expected: JsonType::String,
+                    },
+                ));
+            };
+            check_text(text, self.policy.limits.max_string_length)
+                .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
+            if text.is_empty() {
+                return Err(MetadataError::new(
+                    pointer_to_item(key, index),
+                    Problem::Empty,
+                ));
+            }
+            texts.push(text.as_str());
+        }
+        Ok(Some(texts))
+    }
+
+    fn string_array(&self, key: &str, max_items: usize) -> Result<Vec<&str>, MetadataError> {
+        Ok(self
+            .optional_string_array(key, max_items)?
+            .unwrap_or_default())
+    }
+
+    fn redirect_uris(&self) -> Result<Vec<RedirectUri>, MetadataError> {
+        let key = "redirect_uris";
+        let raw = self.string_array(key, self.policy.limits.max_redirect_uris)?;
+        let mut uris: Vec<RedirectUri> = Vec::with_capacity(raw.len());
+        for (index, text) in raw.into_iter().enumerate() {
+            let uri = RedirectUri::parse(text, &self.policy.redirect).map_err(|reason| {
+                MetadataError::new(pointer_to_item(key, index), Problem::RedirectUri(reason))
+            })?;
+            // A repeated URI adds nothing to exact matching; keep the first.
+            if !uris.contains(&uri) {
+                uris.push(uri);
+            }
+        }
+        Ok(uris)
+    }
+
+    /// RFC 7591 section 2: absent `grant_types` default to `authorization_code`
+    /// and absent `response_types` to `code`. When only one of them is given,
+    /// the other is derived from it so the pair is consistent (section 2.1).
+    fn grant_and_response_types(
+        &self,
+    ) -> Result<(Vec<GrantType>, Vec<ResponseType>), MetadataError> {
+        let grants = self.grant_types()?;
+        let responses = self.response_types()?;
+        let (grants, responses) = match (grants, responses) {
+            (Some(grants), Some(responses)) => (grants, responses),
+            (Some(grants), None) => {
+                let responses = derive_response_types(&grants);
+                (grants, responses)
+            }
+            (None, Some(responses)) => {
+                let grants = derive_grant_types(&responses);
+                (grants, responses)
+            }
+            (None, None) => (
+                vec![GrantType::AUTHORIZATION_CODE],
+                vec![ResponseType::code()],
+            ),
+        };
+        for (index, grant) in grants.iter().enumerate() {
+            if !self.policy.supports_grant_type(grant) {
+                return Err(MetadataError::new(
+                    pointer_to_item("grant_types", index),
+                    Problem::UnsupportedValue,
+                ));
+            }
+        }
+        for (index, response_type) in responses.iter().enumerate() {
+            if !self.policy.supports_response_type(response_type) {
+                return Err(MetadataError::new(
+                    pointer_to_item("response_types", index),
+                    Problem::UnsupportedValue,
+                ));
+            }
+        }
+        check_consistency(&grants, &responses)
+            .map_err(|(key, problem)| MetadataError::at_key(key, problem))?;
+        Ok((grants, responses))
+    }
+
+    fn grant_types(&self) -> Result<Option<Vec<GrantType>>, MetadataError> {
+        let key = "grant_types";
+        let Some(raw) = self.optional_string_array(key, usize::MAX)? else {
+            return Ok(None);
+        };
+        if raw.is_empty() {
+            return Err(MetadataError::at_key(key, Problem::Empty));
+        }
+        let mut grants: Vec<GrantType> = Vec::with_capacity(raw.len());
+        for (index, text) in raw.into_iter().enumerate() {
+            let grant = GrantType::parse(text)
+                .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
+            if !grants.contains(&grant) {
+                grants.push(grant);
+            }
+        }
+        Ok(Some(grants))
+    }
+
+    fn response_types(&self) -> Result<Option<Vec<ResponseType>>, MetadataError> {
+        let key = "response_types";
+        let Some(raw) = self.optional_string_array(key, usize::MAX)? else {
+            return Ok(None);
+        };
+        let mut responses: Vec<ResponseType> = Vec::with_capacity(raw.len());
+        for (index, text) in raw.into_iter().enumerate() {
+            let response_type = ResponseType::parse(text)
+                .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
+            if !responses.iter().any(|known| known.same_as(&response_type)) {
+                responses.push(response_type);
+            }
+        }
+        Ok(Some(responses))
+    }
+
+    fn auth_method(&self) -> Result<AuthMethod, MetadataError> {
+        let key = "token_endpoint_auth_method";
+        let Some(raw) = self.string(key)? else {
+            return Ok(self.policy.default_auth_method);
+        };
+        let method =
+            AuthMethod::parse(raw).map_err(|problem| MetadataError::at_key(key, problem))?;
+        if self.policy.supports_auth_method(method) {
+            Ok(method)
+        } else {
+            Err(MetadataError::at_key(key, Problem::UnsupportedValue))
+        }
+    }
+
+    fn url(&self, key: &str, rule: UrlRule) -> Result<Option<ClientUrl>, MetadataError> {
+        let Some(raw) = self.string(key)? else {
+            return Ok(None);
+        };
+        ClientUrl::parse(raw, rule, self.policy.limits.max_string_length)
+            .map(Some)
+            .map_err(|reason| MetadataError::at_key(key, Problem::Url(reason)))
+    }
+
+    fn jwks(&self) -> Result<Option<Map<String, Value>>, MetadataError> {
+        match self.members.get("jwks") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(set)) => match set.get("keys") {
+                Some(Value::Array(keys)) if keys.iter().all(Value::is_object) => {
+                    Ok(Some(set.clone()))
+                }
+                _ => Err(MetadataError::at_key("jwks", Problem::JwksWithoutKeys)),
+            },
+            Some(_) => Err(MetadataError::at_key(
+                "jwks",
+                Problem::WrongType {
+                    expected: JsonType::Object,
+                },
+            )),
+        }
+    }
+
+    fn scope(&self) -> Result<Scope, MetadataError> {
+        let requested = match self.string("scope")? {
+            Some(raw) => {
+                Scope::parse(raw).map_err(|problem| MetadataError::at_key("scope", problem))?
+            }
+            None => Scope::default(),
+        };
+        let granted = match &self.policy.allowed_scopes {
+            Some(allowed) if !requested.is_within(allowed) => match self.policy.scope_overflow {
+                ScopeOverflow::Reject => {
+                    return Err(MetadataError::at_key("scope", Problem::ScopeNotAllowed));
+                }
+                ScopeOverflow::Narrow => requested.intersect(allowed),
+            },
+            _ => requested,
+        };
+        if granted.is_empty() {
+            Ok(self.policy.default_scope.clone())
+        } else {
+            Ok(granted)
+        }
+    }
+
+    /// `client_name#fr` and its kin (RFC 7591 section 2.2). Members with a tag on
+    /// a field that cannot be localized are unknown metadata, so ignored.
+    fn localized(&self) -> Result<BTreeMap<String, String>, MetadataError> {
+        let mut localized = BTreeMap::new();
+        for (key, value) in self.members {
+            let Some((base, tag)) = key.split_once('#') else {
+                continue;
+            };
+            if !LOCALIZABLE.contains(&base) {
+                continue;
+            }
+            if !is_language_tag(tag) {
+                return Err(MetadataError::at_key(key, Problem::InvalidLanguageTag));
+            }
+            if localized.len() >= self.policy.limits.max_localized_values {
+                return Err(MetadataError::at_key(
+                    key,
+                    Problem::TooMany {
+                        max: self.policy.limits.max_localized_values,
+                    },
+                ));
+            }
+            let text = match base {
+                "client_name" => self.string(key)?.map(str::to_owned),
+                _ => self
+                    .url(key, UrlRule::HttpsOrLoopback)?
+                    .map(|url| url.as_str().to_owned()),
+            };
+            if let Some(text) = text {
+                localized.insert(key.clone(), text);
+            } else if !value.is_null() && !value.is_string() {
+                return Err(MetadataError::at_key(
+                    key,
+                    Problem::WrongType {
+                        expected: JsonType::String,
+                    },
+                ));
+            }
+        }
+        Ok(localized)
+    }
+}
+
+/// Any string the server stores: bounded, and free of control characters
+/// (Postgres refuses NUL in text, and none has a place in metadata).
+fn check_text(text: &str, max_length: usize) -> Result<(), Problem> {
+    if text.len() > max_length {
+        return Err(Problem::TooLong { max: max_length });
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Problem::ControlCharacter);
+    }
+    Ok(())
+}
+
+/// A BCP 47 language tag in its general shape: alphanumeric subtags of one to
+/// eight characters separated by hyphens, the first alphabetic.
+fn is_language_tag(tag: &str) -> bool {
+    let mut subtags = tag.split('-');
+    let first_ok = subtags.next().is_some_and(|first| {
+        (1..=8).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic())
+    });
+    first_ok
+        && subtags.all(|subtag| {
+            (1..=8).contains(&subtag.len()) && subtag.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+fn derive_response_types(grants: &[GrantType]) -> Vec<ResponseType> {
+    let mut responses = Vec::new();
+    if grants.contains(&GrantType::AUTHORIZATION_CODE) {
+        responses.push(ResponseType::code());
+    }
+    if grants.contains(&GrantType::IMPLICIT) {
+        responses.push(ResponseType::token());
+    }
+    responses
+}
+
+fn derive_grant_types(responses: &[ResponseType]) -> Vec<GrantType> {
+    let mut grants = Vec::new();
+    if responses.iter().any(|rt| rt.includes(ResponseType::CODE)) {
+        grants.push(GrantType::AUTHORIZATION_CODE);
+    }
+    if responses.iter().any(|rt| rt.includes(ResponseType::TOKEN)) {
+        grants.push(GrantType::IMPLICIT);
+    }
+    if grants.is_empty() {
+        grants.push(GrantType::AUTHORIZATION_CODE);
+    }
+    grants
+}

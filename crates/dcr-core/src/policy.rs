@@ -1,0 +1,167 @@
+//! What an operator accepts at registration, built from configuration.
+
+use crate::auth_method::AuthMethod;
+use crate::grant_types::{GrantType, ResponseType};
+use crate::redirect_uri::RedirectPolicy;
+use crate::scope::Scope;
+
+/// What to do with requested scopes outside the allowed set (RFC 7591 section 2
+/// lets the server either refuse or narrow them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeOverflow {
+    /// Refuse the registration with `invalid_client_metadata`.
+    Reject,
+    /// Register only the allowed part and return what was registered.
+    Narrow,
+}
+
+/// Upper bounds on what one registration may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_redirect_uris: usize,
+    pub max_contacts: usize,
+    /// Bytes in any one string member (names, URLs, contacts, scope).
+    pub max_string_length: usize,
+    /// Language-tagged variants (`client_name#fr`, ...) in one request.
+    pub max_localized_values: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_redirect_uris: 20,
+            max_contacts: 10,
+            max_string_length: 2000,
+            max_localized_values: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationPolicy {
+    pub grant_types: Vec<GrantType>,
+    pub response_types: Vec<ResponseType>,
+    pub auth_methods: Vec<AuthMethod>,
+    /// Used when the client sends no `token_endpoint_auth_method`.
+    pub default_auth_method: AuthMethod,
+    /// `None` accepts any syntactically valid scope.
+    pub allowed_scopes: Option<Scope>,
+    pub scope_overflow: ScopeOverflow,
+    /// Registered when the client asks for no scope; may be empty.
+    pub default_scope: Scope,
+    pub redirect: RedirectPolicy,
+    pub limits: Limits,
+    /// Seconds until an issued secret expires; 0 means never
+    /// (`client_secret_expires_at: 0`, RFC 7591 section 3.2.1).
+    pub secret_lifetime_secs: u64,
+}
+
+/// A policy that can never be honoured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error(
+        "client_secret_jwt cannot be offered: secrets are stored only as bcrypt hashes, so the HMAC of a client_secret_jwt assertion could never be checked"
+    )]
+    ClientSecretJwtUnsupported,
+    #[error("the default auth method {0} is not among the supported auth methods")]
+    DefaultAuthMethodNotSupported(AuthMethod),
+    #[error("the default scope asks for scopes outside the allowed scopes")]
+    DefaultScopeNotAllowed,
+    #[error("at least one {0} must be supported")]
+    NothingSupported(&'static str),
+}
+
+impl Default for RegistrationPolicy {
+    /// RFC 7591 defaults, with the grants and methods MCP clients use.
+    fn default() -> Self {
+        Self {
+            grant_types: vec![
+                GrantType::AUTHORIZATION_CODE,
+                GrantType::REFRESH_TOKEN,
+                GrantType::CLIENT_CREDENTIALS,
+            ],
+            response_types: vec![ResponseType::code()],
+            auth_methods: vec![
+                AuthMethod::None,
+                AuthMethod::ClientSecretBasic,
+                AuthMethod::ClientSecretPost,
+            ],
+            default_auth_method: AuthMethod::ClientSecretBasic,
+            allowed_scopes: None,
+            scope_overflow: ScopeOverflow::Reject,
+            default_scope: Scope::default(),
+            redirect: RedirectPolicy::default(),
+            limits: Limits::default(),
+            secret_lifetime_secs: 0,
+        }
+    }
+}
+
+impl RegistrationPolicy {
+    /// Checks that the policy is coherent; the server refuses to start otherwise.
+    pub fn check(&self) -> Result<(), PolicyError> {
+        if self.auth_methods.contains(&AuthMethod::ClientSecretJwt) {
+            return Err(PolicyError::ClientSecretJwtUnsupported);
+        }
+        if self.grant_types.is_empty() {
+            return Err(PolicyError::NothingSupported("grant type"));
+        }
+        if self.auth_methods.is_empty() {
+            return Err(PolicyError::NothingSupported("auth method"));
+        }
+        if !self.auth_methods.contains(&self.default_auth_method) {
+            return Err(PolicyError::DefaultAuthMethodNotSupported(
+                self.default_auth_method,
+            ));
+        }
+        if let Some(allowed) = &self.allowed_scopes {
+            if !self.default_scope.is_within(allowed) {
+                return Err(PolicyError::DefaultScopeNotAllowed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Accepts every structurally valid registration; used to load what was
+    /// registered under an earlier, possibly looser, policy.
+    pub fn permissive() -> Self {
+        Self {
+            grant_types: Vec::new(),
+            response_types: Vec::new(),
+            auth_methods: AuthMethod::ALL.to_vec(),
+            default_auth_method: AuthMethod::ClientSecretBasic,
+            allowed_scopes: None,
+            scope_overflow: ScopeOverflow::Reject,
+            default_scope: Scope::default(),
+            redirect: RedirectPolicy {
+                allow_custom_schemes: true,
+                allow_localhost: true,
+                max_length: usize::MAX,
+            },
+            limits: Limits {
+                max_redirect_uris: usize::MAX,
+                max_contacts: usize::MAX,
+                max_string_length: usize::MAX,
+                max_localized_values: usize::MAX,
+            },
+            secret_lifetime_secs: 0,
+        }
+    }
+
+    /// An empty list in a permissive policy means "anything well-formed".
+    pub fn supports_grant_type(&self, grant: &GrantType) -> bool {
+        self.grant_types.is_empty() || self.grant_types.contains(grant)
+    }
+
+    pub fn supports_response_type(&self, response_type: &ResponseType) -> bool {
+        self.response_types.is_empty()
+            || self
+                .response_types
+                .iter()
+                .any(|supported| supported.same_as(response_type))
+    }
+
+    pub fn supports_auth_method(&self, method: AuthMethod) -> bool {
+        self.auth_methods.contains(&method)
+    }
+}
