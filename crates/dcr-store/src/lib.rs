@@ -1,1 +1,148 @@
+//! Storage for dcr: Diesel over Postgres (production) or an embedded SQLite
+//! file (the default), through one code path, with embedded migrations and an
+//! r2d2 pool.
+//!
+//! Every method is synchronous and may block: call them off async threads.
 
+mod clients;
+mod connection;
+mod error;
+mod migrate;
+mod schema;
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+use std::time::Duration;
+
+use dcr_core::{ClientId, RegisteredClient};
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+
+pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
+pub use error::StoreError;
+
+use clients::ClientRow;
+use connection::Manager;
+use schema::oauth_clients;
+
+/// The user that owns self-registered clients; created by the first migration.
+pub const SYSTEM_USER_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// How to reach the database and how many connections to keep.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub url: DatabaseUrl,
+    pub pool_size: u32,
+    /// How long a caller waits for a connection before the store reports
+    /// itself unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl StoreConfig {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self {
+            url,
+            pool_size: 16,
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// The registered clients, in Postgres or SQLite.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Builds the pool without waiting for the database: a server can start
+    /// while its database is still coming up, and reports itself not ready.
+    pub fn open(config: &StoreConfig) -> Result<Self, StoreError> {
+        let manager = Manager {
+            url: config.url.clone(),
+            sqlite_busy_timeout: config.acquire_timeout.max(Duration::from_secs(5)),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(config.pool_size.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(config.acquire_timeout)
+            // A dead connection is caught by the ping before it is handed out,
+            // so a database restart costs no request an error.
+            .test_on_check_out(true)
+            .error_handler(Box::new(PoolErrorLogger))
+            .build_unchecked(manager);
+        Ok(Self {
+            pool,
+            url: config.url.clone(),
+        })
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    fn conn(&self) -> Result<PooledConnection, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Applies pending migrations (under an advisory lock on Postgres) and
+    /// returns the versions applied.
+    pub fn run_migrations(&self) -> Result<Vec<String>, StoreError> {
+        migrate::run_pending(&mut *self.conn()?)
+    }
+
+    /// Reverts every migration: for tests of the down migrations only.
+    pub fn revert_all_migrations(&self) -> Result<usize, StoreError> {
+        migrate::revert_all(&mut *self.conn()?)
+    }
+
+    /// Whether the database answers.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.conn()?.ping()?)
+    }
+
+    /// Stores a newly registered client, owned by the system user.
+    pub fn insert_client(&self, client: &RegisteredClient) -> Result<(), StoreError> {
+        let row = ClientRow::from_client(client, SYSTEM_USER_ID);
+        diesel::insert_into(oauth_clients::table)
+            .values(&row)
+            .execute(&mut self.conn()?)?;
+        Ok(())
+    }
+
+    pub fn find_client(&self, client_id: &ClientId) -> Result<RegisteredClient, StoreError> {
+        let row: ClientRow = oauth_clients::table
+            .find(client_id.to_string())
+            .select(ClientRow::as_select())
+            .first(&mut self.conn()?)?;
+        row.into_client()
+    }
+
+    /// The number of stored clients.
+    pub fn count_clients(&self) -> Result<i64, StoreError> {
+        Ok(oauth_clients::table.count().get_result(&mut self.conn()?)?)
+    }
+}
+
+/// r2d2 reports failed connection attempts here; they are logged once, with
+/// the cause (which never holds the password: libpq does not echo it).
+#[derive(Debug)]
+struct PoolErrorLogger;
+
+impl<E: std::fmt::Display> r2d2::HandleError<E> for PoolErrorLogger {
+    fn handle_error(&self, error: E) {
+        log::warn!("database connection failed: {error}");
+    }
+}

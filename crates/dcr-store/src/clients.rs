@@ -1,0 +1,121 @@
+//! Rows of `oauth_clients` and their conversion to and from core types.
+
+use dcr_core::{ClientCredentials, ClientId, ClientMetadata, RegisteredClient, SecretHash};
+use diesel::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::error::StoreError;
+use crate::schema::oauth_clients;
+
+/// Members kept in their own columns (for lookups and the secret check); the
+/// rest of the metadata lives in the `metadata` JSON column.
+const COLUMN_MEMBERS: [&str; 5] = [
+    "client_name",
+    "redirect_uris",
+    "scope",
+    "token_endpoint_auth_method",
+    "software_id",
+];
+
+#[derive(Insertable, Queryable, Selectable)]
+#[diesel(table_name = oauth_clients)]
+pub(crate) struct ClientRow {
+    client_id: String,
+    client_secret_hash: Option<String>,
+    client_secret_expires_at: i64,
+    client_name: Option<String>,
+    redirect_uris: String,
+    scope: Option<String>,
+    token_endpoint_auth_method: String,
+    software_id: Option<String>,
+    metadata: String,
+    created_at: i64,
+    created_by: String,
+    is_active: bool,
+}
+
+impl ClientRow {
+    pub(crate) fn from_client(client: &RegisteredClient, created_by: &str) -> Self {
+        let mut metadata = client.metadata.to_json();
+        let mut take_text = |key: &str| match metadata.remove(key) {
+            Some(Value::String(text)) => Some(text),
+            _ => None,
+        };
+        let client_name = take_text("client_name");
+        let scope = take_text("scope");
+        let software_id = take_text("software_id");
+        let token_endpoint_auth_method = client.metadata.token_endpoint_auth_method.as_str();
+        metadata.remove("token_endpoint_auth_method");
+        let redirect_uris = metadata
+            .remove("redirect_uris")
+            .unwrap_or_else(|| Value::Array(Vec::new()));
+        let (client_secret_hash, client_secret_expires_at) = match &client.credentials {
+            ClientCredentials::Public => (None, 0),
+            ClientCredentials::Confidential {
+                secret_hash,
+                secret_expires_at,
+            } => (Some(secret_hash.as_stored().to_owned()), *secret_expires_at),
+        };
+        Self {
+            client_id: client.client_id.to_string(),
+            client_secret_hash,
+            client_secret_expires_at,
+            client_name,
+            redirect_uris: redirect_uris.to_string(),
+            scope,
+            token_endpoint_auth_method: token_endpoint_auth_method.to_owned(),
+            software_id,
+            metadata: Value::Object(metadata).to_string(),
+            created_at: client.issued_at,
+            created_by: created_by.to_owned(),
+            is_active: client.active,
+        }
+    }
+
+    /// A row that does not parse back was written by something else than this
+    /// store; it is reported, never served half-read.
+    pub(crate) fn into_client(self) -> Result<RegisteredClient, StoreError> {
+        let corrupt = |what: &str| {
+            StoreError::Other(format!("client {} has a corrupt {what}", self.client_id))
+        };
+        let client_id = ClientId::parse(&self.client_id).map_err(|_| corrupt("client_id"))?;
+        let mut members: Map<String, Value> =
+            serde_json::from_str(&self.metadata).map_err(|_| corrupt("metadata"))?;
+        for key in COLUMN_MEMBERS {
+            members.remove(key);
+        }
+        let redirect_uris: Value =
+            serde_json::from_str(&self.redirect_uris).map_err(|_| corrupt("redirect_uris"))?;
+        members.insert("redirect_uris".into(), redirect_uris);
+        members.insert(
+            "token_endpoint_auth_method".into(),
+            self.token_endpoint_auth_method.clone().into(),
+        );
+        let optional = [
+            ("client_name", &self.client_name),
+            ("scope", &self.scope),
+            ("software_id", &self.software_id),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                members.insert(key.into(), value.clone().into());
+            }
+        }
+        let metadata = ClientMetadata::from_stored(&Value::Object(members))
+            .map_err(|_| corrupt("metadata"))?;
+        let credentials = match self.client_secret_hash {
+            Some(hash) => ClientCredentials::Confidential {
+                secret_hash: SecretHash::from_stored(hash),
+                secret_expires_at: self.client_secret_expires_at,
+            },
+            None => ClientCredentials::Public,
+        };
+        Ok(RegisteredClient {
+            client_id,
+            issued_at: self.created_at,
+            metadata,
+            credentials,
+            active: self.is_active,
+        })
+    }
+}

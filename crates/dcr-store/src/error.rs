@@ -1,0 +1,66 @@
+use std::fmt;
+
+/// What the server needs to know about a failed store call.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique key is already taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached or is shutting down: retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; the cause is for the log, never for a response.
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl StoreError {
+    pub(crate) fn other(cause: impl fmt::Display) -> Self {
+        Self::Other(cause.to_string())
+    }
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => Self::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                Self::Conflict(info.message().to_owned())
+            }
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(_, info) if is_transient(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            Error::BrokenTransactionManager => Self::Unavailable(err.to_string()),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    /// The pool gives up only when no connection could be had in time.
+    fn from(err: r2d2::Error) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}
+
+/// Messages of errors that go away by themselves: a Postgres restart or
+/// failover, or a SQLite writer that held the lock past the busy timeout.
+fn is_transient(message: &str) -> bool {
+    const TRANSIENT: [&str; 7] = [
+        "database is locked",
+        "database is busy",
+        "terminating connection",
+        "server closed the connection",
+        "the database system is",
+        "no connection to the server",
+        "connection to server",
+    ];
+    TRANSIENT.iter().any(|needle| message.contains(needle))
+}

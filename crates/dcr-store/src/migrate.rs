@@ -1,0 +1,68 @@
+//! Embedded migrations, per backend, run at start-up and by `dcr-server migrate`.
+
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::connection::AnyConnection;
+use crate::error::StoreError;
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// Any fixed number: replicas that start together serialize on it.
+const MIGRATION_LOCK_KEY: i64 = 0x0dc7_0001;
+
+/// Applies pending migrations and returns their versions; a no-op when none is
+/// pending.
+pub(crate) fn run_pending(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    match conn {
+        AnyConnection::Postgresql(pg) => with_advisory_lock(pg, |pg| apply(pg, POSTGRES)),
+        AnyConnection::Sqlite(sqlite) => apply_sqlite(sqlite),
+    }
+}
+
+/// Reverts every applied migration (used by tests that check reversibility).
+pub(crate) fn revert_all(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    let reverted = match conn {
+        AnyConnection::Postgresql(pg) => with_advisory_lock(pg, |pg| {
+            pg.revert_all_migrations(POSTGRES)
+                .map_err(StoreError::other)
+                .map(|v| v.len())
+        })?,
+        AnyConnection::Sqlite(sqlite) => sqlite
+            .revert_all_migrations(SQLITE)
+            .map_err(StoreError::other)?
+            .len(),
+    };
+    Ok(reverted)
+}
+
+fn apply_sqlite(conn: &mut SqliteConnection) -> Result<Vec<String>, StoreError> {
+    apply(conn, SQLITE)
+}
+
+fn apply<C>(conn: &mut C, source: EmbeddedMigrations) -> Result<Vec<String>, StoreError>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    let applied = conn
+        .run_pending_migrations(source)
+        .map_err(StoreError::other)?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Holds a session-level advisory lock while `work` runs, so replicas starting
+/// at once apply each migration exactly once.
+fn with_advisory_lock<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(conn)?;
+    let result = work(conn);
+    let unlocked =
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(conn);
+    let value = result?;
+    unlocked?;
+    Ok(value)
+}

@@ -1,0 +1,29 @@
+// One schema for both backends: only types that Postgres and SQLite share.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    oauth_clients (client_id) {
+        client_id -> Text,
+        client_secret_hash -> Nullable<Text>,
+        client_secret_expires_at -> BigInt,
+        client_name -> Nullable<Text>,
+        redirect_uris -> Text,
+        scope -> Nullable<Text>,
+        token_endpoint_auth_method -> Text,
+        software_id -> Nullable<Text>,
+        metadata -> Text,
+        created_at -> BigInt,
+        created_by -> Text,
+        is_active -> Bool,
+    }
+}
+
+diesel::joinable!(oauth_clients -> users (created_by));
+diesel::allow_tables_to_appear_in_same_query!(users, oauth_clients);
