@@ -1,1 +1,52 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use dcr_server::startup::open_store;
+use dcr_server::{Application, Cli, Command};
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().filter_or("DCR_LOG", "info")).init();
+    let cli = Cli::parse();
+    let config = match cli.settings.into_config() {
+        Ok(config) => config,
+        Err(err) => {
+            log::error!("configuration: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => migrate(&config),
+        Command::Serve => serve(config),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            log::error!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {
+    let store = open_store(config)?;
+    let applied = store.run_migrations()?;
+    if applied.is_empty() {
+        log::info!("database {} is up to date", store.url());
+    } else {
+        log::info!(
+            "applied migrations {} to {}",
+            applied.join(", "),
+            store.url()
+        );
+    }
+    Ok(())
+}
+
+fn serve(config: dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {
+    actix_web::rt::System::new().block_on(async move {
+        let application = Application::build(config)?;
+        application.run_until_stopped().await?;
+        log::info!("dcr stopped");
+        Ok(())
+    })
+}

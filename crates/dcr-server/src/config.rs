@@ -1,0 +1,375 @@
+//! Configuration, read once from `DCR_*` environment variables (or the matching
+//! flags) into one typed value that is passed in, never a global.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use dcr_core::{
+    AuthMethod, BcryptCost, GrantType, Limits, RedirectPolicy, RegistrationPolicy, ResponseType,
+    Scope, ScopeOverflow,
+};
+use dcr_store::{DatabaseUrl, StoreConfig};
+use url::Url;
+
+/// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
+///
+/// Every option is read from its DCR_* environment variable; a flag given on
+/// the command line wins over the variable.
+#[derive(Debug, Parser)]
+#[command(name = "dcr-server", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve registration over HTTP (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address of the public listener.
+    #[arg(long, env = "DCR_BIND", default_value = "127.0.0.1:8080", value_parser = parse_with::<SocketAddr>("DCR_BIND", "a socket address such as 0.0.0.0:8080"))]
+    pub bind: SocketAddr,
+
+    /// A postgres:// URL, or a SQLite file as a path or sqlite:// URL.
+    #[arg(long, env = "DCR_DATABASE_URL", default_value = "dcr.sqlite3", value_parser = parse_database_url, hide_env_values = true)]
+    pub database_url: DatabaseUrl,
+
+    /// Most database connections held open at once.
+    #[arg(long, env = "DCR_DATABASE_POOL_SIZE", default_value_t = 16, value_parser = parse_in_range::<u32>("DCR_DATABASE_POOL_SIZE", 1, 1000))]
+    pub database_pool_size: u32,
+
+    /// Milliseconds to wait for a database connection before answering 503.
+    #[arg(long, env = "DCR_DATABASE_TIMEOUT_MS", default_value_t = 3000, value_parser = parse_in_range::<u64>("DCR_DATABASE_TIMEOUT_MS", 50, 600_000))]
+    pub database_timeout_ms: u64,
+
+    /// External base URL of this service as clients see it behind the gateway
+    /// (for example https://auth.example.com). Unset: derived from each request.
+    #[arg(long, env = "DCR_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<Url>,
+
+    /// bcrypt work factor for client secrets (4 to 31). Lower it only in tests.
+    #[arg(long, env = "DCR_BCRYPT_COST", default_value_t = 12, value_parser = parse_in_range::<u32>("DCR_BCRYPT_COST", 4, 31))]
+    pub bcrypt_cost: u32,
+
+    /// Threads that hash secrets at once [default: the number of CPUs].
+    #[arg(long, env = "DCR_BCRYPT_THREADS", value_parser = parse_in_range::<usize>("DCR_BCRYPT_THREADS", 1, 256))]
+    pub bcrypt_threads: Option<usize>,
+
+    /// Registrations that may wait for a hashing thread before new ones get 503.
+    #[arg(long, env = "DCR_BCRYPT_QUEUE", default_value_t = 256, value_parser = parse_in_range::<usize>("DCR_BCRYPT_QUEUE", 1, 1_000_000))]
+    pub bcrypt_queue: usize,
+
+    /// HTTP worker threads [default: the number of CPUs].
+    #[arg(long, env = "DCR_WORKERS", value_parser = parse_in_range::<usize>("DCR_WORKERS", 1, 1024))]
+    pub workers: Option<usize>,
+
+    /// Largest request body in bytes.
+    #[arg(long, env = "DCR_MAX_BODY_BYTES", default_value_t = 65_536, value_parser = parse_in_range::<usize>("DCR_MAX_BODY_BYTES", 1024, 16 * 1024 * 1024))]
+    pub max_body_bytes: usize,
+
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+    #[arg(long, env = "DCR_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, value_parser = parse_in_range::<u64>("DCR_SHUTDOWN_TIMEOUT_SECS", 0, 3600))]
+    pub shutdown_timeout_secs: u64,
+
+    /// Grant types clients may register, comma-separated.
+    #[arg(long, env = "DCR_GRANT_TYPES", default_value = "authorization_code,refresh_token,client_credentials", value_parser = parse_list::<GrantTypeArg>("DCR_GRANT_TYPES"))]
+    pub grant_types: ListArg<GrantTypeArg>,
+
+    /// Response types clients may register, comma-separated.
+    #[arg(long, env = "DCR_RESPONSE_TYPES", default_value = "code", value_parser = parse_list::<ResponseTypeArg>("DCR_RESPONSE_TYPES"))]
+    pub response_types: ListArg<ResponseTypeArg>,
+
+    /// Token endpoint auth methods clients may register, comma-separated.
+    #[arg(long, env = "DCR_AUTH_METHODS", default_value = "none,client_secret_basic,client_secret_post", value_parser = parse_list::<AuthMethodArg>("DCR_AUTH_METHODS"))]
+    pub auth_methods: ListArg<AuthMethodArg>,
+
+    /// Auth method registered when a client names none (RFC 7591: client_secret_basic).
+    #[arg(long, env = "DCR_DEFAULT_AUTH_METHOD", default_value = "client_secret_basic", value_parser = parse_with::<AuthMethodArg>("DCR_DEFAULT_AUTH_METHOD", "a token endpoint auth method"))]
+    pub default_auth_method: AuthMethodArg,
+
+    /// Space-separated scopes clients may register [default: any].
+    #[arg(long, env = "DCR_ALLOWED_SCOPES", value_parser = parse_with::<ScopeArg>("DCR_ALLOWED_SCOPES", "space-separated scope tokens"))]
+    pub allowed_scopes: Option<ScopeArg>,
+
+    /// Scope registered when a client asks for none [default: no scope].
+    #[arg(long, env = "DCR_DEFAULT_SCOPE", value_parser = parse_with::<ScopeArg>("DCR_DEFAULT_SCOPE", "space-separated scope tokens"))]
+    pub default_scope: Option<ScopeArg>,
+
+    /// What to do with requested scopes outside DCR_ALLOWED_SCOPES: reject or narrow.
+    #[arg(long, env = "DCR_SCOPE_POLICY", default_value = "reject", value_parser = parse_with::<ScopePolicyArg>("DCR_SCOPE_POLICY", "reject or narrow"))]
+    pub scope_policy: ScopePolicyArg,
+
+    /// Accept private-use redirect schemes such as cursor:// (RFC 8252 section 7.1).
+    #[arg(long, env = "DCR_ALLOW_CUSTOM_SCHEMES", default_value = "true", value_parser = parse_with::<BoolArg>("DCR_ALLOW_CUSTOM_SCHEMES", "true or false"))]
+    pub allow_custom_schemes: BoolArg,
+
+    /// Accept http://localhost redirects besides loopback IP literals.
+    #[arg(long, env = "DCR_ALLOW_LOCALHOST", default_value = "true", value_parser = parse_with::<BoolArg>("DCR_ALLOW_LOCALHOST", "true or false"))]
+    pub allow_localhost: BoolArg,
+
+    /// Most redirect URIs in one registration.
+    #[arg(long, env = "DCR_MAX_REDIRECT_URIS", default_value_t = 20, value_parser = parse_in_range::<usize>("DCR_MAX_REDIRECT_URIS", 1, 1000))]
+    pub max_redirect_uris: usize,
+
+    /// Most contacts in one registration.
+    #[arg(long, env = "DCR_MAX_CONTACTS", default_value_t = 10, value_parser = parse_in_range::<usize>("DCR_MAX_CONTACTS", 0, 1000))]
+    pub max_contacts: usize,
+
+    /// Longest string member (name, URL, contact, scope) in bytes.
+    #[arg(long, env = "DCR_MAX_STRING_LENGTH", default_value_t = 2000, value_parser = parse_in_range::<usize>("DCR_MAX_STRING_LENGTH", 16, 65_536))]
+    pub max_string_length: usize,
+
+    /// Seconds until an issued client secret expires; 0 means never.
+    #[arg(long, env = "DCR_SECRET_LIFETIME_SECS", default_value_t = 0, value_parser = parse_in_range::<u64>("DCR_SECRET_LIFETIME_SECS", 0, 100 * 365 * 86_400))]
+    pub secret_lifetime_secs: u64,
+}
+
+/// Everything the application needs, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub store: StoreConfig,
+    pub public_url: Option<Url>,
+    pub bcrypt_cost: BcryptCost,
+    pub bcrypt_threads: usize,
+    pub bcrypt_queue: usize,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub shutdown_timeout: Duration,
+    pub policy: RegistrationPolicy,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl Settings {
+    /// The settings as they are with no variable set: what tests start from.
+    pub fn defaults() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        // Parsing an empty command line cannot fail: every default parses.
+        match Only::try_parse_from(["dcr-server"]) {
+            Ok(only) => only.settings,
+            Err(err) => unreachable_defaults(&err),
+        }
+    }
+
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let bcrypt_cost = BcryptCost::new(self.bcrypt_cost).map_err(|err| ConfigError {
+            variable: "DCR_BCRYPT_COST",
+            message: err.to_string(),
+        })?;
+        let policy = RegistrationPolicy {
+            grant_types: self.grant_types.0.into_iter().map(|arg| arg.0).collect(),
+            response_types: self.response_types.0.into_iter().map(|arg| arg.0).collect(),
+            auth_methods: self.auth_methods.0.into_iter().map(|arg| arg.0).collect(),
+            default_auth_method: self.default_auth_method.0,
+            allowed_scopes: self.allowed_scopes.map(|arg| arg.0),
+            scope_overflow: self.scope_policy.0,
+            default_scope: self.default_scope.map(|arg| arg.0).unwrap_or_default(),
+            redirect: RedirectPolicy {
+                allow_custom_schemes: self.allow_custom_schemes.0,
+                allow_localhost: self.allow_localhost.0,
+                max_length: self.max_string_length,
+            },
+            limits: Limits {
+                max_redirect_uris: self.max_redirect_uris,
+                max_contacts: self.max_contacts,
+                max_string_length: self.max_string_length,
+                ..Limits::default()
+            },
+            secret_lifetime_secs: self.secret_lifetime_secs,
+        };
+        policy.check().map_err(|err| ConfigError {
+            variable: policy_variable(&err),
+            message: err.to_string(),
+        })?;
+        let mut store = StoreConfig::new(self.database_url);
+        store.pool_size = self.database_pool_size;
+        store.acquire_timeout = Duration::from_millis(self.database_timeout_ms);
+        Ok(Config {
+            bind: self.bind,
+            store,
+            public_url: self.public_url,
+            bcrypt_cost,
+            bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
+            bcrypt_queue: self.bcrypt_queue,
+            workers: self.workers.unwrap_or(cpus),
+            max_body_bytes: self.max_body_bytes,
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+            policy,
+        })
+    }
+}
+
+#[allow(clippy::panic)] // the built-in defaults are constants: a failure is a build defect
+fn unreachable_defaults(err: &clap::Error) -> ! {
+    panic!("built-in configuration defaults do not parse: {err}")
+}
+
+fn policy_variable(err: &dcr_core::PolicyError) -> &'static str {
+    use dcr_core::PolicyError;
+    match err {
+        PolicyError::ClientSecretJwtUnsupported => "DCR_AUTH_METHODS",
+        PolicyError::DefaultAuthMethodNotSupported(_) => "DCR_DEFAULT_AUTH_METHOD",
+        PolicyError::DefaultScopeNotAllowed => "DCR_DEFAULT_SCOPE",
+        PolicyError::NothingSupported("grant type") => "DCR_GRANT_TYPES",
+        PolicyError::NothingSupported(_) => "DCR_AUTH_METHODS",
+    }
+}
+
+// Value parsers: each error names the variable, so a bad deployment says at
+// once which setting to fix.
+
+fn parse_with<T: FromStr>(
+    variable: &'static str,
+    expected: &'static str,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static {
+    move |raw: &str| T::from_str(raw.trim()).map_err(|_| format!("{variable} must be {expected}"))
+}
+
+fn parse_in_range<T>(
+    variable: &'static str,
+    min: T,
+    max: T,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: FromStr + PartialOrd + Copy + std::fmt::Display + Send + Sync + 'static,
+{
+    move |raw: &str| match raw.trim().parse::<T>() {
+        Ok(value) if value >= min && value <= max => Ok(value),
+        _ => Err(format!(
+            "{variable} must be a whole number from {min} to {max}"
+        )),
+    }
+}
+
+fn parse_list<T: FromStr<Err = String> + Clone + Send + Sync + 'static>(
+    variable: &'static str,
+) -> impl Fn(&str) -> Result<ListArg<T>, String> + Clone + Send + Sync + 'static {
+    move |raw: &str| {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| T::from_str(item).map_err(|why| format!("{variable}: {why}")))
+            .collect::<Result<Vec<T>, String>>()
+            .map(ListArg)
+    }
+}
+
+fn parse_database_url(raw: &str) -> Result<DatabaseUrl, String> {
+    DatabaseUrl::parse(raw).map_err(|err| format!("DCR_DATABASE_URL: {err}"))
+}
+
+fn parse_public_url(raw: &str) -> Result<Url, String> {
+    let invalid = |why: &str| format!("DCR_PUBLIC_URL {why}");
+    let url = Url::parse(raw.trim()).map_err(|_| invalid("must be an absolute URL"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(invalid("must be an http or https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must have no query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("must have no user information"));
+    }
+    Ok(url)
+}
+
+/// A comma-separated list from one variable.
+#[derive(Debug, Clone)]
+pub struct ListArg<T>(pub Vec<T>);
+
+#[derive(Debug, Clone)]
+pub struct GrantTypeArg(GrantType);
+
+impl FromStr for GrantTypeArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        GrantType::parse(raw)
+            .map(Self)
+            .map_err(|_| format!("{raw:?} is not a grant type"))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ResponseTypeArg(ResponseType);
+
+impl FromStr for ResponseTypeArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        ResponseType::parse(raw)
+            .map(Self)
+            .map_err(|_| format!("{raw:?} is not a response type"))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AuthMethodArg(AuthMethod);
+
+impl FromStr for AuthMethodArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        AuthMethod::parse(raw)
+            .map(Self)
+            .map_err(|_| format!("{raw:?} is not a token endpoint auth method"))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ScopeArg(Scope);
+
+impl FromStr for ScopeArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        Scope::parse(raw)
+            .map(Self)
+            .map_err(|_| "not a list of scope tokens".to_owned())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ScopePolicyArg(ScopeOverflow);
+
+impl FromStr for ScopePolicyArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "reject" => Ok(Self(ScopeOverflow::Reject)),
+            "narrow" => Ok(Self(ScopeOverflow::Narrow)),
+            _ => Err("must be reject or narrow".to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct BoolArg(pub bool);
+
+impl FromStr for BoolArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(Self(true)),
+            "false" | "0" | "no" | "off" => Ok(Self(false)),
+            _ => Err("must be true or false".to_owned()),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! `POST /register` (RFC 7591 section 3).
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use dcr_core::{ClientMetadata, Registration};
+use futures_util::StreamExt as _;
+use rand::rngs::OsRng;
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+pub async fn register(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_json(&request)?;
+    let limit = state.max_body_bytes;
+    let declared_length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared_length.is_some_and(|length| length > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let body = read_body(payload, limit).await?;
+    let document: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|err| ApiError::MalformedJson(json_error_position(&err)))?;
+    let metadata = ClientMetadata::from_request(&document, &state.policy)?;
+
+    let now = unix_now();
+    let cost = state.bcrypt_cost;
+    let policy = state.policy.clone();
+    let registration = if metadata.token_endpoint_auth_method.needs_secret() {
+        state
+            .hashing
+            .run(move || Registration::issue(metadata, &policy, now, cost, &mut OsRng))
+            .await?
+    } else {
+        Registration::issue(metadata, &policy, now, cost, &mut OsRng)
+    }
+    .map_err(|err| {
+        log::error!("could not issue credentials: {err}");
+        ApiError::Internal
+    })?;
+
+    let store = state.store.clone();
+    let registration = web::block(move || {
+        store
+            .insert_client(&registration.client)
+            .map(|()| registration)
+    })
+    .await
+    .map_err(|_| ApiError::Internal)??;
+
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
+        .json(registration.response_body()))
+}
+
+/// RFC 7591 section 3.1: the request is JSON, sent as `application/json`
+/// (parameters such as `charset=utf-8` are fine).
+fn require_json(request: &HttpRequest) -> Result<(), ApiError> {
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// Reads at most `limit` bytes, whatever the headers claimed.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| match err {
+            actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
+            _ => ApiError::UnreadableBody,
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Where JSON parsing stopped, without echoing any of the input.
+fn json_error_position(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match err.classify() {
+        Category::Eof => "it ends early",
+        Category::Syntax => "syntax error",
+        Category::Data => "unexpected data",
+        Category::Io => "unreadable",
+    };
+    format!("{what} at line {} column {}", err.line(), err.column())
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
