@@ -18,7 +18,13 @@ use url::Url;
 /// Every option is read from its DCR_* environment variable; a flag given on
 /// the command line wins over the variable.
 #[derive(Debug, Parser)]
-#[command(name = "dcr-server", version, about, long_about = None)]
+#[command(
+    name = "dcr-server",
+    version,
+    about,
+    long_about = None,
+    after_help = "Logging: DCR_LOG takes an env_logger filter (default: info), for example DCR_LOG=debug or DCR_LOG=dcr_server=debug,actix_web=warn.\nEvery variable is described in docs/configuration.md."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -1,0 +1,111 @@
+//! Start on a fresh machine, serve, log safely, stop gracefully.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::process::{ScratchDir, Server, claude_ai_body, claude_code_body};
+
+/// `cargo run -p dcr-server` with nothing configured: an embedded SQLite file
+/// in the working directory, created on first start.
+#[tokio::test]
+async fn serves_on_embedded_sqlite_with_no_setup() {
+    let dir = ScratchDir::new();
+    let server = Server::start(&dir.0, &[("DCR_BIND", "127.0.0.1:0".into())]);
+    let client = reqwest::Client::new();
+    let response = client
+        .post(server.url("/register"))
+        .json(&claude_code_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_endpoint_auth_method"], "none");
+    assert!(body.get("client_secret").is_none());
+    assert!(
+        dir.0.join("dcr.sqlite3").exists(),
+        "the default database file is created"
+    );
+    let ready = client.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+}
+
+/// The plaintext secret, and request bodies, never reach the log.
+#[tokio::test]
+async fn secrets_never_reach_the_log() {
+    let dir = ScratchDir::new();
+    let server = Server::start(
+        &dir.0,
+        &[
+            ("DCR_BIND", "127.0.0.1:0".into()),
+            ("DCR_BCRYPT_COST", "4".into()),
+            ("DCR_LOG", "trace".into()),
+        ],
+    );
+    let response = reqwest::Client::new()
+        .post(server.url("/register"))
+        .header(
+            "Authorization",
+            "Bearer e2e-bearer-token-must-not-be-logged",
+        )
+        .json(&claude_ai_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    let secret = body["client_secret"].as_str().unwrap().to_owned();
+    std::thread::sleep(Duration::from_millis(200));
+    let logs = server.logs();
+    assert!(
+        logs.contains("POST /register 201"),
+        "one line per request:\n{logs}"
+    );
+    assert!(!logs.contains(&secret), "the client secret was logged");
+    assert!(
+        !logs.contains("e2e-bearer-token-must-not-be-logged"),
+        "a bearer token was logged"
+    );
+    assert!(
+        !logs.contains("auth_callback"),
+        "the request body was logged"
+    );
+}
+
+/// SIGTERM lets an in-flight registration finish, then the process exits 0.
+#[tokio::test]
+async fn sigterm_finishes_in_flight_requests_then_exits() {
+    let dir = ScratchDir::new();
+    let mut server = Server::start(
+        &dir.0,
+        &[
+            ("DCR_BIND", "127.0.0.1:0".into()),
+            // A slow hash keeps the request in flight while the signal lands.
+            ("DCR_BCRYPT_COST", "13".into()),
+        ],
+    );
+    let url = server.url("/register");
+    let in_flight = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(url)
+            .json(&claude_ai_body())
+            .send()
+            .await
+            .map(|response| response.status().as_u16())
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    server.signal("TERM");
+    assert_eq!(
+        in_flight.await.unwrap().unwrap(),
+        201,
+        "the in-flight request completed"
+    );
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        server.logs()
+    );
+    assert!(server.logs().contains("dcr stopped"));
+}
