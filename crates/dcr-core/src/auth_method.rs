@@ -68,3 +68,49 @@ impl fmt::Display for AuthMethod {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for method in AuthMethod::ALL {
+            assert_eq!(AuthMethod::parse(method.as_str()), Ok(method));
+            assert_eq!(method.to_string(), method.as_str());
+        }
+        for raw in [
+            "",
+            "foo",
+            "None",
+            "client_secret_basic ",
+            "CLIENT_SECRET_POST",
+        ] {
+            assert_eq!(
+                AuthMethod::parse(raw),
+                Err(Problem::UnknownValue),
+                "{raw:?}"
+            );
+        }
+    }
+
+    /// Which methods get a secret and which need registered keys.
+    #[test]
+    fn secret_and_key_needs() {
+        let cases = [
+            (AuthMethod::None, false, false),
+            (AuthMethod::ClientSecretBasic, true, false),
+            (AuthMethod::ClientSecretPost, true, false),
+            (AuthMethod::ClientSecretJwt, true, false),
+            (AuthMethod::PrivateKeyJwt, false, true),
+            (AuthMethod::TlsClientAuth, false, false),
+            (AuthMethod::SelfSignedTlsClientAuth, false, true),
+        ];
+        assert_eq!(cases.len(), AuthMethod::ALL.len());
+        for (method, secret, keys) in cases {
+            assert_eq!(method.needs_secret(), secret, "{method}");
+            assert_eq!(method.needs_keys(), keys, "{method}");
+        }
+    }
+}

@@ -244,7 +244,12 @@ impl MetadataError {
         if self.pointer.is_empty() {
             return format!("the request body {}", self.problem);
         }
-        let field: String = self.pointer[1..]
+        // `pointer` is a public field: slicing off a first byte that is not `/`
+        // could split a character and panic.
+        let field: String = self
+            .pointer
+            .strip_prefix('/')
+            .unwrap_or(&self.pointer)
             .chars()
             .map(|c| {
                 if c.is_ascii_graphic() && c != '"' && c != '\\' {
@@ -267,3 +272,6 @@ pub fn pointer_to(key: &str) -> String {
 pub fn pointer_to_item(key: &str, index: usize) -> String {
     format!("{}/{index}", pointer_to(key))
 }
+
+#[cfg(test)]
+mod tests;

@@ -150,3 +150,197 @@ pub fn check_consistency(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_named_and_extension_grants() {
+        let cases = [
+            ("authorization_code", Ok(GrantType::AUTHORIZATION_CODE)),
+            ("implicit", Ok(GrantType::IMPLICIT)),
+            ("password", Ok(GrantType::PASSWORD)),
+            ("client_credentials", Ok(GrantType::CLIENT_CREDENTIALS)),
+            ("refresh_token", Ok(GrantType::REFRESH_TOKEN)),
+            ("Authorization_Code", Err(Problem::UnknownValue)),
+            ("authorization_code ", Err(Problem::UnknownValue)),
+            ("foo", Err(Problem::UnknownValue)),
+            ("", Err(Problem::UnknownValue)),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(GrantType::parse(raw), expected, "{raw:?}");
+        }
+        // RFC 6749 section 4.5: an extension grant is named by an absolute URI.
+        for raw in [
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "https://grants.example/custom",
+        ] {
+            let grant = GrantType::parse(raw).unwrap();
+            assert_eq!(grant.as_str(), raw);
+            assert_eq!(grant.to_string(), raw);
+            assert!(!grant.uses_redirect());
+        }
+    }
+
+    #[test]
+    fn only_code_and_implicit_grants_redirect() {
+        let cases = [
+            (GrantType::AUTHORIZATION_CODE, true),
+            (GrantType::IMPLICIT, true),
+            (GrantType::PASSWORD, false),
+            (GrantType::CLIENT_CREDENTIALS, false),
+            (GrantType::REFRESH_TOKEN, false),
+        ];
+        for (grant, redirects) in cases {
+            assert_eq!(grant.uses_redirect(), redirects, "{grant}");
+        }
+    }
+
+    #[test]
+    fn parses_response_types() {
+        let cases = [
+            ("code", Ok("code")),
+            ("token", Ok("token")),
+            ("code id_token", Ok("code id_token")),
+            ("none", Ok("none")),
+            ("", Err(Problem::UnknownValue)),
+            (" code", Err(Problem::UnknownValue)),
+            ("code  token", Err(Problem::UnknownValue)),
+            ("code-token", Err(Problem::UnknownValue)),
+            ("code\ttoken", Err(Problem::UnknownValue)),
+            ("cöde", Err(Problem::UnknownValue)),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                ResponseType::parse(raw).map(|rt| rt.as_str().to_owned()),
+                expected.map(str::to_owned),
+                "{raw:?}"
+            );
+        }
+        let hybrid = ResponseType::parse("id_token code").unwrap();
+        assert!(hybrid.includes("code"));
+        assert!(hybrid.includes("id_token"));
+        assert!(!hybrid.includes("token"));
+        assert!(hybrid.same_as(&ResponseType::parse("code id_token").unwrap()));
+        assert!(!hybrid.same_as(&ResponseType::code()));
+        assert_eq!(ResponseType::code().as_str(), "code");
+        assert_eq!(ResponseType::token().to_string(), "token");
+    }
+
+    fn response_types(raw: &[&str]) -> Vec<ResponseType> {
+        raw.iter()
+            .map(|rt| ResponseType::parse(rt).unwrap())
+            .collect()
+    }
+
+    /// RFC 7591 section 2.1, both directions.
+    #[test]
+    fn grant_and_response_types_agree() {
+        let code_needed = Problem::GrantNeedsResponseType {
+            response_type: "code",
+        };
+        let token_needed = Problem::GrantNeedsResponseType {
+            response_type: "token",
+        };
+        let code_grant_needed = Problem::ResponseTypeNeedsGrant {
+            grant_type: "authorization_code",
+        };
+        let implicit_needed = Problem::ResponseTypeNeedsGrant {
+            grant_type: "implicit",
+        };
+        let ac = GrantType::AUTHORIZATION_CODE;
+        let implicit = GrantType::IMPLICIT;
+        type Case = (
+            Vec<GrantType>,
+            Vec<&'static str>,
+            Result<(), (&'static str, Problem)>,
+        );
+        let cases: Vec<Case> = vec![
+            (vec![ac.clone()], vec!["code"], Ok(())),
+            (
+                vec![ac.clone(), GrantType::REFRESH_TOKEN],
+                vec!["code"],
+                Ok(()),
+            ),
+            (vec![implicit.clone()], vec!["token"], Ok(())),
+            (
+                vec![ac.clone(), implicit.clone()],
+                vec!["code", "token"],
+                Ok(()),
+            ),
+            (
+                vec![ac.clone(), implicit.clone()],
+                vec!["code token"],
+                Ok(()),
+            ),
+            (vec![ac.clone()], vec!["code id_token"], Ok(())),
+            // The other grants need no response type.
+            (vec![GrantType::CLIENT_CREDENTIALS], vec![], Ok(())),
+            (vec![GrantType::PASSWORD], vec![], Ok(())),
+            (vec![GrantType::REFRESH_TOKEN], vec![], Ok(())),
+            (vec![], vec![], Ok(())),
+            // A grant without its response type.
+            (
+                vec![ac.clone()],
+                vec![],
+                Err(("grant_types", code_needed.clone())),
+            ),
+            (
+                vec![ac.clone()],
+                vec!["token"],
+                Err(("grant_types", code_needed.clone())),
+            ),
+            (
+                vec![implicit.clone()],
+                vec![],
+                Err(("grant_types", token_needed.clone())),
+            ),
+            (
+                vec![ac.clone(), implicit.clone()],
+                vec!["code"],
+                Err(("grant_types", token_needed.clone())),
+            ),
+            // A response type without its grant.
+            (
+                vec![],
+                vec!["code"],
+                Err(("response_types", code_grant_needed.clone())),
+            ),
+            (
+                vec![GrantType::CLIENT_CREDENTIALS],
+                vec!["code"],
+                Err(("response_types", code_grant_needed.clone())),
+            ),
+            (
+                vec![implicit.clone()],
+                vec!["code"],
+                Err(("response_types", code_grant_needed.clone())),
+            ),
+            (
+                vec![],
+                vec!["token"],
+                Err(("response_types", implicit_needed.clone())),
+            ),
+            (
+                vec![ac.clone()],
+                vec!["code", "token"],
+                Err(("response_types", implicit_needed.clone())),
+            ),
+            (
+                vec![ac.clone()],
+                vec!["code token"],
+                Err(("response_types", implicit_needed.clone())),
+            ),
+        ];
+        for (grants, responses, expected) in cases {
+            assert_eq!(
+                check_consistency(&grants, &response_types(&responses)),
+                expected,
+                "{grants:?} with {responses:?}"
+            );
+        }
+    }
+}

@@ -16,6 +16,9 @@ pub mod policy;
 pub mod redirect_uri;
 pub mod scope;
 
+#[cfg(test)]
+mod test_support;
+
 pub use auth_method::AuthMethod;
 pub use client::{ClientCredentials, RegisteredClient, Registration};
 pub use client_url::{ClientUrl, UrlRule};

@@ -331,6 +331,7 @@ impl Request<'_> {
     ) -> Result<(Vec<GrantType>, Vec<ResponseType>), MetadataError> {
         let grants = self.grant_types()?;
         let responses = self.response_types()?;
+        let grants_given = grants.is_some();
         let (grants, responses) = match (grants, responses) {
             (Some(grants), Some(responses)) => (grants, responses),
             (Some(grants), None) => {
@@ -346,21 +347,22 @@ impl Request<'_> {
                 vec![ResponseType::code()],
             ),
         };
-        for (index, grant) in grants.iter().enumerate() {
-            if !self.policy.supports_grant_type(grant) {
-                return Err(MetadataError::new(
-                    pointer_to_item("grant_types", index),
-                    Problem::UnsupportedValue,
-                ));
-            }
-        }
-        for (index, response_type) in responses.iter().enumerate() {
-            if !self.policy.supports_response_type(response_type) {
-                return Err(MetadataError::new(
-                    pointer_to_item("response_types", index),
-                    Problem::UnsupportedValue,
-                ));
-            }
+        let unsupported_grant = grants
+            .iter()
+            .position(|grant| !self.policy.supports_grant_type(grant))
+            .map(|index| pointer_to_item("grant_types", index));
+        let unsupported_response = responses
+            .iter()
+            .position(|response_type| !self.policy.supports_response_type(response_type))
+            .map(|index| pointer_to_item("response_types", index));
+        // Blame the member the client sent, not the one derived from it.
+        let unsupported = if grants_given {
+            unsupported_grant.or(unsupported_response)
+        } else {
+            unsupported_response.or(unsupported_grant)
+        };
+        if let Some(pointer) = unsupported {
+            return Err(MetadataError::new(pointer, Problem::UnsupportedValue));
         }
         check_consistency(&grants, &responses)
             .map_err(|(key, problem)| MetadataError::at_key(key, problem))?;
@@ -558,3 +560,9 @@ fn derive_grant_types(responses: &[ResponseType]) -> Vec<GrantType> {
     }
     grants
 }
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod proptests;

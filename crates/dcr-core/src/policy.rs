@@ -114,10 +114,12 @@ impl RegistrationPolicy {
                 self.default_auth_method,
             ));
         }
-        if let Some(allowed) = &self.allowed_scopes {
-            if !self.default_scope.is_within(allowed) {
-                return Err(PolicyError::DefaultScopeNotAllowed);
-            }
+        if self
+            .allowed_scopes
+            .as_ref()
+            .is_some_and(|allowed| !self.default_scope.is_within(allowed))
+        {
+            return Err(PolicyError::DefaultScopeNotAllowed);
         }
         Ok(())
     }
@@ -163,5 +165,105 @@ impl RegistrationPolicy {
 
     pub fn supports_auth_method(&self, method: AuthMethod) -> bool {
         self.auth_methods.contains(&method)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn scope(raw: &str) -> Scope {
+        Scope::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn default_policy_is_coherent() {
+        let policy = RegistrationPolicy::default();
+        assert_eq!(policy.check(), Ok(()));
+        assert_eq!(policy.default_auth_method, AuthMethod::ClientSecretBasic);
+        assert_eq!(policy.secret_lifetime_secs, 0);
+    }
+
+    #[test]
+    fn refuses_incoherent_policies() {
+        let default = RegistrationPolicy::default;
+        let cases = [
+            (
+                RegistrationPolicy {
+                    auth_methods: vec![AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretJwt],
+                    ..default()
+                },
+                PolicyError::ClientSecretJwtUnsupported,
+            ),
+            (
+                RegistrationPolicy {
+                    auth_methods: vec![AuthMethod::None],
+                    ..default()
+                },
+                PolicyError::DefaultAuthMethodNotSupported(AuthMethod::ClientSecretBasic),
+            ),
+            (
+                RegistrationPolicy {
+                    allowed_scopes: Some(scope("read write")),
+                    default_scope: scope("read admin"),
+                    ..default()
+                },
+                PolicyError::DefaultScopeNotAllowed,
+            ),
+            (
+                RegistrationPolicy {
+                    grant_types: Vec::new(),
+                    ..default()
+                },
+                PolicyError::NothingSupported("grant type"),
+            ),
+            (
+                RegistrationPolicy {
+                    auth_methods: Vec::new(),
+                    ..default()
+                },
+                PolicyError::NothingSupported("auth method"),
+            ),
+        ];
+        for (policy, expected) in cases {
+            assert_eq!(policy.check(), Err(expected.clone()), "{expected}");
+        }
+        let narrowed = RegistrationPolicy {
+            allowed_scopes: Some(scope("read write")),
+            default_scope: scope("read"),
+            default_auth_method: AuthMethod::None,
+            ..default()
+        };
+        assert_eq!(narrowed.check(), Ok(()));
+    }
+
+    #[test]
+    fn support_checks() {
+        let policy = RegistrationPolicy::default();
+        assert!(policy.supports_grant_type(&GrantType::AUTHORIZATION_CODE));
+        assert!(policy.supports_grant_type(&GrantType::CLIENT_CREDENTIALS));
+        assert!(!policy.supports_grant_type(&GrantType::IMPLICIT));
+        assert!(!policy.supports_grant_type(&GrantType::PASSWORD));
+        assert!(policy.supports_response_type(&ResponseType::code()));
+        assert!(!policy.supports_response_type(&ResponseType::token()));
+        assert!(policy.supports_auth_method(AuthMethod::None));
+        assert!(!policy.supports_auth_method(AuthMethod::ClientSecretJwt));
+        assert!(!policy.supports_auth_method(AuthMethod::PrivateKeyJwt));
+
+        let permissive = RegistrationPolicy::permissive();
+        assert!(permissive.supports_grant_type(&GrantType::IMPLICIT));
+        assert!(permissive.supports_grant_type(&GrantType::parse("urn:x:y").unwrap()));
+        assert!(permissive.supports_response_type(&ResponseType::parse("code id_token").unwrap()));
+        for method in AuthMethod::ALL {
+            assert!(permissive.supports_auth_method(method));
+        }
+
+        let hybrid = RegistrationPolicy {
+            response_types: vec![ResponseType::parse("code id_token").unwrap()],
+            ..RegistrationPolicy::default()
+        };
+        assert!(hybrid.supports_response_type(&ResponseType::parse("id_token code").unwrap()));
+        assert!(!hybrid.supports_response_type(&ResponseType::code()));
     }
 }

@@ -101,7 +101,7 @@ impl RedirectUri {
             }
             "http" => match url.host() {
                 Some(host) if is_loopback_ip(&host) => RedirectKind::Loopback,
-                Some(Host::Domain(name)) if name == "localhost" => {
+                Some(Host::Domain("localhost")) => {
                     if !policy.allow_localhost {
                         return Err(RedirectUriError::LocalhostNotAllowed);
                     }
@@ -153,6 +153,7 @@ impl RedirectUri {
         candidate.scheme() == "http"
             && candidate.username().is_empty()
             && candidate.password().is_none()
+            && !has_empty_userinfo(presented)
             && registered.host() == candidate.host()
             && registered.path() == candidate.path()
             && registered.query() == candidate.query()
@@ -161,7 +162,7 @@ impl RedirectUri {
 
 /// `http://@host/` parses with an empty user name; it still carries a user-info
 /// delimiter that some parsers read differently, so it is refused too.
-fn has_empty_userinfo(raw: &str) -> bool {
+pub(crate) fn has_empty_userinfo(raw: &str) -> bool {
     let Some(rest) = raw.split_once("://").map(|(_, rest)| rest) else {
         return false;
     };
@@ -181,3 +182,6 @@ fn is_loopback_ip(host: &Host<&str>) -> bool {
 pub fn redirect_uri_matches(registered: &[RedirectUri], presented: &str) -> bool {
     registered.iter().any(|uri| uri.matches(presented))
 }
+
+#[cfg(test)]
+mod tests;

@@ -81,3 +81,116 @@ impl fmt::Display for Scope {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn scope(raw: &str) -> Scope {
+        Scope::parse(raw).unwrap()
+    }
+
+    /// RFC 6749 section 3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+    #[test]
+    fn scope_tokens_follow_rfc6749() {
+        let accepted = [
+            "read",
+            "mcp:tools",
+            "a!#[]^~",
+            "https://api.example/read",
+            "!",
+            "~",
+        ];
+        for raw in accepted {
+            assert_eq!(
+                ScopeToken::parse(raw).map(|t| t.as_str().to_owned()),
+                Ok(raw.to_owned())
+            );
+        }
+        let refused = [
+            "", "a b", "\"read\"", "a\\b", "é", "a\tb", "\u{7f}", "\u{0}", "read\n",
+        ];
+        for raw in refused {
+            assert_eq!(
+                ScopeToken::parse(raw),
+                Err(Problem::InvalidScopeToken),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_space_separated_tokens() {
+        let cases = [
+            ("read write", Ok("read write")),
+            ("  read   write ", Ok("read write")),
+            ("read write read", Ok("read write")),
+            ("", Ok("")),
+            ("   ", Ok("")),
+            ("read\twrite", Err(Problem::InvalidScopeToken)),
+            ("read \"write\"", Err(Problem::InvalidScopeToken)),
+            ("read wr\\ite", Err(Problem::InvalidScopeToken)),
+            ("read écrire", Err(Problem::InvalidScopeToken)),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                Scope::parse(raw).map(|s| s.to_string()),
+                expected.map(str::to_owned),
+                "{raw:?}"
+            );
+        }
+        assert!(scope("").is_empty());
+        assert_eq!(scope("b a b").tokens().len(), 2);
+    }
+
+    #[test]
+    fn intersects_and_compares_sets() {
+        let allowed = scope("read write");
+        assert_eq!(scope("admin read").intersect(&allowed), scope("read"));
+        assert_eq!(scope("admin").intersect(&allowed), Scope::default());
+        assert!(scope("write read").is_within(&allowed));
+        assert!(scope("").is_within(&allowed));
+        assert!(!scope("read admin").is_within(&allowed));
+        assert!(allowed.contains(&ScopeToken::parse("write").unwrap()));
+        assert!(!allowed.contains(&ScopeToken::parse("admin").unwrap()));
+    }
+
+    fn scope_token() -> impl Strategy<Value = String> {
+        "[!#-\\[\\]-~]{1,12}"
+    }
+
+    proptest! {
+        #[test]
+        fn display_round_trips(
+            tokens in prop::collection::vec(scope_token(), 0..8),
+            gaps in prop::collection::vec(1usize..4, 9),
+        ) {
+            let mut raw = " ".repeat(gaps[8] - 1);
+            for (token, gap) in tokens.iter().zip(&gaps) {
+                raw.push_str(token);
+                raw.push_str(&" ".repeat(*gap));
+            }
+            let parsed = Scope::parse(&raw).unwrap();
+            let shown = parsed.to_string();
+            prop_assert_eq!(Scope::parse(&shown).unwrap(), parsed.clone());
+            prop_assert!(!shown.starts_with(' ') && !shown.ends_with(' ') && !shown.contains("  "));
+            let mut unique = tokens.clone();
+            unique.sort();
+            unique.dedup();
+            prop_assert_eq!(parsed.tokens().len(), unique.len());
+        }
+
+        #[test]
+        fn parse_never_panics(raw in any::<String>()) {
+            if let Ok(parsed) = Scope::parse(&raw) {
+                for token in parsed.tokens() {
+                    prop_assert!(ScopeToken::parse(token.as_str()).is_ok());
+                }
+                prop_assert_eq!(Scope::parse(&parsed.to_string()).unwrap(), parsed);
+            }
+        }
+    }
+}

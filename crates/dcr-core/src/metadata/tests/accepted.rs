@@ -1,0 +1,448 @@
+//! Accepted requests, with the exact metadata each registers.
+
+use super::*;
+use crate::test_support::{implicit_policy, key_auth_policy};
+
+#[test]
+fn applies_rfc7591_defaults() {
+    assert_eq!(validate(&body(json!({}))), Ok(minimal()));
+}
+
+/// RFC 7591 section 2: absent `grant_types` and `response_types` default, and
+/// either one given derives the other (section 2.1).
+#[test]
+fn derives_grant_and_response_types() {
+    let ac = GrantType::AUTHORIZATION_CODE;
+    let implicit = GrantType::IMPLICIT;
+    let code = ResponseType::code();
+    let token = ResponseType::token();
+    let cases: Vec<(Value, RegistrationPolicy, Vec<GrantType>, Vec<ResponseType>)> = vec![
+        (
+            json!({}),
+            RegistrationPolicy::default(),
+            vec![ac.clone()],
+            vec![code.clone()],
+        ),
+        (
+            json!({ "grant_types": ["authorization_code", "refresh_token"] }),
+            RegistrationPolicy::default(),
+            vec![ac.clone(), GrantType::REFRESH_TOKEN],
+            vec![code.clone()],
+        ),
+        (
+            json!({ "response_types": ["code"] }),
+            RegistrationPolicy::default(),
+            vec![ac.clone()],
+            vec![code.clone()],
+        ),
+        (
+            json!({ "grant_types": ["authorization_code", "authorization_code"], "response_types": ["code", "code"] }),
+            RegistrationPolicy::default(),
+            vec![ac.clone()],
+            vec![code.clone()],
+        ),
+        (
+            json!({ "grant_types": ["client_credentials"] }),
+            RegistrationPolicy::default(),
+            vec![GrantType::CLIENT_CREDENTIALS],
+            vec![],
+        ),
+        (
+            json!({ "grant_types": ["refresh_token", "client_credentials"], "response_types": [] }),
+            RegistrationPolicy::default(),
+            vec![GrantType::REFRESH_TOKEN, GrantType::CLIENT_CREDENTIALS],
+            vec![],
+        ),
+        (
+            json!({ "grant_types": ["implicit"] }),
+            implicit_policy(),
+            vec![implicit.clone()],
+            vec![token.clone()],
+        ),
+        (
+            json!({ "response_types": ["token"] }),
+            implicit_policy(),
+            vec![implicit.clone()],
+            vec![token.clone()],
+        ),
+        (
+            json!({ "response_types": ["code", "token"] }),
+            implicit_policy(),
+            vec![ac.clone(), implicit.clone()],
+            vec![code.clone(), token.clone()],
+        ),
+        (
+            json!({ "grant_types": ["authorization_code", "implicit"] }),
+            implicit_policy(),
+            vec![ac.clone(), implicit.clone()],
+            vec![code.clone(), token.clone()],
+        ),
+    ];
+    for (extra, policy, grants, responses) in cases {
+        let request = body(extra.clone());
+        let metadata =
+            validate_with(&request, &policy).unwrap_or_else(|error| panic!("{extra}: {error:?}"));
+        assert_eq!(metadata.grant_types, grants, "{extra}");
+        assert_eq!(metadata.response_types, responses, "{extra}");
+    }
+}
+
+/// `redirect_uris` may be left out when no grant redirects.
+#[test]
+fn machine_clients_need_no_redirect_uris() {
+    let metadata = validate(&json!({
+        "grant_types": ["client_credentials"],
+        "token_endpoint_auth_method": "client_secret_post",
+    }))
+    .unwrap();
+    assert!(metadata.redirect_uris.is_empty());
+    assert_eq!(metadata.grant_types, [GrantType::CLIENT_CREDENTIALS]);
+    assert!(metadata.response_types.is_empty());
+    assert_eq!(metadata.application_type, ApplicationType::Web);
+    assert!(!metadata.to_json().contains_key("redirect_uris"));
+    assert_eq!(stored_and_read_back(&metadata), metadata);
+}
+
+#[test]
+fn takes_the_auth_method_asked_for_or_the_default() {
+    let public_by_default = RegistrationPolicy {
+        default_auth_method: AuthMethod::None,
+        ..RegistrationPolicy::default()
+    };
+    let cases = [
+        (
+            json!("none"),
+            RegistrationPolicy::default(),
+            AuthMethod::None,
+        ),
+        (
+            json!("client_secret_basic"),
+            RegistrationPolicy::default(),
+            AuthMethod::ClientSecretBasic,
+        ),
+        (
+            json!("client_secret_post"),
+            RegistrationPolicy::default(),
+            AuthMethod::ClientSecretPost,
+        ),
+        (
+            json!(null),
+            RegistrationPolicy::default(),
+            AuthMethod::ClientSecretBasic,
+        ),
+        (
+            json!(""),
+            RegistrationPolicy::default(),
+            AuthMethod::ClientSecretBasic,
+        ),
+        (json!(null), public_by_default.clone(), AuthMethod::None),
+        (
+            json!("client_secret_basic"),
+            public_by_default,
+            AuthMethod::ClientSecretBasic,
+        ),
+    ];
+    for (method, policy, expected) in cases {
+        let request = body(json!({ "token_endpoint_auth_method": method }));
+        let metadata = validate_with(&request, &policy).unwrap();
+        assert_eq!(metadata.token_endpoint_auth_method, expected, "{method}");
+    }
+}
+
+/// Key-based methods with their keys, by value or by reference.
+#[test]
+fn key_based_methods_with_keys() {
+    let jwks = json!({ "keys": [{ "kty": "RSA", "n": "0vx7", "e": "AQAB" }] });
+    let cases = [
+        body(json!({ "token_endpoint_auth_method": "private_key_jwt", "jwks": jwks })),
+        body(
+            json!({ "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://app.example/jwks" }),
+        ),
+        body(json!({ "token_endpoint_auth_method": "self_signed_tls_client_auth", "jwks": jwks })),
+    ];
+    for request in cases {
+        let metadata = validate_with(&request, &key_auth_policy())
+            .unwrap_or_else(|error| panic!("{request}: {error:?}"));
+        assert!(metadata.token_endpoint_auth_method.needs_keys());
+        assert!(metadata.jwks.is_some() != metadata.jwks_uri.is_some());
+        assert_eq!(stored_and_read_back(&metadata), metadata);
+    }
+    let with_jwks = validate(&body(json!({ "jwks": jwks }))).unwrap();
+    assert_eq!(with_jwks.jwks.map(Value::Object), Some(jwks));
+}
+
+/// Explicit `application_type` wins; otherwise a client redirecting only to
+/// loopback or private-use URIs is native.
+#[test]
+fn application_type_explicit_or_inferred() {
+    let cases = [
+        (
+            json!({ "application_type": "web", "redirect_uris": ["http://127.0.0.1/cb"] }),
+            ApplicationType::Web,
+        ),
+        (
+            json!({ "application_type": "native", "redirect_uris": [APP] }),
+            ApplicationType::Native,
+        ),
+        (
+            json!({ "redirect_uris": ["http://127.0.0.1:61000/cb"] }),
+            ApplicationType::Native,
+        ),
+        (
+            json!({ "redirect_uris": ["http://[::1]/cb", "http://localhost/cb"] }),
+            ApplicationType::Native,
+        ),
+        (
+            json!({ "redirect_uris": ["com.example.app:/cb"] }),
+            ApplicationType::Native,
+        ),
+        (
+            json!({ "redirect_uris": ["http://127.0.0.1/cb", "cursor://a/cb"] }),
+            ApplicationType::Native,
+        ),
+        (
+            json!({ "application_type": null, "redirect_uris": ["cursor://a/cb"] }),
+            ApplicationType::Native,
+        ),
+        (
+            json!({ "application_type": "", "redirect_uris": ["cursor://a/cb"] }),
+            ApplicationType::Native,
+        ),
+        (
+            json!({ "redirect_uris": ["http://127.0.0.1/cb", APP] }),
+            ApplicationType::Web,
+        ),
+        (json!({ "redirect_uris": [APP] }), ApplicationType::Web),
+        (
+            json!({ "grant_types": ["client_credentials"] }),
+            ApplicationType::Web,
+        ),
+    ];
+    for (request, expected) in cases {
+        let metadata = validate(&request).unwrap_or_else(|error| panic!("{request}: {error:?}"));
+        assert_eq!(metadata.application_type, expected, "{request}");
+    }
+}
+
+/// RFC 6749 section 3.3 syntax; the operator's allowed set either refuses
+/// (tested with the refusals) or narrows; the default applies when none is left.
+#[test]
+fn scope_as_asked_narrowed_or_defaulted() {
+    let allowed = || Some(scope("read write"));
+    let narrow = RegistrationPolicy {
+        allowed_scopes: allowed(),
+        scope_overflow: ScopeOverflow::Narrow,
+        default_scope: scope("read"),
+        ..RegistrationPolicy::default()
+    };
+    let reject = RegistrationPolicy {
+        allowed_scopes: allowed(),
+        scope_overflow: ScopeOverflow::Reject,
+        default_scope: scope("read"),
+        ..RegistrationPolicy::default()
+    };
+    let open_with_default = RegistrationPolicy {
+        default_scope: scope("mcp:tools"),
+        ..RegistrationPolicy::default()
+    };
+    let cases = [
+        (
+            RegistrationPolicy::default(),
+            json!("read write"),
+            "read write",
+        ),
+        (
+            RegistrationPolicy::default(),
+            json!("a!#[]^~ mcp:tools https://api.example/x"),
+            "a!#[]^~ mcp:tools https://api.example/x",
+        ),
+        (
+            RegistrationPolicy::default(),
+            json!("  read   read write "),
+            "read write",
+        ),
+        (RegistrationPolicy::default(), json!(null), ""),
+        (RegistrationPolicy::default(), json!(""), ""),
+        (open_with_default.clone(), json!(null), "mcp:tools"),
+        (open_with_default.clone(), json!("   "), "mcp:tools"),
+        (open_with_default, json!("other"), "other"),
+        (narrow.clone(), json!("write admin read"), "write read"),
+        (narrow.clone(), json!("admin"), "read"),
+        (narrow.clone(), json!(null), "read"),
+        (narrow, json!("write"), "write"),
+        (reject.clone(), json!("write read"), "write read"),
+        (reject, json!(null), "read"),
+    ];
+    for (policy, requested, registered) in cases {
+        let request = body(json!({ "scope": requested }));
+        let metadata = validate_with(&request, &policy)
+            .unwrap_or_else(|error| panic!("{requested}: {error:?}"));
+        assert_eq!(
+            metadata.scope.to_string(),
+            registered,
+            "{requested} under {policy:?}"
+        );
+    }
+}
+
+#[test]
+fn accepts_https_and_loopback_urls() {
+    let request = body(json!({
+        "client_uri": "http://localhost:6274",
+        "logo_uri": "https://app.example/logo.png",
+        "tos_uri": "http://127.0.0.1/tos",
+        "policy_uri": "http://[::1]:8080/privacy",
+        "jwks_uri": "https://app.example/jwks",
+    }));
+    let metadata = validate(&request).unwrap();
+    assert_eq!(
+        metadata,
+        ClientMetadata {
+            client_uri: Some(url("http://localhost:6274")),
+            logo_uri: Some(url("https://app.example/logo.png")),
+            tos_uri: Some(url("http://127.0.0.1/tos")),
+            policy_uri: Some(url("http://[::1]:8080/privacy")),
+            jwks_uri: Some(
+                ClientUrl::parse("https://app.example/jwks", UrlRule::HttpsOnly, 2000).unwrap()
+            ),
+            ..minimal()
+        }
+    );
+}
+
+/// `null` and `""` mean "not given", for every optional member.
+#[test]
+fn null_and_empty_strings_are_absent() {
+    for empty in [json!(null), json!("")] {
+        let mut request = body(json!({}));
+        for key in [
+            "token_endpoint_auth_method",
+            "client_name",
+            "client_uri",
+            "logo_uri",
+            "tos_uri",
+            "policy_uri",
+            "jwks_uri",
+            "scope",
+            "software_id",
+            "software_version",
+            "application_type",
+            "client_name#fr",
+            "logo_uri#fr",
+        ] {
+            request[key] = empty.clone();
+        }
+        assert_eq!(validate(&request), Ok(minimal()), "{empty}");
+    }
+    let nulls = body(json!({
+        "grant_types": null,
+        "response_types": null,
+        "contacts": null,
+        "jwks": null,
+    }));
+    assert_eq!(validate(&nulls), Ok(minimal()));
+}
+
+/// RFC 7591 section 2: metadata the server does not understand is ignored.
+#[test]
+fn unknown_members_are_ignored() {
+    let request = body(json!({
+        "x-vendor": { "nested": [1, "\u{0}", null] },
+        "post_logout_redirect_uris": 5,
+        "client_id": "chosen-by-the-client",
+        "client_secret": "chosen-by-the-client",
+        "software_statement": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
+        "id_token_signed_response_alg": "RS256",
+        "scope#fr": "lire",
+        "contacts#fr": 7,
+        "jwks_uri#fr": "http://evil.example/jwks",
+        "#fr": "x",
+        "\u{0}": "\u{0}",
+    }));
+    assert_eq!(validate(&request), Ok(minimal()));
+}
+
+/// RFC 7591 section 2.2.
+#[test]
+fn keeps_language_tagged_values() {
+    let request = body(json!({
+        "client_name": "My Client",
+        "client_name#fr": "Mon Client",
+        "client_name#ja-Jpan-JP": "クライアント",
+        "client_name#en-US": "My Client",
+        "client_name#de": "",
+        "client_name#it": null,
+        "logo_uri#fr": "https://app.example/logo-fr.png",
+        "client_uri#x-private1": "http://localhost:3000/",
+        "tos_uri#zh-Hant-TW": "https://app.example/tos/zh",
+        "policy_uri#es-419": "https://app.example/privacy/es",
+    }));
+    let metadata = validate(&request).unwrap();
+    let expected: BTreeMap<String, String> = [
+        ("client_name#fr", "Mon Client"),
+        ("client_name#ja-Jpan-JP", "クライアント"),
+        ("client_name#en-US", "My Client"),
+        ("logo_uri#fr", "https://app.example/logo-fr.png"),
+        ("client_uri#x-private1", "http://localhost:3000/"),
+        ("tos_uri#zh-Hant-TW", "https://app.example/tos/zh"),
+        ("policy_uri#es-419", "https://app.example/privacy/es"),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+    .collect();
+    assert_eq!(metadata.localized, expected);
+    assert_eq!(metadata.client_name.as_deref(), Some("My Client"));
+    assert_eq!(stored_and_read_back(&metadata), metadata);
+}
+
+#[test]
+fn repeated_redirect_uris_are_kept_once() {
+    let request = json!({
+        "redirect_uris": [APP, "http://127.0.0.1/cb", APP, "http://127.0.0.1/cb", "http://127.0.0.1:1/cb"],
+    });
+    let registered: Vec<String> = validate(&request)
+        .unwrap()
+        .redirect_uris
+        .iter()
+        .map(|uri| uri.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        registered,
+        [APP, "http://127.0.0.1/cb", "http://127.0.0.1:1/cb"]
+    );
+}
+
+/// Limits are inclusive.
+#[test]
+fn accepts_values_at_the_limits() {
+    let twenty: Vec<String> = (0..20)
+        .map(|i| format!("https://app.example/cb{i}"))
+        .collect();
+    let ten: Vec<String> = (0..10).map(|i| format!("ops{i}@app.example")).collect();
+    let request = json!({
+        "redirect_uris": twenty,
+        "contacts": ten,
+        "client_name": "a".repeat(2000),
+        "software_id": "é".repeat(1000),
+    });
+    let metadata = validate(&request).unwrap();
+    assert_eq!(metadata.redirect_uris.len(), 20);
+    assert_eq!(metadata.contacts, ten);
+    assert_eq!(metadata.client_name.map(|name| name.len()), Some(2000));
+    assert_eq!(metadata.software_id.map(|id| id.len()), Some(2000));
+}
+
+/// Unicode that is not a control character is a fine name.
+#[test]
+fn accepts_unicode_names() {
+    for name in [
+        "Claude Code (memory)",
+        "Café ☕",
+        "例のクライアント",
+        "emoji 🚀",
+        "tab-less\u{200b}",
+    ] {
+        let metadata = validate(&body(json!({ "client_name": name }))).unwrap();
+        assert_eq!(metadata.client_name.as_deref(), Some(name));
+    }
+}
