@@ -115,11 +115,45 @@ pub(crate) enum ManagerError {
     Check(#[from] diesel::result::Error),
 }
 
+/// A pooled connection, and whether the database dropped it under us.
+pub(crate) struct PooledConn {
+    pub(crate) inner: AnyConnection,
+    /// Set when a query failed because the connection is gone; the pool then
+    /// discards it instead of handing it out again.
+    pub(crate) lost: bool,
+}
+
+impl fmt::Debug for PooledConn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PooledConn")
+            .field("inner", &self.inner)
+            .field("lost", &self.lost)
+            .finish()
+    }
+}
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = PooledConn;
     type Error = ManagerError;
 
-    fn connect(&self) -> Result<AnyConnection, ManagerError> {
+    fn connect(&self) -> Result<PooledConn, ManagerError> {
+        Ok(PooledConn {
+            inner: self.open()?,
+            lost: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PooledConn) -> Result<(), ManagerError> {
+        Ok(conn.inner.ping()?)
+    }
+
+    fn has_broken(&self, conn: &mut PooledConn) -> bool {
+        std::thread::panicking() || conn.lost || conn.inner.is_broken()
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<AnyConnection, ManagerError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
                 Ok(AnyConnection::Postgresql(PgConnection::establish(url)?))
@@ -141,13 +175,5 @@ impl r2d2::ManageConnection for Manager {
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ManagerError> {
-        Ok(conn.ping()?)
-    }
-
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        std::thread::panicking() || conn.is_broken()
     }
 }

@@ -53,14 +53,36 @@ impl From<r2d2::Error> for StoreError {
 /// Messages of errors that go away by themselves: a Postgres restart or
 /// failover, or a SQLite writer that held the lock past the busy timeout.
 fn is_transient(message: &str) -> bool {
-    const TRANSIENT: [&str; 7] = [
+    const TRANSIENT: [&str; 3] = [
         "database is locked",
         "database is busy",
+        "the database system is",
+    ];
+    TRANSIENT.iter().any(|needle| message.contains(needle)) || is_lost_connection_message(message)
+}
+
+fn is_lost_connection_message(message: &str) -> bool {
+    const LOST: [&str; 4] = [
         "terminating connection",
         "server closed the connection",
-        "the database system is",
         "no connection to the server",
         "connection to server",
     ];
-    TRANSIENT.iter().any(|needle| message.contains(needle))
+    LOST.iter().any(|needle| message.contains(needle))
+}
+
+/// Whether the connection itself is gone (the server restarted, failed over or
+/// killed the session): the connection must be discarded, and the work may be
+/// tried again on a fresh one.
+pub(crate) fn is_connection_lost(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => is_lost_connection_message(info.message()),
+        Error::BrokenTransactionManager => true,
+        _ => false,
+    }
 }

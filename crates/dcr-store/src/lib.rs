@@ -78,9 +78,10 @@ impl Store {
             .max_size(config.pool_size.max(1))
             .min_idle(Some(0))
             .connection_timeout(config.acquire_timeout)
-            // A dead connection is caught by the ping before it is handed out,
-            // so a database restart costs no request an error.
-            .test_on_check_out(true)
+            // No ping before every use: it would cost a round trip per
+            // request. A connection found dead is discarded and the work
+            // retried once on a fresh one (`with_conn`).
+            .test_on_check_out(false)
             .error_handler(Box::new(PoolErrorLogger))
             .build_unchecked(manager);
         Ok(Self {
@@ -97,43 +98,94 @@ impl Store {
         Ok(self.pool.get()?)
     }
 
+    /// Runs `work` on a pooled connection. When the database has dropped that
+    /// connection (a restart or failover since it was last used), it is
+    /// discarded and `work` runs again on the next one, so the first requests
+    /// after a database restart do not fail. A restart kills every idle
+    /// connection at once, hence up to one try per pooled connection plus a
+    /// new one; dead connections fail at once, so this costs little. `work`
+    /// learns whether it is a retry, to stay idempotent.
+    fn with_conn<T>(
+        &self,
+        mut work: impl FnMut(&mut AnyConnection, Attempt) -> QueryResult<T>,
+    ) -> Result<T, StoreError> {
+        let tries = self.pool.max_size() + 1;
+        let mut attempt = Attempt::First;
+        for _ in 1..tries {
+            let mut conn = self.conn()?;
+            match work(&mut conn.inner, attempt) {
+                Err(err) if error::is_connection_lost(&err) => {
+                    conn.lost = true;
+                    log::warn!("database connection lost ({err}); retrying on another");
+                    attempt = Attempt::Retry;
+                }
+                result => return Ok(result?),
+            }
+        }
+        let mut conn = self.conn()?;
+        work(&mut conn.inner, attempt).map_err(|err| {
+            conn.lost = error::is_connection_lost(&err);
+            StoreError::from(err)
+        })
+    }
+
     /// Applies pending migrations (under an advisory lock on Postgres) and
     /// returns the versions applied.
     pub fn run_migrations(&self) -> Result<Vec<String>, StoreError> {
-        migrate::run_pending(&mut *self.conn()?)
+        migrate::run_pending(&mut self.conn()?.inner)
     }
 
     /// Reverts every migration: for tests of the down migrations only.
     pub fn revert_all_migrations(&self) -> Result<usize, StoreError> {
-        migrate::revert_all(&mut *self.conn()?)
+        migrate::revert_all(&mut self.conn()?.inner)
     }
 
     /// Whether the database answers.
     pub fn ping(&self) -> Result<(), StoreError> {
-        Ok(self.conn()?.ping()?)
+        self.with_conn(|conn, _| conn.ping())
     }
 
     /// Stores a newly registered client, owned by the system user.
     pub fn insert_client(&self, client: &RegisteredClient) -> Result<(), StoreError> {
         let row = ClientRow::from_client(client, SYSTEM_USER_ID);
-        diesel::insert_into(oauth_clients::table)
-            .values(&row)
-            .execute(&mut self.conn()?)?;
-        Ok(())
+        self.with_conn(|conn, attempt| {
+            match diesel::insert_into(oauth_clients::table)
+                .values(&row)
+                .execute(conn)
+            {
+                // The first attempt committed before its connection died: the
+                // client_id is fresh and random, so the row is ours.
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) if attempt == Attempt::Retry => Ok(()),
+                result => result.map(drop),
+            }
+        })
     }
 
     pub fn find_client(&self, client_id: &ClientId) -> Result<RegisteredClient, StoreError> {
-        let row: ClientRow = oauth_clients::table
-            .find(client_id.to_string())
-            .select(ClientRow::as_select())
-            .first(&mut self.conn()?)?;
+        let id = client_id.to_string();
+        let row: ClientRow = self.with_conn(|conn, _| {
+            oauth_clients::table
+                .find(&id)
+                .select(ClientRow::as_select())
+                .first(conn)
+        })?;
         row.into_client()
     }
 
     /// The number of stored clients.
     pub fn count_clients(&self) -> Result<i64, StoreError> {
-        Ok(oauth_clients::table.count().get_result(&mut self.conn()?)?)
+        self.with_conn(|conn, _| oauth_clients::table.count().get_result(conn))
     }
+}
+
+/// Which run of a unit of work this is (see `Store::with_conn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    First,
+    Retry,
 }
 
 /// r2d2 reports failed connection attempts here; they are logged once, with

@@ -251,3 +251,45 @@ fn debug_output_hides_the_database_password() {
     let shown = format!("{url:?} {url}");
     assert!(!shown.contains("hunter2"), "{shown}");
 }
+
+/// A Postgres restart or failover kills every pooled connection; the next
+/// calls must succeed on fresh connections, without an error and without a
+/// duplicate row.
+#[test]
+fn postgres_connections_killed_under_the_pool_are_replaced() {
+    use diesel::prelude::*;
+    let db = TestDatabase::postgres();
+    let store = db.store();
+    // Fill the pool with idle connections.
+    let warm: Vec<_> = (0..4)
+        .map(|seed| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                store.insert_client(&register(public_body(), 200 + seed).client)
+            })
+        })
+        .collect();
+    for thread in warm {
+        thread.join().unwrap().unwrap();
+    }
+    let DatabaseUrl::Postgres(url) = db.url() else {
+        unreachable!()
+    };
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let mut admin =
+        diesel::PgConnection::establish(&dcr_store::test_support::postgres_admin_url()).unwrap();
+    diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ))
+    .execute(&mut admin)
+    .unwrap();
+
+    let registration = register(public_body(), 300);
+    store.insert_client(&registration.client).unwrap();
+    store.ping().unwrap();
+    assert_eq!(
+        store.find_client(&registration.client.client_id).unwrap(),
+        registration.client
+    );
+    assert_eq!(store.count_clients().unwrap(), 5);
+}
