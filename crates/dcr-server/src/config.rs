@@ -58,6 +58,15 @@ pub struct Settings {
     #[arg(long, env = "DCR_DATABASE_TIMEOUT_MS", default_value_t = 3000, value_parser = parse_in_range::<u64>("DCR_DATABASE_TIMEOUT_MS", 50, 600_000))]
     pub database_timeout_ms: u64,
 
+    /// Threads that write registrations; each writes what queued up meanwhile
+    /// as one multi-row INSERT (group commit).
+    #[arg(long, env = "DCR_DATABASE_WRITERS", default_value_t = 4, value_parser = parse_in_range::<usize>("DCR_DATABASE_WRITERS", 1, 256))]
+    pub database_writers: usize,
+
+    /// Registrations that may wait for a writer before new ones get 503.
+    #[arg(long, env = "DCR_DATABASE_QUEUE", default_value_t = 4096, value_parser = parse_in_range::<usize>("DCR_DATABASE_QUEUE", 1, 1_000_000))]
+    pub database_queue: usize,
+
     /// External base URL of this service as clients see it behind the gateway
     /// (for example https://auth.example.com). Unset: derived from each request.
     #[arg(long, env = "DCR_PUBLIC_URL", value_parser = parse_public_url)]
@@ -145,6 +154,8 @@ pub struct Settings {
 pub struct Config {
     pub bind: SocketAddr,
     pub store: StoreConfig,
+    pub database_writers: usize,
+    pub database_queue: usize,
     pub public_url: Option<Url>,
     pub bcrypt_cost: BcryptCost,
     pub bcrypt_threads: usize,
@@ -214,6 +225,8 @@ impl Settings {
         Ok(Config {
             bind: self.bind,
             store,
+            database_writers: self.database_writers,
+            database_queue: self.database_queue,
             public_url: self.public_url,
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),

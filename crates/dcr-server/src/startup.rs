@@ -10,7 +10,7 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 use dcr_core::{BcryptCost, RegistrationPolicy};
-use dcr_store::{Store, StoreError};
+use dcr_store::{ClientWriter, Store, StoreError};
 
 use crate::config::Config;
 use crate::hashing::HashingPool;
@@ -20,6 +20,7 @@ use crate::routes;
 #[derive(Debug)]
 pub struct AppState {
     pub store: Store,
+    pub writer: ClientWriter,
     pub policy: Arc<RegistrationPolicy>,
     pub bcrypt_cost: BcryptCost,
     pub hashing: HashingPool,
@@ -74,8 +75,14 @@ impl Application {
                 source,
             })?
             .port();
+        let writer = ClientWriter::start(&store, config.database_writers, config.database_queue)
+            .map_err(|source| StartError::Database {
+                url: store.url().to_string(),
+                source,
+            })?;
         let state = web::Data::new(AppState {
             store,
+            writer,
             policy: Arc::new(config.policy.clone()),
             bcrypt_cost: config.bcrypt_cost,
             hashing: HashingPool::new(config.bcrypt_threads, config.bcrypt_queue),

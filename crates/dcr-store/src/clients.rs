@@ -18,7 +18,7 @@ const COLUMN_MEMBERS: [&str; 5] = [
 ];
 
 #[derive(Insertable, Queryable, Selectable)]
-#[diesel(table_name = oauth_clients)]
+#[diesel(table_name = oauth_clients, treat_none_as_default_value = false)]
 pub(crate) struct ClientRow {
     client_id: String,
     client_secret_hash: Option<String>,

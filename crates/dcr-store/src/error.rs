@@ -20,6 +20,16 @@ impl StoreError {
     pub(crate) fn other(cause: impl fmt::Display) -> Self {
         Self::Other(cause.to_string())
     }
+
+    /// The same error, for each caller of a failed batch.
+    pub(crate) fn clone_for_reply(&self) -> Self {
+        match self {
+            Self::NotFound => Self::NotFound,
+            Self::Conflict(cause) => Self::Conflict(cause.clone()),
+            Self::Unavailable(cause) => Self::Unavailable(cause.clone()),
+            Self::Other(cause) => Self::Other(cause.clone()),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for StoreError {

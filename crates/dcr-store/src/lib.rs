@@ -11,6 +11,7 @@ mod migrate;
 mod schema;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+mod writer;
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use diesel::r2d2::R2D2Connection;
 
 pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
 pub use error::StoreError;
+pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
 
 use clients::ClientRow;
 use connection::Manager;
@@ -155,6 +157,35 @@ impl Store {
             {
                 // The first attempt committed before its connection died: the
                 // client_id is fresh and random, so the row is ours.
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) if attempt == Attempt::Retry => Ok(()),
+                result => result.map(drop),
+            }
+        })
+    }
+
+    /// Stores several new clients in one statement: all or none.
+    pub fn insert_clients(&self, clients: &[&RegisteredClient]) -> Result<(), StoreError> {
+        let rows: Vec<ClientRow> = clients
+            .iter()
+            .map(|client| ClientRow::from_client(client, SYSTEM_USER_ID))
+            .collect();
+        self.with_conn(|conn, attempt| {
+            // Diesel's multi-backend connection has no multi-row INSERT, so
+            // this one statement is built per backend.
+            let inserted = match conn {
+                AnyConnection::Postgresql(pg) => diesel::insert_into(oauth_clients::table)
+                    .values(&rows)
+                    .execute(pg),
+                AnyConnection::Sqlite(sqlite) => diesel::insert_into(oauth_clients::table)
+                    .values(&rows)
+                    .execute(sqlite),
+            };
+            match inserted {
+                // The statement is atomic and every client_id fresh: a
+                // duplicate on the retry means the first attempt committed.
                 Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,

@@ -45,19 +45,26 @@ pub async fn register(
         ApiError::Internal
     })?;
 
-    let store = state.store.clone();
-    let registration = web::block(move || {
-        store
-            .insert_client(&registration.client)
-            .map(|()| registration)
-    })
-    .await
-    .map_err(|_| ApiError::Internal)??;
+    // The answer is ready before the write, but goes out only once the row
+    // is committed: nothing is acknowledged that is not stored.
+    let body = registration.response_body();
+    let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
+    state
+        .writer
+        .submit(registration.client, move |outcome| {
+            // The client may have gone away meanwhile; its row is kept anyway.
+            let _ = stored_tx.send(outcome);
+        })
+        .map_err(|_| {
+            log::warn!("registration write queue full; shedding load");
+            ApiError::Busy
+        })?;
+    stored_rx.await.map_err(|_| ApiError::Internal)??;
 
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
-        .json(registration.response_body()))
+        .json(body))
 }
 
 /// RFC 7591 section 3.1: the request is JSON, sent as `application/json`

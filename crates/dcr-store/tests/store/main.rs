@@ -36,6 +36,10 @@ on_both_backends!(
     unknown_client_is_not_found,
     duplicate_client_id_is_a_conflict,
     concurrent_inserts_all_land,
+    batch_insert_stores_every_client,
+    batch_insert_is_all_or_nothing,
+    writer_stores_every_submitted_client,
+    writer_reports_each_callers_own_outcome,
 );
 
 fn register(body: serde_json::Value, seed: u64) -> Registration {
@@ -292,4 +296,126 @@ fn postgres_connections_killed_under_the_pool_are_replaced() {
         registration.client
     );
     assert_eq!(store.count_clients().unwrap(), 5);
+}
+
+fn batch_insert_stores_every_client(db: &TestDatabase) {
+    let store = db.store();
+    let public = register(public_body(), 400);
+    let mut confidential_body = public_body();
+    confidential_body["token_endpoint_auth_method"] = json!("client_secret_basic");
+    let confidential = register(confidential_body, 401);
+    let third = register(public_body(), 402);
+    store
+        .insert_clients(&[&public.client, &confidential.client, &third.client])
+        .unwrap();
+    for registration in [&public, &confidential, &third] {
+        let found = store.find_client(&registration.client.client_id).unwrap();
+        assert_eq!(found, registration.client);
+    }
+}
+
+fn batch_insert_is_all_or_nothing(db: &TestDatabase) {
+    let store = db.store();
+    let existing = register(public_body(), 410);
+    store.insert_client(&existing.client).unwrap();
+    let fresh = register(public_body(), 411);
+    assert!(matches!(
+        store.insert_clients(&[&fresh.client, &existing.client]),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.find_client(&fresh.client.client_id),
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.count_clients().unwrap(), 1);
+}
+
+fn submit_and_wait(
+    writer: &dcr_store::ClientWriter,
+    clients: Vec<RegisteredClient>,
+) -> Vec<Result<(), StoreError>> {
+    let receivers: Vec<_> = clients
+        .into_iter()
+        .map(|client| {
+            let (reply, outcome) = std::sync::mpsc::channel();
+            writer
+                .submit(client, move |result| {
+                    let _ = reply.send(result);
+                })
+                .unwrap();
+            outcome
+        })
+        .collect();
+    receivers
+        .into_iter()
+        .map(|outcome| outcome.recv_timeout(Duration::from_secs(30)).unwrap())
+        .collect()
+}
+
+fn writer_stores_every_submitted_client(db: &TestDatabase) {
+    let store = db.store();
+    let writer = dcr_store::ClientWriter::start(&store, 2, 1024).unwrap();
+    let clients: Vec<RegisteredClient> = (0..150)
+        .map(|seed| register(public_body(), 500 + seed).client)
+        .collect();
+    let expected = clients.clone();
+    for outcome in submit_and_wait(&writer, clients) {
+        outcome.unwrap();
+    }
+    assert_eq!(store.count_clients().unwrap(), 150);
+    for client in expected {
+        assert_eq!(store.find_client(&client.client_id).unwrap(), client);
+    }
+}
+
+fn writer_reports_each_callers_own_outcome(db: &TestDatabase) {
+    let store = db.store();
+    let existing = register(public_body(), 700).client;
+    store.insert_client(&existing).unwrap();
+    let writer = dcr_store::ClientWriter::start(&store, 1, 1024).unwrap();
+    let mut clients: Vec<RegisteredClient> = (0..20)
+        .map(|seed| register(public_body(), 701 + seed).client)
+        .collect();
+    clients.insert(10, existing);
+    let outcomes = submit_and_wait(&writer, clients);
+    for (index, outcome) in outcomes.iter().enumerate() {
+        if index == 10 {
+            assert!(
+                matches!(outcome, Err(StoreError::Conflict(_))),
+                "{outcome:?}"
+            );
+        } else {
+            assert!(outcome.is_ok(), "client {index}: {outcome:?}");
+        }
+    }
+    assert_eq!(store.count_clients().unwrap(), 21);
+}
+
+#[test]
+fn a_full_writer_queue_sheds_load() {
+    let db = TestDatabase::sqlite();
+    let store = db.store();
+    // No writer thread can keep up with a queue of one while we hold the
+    // SQLite write lock: the second submission finds the queue full.
+    use diesel::prelude::*;
+    let DatabaseUrl::Sqlite(path) = db.url() else {
+        unreachable!()
+    };
+    let mut blocker = diesel::SqliteConnection::establish(path).unwrap();
+    diesel::sql_query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .unwrap();
+    let writer = dcr_store::ClientWriter::start(&store, 1, 1).unwrap();
+    let mut full = false;
+    for seed in 0..8 {
+        if writer
+            .submit(register(public_body(), 800 + seed).client, |_| {})
+            .is_err()
+        {
+            full = true;
+            break;
+        }
+    }
+    diesel::sql_query("ROLLBACK").execute(&mut blocker).unwrap();
+    assert!(full, "a bounded queue must refuse work once full");
 }

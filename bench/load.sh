@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Load benchmark of the real release binary on Postgres. Prints a report for
+# docs/benchmarks.md. Needs wrk and pgbench (Debian: wrk, postgresql-client),
+# and Postgres on 127.0.0.1:5432 (override with BENCH_PG).
+#   bash bench/load.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+DB=dcr_bench
+PORT=${BENCH_PORT:-18080}
+DURATION=${BENCH_DURATION:-15s}
+CONNECTIONS=16
+BIN=target/release/dcr-server
+CPUS=$(nproc)
+
+cargo build --release -q -p dcr-server
+cargo build --release -q -p dcr-core --example bcrypt_time
+
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+
+# Default settings (bcrypt cost 12, info logs with one line per request).
+DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" "$BIN" 2>/tmp/dcr-bench-server.log &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+RSS_IDLE=$(rss_kib)
+
+# The database's limit: the same INSERT, straight from pgbench, same database.
+psql -q "$PG/$DB" -c "CREATE TABLE bench_clients (LIKE oauth_clients INCLUDING ALL)"
+echo "== pgbench: single-row INSERT, $CONNECTIONS clients"
+pgbench -n -M prepared -c "$CONNECTIONS" -j "$CPUS" -T "${DURATION%s}" -f bench/pgbench-insert.sql "$PG/$DB" | tee /tmp/dcr-bench-pgbench.txt
+PGBENCH_TPS=$(awk '/^tps/ {print $3; exit}' /tmp/dcr-bench-pgbench.txt)
+# Start the next run from a clean checkpoint, not in the middle of one.
+psql -q "$PG/$DB" -c "CHECKPOINT"
+
+echo "== wrk: public client registrations (Claude Code body), $CONNECTIONS connections"
+BODY_FILE=bench/public-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-public.txt
+PUBLIC_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-public.txt)
+
+echo "== bcrypt: time per hash at the default cost (12)"
+HASH_MS=$(target/release/examples/bcrypt_time 12 20)
+echo "ms per hash: $HASH_MS"
+
+echo "== wrk: confidential registrations (Claude.ai body) at cost 12, /healthz probed every 10 ms alongside"
+# Requests queue for the hashing threads, so allow them a long timeout.
+BODY_FILE=bench/confidential-client.json wrk -t 1 -c "$CONNECTIONS" -d "$DURATION" --timeout 60s --latency \
+    -s bench/register.lua "http://127.0.0.1:$PORT/register" > /tmp/dcr-bench-confidential.txt &
+LOAD=$!
+sleep 2
+python3 bench/probe.py "http://127.0.0.1:$PORT/healthz" "$(( ${DURATION%s} - 4 ))" 10 | tee /tmp/dcr-bench-healthz.txt
+wait $LOAD
+cat /tmp/dcr-bench-confidential.txt
+CONF_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-confidential.txt)
+HEALTH_P99=$(awk '{for (i = 1; i < NF; i++) if ($i == "p99") print $(i + 1)}' /tmp/dcr-bench-healthz.txt)
+RSS_AFTER=$(rss_kib)
+
+ROWS=$(psql -tAq "$PG/$DB" -c "SELECT count(*) FROM oauth_clients")
+NON_201=$(grep -c 'POST /register [^2]' /tmp/dcr-bench-server.log || true)
+echo
+echo "== summary ($(date -u +%Y-%m-%d), $CPUS CPUs)"
+awk -v p="$PUBLIC_RPS" -v g="$PGBENCH_TPS" 'BEGIN {printf "public registrations/s: %.0f = %.1f %% of pgbench INSERT %.0f/s\n", p, 100*p/g, g}'
+awk -v c="$CONF_RPS" -v n="$CPUS" -v ms="$HASH_MS" 'BEGIN {ideal = n*1000/ms; printf "confidential registrations/s: %.2f = %.1f %% of cores / time-per-hash (%d / %.1f ms = %.2f/s)\n", c, 100*c/ideal, n, ms, ideal}'
+echo "healthz p99 under bcrypt saturation: $HEALTH_P99"
+echo "resident memory: idle $((RSS_IDLE / 1024)) MiB, after the run $((RSS_AFTER / 1024)) MiB"
+echo "rows stored: $ROWS; registrations answered other than 201: $NON_201"
+
+kill -TERM $SERVER; wait $SERVER || true
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"

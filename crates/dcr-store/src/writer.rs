@@ -1,0 +1,132 @@
+//! Group commit for registrations. Registrations that arrive while another
+//! batch is being written are stored together, in one multi-row INSERT: one
+//! round trip and one durable commit for the whole batch instead of one each.
+//! Alone, a registration is written at once, so batching adds no latency.
+
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use dcr_core::RegisteredClient;
+
+use crate::{Store, StoreError};
+
+/// Most rows in one INSERT: 64 rows x 12 columns stays far below the bind
+/// parameter limits of Postgres (65,535) and SQLite (32,766).
+pub const MAX_BATCH: usize = 64;
+
+/// What the caller hears once its client is stored (or not).
+pub type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+struct Job {
+    client: RegisteredClient,
+    reply: Reply,
+}
+
+/// The writers' queue. Dropping every `ClientWriter` stops the writer threads
+/// once the queue is empty, so queued registrations are still stored.
+#[derive(Clone)]
+pub struct ClientWriter {
+    jobs: SyncSender<Job>,
+}
+
+impl std::fmt::Debug for ClientWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientWriter").finish_non_exhaustive()
+    }
+}
+
+/// The queue is full: the database is not keeping up, so the caller should
+/// shed load (503) rather than wait without bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the registration write queue is full")]
+pub struct QueueFull;
+
+impl ClientWriter {
+    /// Starts `threads` writer threads that take from a queue of `capacity`.
+    pub fn start(store: &Store, threads: usize, capacity: usize) -> Result<Self, StoreError> {
+        let (jobs, queue) = mpsc::sync_channel(capacity.max(1));
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..threads.max(1) {
+            let store = store.clone();
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("dcr-writer-{index}"))
+                .spawn(move || write_batches(&store, &queue))
+                .map_err(|err| {
+                    StoreError::Other(format!("could not start a writer thread: {err}"))
+                })?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Queues `client` for storage; `reply` is called from a writer thread
+    /// once the row is committed or has failed.
+    pub fn submit(
+        &self,
+        client: RegisteredClient,
+        reply: impl FnOnce(Result<(), StoreError>) + Send + 'static,
+    ) -> Result<(), QueueFull> {
+        let job = Job {
+            client,
+            reply: Box::new(reply),
+        };
+        match self.jobs.try_send(job) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(QueueFull),
+            Err(TrySendError::Disconnected(job)) => {
+                (job.reply)(Err(StoreError::Other(
+                    "the writer threads have stopped".into(),
+                )));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn write_batches(store: &Store, queue: &Mutex<Receiver<Job>>) {
+    while let Some(batch) = next_batch(queue) {
+        let clients: Vec<&RegisteredClient> = batch.iter().map(|job| &job.client).collect();
+        match store.insert_clients(&clients) {
+            Ok(()) => {
+                for job in batch {
+                    (job.reply)(Ok(()));
+                }
+            }
+            // One bad row must not fail its neighbours: store them one by one
+            // so each caller hears about its own row.
+            Err(_) if batch.len() > 1 => {
+                for job in batch {
+                    let outcome = store.insert_client(&job.client);
+                    (job.reply)(outcome);
+                }
+            }
+            Err(err) => {
+                for job in batch {
+                    (job.reply)(Err(err.clone_for_reply()));
+                }
+            }
+        }
+    }
+}
+
+/// Waits for one job, then takes whatever else is already queued, up to
+/// `MAX_BATCH`. `None` once every sender is gone and the queue is empty.
+fn next_batch(queue: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
+    let receiver = lock(queue);
+    let first = receiver.recv().ok()?;
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match receiver.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// A writer that panicked while holding the lock left the queue itself intact.
+fn lock(queue: &Mutex<Receiver<Job>>) -> MutexGuard<'_, Receiver<Job>> {
+    queue
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
