@@ -1,1 +1,16 @@
+//! The HTTP suite of dcr-server: each test builds the real `Application` on a
+//! random port over a fresh database (a temp SQLite file or its own Postgres
+//! database) and talks to it with an HTTP client, as an MCP client would.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
+mod helpers;
+
+mod busy;
+mod cors;
+mod errors;
+mod health;
+mod outage;
+mod protocol;
+mod redirect_uris;
+mod register;

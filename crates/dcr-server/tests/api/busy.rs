@@ -1,0 +1,64 @@
+//! A burst of confidential registrations: bcrypt runs on a bounded pool, so
+//! past its queue the server answers 503 with `Retry-After` at once, and
+//! liveness stays fast meanwhile.
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use crate::helpers::{Backend, fixture, header, spawn_app_with};
+
+#[tokio::test]
+async fn a_burst_past_the_hashing_queue_gets_503_with_retry_after() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        // Slow enough that the burst arrives while the first hash runs.
+        settings.bcrypt_cost = 12;
+        settings.bcrypt_threads = Some(1);
+        settings.bcrypt_queue = 1;
+    })
+    .await;
+    let mut requests = JoinSet::new();
+    for _ in 0..10 {
+        let request = app
+            .client
+            .post(app.url("/register"))
+            .json(&fixture("claude_ai"));
+        requests.spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let retry_after = header(response.headers(), "retry-after").map(str::to_owned);
+            let body: Value = response.json().await.unwrap();
+            (status, retry_after, body)
+        });
+    }
+
+    let started = Instant::now();
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "liveness waited {:?} behind hashing",
+        started.elapsed()
+    );
+
+    let (mut created, mut busy) = (0, 0);
+    while let Some(outcome) = requests.join_next().await {
+        let (status, retry_after, body) = outcome.unwrap();
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+                assert!(body["error_description"].is_string(), "{body}");
+                assert!(body.get("field").is_none(), "{body}");
+                assert!(retry_after.is_some(), "a 503 says when to retry");
+            }
+            other => panic!("a burst gets 201 or 503, not {other}: {body}"),
+        }
+    }
+    assert!(created >= 1, "none of the burst was registered");
+    assert!(busy >= 1, "a queue of 1 took a burst of 10");
+    assert_eq!(app.store.count_clients().unwrap(), created);
+}

@@ -1,0 +1,223 @@
+//! `spawn_app`: the real application on 127.0.0.1:0 over a fresh database,
+//! with typed helpers for the requests and checks every module needs.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dcr_core::{ClientId, RegisteredClient};
+use dcr_server::{Application, Settings};
+use dcr_store::Store;
+use dcr_store::test_support::TestDatabase;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Map, Value};
+
+/// Runs each listed `async fn(Backend)` once on SQLite and once on Postgres,
+/// each time against a fresh database.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Which database the application under test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn fresh_database(self) -> TestDatabase {
+        match self {
+            Self::Sqlite => TestDatabase::sqlite(),
+            Self::Postgres => TestDatabase::postgres(),
+        }
+    }
+}
+
+/// A running application and what a test needs to talk to it and to look
+/// behind it. Fields drop in order: the store's pool closes before the
+/// database is removed.
+#[derive(Debug)]
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A store on the application's database, to read rows back.
+    pub store: Store,
+    pub db: TestDatabase,
+}
+
+/// The application as tests run it by default: a low (but real) bcrypt cost.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// The application with settings changed by `configure` after the test
+/// defaults are applied.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(backend.fresh_database(), configure).await
+}
+
+/// The application on a database the test already holds.
+pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings::defaults();
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.database_url = db.url().clone();
+    settings.database_pool_size = 8;
+    settings.bcrypt_cost = 4;
+    settings.workers = Some(2);
+    settings.shutdown_timeout_secs = 0;
+    configure(&mut settings);
+    let config = settings
+        .into_config()
+        .expect("the test settings are a valid configuration");
+    let application = Application::build(config).expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let store = db.store();
+    TestApp {
+        address,
+        client,
+        store,
+        db,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.unwrap()
+    }
+
+    /// `POST /register` with a JSON body and `Content-Type: application/json`.
+    pub async fn post_register(&self, body: &Value) -> Response {
+        self.request(Method::POST, "/register")
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /register` with raw bytes and the given `Content-Type` (none when
+    /// `None`).
+    pub async fn post_register_raw(
+        &self,
+        body: impl Into<reqwest::Body>,
+        content_type: Option<&str>,
+    ) -> Response {
+        let mut request = self.request(Method::POST, "/register").body(body);
+        if let Some(content_type) = content_type {
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Registers `body`, asserts `201 Created` and returns the response body.
+    pub async fn register(&self, body: &Value) -> Map<String, Value> {
+        let response = self.post_register(body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "registration refused: {text}");
+        match serde_json::from_str(&text).unwrap() {
+            Value::Object(members) => members,
+            other => panic!("a registration response is a JSON object, not {other}"),
+        }
+    }
+
+    /// The stored client with the `client_id` a response returned.
+    pub fn find_client(&self, client_id: &str) -> RegisteredClient {
+        let id = ClientId::parse(client_id).expect("the server issues parseable client ids");
+        self.store
+            .find_client(&id)
+            .expect("a registered client is stored")
+    }
+}
+
+/// The bodies real MCP clients send, by client name (`claude_ai`, ...).
+pub fn fixture_bodies() -> Map<String, Value> {
+    // The repository is cloned with shared/ beside it, locally and in CI.
+    let text = include_str!("../../../../../shared/fixtures/mcp-registration-bodies.json");
+    let mut document: Value = serde_json::from_str(text).unwrap();
+    match document["bodies"].take() {
+        Value::Object(bodies) if !bodies.is_empty() => bodies,
+        other => panic!("the fixture file has no bodies: {other}"),
+    }
+}
+
+pub fn fixture(name: &str) -> Value {
+    fixture_bodies()
+        .remove(name)
+        .unwrap_or_else(|| panic!("no fixture body named {name}"))
+}
+
+pub fn unix_now() -> i64 {
+    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    i64::try_from(elapsed.as_secs()).unwrap()
+}
+
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .map(|value| value.to_str().expect("a header of ASCII text"))
+}
+
+/// Asserts the exact RFC 7591 error answer: status, JSON body with `error` and
+/// a non-empty `error_description`, and the `field` JSON pointer (`None`: the
+/// member must be absent, as it is for errors that are not about metadata).
+/// Returns the headers and the body for further checks.
+pub async fn assert_error(
+    response: Response,
+    status: StatusCode,
+    error: &str,
+    field: Option<&str>,
+) -> (HeaderMap, Map<String, Value>) {
+    let actual_status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    assert_eq!(actual_status, status, "unexpected status; body: {text}");
+    let content_type = header(&headers, "content-type").unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/json"),
+        "an error body is JSON, not {content_type:?}: {text}"
+    );
+    let body: Map<String, Value> = serde_json::from_str(&text)
+        .unwrap_or_else(|err| panic!("an error body is a JSON object ({err}): {text}"));
+    assert_eq!(body["error"], error, "unexpected error code: {text}");
+    let description = body["error_description"]
+        .as_str()
+        .unwrap_or_else(|| panic!("error_description is a string: {text}"));
+    assert!(!description.is_empty(), "error_description is empty");
+    assert_eq!(
+        body.get("field").map(|field| field.as_str().unwrap()),
+        field,
+        "unexpected field: {text}"
+    );
+    (headers, body)
+}
