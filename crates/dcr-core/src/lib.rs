@@ -1,10 +1,4 @@
-//! The rules of OAuth 2.0 Dynamic Client Registration (RFC 7591) for dcr:
-//! registration metadata and its validation, the operator's registration
-//! policy, credentials, and the RFC error vocabulary.
-//!
-//! This crate does no I/O: no HTTP, no SQL, no clock and no global randomness.
-//! Time and random sources are arguments, so every rule is testable exactly.
-
+#![doc = include_str!("../README.md")]
 pub mod auth_method;
 pub mod client;
 pub mod client_url;

@@ -1,7 +1,4 @@
-//! The dcr HTTP service: a thin actix-web layer over `dcr-core` (rules) and
-//! `dcr-store` (storage). Handlers parse, call, and map errors; no business
-//! rule lives here.
-
+#![doc = include_str!("../README.md")]
 pub mod config;
 pub mod error;
 pub mod hashing;

@@ -1,9 +1,4 @@
-//! Storage for dcr: Diesel over Postgres (production) or an embedded SQLite
-//! file (the default), through one code path, with embedded migrations and an
-//! r2d2 pool.
-//!
-//! Every method is synchronous and may block: call them off async threads.
-
+#![doc = include_str!("../README.md")]
 mod clients;
 mod connection;
 mod error;
