@@ -64,8 +64,9 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Builds the pool without waiting for the database: a server can start
-    /// while its database is still coming up, and reports itself not ready.
+    /// Builds the pool without connecting: connections are opened on first
+    /// use, so the first call (in the server, the start-up migrations) is the
+    /// one that finds out whether the database is reachable.
     pub fn open(config: &StoreConfig) -> Result<Self, StoreError> {
         let manager = Manager {
             url: config.url.clone(),

@@ -16,14 +16,6 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     require_json(&request)?;
     let limit = state.max_body_bytes;
-    let declared_length = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared_length.is_some_and(|length| length > limit as u64) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
     let body = read_body(payload, limit).await?;
     let document: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|err| ApiError::MalformedJson(json_error_position(&err)))?;
@@ -83,6 +75,12 @@ fn require_json(request: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
+/// Most bytes read and thrown away after a body turned out too large. Closing
+/// the connection while the client is still sending makes many HTTP clients
+/// report a broken pipe instead of the 413; reading on a little lets them see
+/// it, and the cap keeps a hostile client from holding the worker.
+const MAX_DISCARDED_BYTES: usize = 1024 * 1024;
+
 /// Reads at most `limit` bytes, whatever the headers claimed.
 async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
@@ -92,6 +90,13 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes
             _ => ApiError::UnreadableBody,
         })?;
         if body.len() + chunk.len() > limit {
+            let mut discarded = body.len() + chunk.len();
+            while discarded <= MAX_DISCARDED_BYTES {
+                match payload.next().await {
+                    Some(Ok(chunk)) => discarded += chunk.len(),
+                    _ => break,
+                }
+            }
             return Err(ApiError::PayloadTooLarge { limit });
         }
         body.extend_from_slice(&chunk);
