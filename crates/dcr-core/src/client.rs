@@ -1,9 +1,12 @@
-//! A registered client, and the registration that creates one (RFC 7591
-//! section 3.2.1).
+//! A registered client, the registration that creates one (RFC 7591 section
+//! 3.2.1), and what may happen to it later: updates through the client
+//! configuration endpoint (RFC 7592 section 2.2), secret rotation, and the
+//! credential check a token endpoint asks for.
 
 use rand::{CryptoRng, RngCore};
 use serde_json::{Map, Value};
 
+use crate::access_token::{AccessToken, TokenDigest};
 use crate::credentials::{BcryptCost, ClientId, ClientSecret, HashError, SecretHash};
 use crate::metadata::ClientMetadata;
 use crate::policy::RegistrationPolicy;
@@ -28,19 +31,26 @@ pub struct RegisteredClient {
     pub metadata: ClientMetadata,
     pub credentials: ClientCredentials,
     pub active: bool,
+    /// Digest of the current registration access token (RFC 7592); `None`
+    /// only for a client that can no longer be managed through it.
+    pub registration_token: Option<TokenDigest>,
+    /// Unix seconds of the last successful credential check, if any.
+    pub last_used_at: Option<i64>,
 }
 
-/// A new client to store, and its plaintext secret to show once.
+/// A new client to store, and what is shown to it once: its secret and its
+/// registration access token.
 #[derive(Debug)]
 pub struct Registration {
     pub client: RegisteredClient,
     pub secret: Option<ClientSecret>,
+    pub access_token: AccessToken,
 }
 
 impl Registration {
-    /// Issues the identifier and, when the auth method needs one, the secret,
-    /// hashed at `cost`. Hashing is slow by design: call this off async threads
-    /// for confidential clients.
+    /// Issues the identifier, the registration access token and, when the
+    /// auth method needs one, the secret, hashed at `cost`. Hashing is slow by
+    /// design: call this off async threads for confidential clients.
     pub fn issue<R: RngCore + CryptoRng>(
         metadata: ClientMetadata,
         policy: &RegistrationPolicy,
@@ -50,22 +60,12 @@ impl Registration {
     ) -> Result<Self, HashError> {
         let client_id = ClientId::generate(rng);
         let (credentials, secret) = if metadata.token_endpoint_auth_method.needs_secret() {
-            let secret = ClientSecret::generate(rng);
-            let secret_hash = secret.hash(cost, rng)?;
-            let secret_expires_at = match i64::try_from(policy.secret_lifetime_secs) {
-                Ok(0) | Err(_) => 0,
-                Ok(lifetime) => now.saturating_add(lifetime),
-            };
-            (
-                ClientCredentials::Confidential {
-                    secret_hash,
-                    secret_expires_at,
-                },
-                Some(secret),
-            )
+            let (secret, credentials) = new_secret(policy, now, cost, rng)?;
+            (credentials, Some(secret))
         } else {
             (ClientCredentials::Public, None)
         };
+        let access_token = AccessToken::generate(rng);
         Ok(Self {
             client: RegisteredClient {
                 client_id,
@@ -73,16 +73,80 @@ impl Registration {
                 metadata,
                 credentials,
                 active: true,
+                registration_token: Some(access_token.digest()),
+                last_used_at: None,
             },
             secret,
+            access_token,
         })
     }
 
-    /// The body of the `201 Created` answer: the identifiers, the secret (once)
-    /// and every registered metadata value with defaults filled in.
+    /// The RFC 7591 body of the `201 Created` answer: the identifiers, the
+    /// secret (once) and every registered metadata value, defaults filled in.
     pub fn response_body(&self) -> Map<String, Value> {
         self.client.response_body(self.secret.as_ref())
     }
+
+    /// The full answer (RFC 7592 section 3): the RFC 7591 body plus the
+    /// registration access token and the client configuration endpoint.
+    pub fn management_response_body(&self, registration_client_uri: &str) -> Map<String, Value> {
+        self.client.management_response_body(
+            self.secret.as_ref(),
+            self.access_token.expose(),
+            registration_client_uri,
+        )
+    }
+}
+
+/// A fresh secret and the credentials that store it.
+fn new_secret<R: RngCore + CryptoRng>(
+    policy: &RegistrationPolicy,
+    now: i64,
+    cost: BcryptCost,
+    rng: &mut R,
+) -> Result<(ClientSecret, ClientCredentials), HashError> {
+    let secret = ClientSecret::generate(rng);
+    let secret_hash = secret.hash(cost, rng)?;
+    let secret_expires_at = match i64::try_from(policy.secret_lifetime_secs) {
+        Ok(0) | Err(_) => 0,
+        Ok(lifetime) => now.saturating_add(lifetime),
+    };
+    Ok((
+        secret,
+        ClientCredentials::Confidential {
+            secret_hash,
+            secret_expires_at,
+        },
+    ))
+}
+
+/// The outcome of an RFC 7592 update: the client to store, its new secret if
+/// one was issued, and its new registration access token (the old one stops
+/// working once the update is stored).
+#[derive(Debug)]
+pub struct Update {
+    pub client: RegisteredClient,
+    pub secret: Option<ClientSecret>,
+    pub access_token: AccessToken,
+}
+
+impl Update {
+    pub fn management_response_body(&self, registration_client_uri: &str) -> Map<String, Value> {
+        self.client.management_response_body(
+            self.secret.as_ref(),
+            self.access_token.expose(),
+            registration_client_uri,
+        )
+    }
+}
+
+/// Why a secret could not be rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RotateError {
+    #[error("the client authenticates without a secret")]
+    NotConfidential,
+    #[error(transparent)]
+    Hash(#[from] HashError),
 }
 
 impl RegisteredClient {
@@ -106,6 +170,123 @@ impl RegisteredClient {
         }
         body.extend(self.metadata.to_json());
         body
+    }
+
+    /// The client information response of RFC 7592 section 3: the RFC 7591
+    /// body plus `registration_access_token` and `registration_client_uri`.
+    pub fn management_response_body(
+        &self,
+        secret: Option<&ClientSecret>,
+        access_token: &str,
+        registration_client_uri: &str,
+    ) -> Map<String, Value> {
+        let mut body = self.response_body(secret);
+        body.insert("registration_access_token".into(), access_token.into());
+        body.insert(
+            "registration_client_uri".into(),
+            registration_client_uri.into(),
+        );
+        body
+    }
+
+    /// Whether `presented` is this client's registration access token. A
+    /// disabled client still manages its registration: disabling stops it at
+    /// the token endpoint, not from fixing its metadata.
+    pub fn accepts_registration_token(&self, presented: &str) -> bool {
+        self.registration_token
+            .as_ref()
+            .is_some_and(|digest| digest.matches(presented))
+    }
+
+    /// Replaces the metadata (RFC 7592 section 2.2) and rotates the
+    /// registration access token. A change of auth method issues a secret
+    /// (to a client that had none) or removes it; otherwise the secret stays.
+    /// The presented secret must already have been checked with
+    /// [`RegisteredClient::secret_matches`].
+    pub fn update<R: RngCore + CryptoRng>(
+        &self,
+        metadata: ClientMetadata,
+        policy: &RegistrationPolicy,
+        now: i64,
+        cost: BcryptCost,
+        rng: &mut R,
+    ) -> Result<Update, HashError> {
+        let (credentials, secret) = match (
+            metadata.token_endpoint_auth_method.needs_secret(),
+            &self.credentials,
+        ) {
+            (true, ClientCredentials::Confidential { .. }) => (self.credentials.clone(), None),
+            (true, ClientCredentials::Public) => {
+                let (secret, credentials) = new_secret(policy, now, cost, rng)?;
+                (credentials, Some(secret))
+            }
+            (false, _) => (ClientCredentials::Public, None),
+        };
+        let access_token = AccessToken::generate(rng);
+        Ok(Update {
+            client: Self {
+                metadata,
+                credentials,
+                registration_token: Some(access_token.digest()),
+                ..self.clone()
+            },
+            secret,
+            access_token,
+        })
+    }
+
+    /// Whether a `client_secret` sent in an update matches the current one
+    /// (RFC 7592 section 2.2). A public client has no secret to match. Slow
+    /// (bcrypt): call it off async threads.
+    pub fn secret_matches(&self, presented: &str) -> bool {
+        match &self.credentials {
+            ClientCredentials::Confidential { secret_hash, .. } => secret_hash.verify(presented),
+            ClientCredentials::Public => false,
+        }
+    }
+
+    /// Issues a new secret for a confidential client; the old one stops
+    /// working once the result is stored.
+    pub fn rotate_secret<R: RngCore + CryptoRng>(
+        &self,
+        policy: &RegistrationPolicy,
+        now: i64,
+        cost: BcryptCost,
+        rng: &mut R,
+    ) -> Result<(ClientSecret, ClientCredentials), RotateError> {
+        match self.credentials {
+            ClientCredentials::Public => Err(RotateError::NotConfidential),
+            ClientCredentials::Confidential { .. } => Ok(new_secret(policy, now, cost, rng)?),
+        }
+    }
+
+    /// The check a token endpoint delegates: is this client, now, entitled to
+    /// authenticate with `presented` (its secret, or nothing for a public
+    /// client)? A disabled client, an expired or wrong secret, a secret sent
+    /// by a public client, and a method whose proof dcr cannot check (keys,
+    /// certificates) are all refused. Slow for confidential clients (bcrypt).
+    pub fn verify_credentials(&self, presented: Option<&str>, now: i64) -> bool {
+        use crate::auth_method::AuthMethod;
+        if !self.active {
+            return false;
+        }
+        match (&self.credentials, presented) {
+            (
+                ClientCredentials::Confidential {
+                    secret_hash,
+                    secret_expires_at,
+                },
+                Some(secret),
+            ) => {
+                let unexpired = *secret_expires_at == 0 || now < *secret_expires_at;
+                // Hash even when expired, so timing says nothing about expiry.
+                secret_hash.verify(secret) && unexpired
+            }
+            (ClientCredentials::Public, None) => {
+                self.metadata.token_endpoint_auth_method == AuthMethod::None
+            }
+            _ => false,
+        }
     }
 }
 

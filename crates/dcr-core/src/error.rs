@@ -159,6 +159,14 @@ pub enum Problem {
     InvalidLanguageTag,
     /// The authentication method needs key material (`jwks` or `jwks_uri`).
     KeysRequired,
+    /// A member the request must carry is missing.
+    Required,
+    /// An update names another client (RFC 7592 section 2.2).
+    ClientIdMismatch,
+    /// A member only the server sets was sent (RFC 7592 section 2.2).
+    SetByServer,
+    /// An update's `client_secret` is not the client's current secret.
+    SecretMismatch,
 }
 
 impl fmt::Display for Problem {
@@ -197,6 +205,16 @@ impl fmt::Display for Problem {
                 f.write_str("has an invalid language tag (RFC 7591 section 2.2)")
             }
             Self::KeysRequired => f.write_str("needs the client's keys in jwks or jwks_uri"),
+            Self::Required => f.write_str("is required (RFC 7592 section 2.2)"),
+            Self::ClientIdMismatch => {
+                f.write_str("must be the client_id of the client being updated (RFC 7592 section 2.2)")
+            }
+            Self::SetByServer => {
+                f.write_str("is set by the server and must not be sent (RFC 7592 section 2.2)")
+            }
+            Self::SecretMismatch => f.write_str(
+                "does not match the client's current secret; a client cannot choose its secret (RFC 7592 section 2.2)",
+            ),
         }
     }
 }

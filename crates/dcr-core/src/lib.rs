@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
+pub mod access_token;
 pub mod auth_method;
 pub mod client;
 pub mod client_url;
 pub mod credentials;
 pub mod error;
 pub mod grant_types;
+pub mod management;
 pub mod metadata;
 pub mod policy;
 pub mod redirect_uri;
@@ -13,12 +15,14 @@ pub mod scope;
 #[cfg(test)]
 mod test_support;
 
+pub use access_token::{AccessToken, TokenDigest};
 pub use auth_method::AuthMethod;
-pub use client::{ClientCredentials, RegisteredClient, Registration};
+pub use client::{ClientCredentials, RegisteredClient, Registration, RotateError, Update};
 pub use client_url::{ClientUrl, UrlRule};
 pub use credentials::{BcryptCost, ClientId, ClientSecret, SecretHash};
 pub use error::{ErrorCode, MetadataError, Problem, RedirectUriError, UrlError};
 pub use grant_types::{GrantType, ResponseType};
+pub use management::UpdateRequest;
 pub use metadata::{ApplicationType, ClientMetadata};
 pub use policy::{Limits, PolicyError, RegistrationPolicy, ScopeOverflow};
 pub use redirect_uri::{RedirectKind, RedirectPolicy, RedirectUri, redirect_uri_matches};

@@ -65,6 +65,10 @@ fn all_problems() -> Vec<Problem> {
         Problem::JwksWithoutKeys,
         Problem::InvalidLanguageTag,
         Problem::KeysRequired,
+        Problem::Required,
+        Problem::ClientIdMismatch,
+        Problem::SetByServer,
+        Problem::SecretMismatch,
     ];
     problems.extend(REDIRECT_URI_ERRORS.map(Problem::RedirectUri));
     problems.extend(URL_ERRORS.map(Problem::Url));
@@ -88,7 +92,11 @@ fn all_problems() -> Vec<Problem> {
             | Problem::JwksWithJwksUri
             | Problem::JwksWithoutKeys
             | Problem::InvalidLanguageTag
-            | Problem::KeysRequired => {}
+            | Problem::KeysRequired
+            | Problem::Required
+            | Problem::ClientIdMismatch
+            | Problem::SetByServer
+            | Problem::SecretMismatch => {}
         }
     }
     problems

@@ -1,0 +1,195 @@
+//! The body of an RFC 7592 section 2.2 update: the same metadata rules as
+//! registration, plus the members the client must and must not send.
+
+use serde_json::Value;
+
+use crate::credentials::ClientId;
+use crate::error::{JsonType, MetadataError, Problem};
+use crate::metadata::ClientMetadata;
+use crate::policy::RegistrationPolicy;
+
+/// Set by the server; a client that sends them back in an update is refused
+/// (RFC 7592 section 2.2).
+pub const SERVER_SET_MEMBERS: [&str; 4] = [
+    "registration_access_token",
+    "registration_client_uri",
+    "client_secret_expires_at",
+    "client_id_issued_at",
+];
+
+/// A checked update request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateRequest {
+    pub metadata: ClientMetadata,
+    /// The `client_secret` the client sent, which must match its current one.
+    pub presented_secret: Option<String>,
+}
+
+impl UpdateRequest {
+    /// Checks an update body for the client `client_id`.
+    pub fn parse(
+        body: &Value,
+        client_id: &ClientId,
+        policy: &RegistrationPolicy,
+    ) -> Result<Self, MetadataError> {
+        let Value::Object(members) = body else {
+            return Err(MetadataError::new("", Problem::NotAnObject));
+        };
+        match members.get("client_id") {
+            None | Some(Value::Null) => {
+                return Err(MetadataError::at_key("client_id", Problem::Required));
+            }
+            Some(Value::String(sent)) if *sent == client_id.to_string() => {}
+            Some(Value::String(_)) => {
+                return Err(MetadataError::at_key(
+                    "client_id",
+                    Problem::ClientIdMismatch,
+                ));
+            }
+            Some(_) => {
+                return Err(MetadataError::at_key(
+                    "client_id",
+                    Problem::WrongType {
+                        expected: JsonType::String,
+                    },
+                ));
+            }
+        }
+        if let Some(member) = SERVER_SET_MEMBERS
+            .iter()
+            .find(|member| members.contains_key(**member))
+        {
+            return Err(MetadataError::at_key(member, Problem::SetByServer));
+        }
+        let presented_secret = match members.get("client_secret") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(secret)) => Some(secret.clone()),
+            Some(_) => {
+                return Err(MetadataError::at_key(
+                    "client_secret",
+                    Problem::WrongType {
+                        expected: JsonType::String,
+                    },
+                ));
+            }
+        };
+        Ok(Self {
+            metadata: ClientMetadata::from_request(body, policy)?,
+            presented_secret,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn client_id() -> ClientId {
+        ClientId::parse("6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60").unwrap()
+    }
+
+    fn body() -> Value {
+        json!({
+            "client_id": "6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60",
+            "client_name": "Claude Code (memory)",
+            "redirect_uris": ["http://localhost:52413/callback"],
+            "token_endpoint_auth_method": "none"
+        })
+    }
+
+    fn refused(body: &Value) -> MetadataError {
+        UpdateRequest::parse(body, &client_id(), &RegistrationPolicy::default()).unwrap_err()
+    }
+
+    #[test]
+    fn a_matching_client_id_and_valid_metadata_pass() {
+        let update =
+            UpdateRequest::parse(&body(), &client_id(), &RegistrationPolicy::default()).unwrap();
+        assert_eq!(
+            update.metadata.client_name.as_deref(),
+            Some("Claude Code (memory)")
+        );
+        assert_eq!(update.presented_secret, None);
+    }
+
+    #[test]
+    fn client_id_is_required_and_must_match() {
+        let cases = [
+            (json!(null), Problem::Required),
+            (
+                json!("00000000-0000-4000-8000-000000000000"),
+                Problem::ClientIdMismatch,
+            ),
+            (json!(""), Problem::ClientIdMismatch),
+            (
+                json!(42),
+                Problem::WrongType {
+                    expected: JsonType::String,
+                },
+            ),
+        ];
+        for (value, problem) in cases {
+            let mut sent = body();
+            sent["client_id"] = value.clone();
+            let err = refused(&sent);
+            assert_eq!(err, MetadataError::new("/client_id", problem), "{value}");
+            assert_eq!(err.code(), ErrorCode::InvalidClientMetadata);
+        }
+        let mut missing = body();
+        missing.as_object_mut().unwrap().remove("client_id");
+        assert_eq!(
+            refused(&missing),
+            MetadataError::new("/client_id", Problem::Required)
+        );
+    }
+
+    #[test]
+    fn every_server_set_member_is_refused() {
+        for member in SERVER_SET_MEMBERS {
+            let mut sent = body();
+            sent[member] = json!(0);
+            let err = refused(&sent);
+            assert_eq!(
+                err,
+                MetadataError::new(format!("/{member}"), Problem::SetByServer)
+            );
+            assert_eq!(err.code(), ErrorCode::InvalidClientMetadata);
+        }
+    }
+
+    #[test]
+    fn a_presented_secret_is_carried_and_must_be_a_string() {
+        let mut sent = body();
+        sent["client_secret"] = json!("s3cret");
+        let update =
+            UpdateRequest::parse(&sent, &client_id(), &RegistrationPolicy::default()).unwrap();
+        assert_eq!(update.presented_secret.as_deref(), Some("s3cret"));
+        sent["client_secret"] = json!(["s3cret"]);
+        assert_eq!(
+            refused(&sent),
+            MetadataError::new(
+                "/client_secret",
+                Problem::WrongType {
+                    expected: JsonType::String
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn metadata_rules_apply_as_at_registration() {
+        let mut sent = body();
+        sent["redirect_uris"] = json!(["http://example.com/cb"]);
+        let err = refused(&sent);
+        assert_eq!(err.pointer, "/redirect_uris/0");
+        assert_eq!(err.code(), ErrorCode::InvalidRedirectUri);
+        assert_eq!(
+            refused(&json!([1])),
+            MetadataError::new("", Problem::NotAnObject)
+        );
+    }
+}
