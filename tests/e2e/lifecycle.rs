@@ -29,6 +29,12 @@ async fn serves_on_embedded_sqlite_with_no_setup() {
     );
     let ready = client.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
+    let admin = client.get(server.admin("/healthz")).send().await.unwrap();
+    assert_eq!(
+        admin.status(),
+        200,
+        "the admin listener runs beside the public one"
+    );
 }
 
 /// The plaintext secret, and request bodies, never reach the log.

@@ -13,6 +13,7 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_dcr-server");
 pub struct Server {
     child: Child,
     pub base_url: String,
+    pub admin_url: String,
     logs: Arc<Mutex<Vec<String>>>,
 }
 
@@ -26,6 +27,8 @@ impl Server {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DCR_LOG", "info")
+            // Any free port, unless the test names one.
+            .env("DCR_ADMIN_BIND", "127.0.0.1:0")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         for (key, value) in env {
@@ -38,36 +41,45 @@ impl Server {
         let sink = logs.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("dcr listening on ").nth(1) {
-                    let address = rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let _ = address_tx.send(address);
+                for marker in ["dcr listening on ", "admin API on "] {
+                    if let Some(rest) = line.split(marker).nth(1) {
+                        let address = rest.split_whitespace().next().unwrap_or_default();
+                        let address = address.trim_end_matches(',').to_owned();
+                        let _ = address_tx.send((marker, address));
+                    }
                 }
                 sink.lock().unwrap().push(line);
             }
         });
-        let address = match address_rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(address) => address,
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "dcr-server did not start; its log:\n{}",
-                    logs.lock().unwrap().join("\n")
-                );
+        let mut public = None;
+        let mut admin = None;
+        while public.is_none() || admin.is_none() {
+            match address_rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(("dcr listening on ", address)) => public = Some(address),
+                Ok((_, address)) => admin = Some(address),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!(
+                        "dcr-server did not start; its log:\n{}",
+                        logs.lock().unwrap().join("\n")
+                    );
+                }
             }
-        };
+        }
         Self {
             child,
-            base_url: format!("http://{address}"),
+            base_url: format!("http://{}", public.unwrap_or_default()),
+            admin_url: format!("http://{}", admin.unwrap_or_default()),
             logs,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    pub fn admin(&self, path: &str) -> String {
+        format!("{}{path}", self.admin_url)
     }
 
     pub fn logs(&self) -> String {

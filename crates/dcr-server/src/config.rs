@@ -38,6 +38,9 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Manage registered clients, straight in the database.
+    #[command(subcommand)]
+    Clients(crate::cli::ClientsCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -66,6 +69,37 @@ pub struct Settings {
     /// Registrations that may wait for a writer before new ones get 503.
     #[arg(long, env = "DCR_DATABASE_QUEUE", default_value_t = 4096, value_parser = parse_in_range::<usize>("DCR_DATABASE_QUEUE", 1, 1_000_000))]
     pub database_queue: usize,
+
+    /// Address of the admin listener (client management, credential checks).
+    /// Without DCR_ADMIN_TOKEN it is bound to loopback whatever this says.
+    #[arg(long, env = "DCR_ADMIN_BIND", default_value = "127.0.0.1:9090", value_parser = parse_with::<SocketAddr>("DCR_ADMIN_BIND", "a socket address such as 127.0.0.1:9090"))]
+    pub admin_bind: SocketAddr,
+
+    /// Bearer token the admin listener requires [default: none, loopback only].
+    #[arg(long, env = "DCR_ADMIN_TOKEN", hide_env_values = true, value_parser = parse_admin_token)]
+    pub admin_token: Option<AdminToken>,
+
+    /// Comma-separated addresses or CIDR ranges of the gateways whose
+    /// X-Forwarded-Proto and X-Forwarded-Host are believed [default: none].
+    #[arg(long, env = "DCR_TRUSTED_PROXIES", value_parser = parse_list::<IpRange>("DCR_TRUSTED_PROXIES"))]
+    pub trusted_proxies: Option<ListArg<IpRange>>,
+
+    /// `issuer` of the authorization server metadata (RFC 8414)
+    /// [default: the public base URL].
+    #[arg(long, env = "DCR_ISSUER", value_parser = parse_absolute_url("DCR_ISSUER"))]
+    pub issuer: Option<Url>,
+
+    /// The authorization server's authorization endpoint, for the metadata.
+    #[arg(long, env = "DCR_AUTHORIZATION_ENDPOINT", value_parser = parse_absolute_url("DCR_AUTHORIZATION_ENDPOINT"))]
+    pub authorization_endpoint: Option<Url>,
+
+    /// The authorization server's token endpoint, for the metadata.
+    #[arg(long, env = "DCR_TOKEN_ENDPOINT", value_parser = parse_absolute_url("DCR_TOKEN_ENDPOINT"))]
+    pub token_endpoint: Option<Url>,
+
+    /// PKCE methods the authorization server supports, comma-separated.
+    #[arg(long, env = "DCR_CODE_CHALLENGE_METHODS", default_value = "S256", value_parser = parse_list::<TokenArg>("DCR_CODE_CHALLENGE_METHODS"))]
+    pub code_challenge_methods: ListArg<TokenArg>,
 
     /// External base URL of this service as clients see it behind the gateway
     /// (for example https://auth.example.com). Unset: derived from each request.
@@ -157,6 +191,10 @@ pub struct Config {
     pub database_writers: usize,
     pub database_queue: usize,
     pub public_url: Option<Url>,
+    pub admin_bind: SocketAddr,
+    pub admin_token: Option<AdminToken>,
+    pub trusted_proxies: Vec<IpRange>,
+    pub discovery: Discovery,
     pub bcrypt_cost: BcryptCost,
     pub bcrypt_threads: usize,
     pub bcrypt_queue: usize,
@@ -228,6 +266,20 @@ impl Settings {
             database_writers: self.database_writers,
             database_queue: self.database_queue,
             public_url: self.public_url,
+            admin_bind: self.admin_bind,
+            admin_token: self.admin_token,
+            trusted_proxies: self.trusted_proxies.map(|list| list.0).unwrap_or_default(),
+            discovery: Discovery {
+                issuer: self.issuer,
+                authorization_endpoint: self.authorization_endpoint,
+                token_endpoint: self.token_endpoint,
+                code_challenge_methods: self
+                    .code_challenge_methods
+                    .0
+                    .into_iter()
+                    .map(|method| method.0)
+                    .collect(),
+            },
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
@@ -311,6 +363,132 @@ fn parse_public_url(raw: &str) -> Result<Url, String> {
         return Err(invalid("must have no user information"));
     }
     Ok(url)
+}
+
+/// What the authorization server metadata (RFC 8414) says beyond what dcr
+/// knows itself.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub issuer: Option<Url>,
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Option<Url>,
+    pub code_challenge_methods: Vec<String>,
+}
+
+/// The admin bearer token. Never printed.
+#[derive(Clone)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
+
+/// A token that guards every client's registration should not be guessable.
+const MIN_ADMIN_TOKEN_LENGTH: usize = 32;
+
+fn parse_admin_token(raw: &str) -> Result<AdminToken, String> {
+    let token = raw.trim();
+    if token.len() < MIN_ADMIN_TOKEN_LENGTH {
+        return Err(format!(
+            "DCR_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters (for example: openssl rand -base64 32)"
+        ));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("DCR_ADMIN_TOKEN must be printable ASCII without spaces".to_owned());
+    }
+    Ok(AdminToken(token.to_owned()))
+}
+
+fn parse_absolute_url(
+    variable: &'static str,
+) -> impl Fn(&str) -> Result<Url, String> + Clone + Send + Sync + 'static {
+    move |raw: &str| match Url::parse(raw.trim()) {
+        Ok(url) if matches!(url.scheme(), "https" | "http") && url.fragment().is_none() => Ok(url),
+        _ => Err(format!(
+            "{variable} must be an absolute http or https URL without a fragment"
+        )),
+    }
+}
+
+/// One address or CIDR range (`10.0.0.0/8`, `192.168.1.7`, `fd00::/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn contains(&self, address: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let address = match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, address) {
+            (IpAddr::V4(network), IpAddr::V4(candidate)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(network) & mask == u32::from(candidate) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(candidate)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(network) & mask == u128::from(candidate) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for IpRange {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let invalid = || format!("{raw:?} is not an IP address or CIDR range");
+        let (address, prefix) = match raw.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (raw, None),
+        };
+        let network: std::net::IpAddr = address.parse().map_err(|_| invalid())?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(prefix) => prefix
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(invalid)?,
+            None => max,
+        };
+        Ok(Self { network, prefix })
+    }
+}
+
+/// A token such as a PKCE method name.
+#[derive(Debug, Clone)]
+pub struct TokenArg(pub String);
+
+impl FromStr for TokenArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        if !raw.is_empty()
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(format!("{raw:?} is not a method name"))
+        }
+    }
 }
 
 /// A comma-separated list from one variable.

@@ -27,6 +27,17 @@ pub enum ApiError {
     UnreadableBody,
     #[error("there is nothing at this path")]
     NotFound,
+    /// RFC 7592 section 2 and RFC 6750 section 3.1: a missing, malformed,
+    /// wrong or revoked registration access token. Also for unknown clients,
+    /// so the answer says nothing about which clients exist.
+    #[error("the registration access token is missing, invalid or revoked")]
+    InvalidToken,
+    #[error("the admin API needs the bearer token configured in DCR_ADMIN_TOKEN")]
+    AdminUnauthorized,
+    #[error("no client has this client_id")]
+    ClientNotFound,
+    #[error("{0}")]
+    InvalidRequest(&'static str),
     #[error("this method is not allowed here; use {allow}")]
     MethodNotAllowed { allow: &'static str },
     #[error("the client registration database is unavailable; retry later")]
@@ -45,7 +56,10 @@ impl ApiError {
             | Self::UnsupportedMediaType
             | Self::PayloadTooLarge { .. }
             | Self::UnreadableBody => "invalid_client_metadata",
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::ClientNotFound => "not_found",
+            Self::InvalidToken => "invalid_token",
+            Self::AdminUnauthorized => "unauthorized",
+            Self::InvalidRequest(_) => "invalid_request",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unavailable | Self::Busy => "temporarily_unavailable",
             Self::Internal => "server_error",
@@ -77,7 +91,9 @@ impl ResponseError for ApiError {
             }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::ClientNotFound => StatusCode::NOT_FOUND,
+            Self::InvalidToken | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,6 +118,18 @@ impl ResponseError for ApiError {
             }
             Self::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, *allow));
+            }
+            Self::InvalidToken => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+                ));
+            }
+            Self::AdminUnauthorized => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer realm="dcr-admin""#),
+                ));
             }
             _ => {}
         }

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod hashing;
+pub mod proxy;
 pub mod routes;
 pub mod startup;
 

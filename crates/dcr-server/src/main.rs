@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => migrate(&config),
         Command::Serve => serve(config),
+        Command::Clients(command) => clients(command, &config),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,6 +40,16 @@ fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>
             store.url()
         );
     }
+    Ok(())
+}
+
+fn clients(
+    command: dcr_server::cli::ClientsCommand,
+    config: &dcr_server::Config,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let store = open_store(config)?;
+    store.run_migrations()?;
+    dcr_server::cli::run(command, config, &store)?;
     Ok(())
 }
 

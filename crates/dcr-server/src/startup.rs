@@ -1,19 +1,20 @@
-//! Building and running the application: one `Application` that binds its
-//! listener first, so tests can ask for port 0 and learn the port.
+//! Building and running the application: one `Application` that binds both
+//! listeners first, so tests can ask for port 0 and learn the ports.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
 use actix_web::middleware::Logger;
-use actix_web::{App, HttpServer, web};
-use dcr_core::{BcryptCost, RegistrationPolicy};
+use actix_web::{App, HttpRequest, HttpServer, web};
+use dcr_core::{BcryptCost, ClientId, RegistrationPolicy, TokenDigest};
 use dcr_store::{ClientWriter, Store, StoreError};
 
-use crate::config::Config;
+use crate::config::{Config, Discovery};
 use crate::hashing::HashingPool;
+use crate::proxy::PublicBase;
 use crate::routes;
 
 /// What every handler shares.
@@ -25,13 +26,28 @@ pub struct AppState {
     pub bcrypt_cost: BcryptCost,
     pub hashing: HashingPool,
     pub max_body_bytes: usize,
+    pub public_base: PublicBase,
+    pub discovery: Discovery,
+    /// Digest of DCR_ADMIN_TOKEN, compared in constant time; `None` when the
+    /// admin listener is loopback-only and open.
+    pub admin_token: Option<TokenDigest>,
+}
+
+impl AppState {
+    /// The client configuration endpoint of a client (RFC 7592 section 3).
+    pub fn client_uri(&self, request: &HttpRequest, client_id: &ClientId) -> String {
+        format!(
+            "{}/register/{client_id}",
+            self.public_base.for_request(request)
+        )
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("could not listen on {address}: {source}")]
     Bind {
-        address: std::net::SocketAddr,
+        address: SocketAddr,
         source: std::io::Error,
     },
     #[error("database {url}: {source}")]
@@ -40,19 +56,22 @@ pub enum StartError {
 
 pub struct Application {
     port: u16,
+    admin_port: u16,
     server: Server,
+    admin_server: Server,
 }
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Application")
             .field("port", &self.port)
+            .field("admin_port", &self.admin_port)
             .finish_non_exhaustive()
     }
 }
 
 impl Application {
-    /// Opens the store, applies pending migrations and binds the listener.
+    /// Opens the store, applies pending migrations and binds both listeners.
     pub fn build(config: Config) -> Result<Self, StartError> {
         let store = open_store(&config)?;
         let applied = store
@@ -64,17 +83,10 @@ impl Application {
         if !applied.is_empty() {
             log::info!("applied migrations {}", applied.join(", "));
         }
-        let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
-            address: config.bind,
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind {
-                address: config.bind,
-                source,
-            })?
-            .port();
+        let listener = bind(config.bind)?;
+        let admin_listener = bind(admin_address(&config))?;
+        let port = local_port(&listener, config.bind)?;
+        let admin_port = local_port(&admin_listener, config.admin_bind)?;
         let writer = ClientWriter::start(&store, config.database_writers, config.database_queue)
             .map_err(|source| StartError::Database {
                 url: store.url().to_string(),
@@ -87,27 +99,64 @@ impl Application {
             bcrypt_cost: config.bcrypt_cost,
             hashing: HashingPool::new(config.bcrypt_threads, config.bcrypt_queue),
             max_body_bytes: config.max_body_bytes,
+            public_base: PublicBase::new(
+                config.public_url.as_ref(),
+                config.trusted_proxies.clone(),
+            ),
+            discovery: config.discovery.clone(),
+            admin_token: config
+                .admin_token
+                .as_ref()
+                .map(|token| TokenDigest::of(token.expose())),
         });
         log::info!(
             "dcr listening on {} (database: {}, public URL: {})",
-            listener
-                .local_addr()
-                .map_or_else(|_| config.bind.to_string(), |addr| addr.to_string()),
+            describe(&listener, config.bind),
             state.store.url(),
             config
                 .public_url
                 .as_ref()
                 .map_or("derived from requests", url::Url::as_str),
         );
+        if state.admin_token.is_some() {
+            log::info!(
+                "admin API on {}, bearer token required",
+                describe(&admin_listener, config.admin_bind)
+            );
+        } else {
+            log::warn!(
+                "admin API on {} without a token (DCR_ADMIN_TOKEN is unset): loopback only",
+                describe(&admin_listener, config.admin_bind)
+            );
+        }
+
+        let public_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(public_state.clone())
                 .wrap(request_logger())
                 .service(
                     web::resource("/register")
-                        .wrap(registration_cors())
+                        .wrap(open_cors([Method::POST]))
                         .route(web::post().to(routes::register::register))
                         .default_service(web::to(routes::fallback)),
+                )
+                .service(
+                    web::resource("/register/{client_id}")
+                        .wrap(open_cors([Method::GET, Method::PUT, Method::DELETE]))
+                        .route(web::get().to(routes::management::read))
+                        .route(web::put().to(routes::management::update))
+                        .route(web::delete().to(routes::management::delete))
+                        .default_service(web::to(routes::fallback)),
+                )
+                .service(
+                    web::resource([
+                        "/.well-known/oauth-authorization-server",
+                        "/.well-known/oauth-authorization-server/{issuer_path:.*}",
+                    ])
+                    .wrap(open_cors([Method::GET]))
+                    .route(web::get().to(routes::discovery::metadata))
+                    .default_service(web::to(routes::fallback)),
                 )
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
@@ -115,26 +164,154 @@ impl Application {
         })
         .workers(config.workers)
         .shutdown_timeout(config.shutdown_timeout.as_secs())
+        // Signals are handled once, for both listeners, in run_until_stopped:
+        // actix's own handler stops the whole runtime as soon as one of two
+        // servers is done, cutting the other's in-flight requests.
+        .disable_signals()
         .listen(listener)
         .map_err(|source| StartError::Bind {
             address: config.bind,
             source,
         })?
         .run();
-        Ok(Self { port, server })
+
+        let admin_server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(request_logger())
+                .route("/admin/clients", web::get().to(routes::admin::list))
+                .route(
+                    "/admin/clients/{client_id}",
+                    web::get().to(routes::admin::show),
+                )
+                .route(
+                    "/admin/clients/{client_id}",
+                    web::delete().to(routes::admin::delete),
+                )
+                .route(
+                    "/admin/clients/{client_id}/disable",
+                    web::post().to(routes::admin::disable),
+                )
+                .route(
+                    "/admin/clients/{client_id}/enable",
+                    web::post().to(routes::admin::enable),
+                )
+                .route(
+                    "/admin/clients/{client_id}/rotate-secret",
+                    web::post().to(routes::admin::rotate_secret),
+                )
+                .route(
+                    "/admin/clients/{client_id}/verify",
+                    web::post().to(routes::admin::verify),
+                )
+                .route("/healthz", web::get().to(routes::health::healthz))
+                .default_service(web::to(routes::admin_fallback))
+        })
+        .workers(config.workers.clamp(1, 2))
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
+        .disable_signals()
+        .listen(admin_listener)
+        .map_err(|source| StartError::Bind {
+            address: config.admin_bind,
+            source,
+        })?
+        .run();
+
+        Ok(Self {
+            port,
+            admin_port,
+            server,
+            admin_server,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub fn admin_port(&self) -> u16 {
+        self.admin_port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops accepting connections and
+    /// lets in-flight requests on both listeners finish (up to the shutdown
+    /// timeout).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let public_handle = self.server.handle();
+        let admin_handle = self.admin_server.handle();
+        let servers = futures_util::future::join(self.server, self.admin_server);
+        tokio::pin!(servers);
+        tokio::select! {
+            (public, admin) = &mut servers => return public.and(admin),
+            signal = shutdown_signal() => {
+                log::info!("{signal} received: finishing in-flight requests, then stopping");
+            }
+        }
+        // The servers process the stop commands themselves, so they must be
+        // polled while the stops are awaited.
+        let stops = futures_util::future::join(public_handle.stop(true), admin_handle.stop(true));
+        let (_, (public, admin)) = futures_util::future::join(stops, servers).await;
+        public.and(admin)
     }
 }
 
-/// Opens the store and applies pending migrations, for `migrate` and start-up.
+/// Waits for SIGTERM (what orchestrators send) or SIGINT (Ctrl-C).
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(err) => {
+                log::error!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = terminate => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    }
+}
+
+/// Without a token, the admin API must not be reachable from elsewhere: a
+/// non-loopback address is narrowed to loopback on the same port.
+fn admin_address(config: &Config) -> SocketAddr {
+    let wanted = config.admin_bind;
+    if config.admin_token.is_some() || wanted.ip().is_loopback() {
+        return wanted;
+    }
+    let loopback = if wanted.is_ipv4() {
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+    } else {
+        std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+    };
+    log::warn!(
+        "DCR_ADMIN_TOKEN is unset: binding the admin API to {loopback} instead of {}",
+        wanted.ip()
+    );
+    SocketAddr::new(loopback, wanted.port())
+}
+
+fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address).map_err(|source| StartError::Bind { address, source })
+}
+
+fn local_port(listener: &TcpListener, address: SocketAddr) -> Result<u16, StartError> {
+    listener
+        .local_addr()
+        .map(|local| local.port())
+        .map_err(|source| StartError::Bind { address, source })
+}
+
+fn describe(listener: &TcpListener, fallback: SocketAddr) -> String {
+    listener
+        .local_addr()
+        .map_or_else(|_| fallback.to_string(), |local| local.to_string())
+}
+
+/// Opens the store, for `migrate`, the CLI and start-up.
 pub fn open_store(config: &Config) -> Result<Store, StartError> {
     Store::open(&config.store).map_err(|source| StartError::Database {
         url: config.store.url.to_string(),
@@ -149,13 +326,13 @@ fn request_logger() -> Logger {
         .custom_request_replace("method", |request| request.method().to_string())
 }
 
-/// Browser-based MCP clients (MCP Inspector, web IDEs) register from their own
-/// origin: any origin may call, without credentials.
-fn registration_cors() -> Cors {
+/// Browser-based MCP clients (MCP Inspector, web IDEs) call from their own
+/// origin: any origin may, without credentials (cookies are never used).
+fn open_cors<const N: usize>(methods: [Method; N]) -> Cors {
     Cors::default()
         .allow_any_origin()
         .send_wildcard()
-        .allowed_methods([Method::POST])
+        .allowed_methods(methods)
         .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
         .max_age(86_400)
 }

@@ -1,6 +1,8 @@
 //! Rows of `oauth_clients` and their conversion to and from core types.
 
-use dcr_core::{ClientCredentials, ClientId, ClientMetadata, RegisteredClient, SecretHash};
+use dcr_core::{
+    ClientCredentials, ClientId, ClientMetadata, RegisteredClient, SecretHash, TokenDigest,
+};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
@@ -32,6 +34,8 @@ pub(crate) struct ClientRow {
     created_at: i64,
     created_by: String,
     is_active: bool,
+    registration_token_digest: Option<String>,
+    last_used_at: Option<i64>,
 }
 
 impl ClientRow {
@@ -69,7 +73,45 @@ impl ClientRow {
             created_at: client.issued_at,
             created_by: created_by.to_owned(),
             is_active: client.active,
+            registration_token_digest: client
+                .registration_token
+                .as_ref()
+                .map(TokenDigest::to_stored),
+            last_used_at: client.last_used_at,
         }
+    }
+
+    /// Every column an RFC 7592 update may change (all but the identity,
+    /// creation and ownership, activity and last use).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn changes(
+        &self,
+    ) -> (
+        diesel::dsl::Eq<oauth_clients::client_secret_hash, Option<String>>,
+        diesel::dsl::Eq<oauth_clients::client_secret_expires_at, i64>,
+        diesel::dsl::Eq<oauth_clients::client_name, Option<String>>,
+        diesel::dsl::Eq<oauth_clients::redirect_uris, String>,
+        diesel::dsl::Eq<oauth_clients::scope, Option<String>>,
+        diesel::dsl::Eq<oauth_clients::token_endpoint_auth_method, String>,
+        diesel::dsl::Eq<oauth_clients::software_id, Option<String>>,
+        diesel::dsl::Eq<oauth_clients::metadata, String>,
+        diesel::dsl::Eq<oauth_clients::registration_token_digest, Option<String>>,
+    ) {
+        (
+            oauth_clients::client_secret_hash.eq(self.client_secret_hash.clone()),
+            oauth_clients::client_secret_expires_at.eq(self.client_secret_expires_at),
+            oauth_clients::client_name.eq(self.client_name.clone()),
+            oauth_clients::redirect_uris.eq(self.redirect_uris.clone()),
+            oauth_clients::scope.eq(self.scope.clone()),
+            oauth_clients::token_endpoint_auth_method.eq(self.token_endpoint_auth_method.clone()),
+            oauth_clients::software_id.eq(self.software_id.clone()),
+            oauth_clients::metadata.eq(self.metadata.clone()),
+            oauth_clients::registration_token_digest.eq(self.registration_token_digest.clone()),
+        )
+    }
+
+    pub(crate) fn token_digest(&self) -> Option<String> {
+        self.registration_token_digest.clone()
     }
 
     /// A row that does not parse back was written by something else than this
@@ -110,12 +152,20 @@ impl ClientRow {
             },
             None => ClientCredentials::Public,
         };
+        let registration_token = self
+            .registration_token_digest
+            .as_deref()
+            .map(TokenDigest::from_stored)
+            .transpose()
+            .map_err(|_| corrupt("registration_token_digest"))?;
         Ok(RegisteredClient {
             client_id,
             issued_at: self.created_at,
             metadata,
             credentials,
             active: self.is_active,
+            registration_token,
+            last_used_at: self.last_used_at,
         })
     }
 }

@@ -2,6 +2,7 @@
 mod clients;
 mod connection;
 mod error;
+mod listing;
 mod migrate;
 mod schema;
 #[cfg(feature = "test-support")]
@@ -10,12 +11,13 @@ mod writer;
 
 use std::time::Duration;
 
-use dcr_core::{ClientId, RegisteredClient};
+use dcr_core::{ClientCredentials, ClientId, RegisteredClient, TokenDigest};
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
 pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
 pub use error::StoreError;
+pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
 
 use clients::ClientRow;
@@ -200,6 +202,178 @@ impl Store {
                 .first(conn)
         })?;
         row.into_client()
+    }
+
+    /// Stores an RFC 7592 update, but only if the client still holds the
+    /// registration access token the update was authorized with: of two
+    /// concurrent updates with one token, exactly one wins. `NotFound` when
+    /// the client is gone or its token has changed meanwhile.
+    pub fn replace_client(
+        &self,
+        updated: &RegisteredClient,
+        authorized_by: &TokenDigest,
+    ) -> Result<(), StoreError> {
+        let row = ClientRow::from_client(updated, SYSTEM_USER_ID);
+        let id = updated.client_id.to_string();
+        let expected = authorized_by.to_stored();
+        let changed = self.with_conn(|conn, attempt| {
+            let changed = diesel::update(
+                oauth_clients::table
+                    .filter(oauth_clients::client_id.eq(&id))
+                    .filter(oauth_clients::registration_token_digest.eq(&expected)),
+            )
+            .set(row.changes())
+            .execute(conn)?;
+            // A retry after a lost connection finds the new token in place
+            // when the first attempt committed.
+            if changed == 0 && attempt == Attempt::Retry {
+                return oauth_clients::table
+                    .filter(oauth_clients::client_id.eq(&id))
+                    .filter(oauth_clients::registration_token_digest.eq(row.token_digest()))
+                    .count()
+                    .get_result::<i64>(conn)
+                    .map(|found| usize::try_from(found).unwrap_or(0));
+            }
+            Ok(changed)
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Removes a client for good. `NotFound` when there is none.
+    pub fn delete_client(&self, client_id: &ClientId) -> Result<(), StoreError> {
+        let id = client_id.to_string();
+        let deleted =
+            self.with_conn(|conn, _| diesel::delete(oauth_clients::table.find(&id)).execute(conn))?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Enables or disables a client. `NotFound` when there is none.
+    pub fn set_active(&self, client_id: &ClientId, active: bool) -> Result<(), StoreError> {
+        let id = client_id.to_string();
+        let changed = self.with_conn(|conn, _| {
+            diesel::update(oauth_clients::table.find(&id))
+                .set(oauth_clients::is_active.eq(active))
+                .execute(conn)
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Stores new credentials (a rotated secret). `NotFound` when there is no
+    /// such client.
+    pub fn replace_credentials(
+        &self,
+        client_id: &ClientId,
+        credentials: &ClientCredentials,
+    ) -> Result<(), StoreError> {
+        let id = client_id.to_string();
+        let (hash, expires_at) = match credentials {
+            ClientCredentials::Public => (None, 0),
+            ClientCredentials::Confidential {
+                secret_hash,
+                secret_expires_at,
+            } => (Some(secret_hash.as_stored().to_owned()), *secret_expires_at),
+        };
+        let changed = self.with_conn(|conn, _| {
+            diesel::update(oauth_clients::table.find(&id))
+                .set((
+                    oauth_clients::client_secret_hash.eq(&hash),
+                    oauth_clients::client_secret_expires_at.eq(expires_at),
+                ))
+                .execute(conn)
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Records a successful credential check.
+    pub fn touch_last_used(&self, client_id: &ClientId, now: i64) -> Result<(), StoreError> {
+        let id = client_id.to_string();
+        self.with_conn(|conn, _| {
+            diesel::update(oauth_clients::table.find(&id))
+                .set(oauth_clients::last_used_at.eq(Some(now)))
+                .execute(conn)
+        })?;
+        Ok(())
+    }
+
+    /// One page of at most `limit` clients matching `filter`, oldest first,
+    /// starting after `after`.
+    pub fn list_clients(
+        &self,
+        filter: &ClientFilter,
+        limit: usize,
+        after: Option<&ListCursor>,
+    ) -> Result<ClientPage, StoreError> {
+        use diesel::sql_types::{Nullable, Text};
+        diesel::define_sql_function!(fn lower(text: Nullable<Text>) -> Nullable<Text>);
+
+        let limit = limit.clamp(1, 1000);
+        let rows: Vec<ClientRow> = self.with_conn(|conn, _| {
+            let mut query = oauth_clients::table
+                .select(ClientRow::as_select())
+                .order((
+                    oauth_clients::created_at.asc(),
+                    oauth_clients::client_id.asc(),
+                ))
+                .limit(i64::try_from(limit).unwrap_or(1000))
+                .into_boxed();
+            if let Some(cursor) = after {
+                query = query.filter(
+                    oauth_clients::created_at
+                        .gt(cursor.created_at)
+                        .or(oauth_clients::created_at
+                            .eq(cursor.created_at)
+                            .and(oauth_clients::client_id.gt(cursor.client_id.clone()))),
+                );
+            }
+            if let Some(name) = &filter.name_contains {
+                query = query.filter(
+                    lower(oauth_clients::client_name)
+                        .like(listing::contains_pattern(&name.to_lowercase()))
+                        .escape('\\'),
+                );
+            }
+            if let Some(software_id) = &filter.software_id {
+                query = query.filter(oauth_clients::software_id.eq(software_id.clone()));
+            }
+            if let Some(host) = &filter.redirect_host {
+                // A cheap pre-filter in SQL; the exact host test follows.
+                query = query.filter(
+                    oauth_clients::redirect_uris
+                        .like(listing::contains_pattern(host))
+                        .escape('\\'),
+                );
+            }
+            if let Some(active) = filter.active {
+                query = query.filter(oauth_clients::is_active.eq(active));
+            }
+            query.load(conn)
+        })?;
+        let full_page = rows.len() == limit;
+        let mut clients = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for row in rows {
+            let client = row.into_client()?;
+            last = Some(listing::ListCursor::after(&client));
+            if filter.matches_redirect_host(&client) {
+                clients.push(client);
+            }
+        }
+        Ok(ClientPage {
+            clients,
+            next: if full_page { last } else { None },
+        })
     }
 
     /// The number of stored clients.

@@ -22,6 +22,8 @@ diesel::table! {
         created_at -> BigInt,
         created_by -> Text,
         is_active -> Bool,
+        registration_token_digest -> Nullable<Text>,
+        last_used_at -> Nullable<BigInt>,
     }
 }
 

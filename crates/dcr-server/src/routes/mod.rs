@@ -1,16 +1,60 @@
+pub mod admin;
+pub mod discovery;
 pub mod health;
+pub mod json_body;
+pub mod management;
 pub mod register;
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::error::ApiError;
+
+/// Responses that carry credentials or registration data must not be cached
+/// (RFC 7591 section 3.2.1, RFC 6749 section 5.1).
+pub fn no_store(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
+    response
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+    response
+}
 
 /// Unknown paths (404), and known paths with a method they do not serve (405
 /// with the `Allow` header RFC 9110 section 15.5.6 requires).
 pub async fn fallback(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let allow = match request.path() {
-        "/register" => Some("POST"),
-        "/healthz" | "/readyz" => Some("GET"),
+    let path = request.path();
+    let allow = if path == "/register" {
+        Some("POST")
+    } else if path.starts_with("/register/") && !path["/register/".len()..].contains('/') {
+        Some("GET, PUT, DELETE")
+    } else if matches!(path, "/healthz" | "/readyz")
+        || path.starts_with("/.well-known/oauth-authorization-server")
+    {
+        Some("GET")
+    } else {
+        None
+    };
+    Err(
+        allow.map_or(ApiError::NotFound, |allow| ApiError::MethodNotAllowed {
+            allow,
+        }),
+    )
+}
+
+/// The admin listener's unknown paths and methods.
+pub async fn admin_fallback(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let path = request.path();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let allow = match segments.as_slice() {
+        ["admin", "clients"] => Some("GET"),
+        ["admin", "clients", _] => Some("GET, DELETE"),
+        [
+            "admin",
+            "clients",
+            _,
+            "disable" | "enable" | "rotate-secret" | "verify",
+        ] => Some("POST"),
+        ["healthz"] => Some("GET"),
         _ => None,
     };
     Err(

@@ -78,6 +78,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
 pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::defaults();
     settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.admin_bind = "127.0.0.1:0".parse().unwrap();
     settings.database_url = db.url().clone();
     settings.database_pool_size = 8;
     settings.bcrypt_cost = 4;

@@ -93,9 +93,9 @@ struct Count {
 
 fn migrations_run_up_down_up(db: &TestDatabase) {
     let store = db.store();
-    assert_eq!(store.revert_all_migrations().unwrap(), 1);
+    assert_eq!(store.revert_all_migrations().unwrap(), 2);
     assert!(matches!(store.count_clients(), Err(StoreError::Other(_))));
-    assert_eq!(store.run_migrations().unwrap().len(), 1);
+    assert_eq!(store.run_migrations().unwrap().len(), 2);
     assert_eq!(store.count_clients().unwrap(), 0);
 }
 

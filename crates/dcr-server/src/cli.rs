@@ -1,0 +1,373 @@
+//! `dcr-server clients ...`: the admin operations from a shell, straight in
+//! the database (no running server needed). Tables for people, `--json` for
+//! scripts.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand, ValueEnum};
+use dcr_core::{ClientCredentials, ClientId, RegisteredClient};
+use dcr_store::{ClientFilter, ListCursor, Store, StoreError};
+use rand::rngs::OsRng;
+use serde_json::{Map, Value, json};
+
+use crate::config::Config;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// List clients, oldest first.
+    List(ListArgs),
+    /// Show one client.
+    Show(ClientArgs),
+    /// Stop a client from passing credential checks.
+    Disable(ClientArgs),
+    /// Let a disabled client pass credential checks again.
+    Enable(ClientArgs),
+    /// Delete a client for good.
+    Delete(ClientArgs),
+    /// Issue a new secret (printed once); the old one stops working.
+    RotateSecret(ClientArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The client's client_id.
+    pub client_id: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only clients whose name contains this (case-insensitive).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Only clients with this software_id.
+    #[arg(long)]
+    pub software_id: Option<String>,
+    /// Only clients with a redirect URI on this host.
+    #[arg(long)]
+    pub redirect_host: Option<String>,
+    /// Only active or only disabled clients.
+    #[arg(long, value_enum, default_value_t = Status::All)]
+    pub status: Status,
+    /// Most clients to list.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Start after this cursor (printed at the end of a full page).
+    #[arg(long)]
+    pub cursor: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Status {
+    All,
+    Active,
+    Disabled,
+}
+
+/// A failed command: what to tell the operator, and the exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("no client has the client_id {0}")]
+    NoSuchClient(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        ClientsCommand::List(args) => list(&args, store, &mut out),
+        ClientsCommand::Show(args) => {
+            let client = find(store, &args.client_id)?;
+            print_client(&client, args.json, &mut out)
+        }
+        ClientsCommand::Disable(args) => set_active(store, &args, false, &mut out),
+        ClientsCommand::Enable(args) => set_active(store, &args, true, &mut out),
+        ClientsCommand::Delete(args) => {
+            let client_id = parse_id(&args.client_id)?;
+            store
+                .delete_client(&client_id)
+                .map_err(|err| not_found(err, &args.client_id))?;
+            if args.json {
+                writeln!(
+                    out,
+                    "{}",
+                    json!({ "client_id": client_id.to_string(), "deleted": true })
+                )?;
+            } else {
+                writeln!(out, "deleted client {client_id}")?;
+            }
+            Ok(())
+        }
+        ClientsCommand::RotateSecret(args) => rotate_secret(config, store, &args, &mut out),
+    }
+}
+
+fn list(args: &ListArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
+    let cursor = args
+        .cursor
+        .as_deref()
+        .map(ListCursor::parse)
+        .transpose()
+        .map_err(|err| CliError::Invalid(err.to_string()))?;
+    if !(1..=1000).contains(&args.limit) {
+        return Err(CliError::Invalid("--limit must be from 1 to 1000".into()));
+    }
+    let filter = ClientFilter {
+        name_contains: args.name.clone(),
+        software_id: args.software_id.clone(),
+        redirect_host: args.redirect_host.clone(),
+        active: match args.status {
+            Status::All => None,
+            Status::Active => Some(true),
+            Status::Disabled => Some(false),
+        },
+    };
+    let page = store.list_clients(&filter, args.limit, cursor.as_ref())?;
+    if args.json {
+        let clients: Vec<Value> = page
+            .clients
+            .iter()
+            .map(|c| Value::Object(view(c)))
+            .collect();
+        let document = json!({
+            "clients": clients,
+            "next_cursor": page.next.as_ref().map(ToString::to_string),
+        });
+        writeln!(out, "{document}")?;
+        return Ok(());
+    }
+    let rows: Vec<[String; 6]> = page
+        .clients
+        .iter()
+        .map(|client| {
+            [
+                client.client_id.to_string(),
+                client.metadata.client_name.clone().unwrap_or_default(),
+                client.metadata.token_endpoint_auth_method.to_string(),
+                status(client).to_owned(),
+                format_time(client.issued_at),
+                client
+                    .last_used_at
+                    .map_or_else(|| "never".to_owned(), format_time),
+            ]
+        })
+        .collect();
+    write_table(
+        out,
+        [
+            "CLIENT_ID",
+            "NAME",
+            "AUTH_METHOD",
+            "STATUS",
+            "CREATED",
+            "LAST_USED",
+        ],
+        &rows,
+    )?;
+    match &page.next {
+        Some(next) => writeln!(out, "\nmore: --cursor {next}")?,
+        None => writeln!(out, "\n{} client(s)", page.clients.len())?,
+    }
+    Ok(())
+}
+
+fn set_active(
+    store: &Store,
+    args: &ClientArgs,
+    active: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let client_id = parse_id(&args.client_id)?;
+    store
+        .set_active(&client_id, active)
+        .map_err(|err| not_found(err, &args.client_id))?;
+    let client = find(store, &args.client_id)?;
+    print_client(&client, args.json, out)
+}
+
+fn rotate_secret(
+    config: &Config,
+    store: &Store,
+    args: &ClientArgs,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let client = find(store, &args.client_id)?;
+    let now = crate::routes::json_body::unix_now();
+    let (secret, credentials) = client
+        .rotate_secret(&config.policy, now, config.bcrypt_cost, &mut OsRng)
+        .map_err(|err| CliError::Invalid(format!("cannot rotate: {err}")))?;
+    store
+        .replace_credentials(&client.client_id, &credentials)
+        .map_err(|err| not_found(err, &args.client_id))?;
+    let expires_at = match credentials {
+        ClientCredentials::Confidential {
+            secret_expires_at, ..
+        } => secret_expires_at,
+        ClientCredentials::Public => 0,
+    };
+    if args.json {
+        writeln!(
+            out,
+            "{}",
+            json!({
+                "client_id": client.client_id.to_string(),
+                "client_secret": secret.expose(),
+                "client_secret_expires_at": expires_at,
+            })
+        )?;
+    } else {
+        writeln!(out, "client_id:     {}", client.client_id)?;
+        writeln!(out, "client_secret: {}", secret.expose())?;
+        writeln!(
+            out,
+            "expires:       {}",
+            if expires_at == 0 {
+                "never".to_owned()
+            } else {
+                format_time(expires_at)
+            }
+        )?;
+        writeln!(
+            out,
+            "\nThe secret is shown only now; the old one no longer works."
+        )?;
+    }
+    Ok(())
+}
+
+fn print_client(
+    client: &RegisteredClient,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let view = view(client);
+    if json {
+        writeln!(out, "{}", Value::Object(view))?;
+        return Ok(());
+    }
+    let width = view.keys().map(String::len).max().unwrap_or(0);
+    for (key, value) in &view {
+        let shown = match value {
+            Value::String(text) => text.clone(),
+            Value::Null => "-".to_owned(),
+            Value::Array(items) => items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .map_or_else(|| item.to_string(), str::to_owned)
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.to_string(),
+        };
+        writeln!(out, "{key:width$}  {shown}")?;
+    }
+    Ok(())
+}
+
+/// The registration as an operator sees it (the same as the admin API).
+fn view(client: &RegisteredClient) -> Map<String, Value> {
+    let mut view = client.response_body(None);
+    view.insert("active".into(), client.active.into());
+    view.insert("last_used_at".into(), client.last_used_at.into());
+    view
+}
+
+fn status(client: &RegisteredClient) -> &'static str {
+    if client.active { "active" } else { "disabled" }
+}
+
+fn find(store: &Store, raw_client_id: &str) -> Result<RegisteredClient, CliError> {
+    let client_id = parse_id(raw_client_id)?;
+    store
+        .find_client(&client_id)
+        .map_err(|err| not_found(err, raw_client_id))
+}
+
+fn parse_id(raw: &str) -> Result<ClientId, CliError> {
+    ClientId::parse(raw).map_err(|_| CliError::NoSuchClient(raw.to_owned()))
+}
+
+fn not_found(err: StoreError, raw_client_id: &str) -> CliError {
+    match err {
+        StoreError::NotFound => CliError::NoSuchClient(raw_client_id.to_owned()),
+        other => CliError::Store(other),
+    }
+}
+
+fn write_table<const N: usize>(
+    out: &mut impl Write,
+    header: [&str; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (days-to-civil, H. Hinnant).
+pub fn format_time(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let seconds = unix.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_time;
+
+    #[test]
+    fn times_are_utc_calendar_dates() {
+        let cases = [
+            (0, "1970-01-01 00:00:00 UTC"),
+            (951_782_400, "2000-02-29 00:00:00 UTC"),
+            (1_795_888_964, "2026-11-28 18:02:44 UTC"),
+            (-1, "1969-12-31 23:59:59 UTC"),
+        ];
+        for (unix, expected) in cases {
+            assert_eq!(format_time(unix), expected);
+        }
+    }
+}

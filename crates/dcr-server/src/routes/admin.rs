@@ -1,0 +1,288 @@
+//! The admin listener's API: what must never face the internet. Operators
+//! list and manage clients; the token endpoint checks a client's credentials.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use dcr_core::{ClientCredentials, ClientId, RegisteredClient};
+use dcr_store::{ClientFilter, ListCursor, StoreError};
+use rand::rngs::OsRng;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::ApiError;
+use crate::routes::json_body::{read_json, unix_now};
+use crate::routes::management::bearer_token;
+use crate::routes::no_store;
+use crate::startup::AppState;
+
+const DEFAULT_PAGE: usize = 100;
+const MAX_PAGE: usize = 1000;
+
+/// Every admin request carries the configured bearer token; without one
+/// configured, the listener is loopback-only and open to local callers.
+fn authorize(request: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let Some(expected) = &state.admin_token else {
+        return Ok(());
+    };
+    match bearer_token(request) {
+        Some(presented) if expected.matches(presented) => Ok(()),
+        _ => Err(ApiError::AdminUnauthorized),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    limit: Option<usize>,
+    cursor: Option<String>,
+    name: Option<String>,
+    software_id: Option<String>,
+    redirect_host: Option<String>,
+    status: Option<String>,
+}
+
+/// `GET /admin/clients`: oldest first, with a cursor for the next page.
+pub async fn list(
+    request: HttpRequest,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&request, &state)?;
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::InvalidRequest("limit must be from 1 to 1000"));
+    }
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(ListCursor::parse)
+        .transpose()
+        .map_err(|_| ApiError::InvalidRequest("cursor is not one this server handed out"))?;
+    let filter = ClientFilter {
+        name_contains: query.name,
+        software_id: query.software_id,
+        redirect_host: query.redirect_host,
+        active: match query.status.as_deref() {
+            None | Some("all") => None,
+            Some("active") => Some(true),
+            Some("disabled") => Some(false),
+            Some(_) => {
+                return Err(ApiError::InvalidRequest(
+                    "status must be active, disabled or all",
+                ));
+            }
+        },
+    };
+    let store = state.store.clone();
+    let page = web::block(move || store.list_clients(&filter, limit, cursor.as_ref()))
+        .await
+        .map_err(|_| ApiError::Internal)??;
+    let clients: Vec<Value> = page
+        .clients
+        .iter()
+        .map(|client| Value::Object(admin_view(client)))
+        .collect();
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "clients": clients,
+        "next_cursor": page.next.map(|cursor| cursor.to_string()),
+    })))
+}
+
+/// `GET /admin/clients/{client_id}`.
+pub async fn show(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&request, &state)?;
+    let client = find(&state, &path).await?;
+    Ok(no_store(HttpResponse::Ok()).json(admin_view(&client)))
+}
+
+/// `POST /admin/clients/{client_id}/disable`: the client stops passing
+/// credential checks until it is enabled again.
+pub async fn disable(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    set_active(request, path, state, false).await
+}
+
+/// `POST /admin/clients/{client_id}/enable`.
+pub async fn enable(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    set_active(request, path, state, true).await
+}
+
+async fn set_active(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    active: bool,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&request, &state)?;
+    let client_id = parse_id(&path)?;
+    let store = state.store.clone();
+    let client = web::block(move || {
+        store.set_active(&client_id, active)?;
+        store.find_client(&client_id)
+    })
+    .await
+    .map_err(|_| ApiError::Internal)?
+    .map_err(not_found_is_404)?;
+    Ok(no_store(HttpResponse::Ok()).json(admin_view(&client)))
+}
+
+/// `DELETE /admin/clients/{client_id}`.
+pub async fn delete(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&request, &state)?;
+    let client_id = parse_id(&path)?;
+    let store = state.store.clone();
+    web::block(move || store.delete_client(&client_id))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(not_found_is_404)?;
+    Ok(no_store(HttpResponse::NoContent()).finish())
+}
+
+/// `POST /admin/clients/{client_id}/rotate-secret`: a new secret, shown
+/// once; the old one stops working.
+pub async fn rotate_secret(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&request, &state)?;
+    let client = find(&state, &path).await?;
+    let policy = state.policy.clone();
+    let cost = state.bcrypt_cost;
+    let now = unix_now();
+    let client_id = client.client_id;
+    let (secret, credentials) = state
+        .hashing
+        .run(move || client.rotate_secret(&policy, now, cost, &mut OsRng))
+        .await?
+        .map_err(|err| match err {
+            dcr_core::RotateError::NotConfidential => ApiError::InvalidRequest(
+                "this client authenticates without a secret; there is none to rotate",
+            ),
+            dcr_core::RotateError::Hash(_) => ApiError::Internal,
+        })?;
+    let expires_at = match &credentials {
+        ClientCredentials::Confidential {
+            secret_expires_at, ..
+        } => *secret_expires_at,
+        ClientCredentials::Public => 0,
+    };
+    let store = state.store.clone();
+    web::block(move || store.replace_credentials(&client_id, &credentials))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(not_found_is_404)?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "client_id": client_id.to_string(),
+        "client_secret": secret.expose(),
+        "client_secret_expires_at": expires_at,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+struct VerifyRequest {
+    client_secret: Option<String>,
+}
+
+/// `POST /admin/clients/{client_id}/verify`: the token endpoint passes on the
+/// credentials it received. Shaped like RFC 7662 introspection: `valid`, and
+/// for a valid client what the token endpoint must enforce. An invalid answer
+/// carries no reason that would help a guesser.
+pub async fn verify(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&request, &state)?;
+    let document = read_json(&request, payload, state.max_body_bytes).await?;
+    let presented: VerifyRequest = serde_json::from_value(document).map_err(|_| {
+        ApiError::InvalidRequest(
+            "the body must be a JSON object with an optional client_secret string",
+        )
+    })?;
+    let invalid = || no_store(HttpResponse::Ok()).json(json!({ "valid": false }));
+    let Ok(client_id) = ClientId::parse(&path) else {
+        return Ok(invalid());
+    };
+    let store = state.store.clone();
+    let client = match web::block(move || store.find_client(&client_id)).await {
+        Ok(Ok(client)) => client,
+        Ok(Err(StoreError::NotFound)) => return Ok(invalid()),
+        Ok(Err(err)) => return Err(err.into()),
+        Err(_) => return Err(ApiError::Internal),
+    };
+    let now = unix_now();
+    let (client, valid) = state
+        .hashing
+        .run(move || {
+            let valid = client.verify_credentials(presented.client_secret.as_deref(), now);
+            (client, valid)
+        })
+        .await?;
+    if !valid {
+        return Ok(invalid());
+    }
+    let store = state.store.clone();
+    let client_id = client.client_id;
+    // A failure to record the use must not turn a valid check into an error.
+    match web::block(move || store.touch_last_used(&client_id, now)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => log::warn!("could not record the use of client {client_id}: {err}"),
+        Err(err) => log::warn!("could not record the use of client {client_id}: {err}"),
+    }
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "valid": true,
+        "client": enforcement_view(&client),
+    })))
+}
+
+/// What the token endpoint must enforce for a client.
+fn enforcement_view(client: &RegisteredClient) -> Value {
+    let mut view = client.metadata.to_json();
+    view.insert("client_id".into(), client.client_id.to_string().into());
+    Value::Object(view)
+}
+
+/// The registration, as an operator sees it: no secret, no token, plus the
+/// state of the client.
+fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
+    let mut view = client.response_body(None);
+    view.insert("active".into(), client.active.into());
+    view.insert("last_used_at".into(), client.last_used_at.into());
+    view
+}
+
+async fn find(state: &AppState, raw_client_id: &str) -> Result<RegisteredClient, ApiError> {
+    let client_id = parse_id(raw_client_id)?;
+    let store = state.store.clone();
+    web::block(move || store.find_client(&client_id))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(not_found_is_404)
+}
+
+fn parse_id(raw: &str) -> Result<ClientId, ApiError> {
+    ClientId::parse(raw).map_err(|_| ApiError::ClientNotFound)
+}
+
+fn not_found_is_404(err: StoreError) -> ApiError {
+    match err {
+        StoreError::NotFound => ApiError::ClientNotFound,
+        other => other.into(),
+    }
+}

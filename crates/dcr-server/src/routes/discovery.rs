@@ -1,0 +1,68 @@
+//! `GET /.well-known/oauth-authorization-server` (RFC 8414): how MCP clients
+//! find the registration endpoint, and what registration accepts, merged with
+//! the authorization server's own endpoints from configuration.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value};
+
+use crate::startup::AppState;
+
+pub async fn metadata(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let base = state.public_base.for_request(&request);
+    let policy = &state.policy;
+    let discovery = &state.discovery;
+    let mut document = Map::new();
+    let issuer = discovery.issuer.as_ref().map_or_else(
+        || base.clone(),
+        |issuer| issuer.as_str().trim_end_matches('/').to_owned(),
+    );
+    document.insert("issuer".into(), issuer.into());
+    if let Some(endpoint) = &discovery.authorization_endpoint {
+        document.insert("authorization_endpoint".into(), endpoint.as_str().into());
+    }
+    if let Some(endpoint) = &discovery.token_endpoint {
+        document.insert("token_endpoint".into(), endpoint.as_str().into());
+    }
+    document.insert(
+        "registration_endpoint".into(),
+        format!("{base}/register").into(),
+    );
+    document.insert(
+        "token_endpoint_auth_methods_supported".into(),
+        strings(policy.auth_methods.iter().map(|method| method.as_str())),
+    );
+    document.insert(
+        "grant_types_supported".into(),
+        strings(policy.grant_types.iter().map(|grant| grant.as_str())),
+    );
+    document.insert(
+        "response_types_supported".into(),
+        strings(
+            policy
+                .response_types
+                .iter()
+                .map(|response| response.as_str()),
+        ),
+    );
+    if let Some(allowed) = &policy.allowed_scopes {
+        document.insert(
+            "scopes_supported".into(),
+            strings(allowed.tokens().iter().map(|token| token.as_str())),
+        );
+    }
+    document.insert(
+        "code_challenge_methods_supported".into(),
+        strings(discovery.code_challenge_methods.iter().map(String::as_str)),
+    );
+    HttpResponse::Ok()
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
+        ))
+        .json(Value::Object(document))
+}
+
+fn strings<'a>(items: impl Iterator<Item = &'a str>) -> Value {
+    Value::Array(items.map(Value::from).collect())
+}

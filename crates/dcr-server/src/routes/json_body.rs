@@ -1,0 +1,85 @@
+//! Reading JSON request bodies: the content type, a size limit, and parse
+//! errors that say where parsing stopped without echoing input.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, web};
+use futures_util::StreamExt as _;
+
+use crate::error::ApiError;
+
+/// A JSON document from the request body (RFC 7591 section 3.1, RFC 7592
+/// section 2.2).
+pub async fn read_json(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<serde_json::Value, ApiError> {
+    require_json(request)?;
+    let body = read_body(payload, limit).await?;
+    serde_json::from_slice(&body).map_err(|err| ApiError::MalformedJson(json_error_position(&err)))
+}
+
+/// RFC 7591 section 3.1: the request is JSON, sent as `application/json`
+/// (parameters such as `charset=utf-8` are fine).
+fn require_json(request: &HttpRequest) -> Result<(), ApiError> {
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// Most bytes read and thrown away after a body turned out too large. Closing
+/// the connection while the client is still sending makes many HTTP clients
+/// report a broken pipe instead of the 413; reading on a little lets them see
+/// it, and the cap keeps a hostile client from holding the worker.
+const MAX_DISCARDED_BYTES: usize = 1024 * 1024;
+
+/// Reads at most `limit` bytes, whatever the headers claimed.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| match err {
+            actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
+            _ => ApiError::UnreadableBody,
+        })?;
+        if body.len() + chunk.len() > limit {
+            let mut discarded = body.len() + chunk.len();
+            while discarded <= MAX_DISCARDED_BYTES {
+                match payload.next().await {
+                    Some(Ok(chunk)) => discarded += chunk.len(),
+                    _ => break,
+                }
+            }
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Where JSON parsing stopped, without echoing any of the input.
+fn json_error_position(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match err.classify() {
+        Category::Eof => "it ends early",
+        Category::Syntax => "syntax error",
+        Category::Data => "unexpected data",
+        Category::Io => "unreadable",
+    };
+    format!("{what} at line {} column {}", err.line(), err.column())
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}

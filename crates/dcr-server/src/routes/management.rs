@@ -1,0 +1,145 @@
+//! The client configuration endpoint (RFC 7592 section 2): a client reads,
+//! replaces and deletes its own registration with its registration access
+//! token.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use dcr_core::error::MetadataError;
+use dcr_core::{ClientId, Problem, RegisteredClient, UpdateRequest};
+use rand::rngs::OsRng;
+
+use crate::error::ApiError;
+use crate::routes::json_body::{read_json, unix_now};
+use crate::routes::no_store;
+use crate::startup::AppState;
+
+/// `GET /register/{client_id}` (RFC 7592 section 2.1). The plaintext secret
+/// is not recoverable, so it is omitted; the token is the one presented.
+pub async fn read(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (client, token) = authorize(&request, &path, &state).await?;
+    let client_uri = state.client_uri(&request, &client.client_id);
+    Ok(
+        no_store(HttpResponse::Ok()).json(client.management_response_body(
+            None,
+            &token,
+            &client_uri,
+        )),
+    )
+}
+
+/// `PUT /register/{client_id}` (RFC 7592 section 2.2): full replacement of
+/// the metadata, under the rules of registration; the token is rotated.
+pub async fn update(
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (client, token) = authorize(&request, &path, &state).await?;
+    let document = read_json(&request, payload, state.max_body_bytes).await?;
+    let UpdateRequest {
+        metadata,
+        presented_secret,
+    } = UpdateRequest::parse(&document, &client.client_id, &state.policy)?;
+
+    let policy = state.policy.clone();
+    let cost = state.bcrypt_cost;
+    let now = unix_now();
+    let authorized_by = dcr_core::TokenDigest::of(&token);
+    // Checking the presented secret and issuing a new one both hash: one
+    // trip to the hashing pool does both.
+    let update = state
+        .hashing
+        .run(move || {
+            if presented_secret.is_some_and(|secret| !client.secret_matches(&secret)) {
+                return Err(ApiError::Metadata(MetadataError::at_key(
+                    "client_secret",
+                    Problem::SecretMismatch,
+                )));
+            }
+            client
+                .update(metadata, &policy, now, cost, &mut OsRng)
+                .map_err(|err| {
+                    log::error!("could not issue credentials: {err}");
+                    ApiError::Internal
+                })
+        })
+        .await??;
+
+    let store = state.store.clone();
+    let stored = update.client.clone();
+    web::block(move || store.replace_client(&stored, &authorized_by))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(|err| match err {
+            // Deleted, or another update rotated the token meanwhile.
+            dcr_store::StoreError::NotFound => ApiError::InvalidToken,
+            other => ApiError::from(other),
+        })?;
+    let client_uri = state.client_uri(&request, &update.client.client_id);
+    Ok(no_store(HttpResponse::Ok()).json(update.management_response_body(&client_uri)))
+}
+
+/// `DELETE /register/{client_id}` (RFC 7592 section 2.3): the client and its
+/// token stop working everywhere.
+pub async fn delete(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (client, _) = authorize(&request, &path, &state).await?;
+    let store = state.store.clone();
+    web::block(move || store.delete_client(&client.client_id))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(|err| match err {
+            dcr_store::StoreError::NotFound => ApiError::InvalidToken,
+            other => ApiError::from(other),
+        })?;
+    Ok(no_store(HttpResponse::NoContent()).finish())
+}
+
+/// The client named in the path, if the bearer token is its registration
+/// access token. Every failure is the same 401, unknown clients included, so
+/// the endpoint tells a guesser nothing.
+async fn authorize(
+    request: &HttpRequest,
+    raw_client_id: &str,
+    state: &AppState,
+) -> Result<(RegisteredClient, String), ApiError> {
+    let token = bearer_token(request)
+        .ok_or(ApiError::InvalidToken)?
+        .to_owned();
+    let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::InvalidToken)?;
+    let store = state.store.clone();
+    let client = web::block(move || store.find_client(&client_id))
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(|err| match err {
+            dcr_store::StoreError::NotFound => ApiError::InvalidToken,
+            other => ApiError::from(other),
+        })?;
+    if client.accepts_registration_token(&token) {
+        Ok((client, token))
+    } else {
+        Err(ApiError::InvalidToken)
+    }
+}
+
+/// The token of an `Authorization: Bearer ...` header (RFC 6750 section 2.1;
+/// the scheme is case-insensitive).
+pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
+}
