@@ -120,6 +120,19 @@ fn new_secret<R: RngCore + CryptoRng>(
     ))
 }
 
+/// The longest string bcrypt reads whole: it keys on at most 72 bytes, the
+/// NUL terminator included, and cycles a shorter key to fill them. So the
+/// issued secret, a NUL, then the secret's first 28 bytes (and anything
+/// after) would hash exactly like the secret alone. Issued secrets are 43
+/// bytes; anything longer than this is refused before it reaches bcrypt.
+const BCRYPT_MAX_SECRET_BYTES: usize = 71;
+
+/// Whether `presented` is the secret `secret_hash` was made from. Refusing
+/// on length alone says nothing about the secret: its length is public.
+fn secret_verifies(secret_hash: &SecretHash, presented: &str) -> bool {
+    presented.len() <= BCRYPT_MAX_SECRET_BYTES && secret_hash.verify(presented)
+}
+
 /// The outcome of an RFC 7592 update: the client to store, its new secret if
 /// one was issued, and its new registration access token (the old one stops
 /// working once the update is stored).
@@ -240,7 +253,9 @@ impl RegisteredClient {
     /// (bcrypt): call it off async threads.
     pub fn secret_matches(&self, presented: &str) -> bool {
         match &self.credentials {
-            ClientCredentials::Confidential { secret_hash, .. } => secret_hash.verify(presented),
+            ClientCredentials::Confidential { secret_hash, .. } => {
+                secret_verifies(secret_hash, presented)
+            }
             ClientCredentials::Public => false,
         }
     }
@@ -280,7 +295,7 @@ impl RegisteredClient {
             ) => {
                 let unexpired = *secret_expires_at == 0 || now < *secret_expires_at;
                 // Hash even when expired, so timing says nothing about expiry.
-                secret_hash.verify(secret) && unexpired
+                secret_verifies(secret_hash, secret) && unexpired
             }
             (ClientCredentials::Public, None) => {
                 self.metadata.token_endpoint_auth_method == AuthMethod::None
@@ -291,201 +306,7 @@ impl RegisteredClient {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use rand::SeedableRng;
-    use rand::rngs::StdRng;
-    use serde_json::json;
+mod tests;
 
-    use super::*;
-    use crate::auth_method::AuthMethod;
-    use crate::credentials::ClientId;
-    use crate::test_support::mcp_bodies;
-
-    const NOW: i64 = 1_767_225_600;
-
-    fn issue(body: Value, policy: &RegistrationPolicy, seed: u64) -> Registration {
-        let metadata = ClientMetadata::from_request(&body, policy).unwrap();
-        let cost = BcryptCost::new(4).unwrap();
-        Registration::issue(
-            metadata,
-            policy,
-            NOW,
-            cost,
-            &mut StdRng::seed_from_u64(seed),
-        )
-        .unwrap()
-    }
-
-    fn body_with(method: &str) -> Value {
-        json!({
-            "redirect_uris": ["https://app.example/cb"],
-            "token_endpoint_auth_method": method,
-        })
-    }
-
-    /// SPEC: each MCP fixture registers, gets back the method it asked for, and
-    /// a secret exactly when that method needs one.
-    #[test]
-    fn every_mcp_fixture_registers() {
-        let policy = RegistrationPolicy::default();
-        for (seed, (name, body)) in (0u64..).zip(mcp_bodies()) {
-            let asked =
-                AuthMethod::parse(body["token_endpoint_auth_method"].as_str().unwrap()).unwrap();
-            let registration = issue(body, &policy, seed);
-            let client = &registration.client;
-            assert_eq!(client.metadata.token_endpoint_auth_method, asked, "{name}");
-            assert_eq!(
-                registration.secret.is_some(),
-                asked.needs_secret(),
-                "{name}"
-            );
-            let response = registration.response_body();
-            assert_eq!(
-                response["token_endpoint_auth_method"],
-                asked.as_str(),
-                "{name}"
-            );
-            assert_eq!(
-                response.contains_key("client_secret"),
-                asked.needs_secret(),
-                "{name}"
-            );
-            assert_eq!(
-                response.contains_key("client_secret_expires_at"),
-                asked.needs_secret(),
-                "{name}"
-            );
-            assert!(client.active);
-        }
-    }
-
-    #[test]
-    fn issues_a_secret_exactly_when_the_method_needs_one() {
-        let policy = RegistrationPolicy::default();
-        let cases = [
-            ("none", false),
-            ("client_secret_basic", true),
-            ("client_secret_post", true),
-        ];
-        for (method, secret) in cases {
-            let registration = issue(body_with(method), &policy, 1);
-            assert_eq!(registration.secret.is_some(), secret, "{method}");
-            match (&registration.client.credentials, &registration.secret) {
-                (ClientCredentials::Public, None) => assert!(!secret),
-                (ClientCredentials::Confidential { secret_hash, .. }, Some(plain)) => {
-                    assert!(secret);
-                    assert!(secret_hash.verify(plain.expose()));
-                }
-                (credentials, plain) => panic!("{method}: {credentials:?} with {plain:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn secret_expiry_follows_the_policy() {
-        let cases = [(0, 0), (3600, NOW + 3600), (86_400 * 90, NOW + 86_400 * 90)];
-        for (lifetime, expires_at) in cases {
-            let policy = RegistrationPolicy {
-                secret_lifetime_secs: lifetime,
-                ..RegistrationPolicy::default()
-            };
-            let registration = issue(body_with("client_secret_basic"), &policy, 2);
-            let ClientCredentials::Confidential {
-                secret_expires_at, ..
-            } = registration.client.credentials
-            else {
-                panic!("client_secret_basic makes a confidential client");
-            };
-            assert_eq!(secret_expires_at, expires_at, "lifetime {lifetime}");
-            assert_eq!(
-                registration.response_body()["client_secret_expires_at"],
-                json!(expires_at)
-            );
-        }
-    }
-
-    /// RFC 7591 section 3.2.1.
-    #[test]
-    fn response_body_of_a_confidential_client() {
-        let registration = issue(
-            body_with("client_secret_post"),
-            &RegistrationPolicy::default(),
-            3,
-        );
-        let secret = registration.secret.as_ref().unwrap();
-        let body = registration.response_body();
-        let client_id = ClientId::parse(body["client_id"].as_str().unwrap()).unwrap();
-        assert_eq!(client_id, registration.client.client_id);
-        assert_eq!(body["client_id_issued_at"], json!(NOW));
-        assert_eq!(body["client_secret"], json!(secret.expose()));
-        assert_eq!(body["client_secret_expires_at"], json!(0));
-        let mut expected = Map::new();
-        expected.insert("client_id".into(), json!(client_id.to_string()));
-        expected.insert("client_id_issued_at".into(), json!(NOW));
-        expected.insert("client_secret".into(), json!(secret.expose()));
-        expected.insert("client_secret_expires_at".into(), json!(0));
-        expected.insert("redirect_uris".into(), json!(["https://app.example/cb"]));
-        expected.insert(
-            "token_endpoint_auth_method".into(),
-            json!("client_secret_post"),
-        );
-        expected.insert("grant_types".into(), json!(["authorization_code"]));
-        expected.insert("response_types".into(), json!(["code"]));
-        expected.insert("application_type".into(), json!("web"));
-        assert_eq!(body, expected);
-
-        // Later reads (RFC 7592) have no plaintext, but keep the expiry.
-        let read = registration.client.response_body(None);
-        assert!(!read.contains_key("client_secret"));
-        assert_eq!(read["client_secret_expires_at"], json!(0));
-        assert_eq!(read["client_id"], body["client_id"]);
-    }
-
-    #[test]
-    fn response_body_of_a_public_client() {
-        let registration = issue(body_with("none"), &RegistrationPolicy::default(), 4);
-        assert!(registration.secret.is_none());
-        let body = registration.response_body();
-        assert!(body.contains_key("client_id"));
-        assert_eq!(body["client_id_issued_at"], json!(NOW));
-        assert!(!body.contains_key("client_secret"));
-        assert!(!body.contains_key("client_secret_expires_at"));
-        assert_eq!(body["token_endpoint_auth_method"], json!("none"));
-    }
-
-    #[test]
-    fn debug_of_a_registration_shows_no_secret() {
-        let registration = issue(
-            body_with("client_secret_basic"),
-            &RegistrationPolicy::default(),
-            5,
-        );
-        let secret = registration.secret.as_ref().unwrap().expose().to_owned();
-        let ClientCredentials::Confidential { secret_hash, .. } = &registration.client.credentials
-        else {
-            panic!("client_secret_basic makes a confidential client");
-        };
-        let shown = format!("{registration:?}");
-        assert!(!shown.contains(&secret));
-        assert!(!shown.contains(secret_hash.as_stored()));
-    }
-
-    #[test]
-    fn issue_is_deterministic_for_a_seed() {
-        let policy = RegistrationPolicy::default();
-        let first = issue(body_with("client_secret_basic"), &policy, 9);
-        let second = issue(body_with("client_secret_basic"), &policy, 9);
-        let third = issue(body_with("client_secret_basic"), &policy, 10);
-        assert_eq!(first.client, second.client);
-        assert_eq!(
-            first.secret.as_ref().map(ClientSecret::expose),
-            second.secret.as_ref().map(ClientSecret::expose)
-        );
-        assert_ne!(first.client.client_id, third.client.client_id);
-        assert_ne!(
-            first.secret.as_ref().map(ClientSecret::expose),
-            third.secret.as_ref().map(ClientSecret::expose)
-        );
-    }
-}
+#[cfg(test)]
+mod proptests;
