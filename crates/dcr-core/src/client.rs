@@ -120,19 +120,6 @@ fn new_secret<R: RngCore + CryptoRng>(
     ))
 }
 
-/// The longest string bcrypt reads whole: it keys on at most 72 bytes, the
-/// NUL terminator included, and cycles a shorter key to fill them. So the
-/// issued secret, a NUL, then the secret's first 28 bytes (and anything
-/// after) would hash exactly like the secret alone. Issued secrets are 43
-/// bytes; anything longer than this is refused before it reaches bcrypt.
-const BCRYPT_MAX_SECRET_BYTES: usize = 71;
-
-/// Whether `presented` is the secret `secret_hash` was made from. Refusing
-/// on length alone says nothing about the secret: its length is public.
-fn secret_verifies(secret_hash: &SecretHash, presented: &str) -> bool {
-    presented.len() <= BCRYPT_MAX_SECRET_BYTES && secret_hash.verify(presented)
-}
-
 /// The outcome of an RFC 7592 update: the client to store, its new secret if
 /// one was issued, and its new registration access token (the old one stops
 /// working once the update is stored).
@@ -253,9 +240,7 @@ impl RegisteredClient {
     /// (bcrypt): call it off async threads.
     pub fn secret_matches(&self, presented: &str) -> bool {
         match &self.credentials {
-            ClientCredentials::Confidential { secret_hash, .. } => {
-                secret_verifies(secret_hash, presented)
-            }
+            ClientCredentials::Confidential { secret_hash, .. } => secret_hash.verify(presented),
             ClientCredentials::Public => false,
         }
     }
@@ -295,7 +280,7 @@ impl RegisteredClient {
             ) => {
                 let unexpired = *secret_expires_at == 0 || now < *secret_expires_at;
                 // Hash even when expired, so timing says nothing about expiry.
-                secret_verifies(secret_hash, secret) && unexpired
+                secret_hash.verify(secret) && unexpired
             }
             (ClientCredentials::Public, None) => {
                 self.metadata.token_endpoint_auth_method == AuthMethod::None

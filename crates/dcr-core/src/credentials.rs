@@ -84,6 +84,13 @@ impl fmt::Debug for ClientSecret {
 #[error("bcrypt could not hash the secret")]
 pub struct HashError;
 
+/// The longest string bcrypt reads whole: it keys on at most 72 bytes, the
+/// NUL terminator included, and cycles a shorter key to fill them. So the
+/// issued secret, a NUL, then the secret's first 28 bytes (and anything
+/// after) would hash exactly like the secret alone. Issued secrets are 43
+/// bytes; anything longer than this is refused before it reaches bcrypt.
+const BCRYPT_MAX_SECRET_BYTES: usize = 71;
+
 /// The bcrypt hash of a client secret: the only form that is stored.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretHash(String);
@@ -100,8 +107,11 @@ impl SecretHash {
 
     /// Whether `presented` is the secret this hash was made from. bcrypt
     /// compares its outputs in constant time; a malformed hash never verifies.
+    /// Refusing on length alone says nothing about the secret: its length is
+    /// public.
     pub fn verify(&self, presented: &str) -> bool {
-        bcrypt::verify(presented, &self.0).unwrap_or(false)
+        presented.len() <= BCRYPT_MAX_SECRET_BYTES
+            && bcrypt::verify(presented, &self.0).unwrap_or(false)
     }
 }
 
@@ -245,6 +255,18 @@ mod tests {
         assert!(stored.verify(secret.expose()));
         assert!(!SecretHash::from_stored("not a bcrypt hash".to_owned()).verify(secret.expose()));
         assert!(!SecretHash::from_stored(String::new()).verify(""));
+    }
+
+    #[test]
+    fn hash_refuses_a_longer_string_that_bcrypt_would_key_the_same() {
+        let mut rng = rng();
+        let secret = ClientSecret::generate(&mut rng);
+        let hash = secret.hash(test_cost(), &mut rng).unwrap();
+        let same_key = format!("{}\0{}", secret.expose(), &secret.expose()[..28]);
+        assert_eq!(same_key.len(), 72);
+        assert!(hash.verify(secret.expose()));
+        assert!(!hash.verify(&same_key));
+        assert!(!hash.verify(&format!("{same_key}anything")));
     }
 
     #[test]
