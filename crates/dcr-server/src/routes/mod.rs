@@ -25,7 +25,12 @@ pub async fn fallback(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let path = request.path();
     let allow = if path == "/register" {
         Some("POST")
-    } else if path.starts_with("/register/") && !path["/register/".len()..].contains('/') {
+    } else if path
+        .strip_prefix("/register/")
+        .is_some_and(|client_id| !client_id.is_empty() && !client_id.contains('/'))
+    {
+        // `/register/` names no client: it is not the configuration
+        // endpoint, so a GET there must not be told to use GET.
         Some("GET, PUT, DELETE")
     } else if matches!(path, "/healthz" | "/readyz")
         || path.starts_with("/.well-known/oauth-authorization-server")

@@ -57,6 +57,8 @@ impl Backend {
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub address: String,
+    /// The admin listener, `http://127.0.0.1:PORT`, no trailing slash.
+    pub admin_address: String,
     pub client: reqwest::Client,
     /// A store on the application's database, to read rows back.
     pub store: Store,
@@ -90,6 +92,7 @@ pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings
         .expect("the test settings are a valid configuration");
     let application = Application::build(config).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let admin_address = format!("http://127.0.0.1:{}", application.admin_port());
     tokio::spawn(application.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -98,6 +101,7 @@ pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings
     let store = db.store();
     TestApp {
         address,
+        admin_address,
         client,
         store,
         db,

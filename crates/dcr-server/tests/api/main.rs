@@ -8,8 +8,10 @@ mod helpers;
 
 mod busy;
 mod cors;
+mod discovery;
 mod errors;
 mod health;
+mod management;
 mod outage;
 mod protocol;
 mod redirect_uris;
