@@ -23,6 +23,11 @@ impl PublicBase {
         }
     }
 
+    /// Whether the base comes from `DCR_PUBLIC_URL` rather than requests.
+    pub fn is_configured(&self) -> bool {
+        self.configured.is_some()
+    }
+
     /// The base URL, without a trailing slash.
     pub fn for_request(&self, request: &HttpRequest) -> String {
         if let Some(configured) = &self.configured {

@@ -242,6 +242,31 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a client for good, but only if it still holds the registration
+    /// access token the deletion was authorized with (RFC 7592 section 2.3):
+    /// a token rotated meanwhile by an update no longer deletes anything.
+    /// `NotFound` when the client is gone or its token has changed.
+    pub fn delete_client_authorized(
+        &self,
+        client_id: &ClientId,
+        authorized_by: &TokenDigest,
+    ) -> Result<(), StoreError> {
+        let id = client_id.to_string();
+        let expected = authorized_by.to_stored();
+        let deleted = self.with_conn(|conn, _| {
+            diesel::delete(
+                oauth_clients::table
+                    .filter(oauth_clients::client_id.eq(&id))
+                    .filter(oauth_clients::registration_token_digest.eq(&expected)),
+            )
+            .execute(conn)
+        })?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Removes a client for good. `NotFound` when there is none.
     pub fn delete_client(&self, client_id: &ClientId) -> Result<(), StoreError> {
         let id = client_id.to_string();
@@ -349,9 +374,11 @@ impl Store {
             }
             if let Some(host) = &filter.redirect_host {
                 // A cheap pre-filter in SQL; the exact host test follows.
+                // Hosts are case-insensitive and stored verbatim, and LIKE is
+                // case-sensitive on Postgres: compare lowercased.
                 query = query.filter(
-                    oauth_clients::redirect_uris
-                        .like(listing::contains_pattern(host))
+                    lower(oauth_clients::redirect_uris.nullable())
+                        .like(listing::contains_pattern(&host.to_ascii_lowercase()))
                         .escape('\\'),
                 );
             }

@@ -55,12 +55,20 @@ pub async fn metadata(request: HttpRequest, state: web::Data<AppState>) -> HttpR
         "code_challenge_methods_supported".into(),
         strings(discovery.code_challenge_methods.iter().map(String::as_str)),
     );
-    HttpResponse::Ok()
-        .insert_header((
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=3600"),
-        ))
-        .json(Value::Object(document))
+    let mut response = HttpResponse::Ok();
+    response.insert_header((
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    ));
+    if !state.public_base.is_configured() {
+        // Built from these headers: a shared cache must not hand one host's
+        // document to another.
+        response.insert_header((
+            header::VARY,
+            HeaderValue::from_static("Host, X-Forwarded-Host, X-Forwarded-Proto"),
+        ));
+    }
+    response.json(Value::Object(document))
 }
 
 fn strings<'a>(items: impl Iterator<Item = &'a str>) -> Value {

@@ -91,12 +91,14 @@ pub async fn delete(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (client, _) = authorize(&request, &path, &state).await?;
+    let (client, token) = authorize(&request, &path, &state).await?;
+    let authorized_by = dcr_core::TokenDigest::of(&token);
     let store = state.store.clone();
-    web::block(move || store.delete_client(&client.client_id))
+    web::block(move || store.delete_client_authorized(&client.client_id, &authorized_by))
         .await
         .map_err(|_| ApiError::Internal)?
         .map_err(|err| match err {
+            // Deleted, or an update rotated the token meanwhile.
             dcr_store::StoreError::NotFound => ApiError::InvalidToken,
             other => ApiError::from(other),
         })?;

@@ -52,13 +52,13 @@ pub async fn admin_fallback(request: HttpRequest) -> Result<HttpResponse, ApiErr
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let allow = match segments.as_slice() {
         ["admin", "clients"] => Some("GET"),
-        ["admin", "clients", _] => Some("GET, DELETE"),
+        ["admin", "clients", id] if !id.is_empty() => Some("GET, DELETE"),
         [
             "admin",
             "clients",
-            _,
+            id,
             "disable" | "enable" | "rotate-secret" | "verify",
-        ] => Some("POST"),
+        ] if !id.is_empty() => Some("POST"),
         ["healthz"] => Some("GET"),
         _ => None,
     };
