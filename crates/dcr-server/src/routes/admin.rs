@@ -42,11 +42,18 @@ pub struct ListQuery {
 /// `GET /admin/clients`: oldest first, with a cursor for the next page.
 pub async fn list(
     request: HttpRequest,
-    query: web::Query<ListQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&request, &state)?;
-    let query = query.into_inner();
+    // Read here rather than by the `web::Query` extractor, whose rejection
+    // is plain text and comes before the token check.
+    let query = web::Query::<ListQuery>::from_query(request.query_string())
+        .map_err(|_| {
+            ApiError::InvalidRequest(
+                "the query string does not parse: limit must be a whole number from 1 to 1000",
+            )
+        })?
+        .into_inner();
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::InvalidRequest("limit must be from 1 to 1000"));
@@ -210,11 +217,13 @@ pub async fn verify(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&request, &state)?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let presented: VerifyRequest = serde_json::from_value(document).map_err(|_| {
-        ApiError::InvalidRequest(
+    // Only an object: serde would also read `["secret"]` into the struct.
+    let presented: VerifyRequest = Some(document)
+        .filter(Value::is_object)
+        .and_then(|document| serde_json::from_value(document).ok())
+        .ok_or(ApiError::InvalidRequest(
             "the body must be a JSON object with an optional client_secret string",
-        )
-    })?;
+        ))?;
     let invalid = || no_store(HttpResponse::Ok()).json(json!({ "valid": false }));
     let Ok(client_id) = ClientId::parse(&path) else {
         return Ok(invalid());
