@@ -17,7 +17,17 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => migrate(&config),
         Command::Serve => serve(config),
-        Command::Clients(command) => clients(command, &config),
+        Command::Clients(command) => {
+            // An operator at a shell must see why a command failed, whatever
+            // DCR_LOG filters out.
+            return match clients(command, &config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
