@@ -6,6 +6,7 @@
 #[macro_use]
 mod helpers;
 
+mod admin;
 mod busy;
 mod cors;
 mod discovery;
