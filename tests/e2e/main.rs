@@ -8,5 +8,7 @@
 mod process;
 
 mod cli;
+mod cli_clients;
 mod compose;
 mod lifecycle;
+mod two_processes;

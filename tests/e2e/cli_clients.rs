@@ -1,0 +1,420 @@
+//! `dcr-server clients ...`: the admin operations from a shell, straight in
+//! the database, beside a running server that sees every change at once.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Command, ExitStatus};
+
+use dcr_store::test_support::TestDatabase;
+use serde_json::{Map, Value, json};
+
+use crate::process::{BINARY, ScratchDir, Server, claude_ai_body, claude_code_body};
+
+const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
+
+/// What a run of the binary printed, kept apart: results on stdout, errors
+/// (through the log) on stderr.
+struct Output {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    fn success(&self) -> &str {
+        assert!(
+            self.status.success(),
+            "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        &self.stdout
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(self.success().trim()).unwrap_or_else(|err| {
+            panic!("--json prints one JSON document ({err}): {}", self.stdout)
+        })
+    }
+
+    fn failure(&self) -> &str {
+        assert!(
+            !self.status.success(),
+            "expected a failure\nstdout:\n{}",
+            self.stdout
+        );
+        &self.stderr
+    }
+}
+
+/// Runs `dcr-server clients ARGS` with exactly `env` (plus PATH).
+fn clients(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
+    let output = Command::new(BINARY)
+        .current_dir(dir)
+        .arg("clients")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DCR_LOG", "info")
+        .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
+        .output()
+        .expect("the dcr-server binary runs");
+    Output {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn environment(database: &TestDatabase) -> Vec<(&'static str, String)> {
+    vec![
+        ("DCR_DATABASE_URL", database.url_string()),
+        ("DCR_BIND", "127.0.0.1:0".into()),
+        ("DCR_BCRYPT_COST", "4".into()),
+        ("DCR_ADMIN_TOKEN", ADMIN_TOKEN.into()),
+    ]
+}
+
+async fn register(server: &Server, body: &Value) -> Map<String, Value> {
+    let response = reqwest::Client::new()
+        .post(server.url("/register"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+/// The running server's admin view of a client, for comparison with the CLI.
+async fn admin_show(server: &Server, client_id: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(server.admin(&format!("/admin/clients/{client_id}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// The running server's credential check.
+async fn verify(server: &Server, client_id: &str, body: &Value) -> bool {
+    let response = reqwest::Client::new()
+        .post(server.admin(&format!("/admin/clients/{client_id}/verify")))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    answer["valid"].as_bool().unwrap()
+}
+
+fn id_of(value: &Map<String, Value>) -> String {
+    value["client_id"].as_str().unwrap().to_owned()
+}
+
+fn listed_ids(document: &Value) -> Vec<String> {
+    document["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|client| client["client_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The registration a server made, then every `clients` subcommand on it,
+/// each change visible to the server at once.
+#[tokio::test]
+async fn clients_commands_manage_what_the_server_registered() {
+    let database = TestDatabase::postgres();
+    let dir = ScratchDir::new();
+    let env = environment(&database);
+    let server = Server::start(&dir.0, &env);
+    let claude = register(&server, &claude_ai_body()).await;
+    let code = register(&server, &claude_code_body()).await;
+    let billing = register(
+        &server,
+        &json!({
+            "client_name": "Billing Agent",
+            "software_id": "com.example.billing",
+            "redirect_uris": ["https://billing.example/cb"],
+            "token_endpoint_auth_method": "none"
+        }),
+    )
+    .await;
+    let (claude_id, code_id, billing_id) = (id_of(&claude), id_of(&code), id_of(&billing));
+    let secret = claude["client_secret"].as_str().unwrap().to_owned();
+    let all: HashSet<String> = [&claude_id, &code_id, &billing_id]
+        .into_iter()
+        .cloned()
+        .collect();
+
+    // A table by default.
+    let output = clients(&dir.0, &env, &["list"]);
+    let table = output.success();
+    let header = table.lines().next().unwrap();
+    for column in [
+        "CLIENT_ID",
+        "NAME",
+        "AUTH_METHOD",
+        "STATUS",
+        "CREATED",
+        "LAST_USED",
+    ] {
+        assert!(header.contains(column), "{column} missing: {table}");
+    }
+    for (id, name) in [
+        (&claude_id, "Claude"),
+        (&code_id, "Claude Code (memory)"),
+        (&billing_id, "Billing Agent"),
+    ] {
+        let row = table
+            .lines()
+            .find(|line| line.starts_with(id.as_str()))
+            .unwrap_or_else(|| panic!("no row for {id}: {table}"));
+        assert!(row.contains(name), "{row}");
+        assert!(row.contains("active"), "{row}");
+        assert!(row.contains("never"), "never used yet: {row}");
+    }
+    assert!(table.contains("client_secret_post"), "{table}");
+    assert!(table.contains("3 client(s)"), "{table}");
+    assert!(!table.contains(&secret));
+
+    // --json for scripts.
+    let document = clients(&dir.0, &env, &["list", "--json"]).json();
+    assert_eq!(document["next_cursor"], Value::Null);
+    assert_eq!(
+        listed_ids(&document).into_iter().collect::<HashSet<_>>(),
+        all
+    );
+    for client in document["clients"].as_array().unwrap() {
+        assert_eq!(client["active"], true);
+        assert!(client.get("client_secret").is_none());
+        assert!(client.get("registration_access_token").is_none());
+    }
+
+    // Filters.
+    let filtered = |args: &[&str]| -> HashSet<String> {
+        let mut full = vec!["list", "--json"];
+        full.extend_from_slice(args);
+        listed_ids(&clients(&dir.0, &env, &full).json())
+            .into_iter()
+            .collect()
+    };
+    let set = |ids: &[&String]| ids.iter().map(|id| (*id).clone()).collect::<HashSet<_>>();
+    assert_eq!(
+        filtered(&["--name", "CLAUDE"]),
+        set(&[&claude_id, &code_id])
+    );
+    assert_eq!(
+        filtered(&["--software-id", "com.example.billing"]),
+        set(&[&billing_id])
+    );
+    assert_eq!(
+        filtered(&["--redirect-host", "claude.ai"]),
+        set(&[&claude_id])
+    );
+    assert_eq!(
+        filtered(&["--redirect-host", "localhost"]),
+        set(&[&code_id])
+    );
+
+    // Pages: a cursor printed by one run is taken by the next.
+    let first = clients(&dir.0, &env, &["list", "--limit", "2", "--json"]).json();
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = clients(
+        &dir.0,
+        &env,
+        &["list", "--limit", "2", "--cursor", &cursor, "--json"],
+    )
+    .json();
+    assert_eq!(second["next_cursor"], Value::Null);
+    let mut paged = listed_ids(&first);
+    paged.extend(listed_ids(&second));
+    assert_eq!(paged.len(), 3);
+    assert_eq!(paged.into_iter().collect::<HashSet<_>>(), all);
+    let output = clients(&dir.0, &env, &["list", "--limit", "2"]);
+    assert!(
+        output
+            .success()
+            .contains(&format!("more: --cursor {cursor}")),
+        "{}",
+        output.stdout
+    );
+
+    // show: the same view as the admin API.
+    let shown = clients(&dir.0, &env, &["show", &claude_id, "--json"]).json();
+    assert_eq!(shown, admin_show(&server, &claude_id).await);
+    assert_eq!(shown["client_name"], "Claude");
+    assert_eq!(shown["last_used_at"], Value::Null);
+    let output = clients(&dir.0, &env, &["show", &claude_id]);
+    let text = output.success();
+    for (key, value) in [
+        ("client_id", claude_id.as_str()),
+        ("client_name", "Claude"),
+        ("token_endpoint_auth_method", "client_secret_post"),
+        ("active", "true"),
+        ("last_used_at", "-"),
+    ] {
+        assert!(
+            text.lines().any(|line| {
+                let mut words = line.split_whitespace();
+                words.next() == Some(key) && words.next() == Some(value)
+            }),
+            "no line `{key} {value}`: {text}"
+        );
+    }
+    assert!(!text.contains(&secret));
+
+    // disable / enable, seen by the server's credential check.
+    let right = json!({ "client_secret": secret });
+    assert!(verify(&server, &claude_id, &right).await);
+    clients(&dir.0, &env, &["disable", &claude_id]).success();
+    assert_eq!(
+        clients(&dir.0, &env, &["show", &claude_id, "--json"]).json()["active"],
+        false
+    );
+    assert!(!verify(&server, &claude_id, &right).await);
+    assert_eq!(filtered(&["--status", "disabled"]), set(&[&claude_id]));
+    assert_eq!(
+        filtered(&["--status", "active"]),
+        set(&[&code_id, &billing_id])
+    );
+    let enabled = clients(&dir.0, &env, &["enable", &claude_id, "--json"]).json();
+    assert_eq!(enabled["active"], true);
+    assert!(verify(&server, &claude_id, &right).await);
+    let shown = clients(&dir.0, &env, &["show", &claude_id, "--json"]).json();
+    assert!(
+        shown["last_used_at"].is_i64(),
+        "the server's check is recorded: {shown}"
+    );
+
+    // rotate-secret: the old secret stops working on the server.
+    let rotated = clients(&dir.0, &env, &["rotate-secret", &claude_id, "--json"]).json();
+    let keys: HashSet<&str> = rotated
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        HashSet::from(["client_id", "client_secret", "client_secret_expires_at"])
+    );
+    assert_eq!(rotated["client_id"], claude_id.as_str());
+    assert_eq!(rotated["client_secret_expires_at"], 0);
+    let new_secret = rotated["client_secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, secret);
+    assert!(!verify(&server, &claude_id, &right).await);
+    assert!(verify(&server, &claude_id, &json!({ "client_secret": new_secret })).await);
+    let output = clients(&dir.0, &env, &["rotate-secret", &claude_id]);
+    let text = output.success();
+    let third = text
+        .lines()
+        .find_map(|line| line.strip_prefix("client_secret:"))
+        .unwrap_or_else(|| panic!("no client_secret line: {text}"))
+        .trim()
+        .to_owned();
+    assert!(verify(&server, &claude_id, &json!({ "client_secret": third })).await);
+    assert!(!verify(&server, &claude_id, &json!({ "client_secret": new_secret })).await);
+    let output = clients(&dir.0, &env, &["rotate-secret", &code_id]);
+    assert!(
+        output.failure().contains("cannot rotate"),
+        "{}",
+        output.stderr
+    );
+
+    // delete: gone for the server too.
+    let output = clients(&dir.0, &env, &["delete", &claude_id]);
+    assert!(
+        output
+            .success()
+            .contains(&format!("deleted client {claude_id}"))
+    );
+    let output = clients(&dir.0, &env, &["show", &claude_id]);
+    assert!(
+        output
+            .failure()
+            .contains(&format!("no client has the client_id {claude_id}")),
+        "{}",
+        output.stderr
+    );
+    assert!(!verify(&server, &claude_id, &json!({ "client_secret": third })).await);
+    let response = reqwest::Client::new()
+        .get(server.url(&format!("/register/{claude_id}")))
+        .bearer_auth(claude["registration_access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let deleted = clients(&dir.0, &env, &["delete", &billing_id, "--json"]).json();
+    assert_eq!(deleted, json!({ "client_id": billing_id, "deleted": true }));
+    assert_eq!(filtered(&[]), set(&[&code_id]));
+}
+
+/// A client that is not there, or an id that cannot be one: a failure exit
+/// and a message that names it. Bad listing arguments fail too.
+#[test]
+fn commands_on_unknown_clients_fail_with_a_message() {
+    let database = TestDatabase::postgres();
+    let dir = ScratchDir::new();
+    let env = environment(&database);
+
+    // The CLI applies the migrations itself: no server has run here.
+    let output = clients(&dir.0, &env, &["list"]);
+    assert!(
+        output.success().contains("0 client(s)"),
+        "{}",
+        output.stdout
+    );
+    let document = clients(&dir.0, &env, &["list", "--json"]).json();
+    assert_eq!(document, json!({ "clients": [], "next_cursor": null }));
+
+    for command in ["show", "disable", "enable", "delete", "rotate-secret"] {
+        for id in ["6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60", "not-a-client-id"] {
+            let output = clients(&dir.0, &env, &[command, id]);
+            assert_eq!(output.status.code(), Some(1), "{command} {id}");
+            assert!(
+                output
+                    .failure()
+                    .contains(&format!("no client has the client_id {id}")),
+                "{command} {id}: {}",
+                output.stderr
+            );
+            assert!(
+                output.stdout.is_empty(),
+                "{command} {id}: {}",
+                output.stdout
+            );
+        }
+    }
+
+    // The message does not depend on the log filter.
+    let mut quiet = env.clone();
+    quiet.push(("DCR_LOG", "off".into()));
+    let output = clients(&dir.0, &quiet, &["show", "not-a-client-id"]);
+    assert!(
+        output
+            .failure()
+            .contains("no client has the client_id not-a-client-id"),
+        "DCR_LOG=off: {:?}",
+        output.stderr
+    );
+
+    for args in [
+        &["list", "--limit", "0"][..],
+        &["list", "--limit", "1001"],
+        &["list", "--limit", "many"],
+        &["list", "--cursor", "garbage"],
+        &["list", "--status", "enabled"],
+        &["show"],
+        &["frobnicate"],
+    ] {
+        let output = clients(&dir.0, &env, args);
+        assert!(!output.failure().is_empty(), "{args:?} says why");
+    }
+}
