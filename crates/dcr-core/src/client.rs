@@ -128,6 +128,9 @@ pub struct Update {
     pub client: RegisteredClient,
     pub secret: Option<ClientSecret>,
     pub access_token: AccessToken,
+    /// Whether the update issued or removed the secret; when it did not, the
+    /// stored secret must be left as it is (it may have been rotated since).
+    pub secret_replaced: bool,
 }
 
 impl Update {
@@ -222,6 +225,7 @@ impl RegisteredClient {
             }
             (false, _) => (ClientCredentials::Public, None),
         };
+        let secret_replaced = credentials != self.credentials;
         let access_token = AccessToken::generate(rng);
         Ok(Update {
             client: Self {
@@ -232,6 +236,7 @@ impl RegisteredClient {
             },
             secret,
             access_token,
+            secret_replaced,
         })
     }
 

@@ -81,14 +81,12 @@ impl ClientRow {
         }
     }
 
-    /// Every column an RFC 7592 update may change (all but the identity,
-    /// creation and ownership, activity and last use).
+    /// The columns an RFC 7592 update changes besides the secret: the
+    /// metadata and the registration access token.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn changes(
+    pub(crate) fn metadata_changes(
         &self,
     ) -> (
-        diesel::dsl::Eq<oauth_clients::client_secret_hash, Option<String>>,
-        diesel::dsl::Eq<oauth_clients::client_secret_expires_at, i64>,
         diesel::dsl::Eq<oauth_clients::client_name, Option<String>>,
         diesel::dsl::Eq<oauth_clients::redirect_uris, String>,
         diesel::dsl::Eq<oauth_clients::scope, Option<String>>,
@@ -98,8 +96,6 @@ impl ClientRow {
         diesel::dsl::Eq<oauth_clients::registration_token_digest, Option<String>>,
     ) {
         (
-            oauth_clients::client_secret_hash.eq(self.client_secret_hash.clone()),
-            oauth_clients::client_secret_expires_at.eq(self.client_secret_expires_at),
             oauth_clients::client_name.eq(self.client_name.clone()),
             oauth_clients::redirect_uris.eq(self.redirect_uris.clone()),
             oauth_clients::scope.eq(self.scope.clone()),
@@ -107,6 +103,19 @@ impl ClientRow {
             oauth_clients::software_id.eq(self.software_id.clone()),
             oauth_clients::metadata.eq(self.metadata.clone()),
             oauth_clients::registration_token_digest.eq(self.registration_token_digest.clone()),
+        )
+    }
+
+    /// The secret columns, for updates that issue or remove a secret.
+    pub(crate) fn secret_changes(
+        &self,
+    ) -> (
+        diesel::dsl::Eq<oauth_clients::client_secret_hash, Option<String>>,
+        diesel::dsl::Eq<oauth_clients::client_secret_expires_at, i64>,
+    ) {
+        (
+            oauth_clients::client_secret_hash.eq(self.client_secret_hash.clone()),
+            oauth_clients::client_secret_expires_at.eq(self.client_secret_expires_at),
         )
     }
 

@@ -208,22 +208,31 @@ impl Store {
     /// registration access token the update was authorized with: of two
     /// concurrent updates with one token, exactly one wins. `NotFound` when
     /// the client is gone or its token has changed meanwhile.
+    ///
+    /// An update that keeps the client's secret leaves the secret columns
+    /// alone, so a secret rotated by an operator meanwhile is not overwritten
+    /// with the one the update started from.
     pub fn replace_client(
         &self,
         updated: &RegisteredClient,
         authorized_by: &TokenDigest,
+        secret: SecretChange,
     ) -> Result<(), StoreError> {
         let row = ClientRow::from_client(updated, SYSTEM_USER_ID);
         let id = updated.client_id.to_string();
         let expected = authorized_by.to_stored();
         let changed = self.with_conn(|conn, attempt| {
-            let changed = diesel::update(
-                oauth_clients::table
-                    .filter(oauth_clients::client_id.eq(&id))
-                    .filter(oauth_clients::registration_token_digest.eq(&expected)),
-            )
-            .set(row.changes())
-            .execute(conn)?;
+            let target = oauth_clients::table
+                .filter(oauth_clients::client_id.eq(&id))
+                .filter(oauth_clients::registration_token_digest.eq(&expected));
+            let changed = match secret {
+                SecretChange::Keep => diesel::update(target)
+                    .set(row.metadata_changes())
+                    .execute(conn)?,
+                SecretChange::Replace => diesel::update(target)
+                    .set((row.metadata_changes(), row.secret_changes()))
+                    .execute(conn)?,
+            };
             // A retry after a lost connection finds the new token in place
             // when the first attempt committed.
             if changed == 0 && attempt == Attempt::Retry {
@@ -293,7 +302,8 @@ impl Store {
     }
 
     /// Stores new credentials (a rotated secret). `NotFound` when there is no
-    /// such client.
+    /// such client, or when it no longer has a secret (an update made it
+    /// public meanwhile).
     pub fn replace_credentials(
         &self,
         client_id: &ClientId,
@@ -308,12 +318,18 @@ impl Store {
             } => (Some(secret_hash.as_stored().to_owned()), *secret_expires_at),
         };
         let changed = self.with_conn(|conn, _| {
-            diesel::update(oauth_clients::table.find(&id))
-                .set((
-                    oauth_clients::client_secret_hash.eq(&hash),
-                    oauth_clients::client_secret_expires_at.eq(expires_at),
-                ))
-                .execute(conn)
+            // Only a client that still has a secret gets a new one: an update
+            // that just made it public must not be undone.
+            diesel::update(
+                oauth_clients::table
+                    .find(&id)
+                    .filter(oauth_clients::client_secret_hash.is_not_null()),
+            )
+            .set((
+                oauth_clients::client_secret_hash.eq(&hash),
+                oauth_clients::client_secret_expires_at.eq(expires_at),
+            ))
+            .execute(conn)
         })?;
         if changed == 0 {
             return Err(StoreError::NotFound);
@@ -407,6 +423,15 @@ impl Store {
     pub fn count_clients(&self) -> Result<i64, StoreError> {
         self.with_conn(|conn, _| oauth_clients::table.count().get_result(conn))
     }
+}
+
+/// Whether an update writes the secret columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretChange {
+    /// The client keeps its current secret (or stays without one).
+    Keep,
+    /// The update issues a secret or removes it.
+    Replace,
 }
 
 /// Which run of a unit of work this is (see `Store::with_conn`).

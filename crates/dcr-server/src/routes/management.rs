@@ -72,7 +72,12 @@ pub async fn update(
 
     let store = state.store.clone();
     let stored = update.client.clone();
-    web::block(move || store.replace_client(&stored, &authorized_by))
+    let secret_change = if update.secret_replaced {
+        dcr_store::SecretChange::Replace
+    } else {
+        dcr_store::SecretChange::Keep
+    };
+    web::block(move || store.replace_client(&stored, &authorized_by, secret_change))
         .await
         .map_err(|_| ApiError::Internal)?
         .map_err(|err| match err {

@@ -52,6 +52,8 @@ on_both_backends!(
     replace_credentials_swaps_the_secret_only,
     touch_last_used_records_the_latest_check,
     replace_client_needs_the_current_token_digest,
+    an_update_keeping_the_secret_leaves_a_rotated_secret_alone,
+    rotation_does_not_give_a_public_client_a_secret,
 );
 
 fn register(body: serde_json::Value, seed: u64) -> Registration {
@@ -906,14 +908,18 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
     // A wrong digest changes nothing.
     let wrong = dcr_core::TokenDigest::of("not-the-registration-token");
     assert!(matches!(
-        store.replace_client(&update.client, &wrong),
+        store.replace_client(&update.client, &wrong, dcr_store::SecretChange::Replace),
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.find_client(&id).unwrap(), before);
 
     // The current digest wins, once.
     store
-        .replace_client(&update.client, &original_digest)
+        .replace_client(
+            &update.client,
+            &original_digest,
+            dcr_store::SecretChange::Replace,
+        )
         .unwrap();
     let after = store.find_client(&id).unwrap();
     assert_eq!(after.metadata, metadata);
@@ -937,7 +943,11 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
         )
         .unwrap();
     assert!(matches!(
-        store.replace_client(&second.client, &original_digest),
+        store.replace_client(
+            &second.client,
+            &original_digest,
+            dcr_store::SecretChange::Replace
+        ),
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.find_client(&id).unwrap(), after);
@@ -945,7 +955,11 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
     // A deleted client cannot be updated back into existence.
     store.delete_client(&id).unwrap();
     assert!(matches!(
-        store.replace_client(&update.client, &update.access_token.digest()),
+        store.replace_client(
+            &update.client,
+            &update.access_token.digest(),
+            dcr_store::SecretChange::Replace
+        ),
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.count_clients().unwrap(), 0);
@@ -969,4 +983,106 @@ fn delete_client_authorized_needs_the_current_token_digest(db: &TestDatabase) {
         store.delete_client_authorized(id, &digest),
         Err(StoreError::NotFound)
     ));
+}
+
+/// An operator rotates the secret while a client's update (which keeps its
+/// secret) is in flight: the update must not write back the old secret.
+fn an_update_keeping_the_secret_leaves_a_rotated_secret_alone(db: &TestDatabase) {
+    let store = db.store();
+    let mut body = public_body();
+    body["token_endpoint_auth_method"] = json!("client_secret_basic");
+    let registration = register(body.clone(), 1100);
+    store.insert_client(&registration.client).unwrap();
+    let id = registration.client.client_id;
+    let policy = RegistrationPolicy::default();
+    let cost = BcryptCost::new(4).unwrap();
+
+    body["client_name"] = json!("Renamed");
+    let metadata = ClientMetadata::from_request(&body, &policy).unwrap();
+    let update = registration
+        .client
+        .update(
+            metadata,
+            &policy,
+            1_790_000_100,
+            cost,
+            &mut StdRng::seed_from_u64(1101),
+        )
+        .unwrap();
+    assert!(!update.secret_replaced);
+
+    let (rotated, credentials) = registration
+        .client
+        .rotate_secret(
+            &policy,
+            1_790_000_050,
+            cost,
+            &mut StdRng::seed_from_u64(1102),
+        )
+        .unwrap();
+    store.replace_credentials(&id, &credentials).unwrap();
+
+    store
+        .replace_client(
+            &update.client,
+            &registration.access_token.digest(),
+            dcr_store::SecretChange::Keep,
+        )
+        .unwrap();
+    let stored = store.find_client(&id).unwrap();
+    assert_eq!(stored.metadata.client_name.as_deref(), Some("Renamed"));
+    assert_eq!(stored.credentials, credentials, "the rotated secret stays");
+    assert!(stored.secret_matches(rotated.expose()));
+    assert!(!stored.secret_matches(registration.secret.as_ref().unwrap().expose()));
+}
+
+/// A rotation racing an update that made the client public must not give it
+/// a secret back (that would also break the table's public-client rule).
+fn rotation_does_not_give_a_public_client_a_secret(db: &TestDatabase) {
+    let store = db.store();
+    let mut body = public_body();
+    body["token_endpoint_auth_method"] = json!("client_secret_basic");
+    let registration = register(body, 1110);
+    store.insert_client(&registration.client).unwrap();
+    let id = registration.client.client_id;
+    let policy = RegistrationPolicy::default();
+    let cost = BcryptCost::new(4).unwrap();
+    let (_, credentials) = registration
+        .client
+        .rotate_secret(
+            &policy,
+            1_790_000_050,
+            cost,
+            &mut StdRng::seed_from_u64(1111),
+        )
+        .unwrap();
+
+    let public = ClientMetadata::from_request(&public_body(), &policy).unwrap();
+    let update = registration
+        .client
+        .update(
+            public,
+            &policy,
+            1_790_000_100,
+            cost,
+            &mut StdRng::seed_from_u64(1112),
+        )
+        .unwrap();
+    assert!(update.secret_replaced);
+    store
+        .replace_client(
+            &update.client,
+            &registration.access_token.digest(),
+            dcr_store::SecretChange::Replace,
+        )
+        .unwrap();
+
+    assert!(matches!(
+        store.replace_credentials(&id, &credentials),
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.find_client(&id).unwrap().credentials,
+        ClientCredentials::Public
+    );
 }
