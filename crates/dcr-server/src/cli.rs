@@ -275,12 +275,9 @@ fn print_client(
     Ok(())
 }
 
-/// The registration as an operator sees it (the same as the admin API).
+/// The registration as an operator sees it: the same as the admin API.
 fn view(client: &RegisteredClient) -> Map<String, Value> {
-    let mut view = client.response_body(None);
-    view.insert("active".into(), client.active.into());
-    view.insert("last_used_at".into(), client.last_used_at.into());
-    view
+    crate::routes::admin::admin_view(client)
 }
 
 fn status(client: &RegisteredClient) -> &'static str {

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::error::ApiError;
 use crate::routes::json_body::{read_json, unix_now};
 use crate::routes::management::bearer_token;
-use crate::routes::no_store;
+use crate::routes::{no_store, with_store};
 use crate::startup::AppState;
 
 const DEFAULT_PAGE: usize = 100;
@@ -79,10 +79,10 @@ pub async fn list(
             }
         },
     };
-    let store = state.store.clone();
-    let page = web::block(move || store.list_clients(&filter, limit, cursor.as_ref()))
-        .await
-        .map_err(|_| ApiError::Internal)??;
+    let page = with_store(&state, move |store| {
+        store.list_clients(&filter, limit, cursor.as_ref())
+    })
+    .await??;
     let clients: Vec<Value> = page
         .clients
         .iter()
@@ -132,13 +132,11 @@ async fn set_active(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&request, &state)?;
     let client_id = parse_id(&path)?;
-    let store = state.store.clone();
-    let client = web::block(move || {
+    let client = with_store(&state, move |store| {
         store.set_active(&client_id, active)?;
         store.find_client(&client_id)
     })
-    .await
-    .map_err(|_| ApiError::Internal)?
+    .await?
     .map_err(not_found_is_404)?;
     Ok(no_store(HttpResponse::Ok()).json(admin_view(&client)))
 }
@@ -151,10 +149,8 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&request, &state)?;
     let client_id = parse_id(&path)?;
-    let store = state.store.clone();
-    web::block(move || store.delete_client(&client_id))
-        .await
-        .map_err(|_| ApiError::Internal)?
+    with_store(&state, move |store| store.delete_client(&client_id))
+        .await?
         .map_err(not_found_is_404)?;
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
@@ -188,11 +184,11 @@ pub async fn rotate_secret(
         } => *secret_expires_at,
         ClientCredentials::Public => 0,
     };
-    let store = state.store.clone();
-    web::block(move || store.replace_credentials(&client_id, &credentials))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(not_found_is_404)?;
+    with_store(&state, move |store| {
+        store.replace_credentials(&client_id, &credentials)
+    })
+    .await?
+    .map_err(not_found_is_404)?;
     Ok(no_store(HttpResponse::Ok()).json(json!({
         "client_id": client_id.to_string(),
         "client_secret": secret.expose(),
@@ -228,12 +224,10 @@ pub async fn verify(
     let Ok(client_id) = ClientId::parse(&path) else {
         return Ok(invalid());
     };
-    let store = state.store.clone();
-    let client = match web::block(move || store.find_client(&client_id)).await {
-        Ok(Ok(client)) => client,
-        Ok(Err(StoreError::NotFound)) => return Ok(invalid()),
-        Ok(Err(err)) => return Err(err.into()),
-        Err(_) => return Err(ApiError::Internal),
+    let client = match with_store(&state, move |store| store.find_client(&client_id)).await? {
+        Ok(client) => client,
+        Err(StoreError::NotFound) => return Ok(invalid()),
+        Err(err) => return Err(err.into()),
     };
     let now = unix_now();
     let (client, valid) = state
@@ -246,13 +240,13 @@ pub async fn verify(
     if !valid {
         return Ok(invalid());
     }
-    let store = state.store.clone();
     let client_id = client.client_id;
-    // A failure to record the use must not turn a valid check into an error.
-    match web::block(move || store.touch_last_used(&client_id, now)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(err)) => log::warn!("could not record the use of client {client_id}: {err}"),
-        Err(err) => log::warn!("could not record the use of client {client_id}: {err}"),
+    // A failure to record the use must not turn a valid check into an error
+    // (a failing blocking pool is logged by with_store).
+    if let Ok(Err(err)) =
+        with_store(&state, move |store| store.touch_last_used(&client_id, now)).await
+    {
+        log::warn!("could not record the use of client {client_id}: {err}");
     }
     Ok(no_store(HttpResponse::Ok()).json(json!({
         "valid": true,
@@ -269,7 +263,7 @@ fn enforcement_view(client: &RegisteredClient) -> Value {
 
 /// The registration, as an operator sees it: no secret, no token, plus the
 /// state of the client.
-fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
+pub fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
     let mut view = client.response_body(None);
     view.insert("active".into(), client.active.into());
     view.insert("last_used_at".into(), client.last_used_at.into());
@@ -278,10 +272,8 @@ fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
 
 async fn find(state: &AppState, raw_client_id: &str) -> Result<RegisteredClient, ApiError> {
     let client_id = parse_id(raw_client_id)?;
-    let store = state.store.clone();
-    web::block(move || store.find_client(&client_id))
-        .await
-        .map_err(|_| ApiError::Internal)?
+    with_store(state, move |store| store.find_client(&client_id))
+        .await?
         .map_err(not_found_is_404)
 }
 

@@ -2,6 +2,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::error::ApiError;
+use crate::routes::with_store;
 use crate::startup::AppState;
 
 /// Liveness: the process answers. Touches nothing shared, so it stays fast
@@ -12,9 +13,6 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers a query.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let store = state.store.clone();
-    web::block(move || store.ping())
-        .await
-        .map_err(|_| ApiError::Internal)??;
+    with_store(&state, |store| store.ping()).await??;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
 }

@@ -10,7 +10,7 @@ use rand::rngs::OsRng;
 
 use crate::error::ApiError;
 use crate::routes::json_body::{read_json, unix_now};
-use crate::routes::no_store;
+use crate::routes::{no_store, with_store};
 use crate::startup::AppState;
 
 /// `GET /register/{client_id}` (RFC 7592 section 2.1). The plaintext secret
@@ -70,21 +70,17 @@ pub async fn update(
         })
         .await??;
 
-    let store = state.store.clone();
     let stored = update.client.clone();
     let secret_change = if update.secret_replaced {
         dcr_store::SecretChange::Replace
     } else {
         dcr_store::SecretChange::Keep
     };
-    web::block(move || store.replace_client(&stored, &authorized_by, secret_change))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(|err| match err {
-            // Deleted, or another update rotated the token meanwhile.
-            dcr_store::StoreError::NotFound => ApiError::InvalidToken,
-            other => ApiError::from(other),
-        })?;
+    with_store(&state, move |store| {
+        store.replace_client(&stored, &authorized_by, secret_change)
+    })
+    .await?
+    .map_err(token_no_longer_valid)?;
     let client_uri = state.client_uri(&request, &update.client.client_id);
     Ok(no_store(HttpResponse::Ok()).json(update.management_response_body(&client_uri)))
 }
@@ -98,15 +94,11 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let (client, token) = authorize(&request, &path, &state).await?;
     let authorized_by = dcr_core::TokenDigest::of(&token);
-    let store = state.store.clone();
-    web::block(move || store.delete_client_authorized(&client.client_id, &authorized_by))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(|err| match err {
-            // Deleted, or an update rotated the token meanwhile.
-            dcr_store::StoreError::NotFound => ApiError::InvalidToken,
-            other => ApiError::from(other),
-        })?;
+    with_store(&state, move |store| {
+        store.delete_client_authorized(&client.client_id, &authorized_by)
+    })
+    .await?
+    .map_err(token_no_longer_valid)?;
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
@@ -122,18 +114,22 @@ async fn authorize(
         .ok_or(ApiError::InvalidToken)?
         .to_owned();
     let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::InvalidToken)?;
-    let store = state.store.clone();
-    let client = web::block(move || store.find_client(&client_id))
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(|err| match err {
-            dcr_store::StoreError::NotFound => ApiError::InvalidToken,
-            other => ApiError::from(other),
-        })?;
+    let client = with_store(state, move |store| store.find_client(&client_id))
+        .await?
+        .map_err(token_no_longer_valid)?;
     if client.accepts_registration_token(&token) {
         Ok((client, token))
     } else {
         Err(ApiError::InvalidToken)
+    }
+}
+
+/// A client that is gone, or whose token an update rotated meanwhile, is an
+/// invalid token to whoever presented it.
+fn token_no_longer_valid(err: dcr_store::StoreError) -> ApiError {
+    match err {
+        dcr_store::StoreError::NotFound => ApiError::InvalidToken,
+        other => ApiError::from(other),
     }
 }
 

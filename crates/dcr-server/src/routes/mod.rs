@@ -6,9 +6,27 @@ pub mod management;
 pub mod register;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use dcr_store::{Store, StoreError};
 
 use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// Runs store work on the blocking pool: Diesel is synchronous and must not
+/// hold an HTTP worker thread. The outer error is the pool failing; the inner
+/// one is the store's, for the caller to map (a missing client means
+/// different things on different endpoints).
+pub async fn with_store<T, F>(state: &AppState, work: F) -> Result<Result<T, StoreError>, ApiError>
+where
+    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    let store = state.store.clone();
+    web::block(move || work(&store)).await.map_err(|err| {
+        log::error!("blocking task failed: {err}");
+        ApiError::Internal
+    })
+}
 
 /// Responses that carry credentials or registration data must not be cached
 /// (RFC 7591 section 3.2.1, RFC 6749 section 5.1).
