@@ -18,9 +18,10 @@ python3 -m venv "$work/venv" && "$work/venv/bin/pip" install -q mcp
 cp tests/interop/mcp-typescript-sdk.mjs tests/interop/mcp-python-sdk.py "$work/"
 
 port=${INTEROP_PORT:-18095}
+# exec, so that $! is the server itself and the trap stops it.
 (cd "$work" && DCR_BIND=127.0.0.1:$port DCR_ADMIN_BIND=127.0.0.1:0 DCR_BCRYPT_COST=4 \
     DCR_AUTHORIZATION_ENDPOINT=http://127.0.0.1:$port/authorize DCR_TOKEN_ENDPOINT=http://127.0.0.1:$port/token \
-    "$root/target/release/dcr-server" 2>server.log) &
+    exec "$root/target/release/dcr-server" 2>server.log) &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 echo "MCP TypeScript SDK $(node -p "require('$work/node_modules/@modelcontextprotocol/sdk/package.json').version")"
