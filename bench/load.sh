@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 DB=dcr_bench
 PORT=${BENCH_PORT:-18080}
+ADMIN_PORT=${BENCH_ADMIN_PORT:-18081}
 DURATION=${BENCH_DURATION:-15s}
 CONNECTIONS=16
 BIN=target/release/dcr-server
@@ -20,7 +21,7 @@ cargo build --release -q -p dcr-core --example bcrypt_time
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 
 # Default settings (bcrypt cost 12, info logs with one line per request).
-DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" "$BIN" 2>/tmp/dcr-bench-server.log &
+DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" DCR_ADMIN_BIND="127.0.0.1:$ADMIN_PORT" "$BIN" 2>/tmp/dcr-bench-server.log &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
@@ -55,6 +56,16 @@ wait $LOAD
 cat /tmp/dcr-bench-confidential.txt
 CONF_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-confidential.txt)
 HEALTH_P99=$(awk '{for (i = 1; i < NF; i++) if ($i == "p99") print $(i + 1)}' /tmp/dcr-bench-healthz.txt)
+echo "== wrk: admin verify of one confidential client's secret (a token endpoint's check), $CONNECTIONS connections"
+REGISTERED=$(curl -s "http://127.0.0.1:$PORT/register" -H 'Content-Type: application/json' -d @bench/confidential-client.json)
+CLIENT_ID=$(printf '%s' "$REGISTERED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
+CLIENT_SECRET=$(printf '%s' "$REGISTERED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
+printf '{"client_secret":"%s"}' "$CLIENT_SECRET" > /tmp/dcr-bench-verify.json
+BODY_FILE=/tmp/dcr-bench-verify.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/clients/$CLIENT_ID/verify" | tee /tmp/dcr-bench-verify.txt
+VERIFY_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify.txt)
+VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/clients/$CLIENT_ID/verify" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-verify.json)
+
 RSS_AFTER=$(rss_kib)
 
 ROWS=$(psql -tAq "$PG/$DB" -c "SELECT count(*) FROM oauth_clients")
@@ -64,6 +75,7 @@ echo "== summary ($(date -u +%Y-%m-%d), $CPUS CPUs)"
 awk -v p="$PUBLIC_RPS" -v g="$PGBENCH_TPS" 'BEGIN {printf "public registrations/s: %.0f = %.1f %% of pgbench INSERT %.0f/s\n", p, 100*p/g, g}'
 awk -v c="$CONF_RPS" -v n="$CPUS" -v ms="$HASH_MS" 'BEGIN {ideal = n*1000/ms; printf "confidential registrations/s: %.2f = %.1f %% of cores / time-per-hash (%d / %.1f ms = %.2f/s)\n", c, 100*c/ideal, n, ms, ideal}'
 echo "healthz p99 under bcrypt saturation: $HEALTH_P99"
+echo "verify calls/s for one client's secret: $VERIFY_RPS (answer: $VALID)"
 echo "resident memory: idle $((RSS_IDLE / 1024)) MiB, after the run $((RSS_AFTER / 1024)) MiB"
 echo "rows stored: $ROWS; registrations answered other than 201: $NON_201"
 

@@ -271,6 +271,18 @@ impl RegisteredClient {
     /// by a public client, and a method whose proof dcr cannot check (keys,
     /// certificates) are all refused. Slow for confidential clients (bcrypt).
     pub fn verify_credentials(&self, presented: Option<&str>, now: i64) -> bool {
+        self.verify_credentials_with(presented, now, SecretHash::verify)
+    }
+
+    /// [`RegisteredClient::verify_credentials`], with the secret comparison
+    /// supplied by the caller (a cache of comparisons already made, in front
+    /// of bcrypt). Every other rule is applied here.
+    pub fn verify_credentials_with(
+        &self,
+        presented: Option<&str>,
+        now: i64,
+        secret_matches: impl FnOnce(&SecretHash, &str) -> bool,
+    ) -> bool {
         use crate::auth_method::AuthMethod;
         if !self.active {
             return false;
@@ -285,7 +297,7 @@ impl RegisteredClient {
             ) => {
                 let unexpired = *secret_expires_at == 0 || now < *secret_expires_at;
                 // Hash even when expired, so timing says nothing about expiry.
-                secret_hash.verify(secret) && unexpired
+                secret_matches(secret_hash, secret) && unexpired
             }
             (ClientCredentials::Public, None) => {
                 self.metadata.token_endpoint_auth_method == AuthMethod::None

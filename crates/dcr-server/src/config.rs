@@ -114,6 +114,11 @@ pub struct Settings {
     #[arg(long, env = "DCR_BCRYPT_THREADS", value_parser = parse_in_range::<usize>("DCR_BCRYPT_THREADS", 1, 256))]
     pub bcrypt_threads: Option<usize>,
 
+    /// Secret checks the verify call remembers, so a client's repeated token
+    /// requests cost one bcrypt comparison, not one each; 0 turns it off.
+    #[arg(long, env = "DCR_VERIFY_CACHE_SIZE", default_value_t = 10_000, value_parser = parse_in_range::<usize>("DCR_VERIFY_CACHE_SIZE", 0, 10_000_000))]
+    pub verify_cache_size: usize,
+
     /// Registrations that may wait for a hashing thread before new ones get 503.
     #[arg(long, env = "DCR_BCRYPT_QUEUE", default_value_t = 256, value_parser = parse_in_range::<usize>("DCR_BCRYPT_QUEUE", 1, 1_000_000))]
     pub bcrypt_queue: usize,
@@ -198,6 +203,7 @@ pub struct Config {
     pub bcrypt_cost: BcryptCost,
     pub bcrypt_threads: usize,
     pub bcrypt_queue: usize,
+    pub verify_cache_size: usize,
     pub workers: usize,
     pub max_body_bytes: usize,
     pub shutdown_timeout: Duration,
@@ -283,6 +289,7 @@ impl Settings {
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
+            verify_cache_size: self.verify_cache_size,
             workers: self.workers.unwrap_or(cpus),
             max_body_bytes: self.max_body_bytes,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),

@@ -6,6 +6,7 @@ pub mod hashing;
 pub mod proxy;
 pub mod routes;
 pub mod startup;
+pub mod verified_secrets;
 
 pub use config::{Cli, Command, Config, Settings};
 pub use startup::Application;

@@ -16,6 +16,7 @@ use crate::config::{Config, Discovery};
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
 use crate::routes;
+use crate::verified_secrets::VerifiedSecrets;
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub struct AppState {
     /// Digest of DCR_ADMIN_TOKEN, compared in constant time; `None` when the
     /// admin listener is loopback-only and open.
     pub admin_token: Option<TokenDigest>,
+    /// Secret checks already confirmed by bcrypt, for the verify call.
+    pub verified_secrets: Arc<VerifiedSecrets>,
 }
 
 impl AppState {
@@ -108,6 +111,7 @@ impl Application {
                 .admin_token
                 .as_ref()
                 .map(|token| TokenDigest::of(token.expose())),
+            verified_secrets: Arc::new(VerifiedSecrets::new(config.verify_cache_size)),
         });
         log::info!(
             "dcr listening on {} (database: {}, public URL: {})",

@@ -230,13 +230,31 @@ pub async fn verify(
         Err(err) => return Err(err.into()),
     };
     let now = unix_now();
-    let (client, valid) = state
-        .hashing
-        .run(move || {
-            let valid = client.verify_credentials(presented.client_secret.as_deref(), now);
-            (client, valid)
-        })
-        .await?;
+    let secret = presented.client_secret;
+    let needs_bcrypt = match (&client.credentials, &secret) {
+        (ClientCredentials::Confidential { secret_hash, .. }, Some(secret)) => {
+            !state.verified_secrets.remembers(secret_hash, secret)
+        }
+        _ => false,
+    };
+    let (client, valid) = if needs_bcrypt {
+        let memory = state.verified_secrets.clone();
+        state
+            .hashing
+            .run(move || {
+                let valid =
+                    client.verify_credentials_with(secret.as_deref(), now, |hash, secret| {
+                        memory.verify(hash, secret)
+                    });
+                (client, valid)
+            })
+            .await?
+    } else {
+        // The secret comparison is reached here only for a pair bcrypt
+        // already confirmed; every other rule is checked afresh.
+        let valid = client.verify_credentials_with(secret.as_deref(), now, |_, _| true);
+        (client, valid)
+    };
     if !valid {
         return Ok(invalid());
     }

@@ -35,6 +35,7 @@ on_both_backends!(
     secrets_expire_after_the_configured_lifetime,
     verify_refuses_bodies_it_cannot_read,
     admin_paths_stay_off_the_public_listener,
+    a_remembered_secret_check_vouches_for_nothing_else,
 );
 
 /// Query parameters of `GET /admin/clients`.
@@ -1187,4 +1188,45 @@ async fn admin_paths_stay_off_the_public_listener(backend: Backend) {
     }
     let response = admin.send(Method::GET, "/admin/nothing").await;
     assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+}
+
+/// The verify call remembers secret checks bcrypt confirmed. What it
+/// remembers must never vouch for another secret, outlive the secret's
+/// expiry, or answer differently from a server that remembers nothing.
+async fn a_remembered_secret_check_vouches_for_nothing_else(backend: Backend) {
+    for cache_size in [10_000, 0] {
+        let admin = spawn_admin_with(backend, |settings| {
+            settings.verify_cache_size = cache_size;
+            settings.secret_lifetime_secs = 2;
+        })
+        .await;
+        let registration = admin.register(&fixture("claude_ai")).await;
+        let id = id_of(&registration);
+        let secret = secret_of(&registration).to_owned();
+        let case = format!("cache size {cache_size}");
+        for round in 0..3 {
+            admin
+                .assert_valid(
+                    &id,
+                    &with_secret(&secret),
+                    &format!("{case}, round {round}"),
+                )
+                .await;
+        }
+        let mut near_miss = secret.clone();
+        near_miss.pop();
+        for wrong in [near_miss.as_str(), "", &format!("{secret}x")] {
+            admin.assert_invalid(&id, &with_secret(wrong), &case).await;
+        }
+        // Another client with a remembered secret does not lend it out.
+        let other = admin.register(&fixture("claude_ai")).await;
+        admin
+            .assert_invalid(&id_of(&other), &with_secret(&secret), &case)
+            .await;
+        // Expiry is checked on every call, remembered or not.
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        admin
+            .assert_invalid(&id, &with_secret(&secret), &format!("{case}, expired"))
+            .await;
+    }
 }

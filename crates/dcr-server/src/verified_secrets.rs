@@ -1,0 +1,157 @@
+//! A memory of secret checks that succeeded, in front of bcrypt. A token
+//! endpoint asks dcr to verify a client's secret on every token request, and
+//! one bcrypt comparison costs about 0.2 s of a CPU at the default cost: that
+//! would cap token requests at a few per second per core.
+//!
+//! An entry is the SHA-256 of (stored bcrypt hash, presented secret), so it
+//! vouches only for that pair: rotating the secret changes the stored hash and
+//! the entry no longer applies; disabling, deleting and expiry are checked on
+//! the current row every time. Secrets are 256-bit random strings, so their
+//! SHA-256 is as hard to reverse as their bcrypt hash (the same reasoning as
+//! for registration access tokens), and the memory holds no secret.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use dcr_core::SecretHash;
+use sha2::{Digest, Sha256};
+
+type Key = [u8; 32];
+
+/// Bounded by two generations of `capacity / 2` entries: when the young one
+/// fills, the old one is dropped, so recently used pairs stay.
+#[derive(Debug)]
+pub struct VerifiedSecrets {
+    generations: Mutex<Generations>,
+    generation_size: usize,
+}
+
+#[derive(Debug, Default)]
+struct Generations {
+    young: HashSet<Key>,
+    old: HashSet<Key>,
+}
+
+impl VerifiedSecrets {
+    /// `capacity` 0 turns the memory off: every check runs bcrypt.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            generations: Mutex::new(Generations::default()),
+            generation_size: capacity / 2,
+        }
+    }
+
+    fn key(hash: &SecretHash, presented: &str) -> Key {
+        let mut digest = Sha256::new();
+        digest.update(hash.as_stored().as_bytes());
+        // A separator no bcrypt hash contains, so no two pairs run together.
+        digest.update([0u8]);
+        digest.update(presented.as_bytes());
+        digest.finalize().into()
+    }
+
+    /// Whether this exact pair has been verified before.
+    pub fn remembers(&self, hash: &SecretHash, presented: &str) -> bool {
+        if self.generation_size == 0 {
+            return false;
+        }
+        let key = Self::key(hash, presented);
+        let mut generations = self.lock();
+        if generations.young.contains(&key) {
+            return true;
+        }
+        if generations.old.remove(&key) {
+            self.insert(&mut generations, key);
+            return true;
+        }
+        false
+    }
+
+    /// Compares with bcrypt and remembers a match.
+    pub fn verify(&self, hash: &SecretHash, presented: &str) -> bool {
+        let matches = hash.verify(presented);
+        if matches && self.generation_size > 0 {
+            let key = Self::key(hash, presented);
+            let mut generations = self.lock();
+            self.insert(&mut generations, key);
+        }
+        matches
+    }
+
+    fn insert(&self, generations: &mut Generations, key: Key) {
+        if generations.young.len() >= self.generation_size {
+            generations.old = std::mem::take(&mut generations.young);
+        }
+        generations.young.insert(key);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Generations> {
+        self.generations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use dcr_core::{BcryptCost, ClientSecret};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    use super::*;
+
+    fn hashed(seed: u64) -> (ClientSecret, SecretHash) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let secret = ClientSecret::generate(&mut rng);
+        let hash = secret.hash(BcryptCost::new(4).unwrap(), &mut rng).unwrap();
+        (secret, hash)
+    }
+
+    #[test]
+    fn remembers_only_pairs_that_matched() {
+        let memory = VerifiedSecrets::new(100);
+        let (secret, hash) = hashed(1);
+        assert!(!memory.remembers(&hash, secret.expose()));
+        assert!(!memory.verify(&hash, "wrong"));
+        assert!(!memory.remembers(&hash, "wrong"));
+        assert!(memory.verify(&hash, secret.expose()));
+        assert!(memory.remembers(&hash, secret.expose()));
+    }
+
+    #[test]
+    fn a_new_hash_for_the_same_secret_is_a_new_pair() {
+        let memory = VerifiedSecrets::new(100);
+        let (secret, hash) = hashed(2);
+        assert!(memory.verify(&hash, secret.expose()));
+        // A rotation stores another hash: what was vouched for no longer applies.
+        let rehashed = secret
+            .hash(BcryptCost::new(4).unwrap(), &mut StdRng::seed_from_u64(3))
+            .unwrap();
+        assert!(!memory.remembers(&rehashed, secret.expose()));
+    }
+
+    #[test]
+    fn stays_bounded_and_keeps_recent_pairs() {
+        let memory = VerifiedSecrets::new(4);
+        let pairs: Vec<_> = (10..16).map(hashed).collect();
+        for (secret, hash) in &pairs {
+            assert!(memory.verify(hash, secret.expose()));
+        }
+        let generations = memory.lock();
+        assert!(generations.young.len() + generations.old.len() <= 4);
+        drop(generations);
+        let (secret, hash) = pairs.last().unwrap();
+        assert!(memory.remembers(hash, secret.expose()));
+        let (secret, hash) = pairs.first().unwrap();
+        assert!(!memory.remembers(hash, secret.expose()));
+    }
+
+    #[test]
+    fn capacity_zero_never_remembers() {
+        let memory = VerifiedSecrets::new(0);
+        let (secret, hash) = hashed(20);
+        assert!(memory.verify(&hash, secret.expose()));
+        assert!(!memory.remembers(&hash, secret.expose()));
+    }
+}
