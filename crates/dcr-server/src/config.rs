@@ -119,6 +119,11 @@ pub struct Settings {
     #[arg(long, env = "DCR_VERIFY_CACHE_SIZE", default_value_t = 10_000, value_parser = parse_in_range::<usize>("DCR_VERIFY_CACHE_SIZE", 0, 10_000_000))]
     pub verify_cache_size: usize,
 
+    /// Seconds within which a client's repeated valid checks do not write its
+    /// last_used_at again; 0 writes every use.
+    #[arg(long, env = "DCR_LAST_USED_RESOLUTION_SECS", default_value_t = 60, value_parser = parse_in_range::<u64>("DCR_LAST_USED_RESOLUTION_SECS", 0, 86_400))]
+    pub last_used_resolution_secs: u64,
+
     /// Registrations that may wait for a hashing thread before new ones get 503.
     #[arg(long, env = "DCR_BCRYPT_QUEUE", default_value_t = 256, value_parser = parse_in_range::<usize>("DCR_BCRYPT_QUEUE", 1, 1_000_000))]
     pub bcrypt_queue: usize,
@@ -204,6 +209,7 @@ pub struct Config {
     pub bcrypt_threads: usize,
     pub bcrypt_queue: usize,
     pub verify_cache_size: usize,
+    pub last_used_resolution_secs: u64,
     pub workers: usize,
     pub max_body_bytes: usize,
     pub shutdown_timeout: Duration,
@@ -290,6 +296,7 @@ impl Settings {
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
             verify_cache_size: self.verify_cache_size,
+            last_used_resolution_secs: self.last_used_resolution_secs,
             workers: self.workers.unwrap_or(cpus),
             max_body_bytes: self.max_body_bytes,
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),

@@ -34,6 +34,8 @@ pub struct AppState {
     pub admin_token: Option<TokenDigest>,
     /// Secret checks already confirmed by bcrypt, for the verify call.
     pub verified_secrets: Arc<VerifiedSecrets>,
+    /// Seconds within which a client's repeated use is not written again.
+    pub last_used_resolution_secs: i64,
 }
 
 impl AppState {
@@ -112,6 +114,8 @@ impl Application {
                 .as_ref()
                 .map(|token| TokenDigest::of(token.expose())),
             verified_secrets: Arc::new(VerifiedSecrets::new(config.verify_cache_size)),
+            last_used_resolution_secs: i64::try_from(config.last_used_resolution_secs)
+                .unwrap_or(i64::MAX),
         });
         log::info!(
             "dcr listening on {} (database: {}, public URL: {})",

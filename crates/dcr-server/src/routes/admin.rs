@@ -259,13 +259,20 @@ pub async fn verify(
         return Ok(invalid());
     }
     let client_id = client.client_id;
+    // A busy client is checked on every token request: its last use is
+    // written at most once per resolution, not once per request.
+    let recorded_recently = client
+        .last_used_at
+        .is_some_and(|last| now.saturating_sub(last) < state.last_used_resolution_secs);
     // A failure to record the use must not turn a valid check into an error
     // (a failing blocking pool is logged by with_store).
-    if let Ok(Err(err)) =
-        with_store(&state, move |store| store.touch_last_used(&client_id, now)).await
+    if !recorded_recently
+        && let Ok(Err(err)) =
+            with_store(&state, move |store| store.touch_last_used(&client_id, now)).await
     {
         log::warn!("could not record the use of client {client_id}: {err}");
     }
+
     Ok(no_store(HttpResponse::Ok()).json(json!({
         "valid": true,
         "client": enforcement_view(&client),

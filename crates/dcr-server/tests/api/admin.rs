@@ -31,6 +31,7 @@ on_both_backends!(
     a_rotated_secret_expires_as_the_policy_says,
     verify_answers_valid_only_for_the_right_credentials,
     verify_records_the_last_use,
+    a_busy_client_has_its_last_use_written_once_per_resolution,
     an_expired_secret_fails_verification,
     secrets_expire_after_the_configured_lifetime,
     verify_refuses_bodies_it_cannot_read,
@@ -1025,7 +1026,7 @@ async fn verify_answers_valid_only_for_the_right_credentials(backend: Backend) {
 }
 
 async fn verify_records_the_last_use(backend: Backend) {
-    let admin = spawn_admin(backend).await;
+    let admin = spawn_admin_with(backend, |settings| settings.last_used_resolution_secs = 0).await;
     let registration = admin.register(&fixture("claude_ai")).await;
     let id = id_of(&registration);
     let right = with_secret(secret_of(&registration));
@@ -1229,4 +1230,19 @@ async fn a_remembered_secret_check_vouches_for_nothing_else(backend: Backend) {
             .assert_invalid(&id, &with_secret(&secret), &format!("{case}, expired"))
             .await;
     }
+}
+
+/// With the default resolution (60 s), repeated checks within a minute write
+/// the last use once: a busy client costs no write per token request.
+async fn a_busy_client_has_its_last_use_written_once_per_resolution(backend: Backend) {
+    let admin = spawn_admin(backend).await;
+    let registration = admin.register(&fixture("claude_ai")).await;
+    let id = id_of(&registration);
+    let right = with_secret(secret_of(&registration));
+    admin.assert_valid(&id, &right, "first use").await;
+    let first = admin.app.find_client(&id).last_used_at;
+    assert!(first.is_some());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    admin.assert_valid(&id, &right, "second use").await;
+    assert_eq!(admin.app.find_client(&id).last_used_at, first);
 }
