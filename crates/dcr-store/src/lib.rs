@@ -245,10 +245,7 @@ impl Store {
             }
             Ok(changed)
         })?;
-        if changed == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found_one(changed)
     }
 
     /// Removes a client for good, but only if it still holds the registration
@@ -270,10 +267,7 @@ impl Store {
             )
             .execute(conn)
         })?;
-        if deleted == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found_one(deleted)
     }
 
     /// Removes a client for good. `NotFound` when there is none.
@@ -281,10 +275,7 @@ impl Store {
         let id = client_id.to_string();
         let deleted =
             self.with_conn(|conn, _| diesel::delete(oauth_clients::table.find(&id)).execute(conn))?;
-        if deleted == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found_one(deleted)
     }
 
     /// Enables or disables a client. `NotFound` when there is none.
@@ -295,10 +286,7 @@ impl Store {
                 .set(oauth_clients::is_active.eq(active))
                 .execute(conn)
         })?;
-        if changed == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found_one(changed)
     }
 
     /// Stores new credentials (a rotated secret). `NotFound` when there is no
@@ -331,10 +319,7 @@ impl Store {
             ))
             .execute(conn)
         })?;
-        if changed == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found_one(changed)
     }
 
     /// Records a successful credential check.
@@ -422,6 +407,16 @@ impl Store {
     /// The number of stored clients.
     pub fn count_clients(&self) -> Result<i64, StoreError> {
         self.with_conn(|conn, _| oauth_clients::table.count().get_result(conn))
+    }
+}
+
+/// A statement aimed at one client by its key: none touched means there is
+/// no such client (or, for guarded statements, it no longer matches).
+fn found_one(rows: usize) -> Result<(), StoreError> {
+    if rows == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
     }
 }
 
