@@ -147,21 +147,7 @@ impl Store {
 
     /// Stores a newly registered client, owned by the system user.
     pub fn insert_client(&self, client: &RegisteredClient) -> Result<(), StoreError> {
-        let row = ClientRow::from_client(client, SYSTEM_USER_ID);
-        self.with_conn(|conn, attempt| {
-            match diesel::insert_into(oauth_clients::table)
-                .values(&row)
-                .execute(conn)
-            {
-                // The first attempt committed before its connection died: the
-                // client_id is fresh and random, so the row is ours.
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) if attempt == Attempt::Retry => Ok(()),
-                result => result.map(drop),
-            }
-        })
+        self.insert_clients(&[client])
     }
 
     /// Stores several new clients in one statement: all or none.
