@@ -1,12 +1,15 @@
 //! Connections to either backend, behind one Diesel connection type.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 use diesel::{PgConnection, SqliteConnection};
+
+use crate::gate::{Closed, Gate};
 
 /// Every query goes through this one type, so both backends share one code path.
 #[derive(diesel::MultiConnection)]
@@ -94,6 +97,27 @@ fn redact_password(raw: &str) -> String {
     }
 }
 
+/// The URL libpq is given: unless the operator set `connect_timeout`, a
+/// connection attempt gives up after `timeout` (at least libpq's minimum of
+/// two seconds). Without it, an unreachable host holds a pool thread for the
+/// kernel's TCP timeout, minutes, and the pool recovers that much later.
+pub(crate) fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    if parsed
+        .query_pairs()
+        .any(|(key, _)| key == "connect_timeout")
+    {
+        return url.to_owned();
+    }
+    let seconds = timeout.as_secs_f64().ceil().max(2.0);
+    parsed
+        .query_pairs_mut()
+        .append_pair("connect_timeout", &format!("{seconds:.0}"));
+    parsed.to_string()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("invalid database URL: {0}")]
 pub struct InvalidDatabaseUrl(&'static str);
@@ -105,6 +129,10 @@ pub struct InvalidDatabaseUrl(&'static str);
 pub(crate) struct Manager {
     pub(crate) url: DatabaseUrl,
     pub(crate) sqlite_busy_timeout: Duration,
+    /// The store's gate: r2d2 opens connections on its own threads, also
+    /// after the caller that asked for one gave up, so connecting counts as
+    /// work under way and stops once the store is closed.
+    pub(crate) gate: Arc<Gate>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +141,8 @@ pub(crate) enum ManagerError {
     Connect(#[from] diesel::ConnectionError),
     #[error("connection check failed: {0}")]
     Check(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Closed(#[from] Closed),
 }
 
 /// A pooled connection, and whether the database dropped it under us.
@@ -137,6 +167,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = ManagerError;
 
     fn connect(&self) -> Result<PooledConn, ManagerError> {
+        let _connecting = self.gate.enter()?;
         Ok(PooledConn {
             inner: self.open()?,
             lost: false,
@@ -174,6 +205,50 @@ impl Manager {
                 .map_err(|err| diesel::ConnectionError::BadConnection(err.to_string()))?;
                 Ok(AnyConnection::Sqlite(conn))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libpq_gets_a_connect_timeout_unless_one_is_set() {
+        let cases = [
+            (
+                "postgres://dcr@db/dcr",
+                Duration::from_secs(3),
+                "postgres://dcr@db/dcr?connect_timeout=3",
+            ),
+            (
+                "postgres://dcr@db/dcr",
+                Duration::from_millis(300),
+                "postgres://dcr@db/dcr?connect_timeout=2",
+            ),
+            (
+                "postgres://dcr@db/dcr",
+                Duration::from_millis(4_500),
+                "postgres://dcr@db/dcr?connect_timeout=5",
+            ),
+            (
+                "postgres://dcr@db/dcr?sslmode=require",
+                Duration::from_secs(3),
+                "postgres://dcr@db/dcr?sslmode=require&connect_timeout=3",
+            ),
+            (
+                "postgres://dcr@db/dcr?connect_timeout=30",
+                Duration::from_secs(3),
+                "postgres://dcr@db/dcr?connect_timeout=30",
+            ),
+            (
+                "postgresql:///dcr?host=/var/run/postgresql",
+                Duration::from_secs(3),
+                "postgresql:///dcr?host=/var/run/postgresql&connect_timeout=3",
+            ),
+        ];
+        for (url, timeout, expected) in cases {
+            assert_eq!(with_connect_timeout(url, timeout), expected, "{url}");
         }
     }
 }

@@ -60,6 +60,12 @@ impl From<r2d2::Error> for StoreError {
     }
 }
 
+impl From<crate::gate::Closed> for StoreError {
+    fn from(closed: crate::gate::Closed) -> Self {
+        Self::Unavailable(closed.to_string())
+    }
+}
+
 /// Messages of errors that go away by themselves: a Postgres restart or
 /// failover, or a SQLite writer that held the lock past the busy timeout.
 fn is_transient(message: &str) -> bool {

@@ -2,6 +2,7 @@
 mod clients;
 mod connection;
 mod error;
+mod gate;
 mod listing;
 mod migrate;
 mod schema;
@@ -9,6 +10,8 @@ mod schema;
 pub mod test_support;
 mod writer;
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
 
 use dcr_core::{ClientCredentials, ClientId, RegisteredClient, TokenDigest};
@@ -17,11 +20,13 @@ use diesel::r2d2::R2D2Connection;
 
 pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
 pub use error::StoreError;
+pub use gate::Closed;
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
 
 use clients::ClientRow;
-use connection::Manager;
+use connection::{Manager, ManagerError, PooledConn};
+use gate::{Gate, InFlight};
 use schema::oauth_clients;
 
 /// The user that owns self-registered clients; created by the first migration.
@@ -55,6 +60,7 @@ type PooledConnection = r2d2::PooledConnection<Manager>;
 pub struct Store {
     pool: Pool,
     url: DatabaseUrl,
+    gate: Arc<Gate>,
 }
 
 impl std::fmt::Debug for Store {
@@ -70,9 +76,18 @@ impl Store {
     /// use, so the first call (in the server, the start-up migrations) is the
     /// one that finds out whether the database is reachable.
     pub fn open(config: &StoreConfig) -> Result<Self, StoreError> {
+        let gate = Arc::new(Gate::default());
+        let connect_url = match &config.url {
+            DatabaseUrl::Postgres(url) => DatabaseUrl::Postgres(connection::with_connect_timeout(
+                url,
+                config.acquire_timeout,
+            )),
+            sqlite => sqlite.clone(),
+        };
         let manager = Manager {
-            url: config.url.clone(),
+            url: connect_url,
             sqlite_busy_timeout: config.acquire_timeout.max(Duration::from_secs(5)),
+            gate: gate.clone(),
         };
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size.max(1))
@@ -87,15 +102,37 @@ impl Store {
         Ok(Self {
             pool,
             url: config.url.clone(),
+            gate,
         })
+    }
+
+    /// Closes the store, for every clone: no new work starts (calls fail with
+    /// `Unavailable`) and no connection is opened. Waits up to `patience` for
+    /// the work under way, then closes the idle connections on this thread.
+    /// Returns whether the work under way finished in time.
+    ///
+    /// Call it before the process exits: libpq's TLS runs on OpenSSL, which
+    /// tears itself down at exit, and a pool thread still using a connection
+    /// then would crash the process.
+    pub fn close(&self, patience: Duration) -> bool {
+        let settled = self.gate.close(patience);
+        while let Some(mut idle) = self.pool.try_get() {
+            // A connection marked lost is discarded, not put back.
+            idle.lost = true;
+        }
+        settled
     }
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
     }
 
-    fn conn(&self) -> Result<PooledConnection, StoreError> {
-        Ok(self.pool.get()?)
+    fn conn(&self) -> Result<Checkout<'_>, StoreError> {
+        let in_flight = self.gate.enter()?;
+        Ok(Checkout {
+            conn: self.pool.get()?,
+            _in_flight: in_flight,
+        })
     }
 
     /// Runs `work` on a pooled connection. When the database has dropped that
@@ -415,6 +452,27 @@ pub enum SecretChange {
     Replace,
 }
 
+/// A pooled connection, counted as work under way until it is handed back
+/// (fields drop in order: the connection first).
+struct Checkout<'store> {
+    conn: PooledConnection,
+    _in_flight: InFlight<'store>,
+}
+
+impl Deref for Checkout<'_> {
+    type Target = PooledConn;
+
+    fn deref(&self) -> &PooledConn {
+        &self.conn
+    }
+}
+
+impl DerefMut for Checkout<'_> {
+    fn deref_mut(&mut self) -> &mut PooledConn {
+        &mut self.conn
+    }
+}
+
 /// Which run of a unit of work this is (see `Store::with_conn`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Attempt {
@@ -427,8 +485,12 @@ enum Attempt {
 #[derive(Debug)]
 struct PoolErrorLogger;
 
-impl<E: std::fmt::Display> r2d2::HandleError<E> for PoolErrorLogger {
-    fn handle_error(&self, error: E) {
-        log::warn!("database connection failed: {error}");
+impl r2d2::HandleError<ManagerError> for PoolErrorLogger {
+    fn handle_error(&self, error: ManagerError) {
+        // r2d2 retries a failed connection in the background; once the store
+        // is closed, every retry is refused by design and says nothing new.
+        if !matches!(error, ManagerError::Closed(_)) {
+            log::warn!("database connection failed: {error}");
+        }
     }
 }
