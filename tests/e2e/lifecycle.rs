@@ -115,3 +115,59 @@ async fn sigterm_finishes_in_flight_requests_then_exits() {
     );
     assert!(server.logs().contains("dcr stopped"));
 }
+
+/// SIGTERM while the database is gone: the pool is still trying to reconnect
+/// in the background, yet the process stops cleanly, exit status 0. (A pool
+/// thread still inside libpq's TLS when the process exits would crash it.)
+#[tokio::test]
+async fn sigterm_during_a_database_outage_exits_cleanly() {
+    use diesel::prelude::*;
+    let database = dcr_store::test_support::TestDatabase::postgres();
+    let dir = ScratchDir::new();
+    let mut server = Server::start(
+        &dir.0,
+        &[
+            ("DCR_DATABASE_URL", database.url_string()),
+            ("DCR_BIND", "127.0.0.1:0".into()),
+            ("DCR_BCRYPT_COST", "4".into()),
+            ("DCR_DATABASE_TIMEOUT_MS", "300".into()),
+        ],
+    );
+    let http = reqwest::Client::new();
+    let registered = http
+        .post(server.url("/register"))
+        .json(&claude_code_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+
+    let name = url::Url::parse(&database.url_string())
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    let mut admin =
+        diesel::PgConnection::establish(&dcr_store::test_support::postgres_admin_url()).unwrap();
+    diesel::sql_query(format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .unwrap();
+    for _ in 0..3 {
+        let refused = http
+            .post(server.url("/register"))
+            .json(&claude_code_body())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 503, "{}", server.logs());
+    }
+
+    server.signal("TERM");
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        server.logs()
+    );
+    assert!(server.logs().contains("dcr stopped"));
+}

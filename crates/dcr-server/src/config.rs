@@ -136,7 +136,7 @@ pub struct Settings {
     #[arg(long, env = "DCR_MAX_BODY_BYTES", default_value_t = 65_536, value_parser = parse_in_range::<usize>("DCR_MAX_BODY_BYTES", 1024, 16 * 1024 * 1024))]
     pub max_body_bytes: usize,
 
-    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT.
+    /// Seconds in-flight requests get to finish after SIGTERM or SIGINT (0: stop at once).
     #[arg(long, env = "DCR_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, value_parser = parse_in_range::<u64>("DCR_SHUTDOWN_TIMEOUT_SECS", 0, 3600))]
     pub shutdown_timeout_secs: u64,
 

@@ -40,7 +40,9 @@ fn main() -> ExitCode {
 
 fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {
     let store = open_store(config)?;
-    let applied = store.run_migrations()?;
+    let applied = store.run_migrations();
+    store.close(config.store.acquire_timeout);
+    let applied = applied?;
     if applied.is_empty() {
         log::info!("database {} is up to date", store.url());
     } else {
@@ -58,9 +60,13 @@ fn clients(
     config: &dcr_server::Config,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = open_store(config)?;
-    store.run_migrations()?;
-    dcr_server::cli::run(command, config, &store)?;
-    Ok(())
+    let outcome = store
+        .run_migrations()
+        .map_err(Into::into)
+        .and_then(|_| dcr_server::cli::run(command, config, &store).map_err(Into::into));
+    // Before the process exits (see `Store::close`).
+    store.close(config.store.acquire_timeout);
+    outcome
 }
 
 fn serve(config: dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {

@@ -1,8 +1,10 @@
 //! Building and running the application: one `Application` that binds both
 //! listeners first, so tests can ask for port 0 and learn the ports.
 
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -64,6 +66,12 @@ pub struct Application {
     admin_port: u16,
     server: Server,
     admin_server: Server,
+    /// Closed once both servers have stopped (see `Store::close`).
+    store: Store,
+    /// How long the closing store waits for database work still under way.
+    close_patience: Duration,
+    /// Zero: stop at once instead of waiting for open connections to close.
+    shutdown_timeout: Duration,
 }
 
 impl std::fmt::Debug for Application {
@@ -97,6 +105,7 @@ impl Application {
                 url: store.url().to_string(),
                 source,
             })?;
+        let store_to_close = store.clone();
         let state = web::Data::new(AppState {
             store,
             writer,
@@ -230,6 +239,9 @@ impl Application {
             admin_port,
             server,
             admin_server,
+            store: store_to_close,
+            close_patience: config.store.acquire_timeout,
+            shutdown_timeout: config.shutdown_timeout,
         })
     }
 
@@ -245,21 +257,53 @@ impl Application {
     /// lets in-flight requests on both listeners finish (up to the shutdown
     /// timeout).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes (with the reason to log), then stops as
+    /// on SIGTERM. On return the store is closed: no database work is under
+    /// way and no connection is open, so the process may exit.
+    pub async fn run_until(self, stop: impl Future<Output = &'static str>) -> std::io::Result<()> {
         let public_handle = self.server.handle();
         let admin_handle = self.admin_server.handle();
         let servers = futures_util::future::join(self.server, self.admin_server);
         tokio::pin!(servers);
-        tokio::select! {
-            (public, admin) = &mut servers => return public.and(admin),
-            signal = shutdown_signal() => {
-                log::info!("{signal} received: finishing in-flight requests, then stopping");
+        let stopped_by_themselves = tokio::select! {
+            (public, admin) = &mut servers => Some(public.and(admin)),
+            reason = stop => {
+                log::info!("{reason}: finishing in-flight requests, then stopping");
+                None
             }
-        }
-        // The servers process the stop commands themselves, so they must be
-        // polled while the stops are awaited.
-        let stops = futures_util::future::join(public_handle.stop(true), admin_handle.stop(true));
-        let (_, (public, admin)) = futures_util::future::join(stops, servers).await;
-        public.and(admin)
+        };
+        let served = match stopped_by_themselves {
+            Some(served) => served,
+            None => {
+                // A graceful stop waits at least a second for idle keep-alive
+                // connections to close: pointless when no time is given.
+                let graceful = !self.shutdown_timeout.is_zero();
+                // The servers process the stop commands themselves, so they
+                // must be polled while the stops are awaited.
+                let stops = futures_util::future::join(
+                    public_handle.stop(graceful),
+                    admin_handle.stop(graceful),
+                );
+                let (_, (public, admin)) = futures_util::future::join(stops, servers).await;
+                public.and(admin)
+            }
+        };
+        close_store(self.store, self.close_patience).await;
+        served
+    }
+}
+
+async fn close_store(store: Store, patience: Duration) {
+    let closing = tokio::task::spawn_blocking(move || store.close(patience));
+    match closing.await {
+        Ok(true) => {}
+        Ok(false) => log::warn!(
+            "database work was still under way {patience:?} after the servers stopped; exiting anyway"
+        ),
+        Err(err) => log::error!("closing the database pool failed: {err}"),
     }
 }
 
@@ -278,8 +322,8 @@ async fn shutdown_signal() -> &'static str {
         }
     };
     tokio::select! {
-        () = terminate => "SIGTERM",
-        _ = tokio::signal::ctrl_c() => "SIGINT",
+        () = terminate => "SIGTERM received",
+        _ = tokio::signal::ctrl_c() => "SIGINT received",
     }
 }
 

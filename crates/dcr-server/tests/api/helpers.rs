@@ -51,8 +51,8 @@ impl Backend {
 }
 
 /// A running application and what a test needs to talk to it and to look
-/// behind it. Fields drop in order: the store's pool closes before the
-/// database is removed.
+/// behind it. Fields drop in order: the application stops and the store's
+/// pool closes before the database is removed.
 #[derive(Debug)]
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -62,7 +62,73 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A store on the application's database, to read rows back.
     pub store: Store,
+    _running: RunningApp,
     pub db: TestDatabase,
+}
+
+/// The application on its own thread and runtime, stopped and joined when
+/// dropped: no test leaves a server or a database pool running behind it,
+/// still connecting to a database that is gone when the test binary exits.
+#[derive(Debug)]
+struct RunningApp {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningApp {
+    /// Builds the application from `config` on a new thread and returns once
+    /// both listeners are bound, with their ports.
+    fn start(config: dcr_server::Config) -> (Self, u16, u16) {
+        let (bound, ports) = std::sync::mpsc::channel();
+        let (stop, stop_requested) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("dcr-test-app".to_owned())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the application");
+                runtime.block_on(async move {
+                    let application = match Application::build(config) {
+                        Ok(application) => application,
+                        Err(err) => {
+                            let _ = bound.send(Err(err.to_string()));
+                            return;
+                        }
+                    };
+                    let _ = bound.send(Ok((application.port(), application.admin_port())));
+                    application
+                        .run_until(async {
+                            let _ = stop_requested.await;
+                            "the test is over"
+                        })
+                        .await
+                        .expect("the servers stop cleanly");
+                });
+            })
+            .expect("a thread for the application");
+        let (port, admin_port) = ports
+            .recv()
+            .expect("the application thread reports its start")
+            .unwrap_or_else(|err| panic!("the application starts: {err}"));
+        let running = Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        };
+        (running, port, admin_port)
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let stopped = thread.join();
+            if stopped.is_err() && !std::thread::panicking() {
+                panic!("the application thread panicked while stopping");
+            }
+        }
+    }
 }
 
 /// The application as tests run it by default: a low (but real) bcrypt cost.
@@ -90,10 +156,9 @@ pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings
     let config = settings
         .into_config()
         .expect("the test settings are a valid configuration");
-    let application = Application::build(config).expect("the application starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let admin_address = format!("http://127.0.0.1:{}", application.admin_port());
-    tokio::spawn(application.run_until_stopped());
+    let (running, port, admin_port) = RunningApp::start(config);
+    let address = format!("http://127.0.0.1:{port}");
+    let admin_address = format!("http://127.0.0.1:{admin_port}");
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -104,6 +169,7 @@ pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings
         admin_address,
         client,
         store,
+        _running: running,
         db,
     }
 }
