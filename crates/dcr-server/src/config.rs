@@ -224,15 +224,22 @@ pub struct ConfigError {
 }
 
 impl Settings {
-    /// The settings as they are with no variable set: what tests start from.
+    /// The built-in defaults, whatever `DCR_*` variables the environment
+    /// holds: what tests start from, so a variable left in a developer's
+    /// shell cannot change them.
     pub fn defaults() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
         #[derive(Parser)]
         struct Only {
             #[command(flatten)]
             settings: Settings,
         }
+        let without_environment = Only::command().mut_args(|arg| arg.env(None));
         // Parsing an empty command line cannot fail: every default parses.
-        match Only::try_parse_from(["dcr-server"]) {
+        match without_environment
+            .try_get_matches_from(["dcr-server"])
+            .and_then(|matches| Only::from_arg_matches(&matches))
+        {
             Ok(only) => only.settings,
             Err(err) => unreachable_defaults(&err),
         }
@@ -582,5 +589,29 @@ impl FromStr for BoolArg {
             "false" | "0" | "no" | "off" => Ok(Self(false)),
             _ => Err("must be true or false".to_owned()),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The documented defaults (docs/configuration.md), also when the shell
+    /// running the tests has `DCR_*` variables set.
+    #[test]
+    fn defaults_are_the_documented_ones_whatever_the_environment() {
+        let defaults = Settings::defaults();
+        assert_eq!(defaults.bind, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(defaults.admin_bind, "127.0.0.1:9090".parse().unwrap());
+        assert_eq!(
+            defaults.database_url,
+            DatabaseUrl::Sqlite("dcr.sqlite3".into())
+        );
+        assert_eq!(defaults.bcrypt_cost, 12);
+        assert_eq!(defaults.shutdown_timeout_secs, 30);
+        assert_eq!(defaults.max_body_bytes, 65_536);
+        assert!(defaults.public_url.is_none());
+        assert!(defaults.admin_token.is_none());
     }
 }
