@@ -368,14 +368,17 @@ impl Store {
         diesel::define_sql_function!(fn lower(text: Nullable<Text>) -> Nullable<Text>);
 
         let limit = limit.clamp(1, 1000);
-        let rows: Vec<ClientRow> = self.with_conn(|conn, _| {
+        // One row past the page tells whether another page follows, so an
+        // exactly full last page does not lead to an empty one.
+        let fetch = i64::try_from(limit + 1).unwrap_or(1001);
+        let mut rows: Vec<ClientRow> = self.with_conn(|conn, _| {
             let mut query = oauth_clients::table
                 .select(ClientRow::as_select())
                 .order((
                     oauth_clients::created_at.asc(),
                     oauth_clients::client_id.asc(),
                 ))
-                .limit(i64::try_from(limit).unwrap_or(1000))
+                .limit(fetch)
                 .into_boxed();
             if let Some(cursor) = after {
                 query = query.filter(
@@ -411,7 +414,8 @@ impl Store {
             }
             query.load(conn)
         })?;
-        let full_page = rows.len() == limit;
+        let more_follow = rows.len() > limit;
+        rows.truncate(limit);
         let mut clients = Vec::with_capacity(rows.len());
         let mut last = None;
         for row in rows {
@@ -423,7 +427,7 @@ impl Store {
         }
         Ok(ClientPage {
             clients,
-            next: if full_page { last } else { None },
+            next: if more_follow { last } else { None },
         })
     }
 
