@@ -9,9 +9,15 @@
 //! the current row every time. Secrets are 256-bit random strings, so their
 //! SHA-256 is as hard to reverse as their bcrypt hash (the same reasoning as
 //! for registration access tokens), and the memory holds no secret.
+//!
+//! Checks of one pair that nothing remembers yet take turns: after a restart
+//! a token endpoint's burst for one client would otherwise run bcrypt once
+//! per request, all at once. The first runs bcrypt; the others find its
+//! result remembered. (A wrong secret is never remembered, so guesses at one
+//! client's secret are checked one at a time.)
 
-use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use dcr_core::SecretHash;
 use sha2::{Digest, Sha256};
@@ -24,6 +30,16 @@ type Key = [u8; 32];
 pub struct VerifiedSecrets {
     generations: Mutex<Generations>,
     generation_size: usize,
+    /// One lock per pair being checked, removed by the last to leave.
+    turns: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The caller's turn to check a pair; see `VerifiedSecrets::take_turn`.
+#[derive(Debug)]
+pub struct Turn<'memory> {
+    memory: &'memory VerifiedSecrets,
+    key: Key,
+    lock: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 #[derive(Debug, Default)]
@@ -38,7 +54,36 @@ impl VerifiedSecrets {
         Self {
             generations: Mutex::new(Generations::default()),
             generation_size: capacity / 2,
+            turns: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Waits until no other check of this pair is under way. Ask `remembers`
+    /// again once it is your turn: the check before may have settled it.
+    /// With the memory off, there is nothing to wait for.
+    pub async fn take_turn(&self, hash: &SecretHash, presented: &str) -> Turn<'_> {
+        let key = Self::key(hash, presented);
+        if self.generation_size == 0 {
+            return Turn {
+                memory: self,
+                key,
+                lock: None,
+            };
+        }
+        let lock = self
+            .lock_turns()
+            .entry(key)
+            .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
+            .clone();
+        Turn {
+            memory: self,
+            key,
+            lock: Some(lock.lock_owned().await),
+        }
+    }
+
+    fn lock_turns(&self) -> MutexGuard<'_, HashMap<Key, Arc<tokio::sync::Mutex<()>>>> {
+        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn key(hash: &SecretHash, presented: &str) -> Key {
@@ -89,6 +134,25 @@ impl VerifiedSecrets {
         self.generations
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let Some(lock) = self.lock.take() else {
+            return;
+        };
+        let mut turns = self.memory.lock_turns();
+        // Waiters clone the lock while holding `turns`: with only the map's
+        // reference and this turn's left, nobody waits and the entry goes.
+        if turns
+            .get(&self.key)
+            .is_some_and(|waiting| Arc::strong_count(waiting) == 2)
+        {
+            turns.remove(&self.key);
+        }
+        drop(turns);
+        drop(lock);
     }
 }
 
@@ -145,6 +209,46 @@ mod tests {
         assert!(memory.remembers(hash, secret.expose()));
         let (secret, hash) = pairs.first().unwrap();
         assert!(!memory.remembers(hash, secret.expose()));
+    }
+
+    /// What the verify call does: concurrent first checks of one pair, with
+    /// bcrypt off the async thread.
+    async fn check_concurrently(memory: &Arc<VerifiedSecrets>, presented: &str) -> usize {
+        let (_, hash) = hashed(30);
+        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let checks = (0..16).map(|_| {
+            let (memory, runs) = (memory.clone(), runs.clone());
+            let (hash, presented) = (hash.clone(), presented.to_owned());
+            tokio::spawn(async move {
+                let _turn = memory.take_turn(&hash, &presented).await;
+                if !memory.remembers(&hash, &presented) {
+                    runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let bcrypt = memory.clone();
+                    tokio::task::spawn_blocking(move || bcrypt.verify(&hash, &presented))
+                        .await
+                        .unwrap();
+                }
+            })
+        });
+        for check in checks.collect::<Vec<_>>() {
+            check.await.unwrap();
+        }
+        runs.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_first_checks_of_one_pair_run_bcrypt_once() {
+        let memory = Arc::new(VerifiedSecrets::new(100));
+        let (secret, _) = hashed(30);
+        assert_eq!(check_concurrently(&memory, secret.expose()).await, 1);
+        assert!(memory.lock_turns().is_empty(), "no turn is left behind");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_wrong_secret_is_checked_every_time() {
+        let memory = Arc::new(VerifiedSecrets::new(100));
+        assert_eq!(check_concurrently(&memory, "wrong").await, 16);
+        assert!(memory.lock_turns().is_empty(), "no turn is left behind");
     }
 
     #[test]

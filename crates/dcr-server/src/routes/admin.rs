@@ -231,14 +231,20 @@ pub async fn verify(
     };
     let now = unix_now();
     let secret = presented.client_secret;
-    let needs_bcrypt = match (&client.credentials, &secret) {
-        (ClientCredentials::Confidential { secret_hash, .. }, Some(secret)) => {
-            !state.verified_secrets.remembers(secret_hash, secret)
-        }
-        _ => false,
-    };
+    let memory = state.verified_secrets.clone();
+    let mut needs_bcrypt = false;
+    let mut _turn = None;
+    if let (ClientCredentials::Confidential { secret_hash, .. }, Some(secret)) =
+        (&client.credentials, &secret)
+        && !memory.remembers(secret_hash, secret)
+    {
+        // A burst of first checks of this pair runs bcrypt once, not once
+        // each: wait for the check under way, then ask the memory again.
+        _turn = Some(memory.take_turn(secret_hash, secret).await);
+        needs_bcrypt = !memory.remembers(secret_hash, secret);
+    }
     let (client, valid) = if needs_bcrypt {
-        let memory = state.verified_secrets.clone();
+        let memory = memory.clone();
         state
             .hashing
             .run(move || {
