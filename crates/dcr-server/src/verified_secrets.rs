@@ -31,7 +31,15 @@ pub struct VerifiedSecrets {
     generations: Mutex<Generations>,
     generation_size: usize,
     /// One lock per pair being checked, removed by the last to leave.
-    turns: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+    turns: Mutex<HashMap<Key, TurnLock>>,
+}
+
+#[derive(Debug)]
+struct TurnLock {
+    lock: Arc<tokio::sync::Mutex<()>>,
+    /// Turns taken or awaited, counted under the map's lock (an `Arc`'s
+    /// count is not: it drops after the mutex is released).
+    users: usize,
 }
 
 /// The caller's turn to check a pair; see `VerifiedSecrets::take_turn`.
@@ -39,6 +47,9 @@ pub struct VerifiedSecrets {
 pub struct Turn<'memory> {
     memory: &'memory VerifiedSecrets,
     key: Key,
+    /// Counted among the pair's users; also while still waiting, so a
+    /// caller that gives up waiting (a dropped request) is counted out.
+    counted: bool,
     lock: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -63,26 +74,30 @@ impl VerifiedSecrets {
     /// With the memory off, there is nothing to wait for.
     pub async fn take_turn(&self, hash: &SecretHash, presented: &str) -> Turn<'_> {
         let key = Self::key(hash, presented);
-        if self.generation_size == 0 {
-            return Turn {
-                memory: self,
-                key,
-                lock: None,
-            };
-        }
-        let lock = self
-            .lock_turns()
-            .entry(key)
-            .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
-            .clone();
-        Turn {
+        let mut turn = Turn {
             memory: self,
             key,
-            lock: Some(lock.lock_owned().await),
+            counted: false,
+            lock: None,
+        };
+        if self.generation_size == 0 {
+            return turn;
         }
+        let lock = {
+            let mut turns = self.lock_turns();
+            let entry = turns.entry(key).or_insert_with(|| TurnLock {
+                lock: Arc::new(tokio::sync::Mutex::new(())),
+                users: 0,
+            });
+            entry.users += 1;
+            turn.counted = true;
+            entry.lock.clone()
+        };
+        turn.lock = Some(lock.lock_owned().await);
+        turn
     }
 
-    fn lock_turns(&self) -> MutexGuard<'_, HashMap<Key, Arc<tokio::sync::Mutex<()>>>> {
+    fn lock_turns(&self) -> MutexGuard<'_, HashMap<Key, TurnLock>> {
         self.turns.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -139,20 +154,18 @@ impl VerifiedSecrets {
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        let Some(lock) = self.lock.take() else {
+        // The next caller may go on at once; the entry stays while counted.
+        drop(self.lock.take());
+        if !self.counted {
             return;
-        };
-        let mut turns = self.memory.lock_turns();
-        // Waiters clone the lock while holding `turns`: with only the map's
-        // reference and this turn's left, nobody waits and the entry goes.
-        if turns
-            .get(&self.key)
-            .is_some_and(|waiting| Arc::strong_count(waiting) == 2)
-        {
-            turns.remove(&self.key);
         }
-        drop(turns);
-        drop(lock);
+        let mut turns = self.memory.lock_turns();
+        if let Some(entry) = turns.get_mut(&self.key) {
+            entry.users -= 1;
+            if entry.users == 0 {
+                turns.remove(&self.key);
+            }
+        }
     }
 }
 
@@ -242,6 +255,22 @@ mod tests {
         let (secret, _) = hashed(30);
         assert_eq!(check_concurrently(&memory, secret.expose()).await, 1);
         assert!(memory.lock_turns().is_empty(), "no turn is left behind");
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_stops_waiting_leaves_no_turn_behind() {
+        let memory = VerifiedSecrets::new(100);
+        let (secret, hash) = hashed(31);
+        let first = memory.take_turn(&hash, secret.expose()).await;
+        {
+            use futures_util::FutureExt as _;
+            let mut waiting = std::pin::pin!(memory.take_turn(&hash, secret.expose()));
+            // Polled once, so it is queued for the lock, then dropped.
+            assert!(waiting.as_mut().now_or_never().is_none());
+        }
+        drop(first);
+        assert!(memory.lock_turns().is_empty(), "no turn is left behind");
+        let _again = memory.take_turn(&hash, secret.expose()).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
