@@ -25,6 +25,11 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("the request body could not be read")]
     UnreadableBody,
+    /// A body error on the admin API, outside RFC 7591/7592, where
+    /// `invalid_client_metadata` would misname it: the same status and
+    /// description, with RFC 6749's `invalid_request`.
+    #[error("{0}")]
+    AdminBody(Box<ApiError>),
     #[error("there is nothing at this path")]
     NotFound,
     /// RFC 7592 section 2 and RFC 6750 section 3.1: a missing, malformed,
@@ -49,6 +54,17 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The error as the admin API reports it.
+    pub fn on_admin_api(self) -> Self {
+        match self {
+            Self::MalformedJson(_)
+            | Self::UnsupportedMediaType
+            | Self::PayloadTooLarge { .. }
+            | Self::UnreadableBody => Self::AdminBody(Box::new(self)),
+            other => other,
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             Self::Metadata(err) => err.code().as_str(),
@@ -59,7 +75,7 @@ impl ApiError {
             Self::NotFound | Self::ClientNotFound => "not_found",
             Self::InvalidToken => "invalid_token",
             Self::AdminUnauthorized => "unauthorized",
-            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unavailable | Self::Busy => "temporarily_unavailable",
             Self::Internal => "server_error",
@@ -97,6 +113,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::AdminBody(inner) => inner.status_code(),
         }
     }
 

@@ -212,7 +212,9 @@ pub async fn verify(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&request, &state)?;
-    let document = read_json(&request, payload, state.max_body_bytes).await?;
+    let document = read_json(&request, payload, state.max_body_bytes)
+        .await
+        .map_err(ApiError::on_admin_api)?;
     // Only an object: serde would also read `["secret"]` into the struct.
     let presented: VerifyRequest = Some(document)
         .filter(Value::is_object)
