@@ -116,6 +116,64 @@ async fn sigterm_finishes_in_flight_requests_then_exits() {
     assert!(server.logs().contains("dcr stopped"));
 }
 
+/// After SIGTERM, a request on a connection that was already open (a
+/// gateway's keep-alive pool) is still answered, with `Connection: close`,
+/// while the request under way finishes; then the process exits 0.
+#[tokio::test]
+async fn sigterm_serves_open_connections_and_asks_them_to_close() {
+    let dir = ScratchDir::new();
+    let mut server = Server::start(
+        &dir.0,
+        &[
+            ("DCR_BIND", "127.0.0.1:0".into()),
+            ("DCR_BCRYPT_COST", "13".into()),
+        ],
+    );
+    let http = reqwest::Client::new();
+    let in_flight = tokio::spawn({
+        let (http, url) = (http.clone(), server.url("/register"));
+        async move {
+            http.post(url)
+                .json(&claude_ai_body())
+                .send()
+                .await
+                .map(|response| response.status().as_u16())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // A second connection, left open and idle in the client's pool.
+    assert_eq!(
+        http.get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    server.signal("TERM");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !server.logs().contains("SIGTERM received") {
+        assert!(std::time::Instant::now() < deadline, "{}", server.logs());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let late = http.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(late.status(), 200);
+    assert_eq!(
+        late.headers()
+            .get("connection")
+            .map(|value| value.to_str().unwrap()),
+        Some("close")
+    );
+    assert_eq!(in_flight.await.unwrap().unwrap(), 201);
+    let status = server.wait_for_exit(Duration::from_secs(30));
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        server.logs()
+    );
+}
+
 /// SIGTERM while the database is gone: the pool is still trying to reconnect
 /// in the background, yet the process stops cleanly, exit status 0. (A pool
 /// thread still inside libpq's TLS when the process exits would crash it.)

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 pub mod cli;
 pub mod config;
+pub mod drain;
 pub mod error;
 pub mod hashing;
 pub mod proxy;

@@ -15,6 +15,7 @@ use dcr_core::{BcryptCost, ClientId, RegistrationPolicy, TokenDigest};
 use dcr_store::{ClientWriter, Store, StoreError};
 
 use crate::config::{Config, Discovery};
+use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
 use crate::routes;
@@ -70,8 +71,10 @@ pub struct Application {
     store: Store,
     /// How long the closing store waits for database work still under way.
     close_patience: Duration,
-    /// Zero: stop at once instead of waiting for open connections to close.
+    /// How long requests under way get to finish after the stop.
     shutdown_timeout: Duration,
+    /// Requests under way on both listeners (see `drain`).
+    drain: Arc<Drain>,
 }
 
 impl std::fmt::Debug for Application {
@@ -147,11 +150,15 @@ impl Application {
             );
         }
 
+        let drain = Arc::new(Drain::default());
         let public_state = state.clone();
+        let public_drain = drain.clone();
         let server = HttpServer::new(move || {
+            let drain = public_drain.clone();
             App::new()
                 .app_data(public_state.clone())
                 .wrap(request_logger())
+                .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .service(
                     web::resource("/register")
                         .wrap(open_cors([Method::POST]))
@@ -192,10 +199,13 @@ impl Application {
         })?
         .run();
 
+        let admin_drain = drain.clone();
         let admin_server = HttpServer::new(move || {
+            let drain = admin_drain.clone();
             App::new()
                 .app_data(state.clone())
                 .wrap(request_logger())
+                .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .route("/admin/clients", web::get().to(routes::admin::list))
                 .route(
                     "/admin/clients/{client_id}",
@@ -242,6 +252,7 @@ impl Application {
             store: store_to_close,
             close_patience: config.store.acquire_timeout,
             shutdown_timeout: config.shutdown_timeout,
+            drain,
         })
     }
 
@@ -278,16 +289,28 @@ impl Application {
         let served = match stopped_by_themselves {
             Some(served) => served,
             None => {
-                // A graceful stop waits at least a second for idle keep-alive
-                // connections to close: pointless when no time is given.
-                let graceful = !self.shutdown_timeout.is_zero();
-                // The servers process the stop commands themselves, so they
-                // must be polled while the stops are awaited.
-                let stops = futures_util::future::join(
-                    public_handle.stop(graceful),
-                    admin_handle.stop(graceful),
-                );
-                let (_, (public, admin)) = futures_util::future::join(stops, servers).await;
+                // Drain before stopping: actix's own graceful stop can drop a
+                // request under way (see `drain`). No new connections, and
+                // requests still arriving on open ones are answered with
+                // `Connection: close`. The servers process these commands
+                // themselves, so they are polled all along.
+                let drain = self.drain.clone();
+                let shutdown_timeout = self.shutdown_timeout;
+                let shutdown = async move {
+                    drain.start();
+                    futures_util::future::join(public_handle.pause(), admin_handle.pause()).await;
+                    let unfinished = drain.settle(shutdown_timeout).await;
+                    if unfinished > 0 {
+                        log::warn!(
+                            "{unfinished} requests still under way after DCR_SHUTDOWN_TIMEOUT_SECS; stopping anyway"
+                        );
+                    }
+                    // Nothing is under way: what is left are idle
+                    // connections, closed at once.
+                    futures_util::future::join(public_handle.stop(false), admin_handle.stop(false))
+                        .await;
+                };
+                let (_, (public, admin)) = futures_util::future::join(shutdown, servers).await;
                 public.and(admin)
             }
         };
