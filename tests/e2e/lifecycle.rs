@@ -79,34 +79,34 @@ async fn secrets_never_reach_the_log() {
     );
 }
 
-/// SIGTERM lets an in-flight registration finish, then the process exits 0.
-#[tokio::test]
-async fn sigterm_finishes_in_flight_requests_then_exits() {
-    let dir = ScratchDir::new();
-    let mut server = Server::start(
+/// A server whose confidential registrations take a while: a slow hash keeps
+/// a request in flight while a signal lands.
+fn start_slow_server(dir: &ScratchDir) -> Server {
+    Server::start(
         &dir.0,
         &[
             ("DCR_BIND", "127.0.0.1:0".into()),
-            // A slow hash keeps the request in flight while the signal lands.
             ("DCR_BCRYPT_COST", "13".into()),
         ],
-    );
-    let url = server.url("/register");
-    let in_flight = tokio::spawn(async move {
-        reqwest::Client::new()
-            .post(url)
-            .json(&claude_ai_body())
+    )
+}
+
+/// Registers a confidential client on `http`, in the background; yields the
+/// status.
+fn register_in_background(
+    http: &reqwest::Client,
+    server: &Server,
+) -> tokio::task::JoinHandle<reqwest::Result<u16>> {
+    let request = http.post(server.url("/register")).json(&claude_ai_body());
+    tokio::spawn(async move {
+        request
             .send()
             .await
             .map(|response| response.status().as_u16())
-    });
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    server.signal("TERM");
-    assert_eq!(
-        in_flight.await.unwrap().unwrap(),
-        201,
-        "the in-flight request completed"
-    );
+    })
+}
+
+fn assert_clean_exit(server: &mut Server) {
     let status = server.wait_for_exit(Duration::from_secs(30));
     assert!(
         status.success(),
@@ -116,30 +116,31 @@ async fn sigterm_finishes_in_flight_requests_then_exits() {
     assert!(server.logs().contains("dcr stopped"));
 }
 
+/// SIGTERM lets an in-flight registration finish, then the process exits 0.
+#[tokio::test]
+async fn sigterm_finishes_in_flight_requests_then_exits() {
+    let dir = ScratchDir::new();
+    let mut server = start_slow_server(&dir);
+    let in_flight = register_in_background(&reqwest::Client::new(), &server);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    server.signal("TERM");
+    assert_eq!(
+        in_flight.await.unwrap().unwrap(),
+        201,
+        "the in-flight request completed"
+    );
+    assert_clean_exit(&mut server);
+}
+
 /// After SIGTERM, a request on a connection that was already open (a
 /// gateway's keep-alive pool) is still answered, with `Connection: close`,
 /// while the request under way finishes; then the process exits 0.
 #[tokio::test]
 async fn sigterm_serves_open_connections_and_asks_them_to_close() {
     let dir = ScratchDir::new();
-    let mut server = Server::start(
-        &dir.0,
-        &[
-            ("DCR_BIND", "127.0.0.1:0".into()),
-            ("DCR_BCRYPT_COST", "13".into()),
-        ],
-    );
+    let mut server = start_slow_server(&dir);
     let http = reqwest::Client::new();
-    let in_flight = tokio::spawn({
-        let (http, url) = (http.clone(), server.url("/register"));
-        async move {
-            http.post(url)
-                .json(&claude_ai_body())
-                .send()
-                .await
-                .map(|response| response.status().as_u16())
-        }
-    });
+    let in_flight = register_in_background(&http, &server);
     tokio::time::sleep(Duration::from_millis(50)).await;
     // A second connection, left open and idle in the client's pool.
     assert_eq!(
@@ -166,12 +167,7 @@ async fn sigterm_serves_open_connections_and_asks_them_to_close() {
         Some("close")
     );
     assert_eq!(in_flight.await.unwrap().unwrap(), 201);
-    let status = server.wait_for_exit(Duration::from_secs(30));
-    assert!(
-        status.success(),
-        "exit status {status:?}; log:\n{}",
-        server.logs()
-    );
+    assert_clean_exit(&mut server);
 }
 
 /// SIGTERM while the database is gone: the pool is still trying to reconnect
@@ -221,11 +217,5 @@ async fn sigterm_during_a_database_outage_exits_cleanly() {
     }
 
     server.signal("TERM");
-    let status = server.wait_for_exit(Duration::from_secs(30));
-    assert!(
-        status.success(),
-        "exit status {status:?}; log:\n{}",
-        server.logs()
-    );
-    assert!(server.logs().contains("dcr stopped"));
+    assert_clean_exit(&mut server);
 }

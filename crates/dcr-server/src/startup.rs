@@ -187,7 +187,6 @@ impl Application {
                 .default_service(web::to(routes::fallback))
         })
         .workers(config.workers)
-        .shutdown_timeout(config.shutdown_timeout.as_secs())
         // Signals are handled once, for both listeners, in run_until_stopped:
         // actix's own handler stops the whole runtime as soon as one of two
         // servers is done, cutting the other's in-flight requests.
@@ -235,7 +234,6 @@ impl Application {
                 .default_service(web::to(routes::admin_fallback))
         })
         .workers(config.workers.clamp(1, 2))
-        .shutdown_timeout(config.shutdown_timeout.as_secs())
         .disable_signals()
         .listen(admin_listener)
         .map_err(|source| StartError::Bind {
@@ -294,8 +292,7 @@ impl Application {
                 // requests still arriving on open ones are answered with
                 // `Connection: close`. The servers process these commands
                 // themselves, so they are polled all along.
-                let drain = self.drain.clone();
-                let shutdown_timeout = self.shutdown_timeout;
+                let (drain, shutdown_timeout) = (self.drain, self.shutdown_timeout);
                 let shutdown = async move {
                     drain.start();
                     futures_util::future::join(public_handle.pause(), admin_handle.pause()).await;
