@@ -20,7 +20,6 @@ use diesel::r2d2::R2D2Connection;
 
 pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
 pub use error::StoreError;
-pub use gate::Closed;
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
 
