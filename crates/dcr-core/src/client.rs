@@ -284,6 +284,7 @@ impl RegisteredClient {
         secret_matches: impl FnOnce(&SecretHash, &str) -> bool,
     ) -> bool {
         use crate::auth_method::AuthMethod;
+        use crate::grant_types::GrantType;
         if !self.active {
             return false;
         }
@@ -299,8 +300,16 @@ impl RegisteredClient {
                 // Hash even when expired, so timing says nothing about expiry.
                 secret_matches(secret_hash, secret) && unexpired
             }
+            // A row from before public clients were refused the grants that
+            // need authentication must not pass without any (RFC 6749
+            // sections 4.3.2 and 4.4.2).
             (ClientCredentials::Public, None) => {
                 self.metadata.token_endpoint_auth_method == AuthMethod::None
+                    && !self
+                        .metadata
+                        .grant_types
+                        .iter()
+                        .any(GrantType::needs_client_authentication)
             }
             _ => false,
         }

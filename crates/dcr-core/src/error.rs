@@ -47,14 +47,63 @@ impl fmt::Display for JsonType {
     }
 }
 
+/// Why a URI's text is refused before its meaning is looked at: what RFC 3986
+/// parsers would read differently (see `uri`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UriSyntaxError {
+    NotAbsolute,
+    /// Anything outside ASCII; an internationalised host must arrive as
+    /// punycode (`xn--...`).
+    NonAscii,
+    Backslash,
+    /// Whitespace or a control character.
+    ForbiddenCharacter,
+    /// `http:` and `https:` need `scheme://host`.
+    MissingAuthority,
+    MissingHost,
+    UserInfo,
+    /// A host with characters beyond letters, digits, `-`, `.` and `_`, or a
+    /// malformed IP literal.
+    InvalidHost,
+    /// A host that some parsers read as an IP address and others as a name
+    /// (`127.1`, `0x7f.0.0.1`, `2130706433`).
+    AmbiguousHost,
+    InvalidPort,
+    /// An IPv6 zone identifier (`[fe80::1%25eth0]`): meaningful only on one
+    /// machine, and read differently by parsers.
+    ZoneId,
+}
+
+impl fmt::Display for UriSyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotAbsolute => "must be an absolute URI",
+            Self::NonAscii => {
+                "must be ASCII only; send an internationalised host name as punycode (xn--)"
+            }
+            Self::Backslash => "must not contain a backslash",
+            Self::ForbiddenCharacter => "must not contain whitespace or control characters",
+            Self::MissingAuthority => "must start with the scheme followed by :// and a host",
+            Self::MissingHost => "must name a host",
+            Self::UserInfo => "must not contain user information",
+            Self::InvalidHost => {
+                "must have a host of letters, digits, hyphens and dots, or an IP literal"
+            }
+            Self::AmbiguousHost => {
+                "has a host that URL parsers read differently; write an IP address in dotted decimal"
+            }
+            Self::InvalidPort => "must have a port from 1 to 5 digits, at most 65535",
+            Self::ZoneId => "must not contain an IPv6 zone identifier",
+        })
+    }
+}
+
 /// Why a redirect URI is refused (RFC 7591 section 2, RFC 8252 sections 7 and 8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RedirectUriError {
-    NotAbsolute,
+    Syntax(UriSyntaxError),
     Fragment,
-    UserInfo,
     Wildcard,
-    ForbiddenCharacter,
     TooLong {
         max: usize,
     },
@@ -62,23 +111,30 @@ pub enum RedirectUriError {
     InsecureHttp,
     /// `localhost` where the operator allows only loopback IP literals.
     LocalhostNotAllowed,
-    /// A scheme that can run code or read local data in a browser.
+    /// A scheme that can run code, read local data or start an operating
+    /// system's protocol handler.
     DangerousScheme,
     /// A private-use scheme where the operator allows only https and loopback.
     CustomSchemeNotAllowed,
-    MissingHost,
+    /// A private-use scheme without a dot that is not on the operator's list
+    /// (DCR_NATIVE_SCHEMES).
+    SchemeNotAllowed,
+    /// A private-use scheme with a dot that is not a reverse domain name.
+    NotReverseDomainName,
+}
+
+impl From<UriSyntaxError> for RedirectUriError {
+    fn from(err: UriSyntaxError) -> Self {
+        Self::Syntax(err)
+    }
 }
 
 impl fmt::Display for RedirectUriError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotAbsolute => f.write_str("must be an absolute URI"),
+            Self::Syntax(inner) => inner.fmt(f),
             Self::Fragment => f.write_str("must not contain a fragment (RFC 6749 section 3.1.2)"),
-            Self::UserInfo => f.write_str("must not contain user information"),
             Self::Wildcard => f.write_str("must not contain wildcards"),
-            Self::ForbiddenCharacter => {
-                f.write_str("must not contain whitespace or control characters")
-            }
             Self::TooLong { max } => write!(f, "must be at most {max} bytes long"),
             Self::InsecureHttp => f.write_str(
                 "must use https; http is allowed only for loopback hosts (RFC 8252 section 7.3)",
@@ -90,7 +146,12 @@ impl fmt::Display for RedirectUriError {
             Self::CustomSchemeNotAllowed => {
                 f.write_str("uses a private-use scheme, which this server does not accept")
             }
-            Self::MissingHost => f.write_str("must name a host"),
+            Self::SchemeNotAllowed => f.write_str(
+                "uses a private-use scheme that is neither a reverse domain name such as com.example.app nor one this server accepts (RFC 8252 section 7.1)",
+            ),
+            Self::NotReverseDomainName => f.write_str(
+                "uses a private-use scheme that is not a reverse domain name such as com.example.app (RFC 8252 section 7.1)",
+            ),
         }
     }
 }
@@ -98,27 +159,65 @@ impl fmt::Display for RedirectUriError {
 /// Why a URL-valued metadata member (`client_uri`, `logo_uri`, ...) is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UrlError {
-    NotAbsolute,
-    /// Not `https` (or, where allowed, loopback `http`).
+    Syntax(UriSyntaxError),
+    /// Not `https`.
     InsecureScheme,
-    UserInfo,
-    ForbiddenCharacter,
+    /// A loopback, private, link-local or otherwise non-public address, or a
+    /// name that does not resolve publicly (`intranet`, `*.local`).
+    NonPublicHost,
     TooLong {
         max: usize,
     },
 }
 
+impl From<UriSyntaxError> for UrlError {
+    fn from(err: UriSyntaxError) -> Self {
+        Self::Syntax(err)
+    }
+}
+
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotAbsolute => f.write_str("must be an absolute URL"),
+            Self::Syntax(inner) => inner.fmt(f),
             Self::InsecureScheme => f.write_str("must be an https URL"),
-            Self::UserInfo => f.write_str("must not contain user information"),
-            Self::ForbiddenCharacter => {
-                f.write_str("must not contain whitespace or control characters")
-            }
+            Self::NonPublicHost => f.write_str(
+                "must name a public host: no loopback, private, link-local or special-use address or name",
+            ),
             Self::TooLong { max } => write!(f, "must be at most {max} bytes long"),
         }
+    }
+}
+
+/// Kinds of characters refused in text (see `text`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CharClass {
+    /// Unicode category Cc (NUL, escape, line feed, ...).
+    Control,
+    /// Category Cf: bidirectional controls, zero-width characters, the soft
+    /// hyphen, tag characters.
+    Format,
+    /// Categories Zl and Zp.
+    Separator,
+    /// Category Co.
+    PrivateUse,
+    /// The 66 code points Unicode never assigns.
+    Noncharacter,
+    /// Default-ignorable code points outside Cf (U+034F, variation
+    /// selectors, Hangul fillers).
+    DefaultIgnorable,
+}
+
+impl fmt::Display for CharClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Control => "a control character",
+            Self::Format => "an invisible formatting character (bidirectional, zero-width or tag)",
+            Self::Separator => "a line or paragraph separator",
+            Self::PrivateUse => "a private-use character",
+            Self::Noncharacter => "a noncharacter",
+            Self::DefaultIgnorable => "an invisible (default-ignorable) character",
+        })
     }
 }
 
@@ -137,8 +236,29 @@ pub enum Problem {
     TooMany {
         max: usize,
     },
-    /// Control characters (NUL included) are refused in every string.
-    ControlCharacter,
+    /// A character refused in this member; named by its code point, never
+    /// echoed.
+    Character {
+        code_point: char,
+        class: CharClass,
+    },
+    /// The same member name twice in one object: parsers disagree on which
+    /// copy counts.
+    DuplicateMember,
+    /// A member name with a control character.
+    MemberNameCharacter,
+    /// `client_credentials` and `password` need a client that authenticates
+    /// (RFC 6749 sections 4.3 and 4.4).
+    GrantNeedsClientAuthentication {
+        grant_type: &'static str,
+    },
+    /// A JSON Web Key with private members (OpenID Connect Registration
+    /// section 2: `jwks` holds public keys only).
+    PrivateKeyMaterial,
+    /// A symmetric key (`kty: oct`): a shared secret, never registered.
+    SymmetricKey,
+    /// A JSON Web Key without its `kty` string (RFC 7517 section 4.1).
+    KeyTypeMissing,
     RedirectUri(RedirectUriError),
     /// A grant type that uses the redirect flow needs at least one redirect URI.
     RedirectUrisRequired,
@@ -177,7 +297,28 @@ impl fmt::Display for Problem {
             Self::Empty => f.write_str("must not be empty"),
             Self::TooLong { max } => write!(f, "must be at most {max} bytes long"),
             Self::TooMany { max } => write!(f, "must have at most {max} entries"),
-            Self::ControlCharacter => f.write_str("must not contain control characters"),
+            Self::Character { code_point, class } => write!(
+                f,
+                "must not contain U+{:04X}, {class}",
+                u32::from(*code_point)
+            ),
+            Self::DuplicateMember => {
+                f.write_str("has a member name more than once; send each member once")
+            }
+            Self::MemberNameCharacter => {
+                f.write_str("has a member name with a control character")
+            }
+            Self::GrantNeedsClientAuthentication { grant_type } => write!(
+                f,
+                "includes {grant_type}, which needs a client that authenticates: choose a token_endpoint_auth_method other than none (RFC 6749 section 2.1)"
+            ),
+            Self::PrivateKeyMaterial => f.write_str(
+                "must hold public keys only: remove the private members d, p, q, dp, dq, qi and oth (OpenID Connect Dynamic Client Registration section 2)",
+            ),
+            Self::SymmetricKey => f.write_str(
+                "must hold public keys only, not a symmetric key (kty oct)",
+            ),
+            Self::KeyTypeMissing => f.write_str("must have a kty string (RFC 7517 section 4.1)"),
             Self::RedirectUri(inner) => inner.fmt(f),
             Self::RedirectUrisRequired => f.write_str(
                 "is required: the authorization_code and implicit grants redirect to the client",
@@ -201,9 +342,9 @@ impl fmt::Display for Problem {
                 f.write_str("must not be sent together with jwks_uri (RFC 7591 section 2)")
             }
             Self::JwksWithoutKeys => f.write_str("must be a JSON object with a keys array"),
-            Self::InvalidLanguageTag => {
-                f.write_str("has an invalid language tag (RFC 7591 section 2.2)")
-            }
+            Self::InvalidLanguageTag => f.write_str(
+                "has a language-tagged variant whose tag is not a BCP 47 language tag (RFC 7591 section 2.2)",
+            ),
             Self::KeysRequired => f.write_str("needs the client's keys in jwks or jwks_uri"),
             Self::Required => f.write_str("is required (RFC 7592 section 2.2)"),
             Self::ClientIdMismatch => {

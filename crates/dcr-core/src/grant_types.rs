@@ -39,6 +39,24 @@ impl GrantType {
         &self.0
     }
 
+    /// The name of an RFC 6749 grant, as a constant string.
+    pub fn named(&self) -> Option<&'static str> {
+        const NAMES: [&str; 5] = [
+            "authorization_code",
+            "implicit",
+            "password",
+            "client_credentials",
+            "refresh_token",
+        ];
+        NAMES.into_iter().find(|name| *name == self.as_str())
+    }
+
+    /// Grants issued only to a client that authenticates at the token
+    /// endpoint (RFC 6749 sections 4.3.2 and 4.4.2).
+    pub fn needs_client_authentication(&self) -> bool {
+        *self == Self::CLIENT_CREDENTIALS || *self == Self::PASSWORD
+    }
+
     /// Grants whose flow sends the user agent back to a redirect URI.
     pub fn uses_redirect(&self) -> bool {
         *self == Self::AUTHORIZATION_CODE || *self == Self::IMPLICIT
@@ -96,11 +114,15 @@ impl ResponseType {
     /// Two response types are the same when they hold the same tokens
     /// (`id_token code` is `code id_token`).
     pub fn same_as(&self, other: &Self) -> bool {
-        let mut mine: Vec<&str> = self.0.split(' ').collect();
-        let mut theirs: Vec<&str> = other.0.split(' ').collect();
-        mine.sort_unstable();
-        theirs.sort_unstable();
-        mine == theirs
+        self.canonical() == other.canonical()
+    }
+
+    /// The tokens in sorted order, so that equal response types are equal
+    /// strings: what a set of response types is keyed by.
+    pub fn canonical(&self) -> String {
+        let mut tokens: Vec<&str> = self.0.split(' ').collect();
+        tokens.sort_unstable();
+        tokens.join(" ")
     }
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 pub mod access_token;
 pub mod auth_method;
+pub mod body;
 pub mod client;
 pub mod client_url;
 pub mod credentials;
@@ -11,19 +12,27 @@ pub mod metadata;
 pub mod policy;
 pub mod redirect_uri;
 pub mod scope;
+mod text;
+mod uri;
 
 #[cfg(test)]
 mod test_support;
 
 pub use access_token::{AccessToken, TokenDigest};
 pub use auth_method::AuthMethod;
+pub use body::BodyError;
 pub use client::{ClientCredentials, RegisteredClient, Registration, RotateError, Update};
-pub use client_url::{ClientUrl, UrlRule};
+pub use client_url::ClientUrl;
 pub use credentials::{BcryptCost, ClientId, ClientSecret, SecretHash};
-pub use error::{ErrorCode, MetadataError, Problem, RedirectUriError, UrlError};
+pub use error::{
+    CharClass, ErrorCode, MetadataError, Problem, RedirectUriError, UriSyntaxError, UrlError,
+};
 pub use grant_types::{GrantType, ResponseType};
 pub use management::UpdateRequest;
 pub use metadata::{ApplicationType, ClientMetadata};
 pub use policy::{Limits, PolicyError, RegistrationPolicy, ScopeOverflow};
-pub use redirect_uri::{RedirectKind, RedirectPolicy, RedirectUri, redirect_uri_matches};
+pub use redirect_uri::{
+    DANGEROUS_SCHEMES, DEFAULT_NATIVE_SCHEMES, RedirectKind, RedirectPolicy, RedirectUri,
+    redirect_uri_matches,
+};
 pub use scope::{Scope, ScopeToken};

@@ -1,17 +1,18 @@
 //! A registration request in, validated client metadata out (RFC 7591 sections
 //! 2 and 3.1). Every default and cross-field rule is applied here, once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{Map, Value};
 
 use crate::auth_method::AuthMethod;
-use crate::client_url::{ClientUrl, UrlRule};
+use crate::client_url::ClientUrl;
 use crate::error::{JsonType, MetadataError, Problem, pointer_to_item};
 use crate::grant_types::{GrantType, ResponseType, check_consistency};
 use crate::policy::{RegistrationPolicy, ScopeOverflow};
 use crate::redirect_uri::{RedirectKind, RedirectUri};
 use crate::scope::Scope;
+use crate::text;
 
 /// Human-readable members that may carry a language tag (RFC 7591 section 2.2).
 const LOCALIZABLE: [&str; 5] = [
@@ -21,6 +22,51 @@ const LOCALIZABLE: [&str; 5] = [
     "tos_uri",
     "policy_uri",
 ];
+
+/// Member names this server knows (RFC 7591 section 2, RFC 7592 section 2.2,
+/// OpenID Connect's `application_type`): an error may name these, never a
+/// name the client chose.
+pub(crate) const KNOWN_MEMBERS: [&str; 25] = [
+    "redirect_uris",
+    "token_endpoint_auth_method",
+    "grant_types",
+    "response_types",
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "scope",
+    "contacts",
+    "tos_uri",
+    "policy_uri",
+    "jwks_uri",
+    "jwks",
+    "software_id",
+    "software_version",
+    "software_statement",
+    "application_type",
+    "client_id",
+    "client_secret",
+    "client_id_issued_at",
+    "client_secret_expires_at",
+    "registration_access_token",
+    "registration_client_uri",
+    "keys",
+    "kty",
+];
+
+/// Members of a JSON Web Key that only a private or symmetric key has (RFC
+/// 7518 sections 6.2.2, 6.3.2 and 6.4.1; RFC 8037 section 2).
+const PRIVATE_KEY_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// Whether a body comes from a client now, or from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Every rule applies.
+    Request,
+    /// Registered under the rules of its day: only the structure is read, so
+    /// a rule added since never turns a working client into a broken row.
+    Stored,
+}
 
 /// `application_type` from OpenID Connect Dynamic Client Registration 1.0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,16 +136,31 @@ pub struct ClientMetadata {
 impl ClientMetadata {
     /// Validates a registration request body against the operator's policy.
     pub fn from_request(body: &Value, policy: &RegistrationPolicy) -> Result<Self, MetadataError> {
-        let Value::Object(members) = body else {
-            return Err(MetadataError::new("", Problem::NotAnObject));
-        };
-        Request { members, policy }.validate()
+        Self::read(body, policy, Origin::Request)
     }
 
     /// Reads back metadata this crate produced with [`ClientMetadata::to_json`].
-    /// The policy in force may have tightened since, so only structure is checked.
+    /// The policy and the rules in force may have tightened since, so only
+    /// structure is checked; private key members a key set may hold from
+    /// before they were refused are dropped, never shown.
     pub fn from_stored(stored: &Value) -> Result<Self, MetadataError> {
-        Self::from_request(stored, &RegistrationPolicy::permissive())
+        Self::read(stored, &RegistrationPolicy::permissive(), Origin::Stored)
+    }
+
+    fn read(
+        body: &Value,
+        policy: &RegistrationPolicy,
+        origin: Origin,
+    ) -> Result<Self, MetadataError> {
+        let Value::Object(members) = body else {
+            return Err(MetadataError::new("", Problem::NotAnObject));
+        };
+        Request {
+            members,
+            policy,
+            origin,
+        }
+        .validate()
     }
 
     /// Every registered value, under its RFC 7591 name.
@@ -181,6 +242,7 @@ fn strings<'a>(items: impl Iterator<Item = &'a str>) -> Value {
 struct Request<'a> {
     members: &'a Map<String, Value>,
     policy: &'a RegistrationPolicy,
+    origin: Origin,
 }
 
 impl Request<'_> {
@@ -195,12 +257,15 @@ impl Request<'_> {
             ));
         }
         let token_endpoint_auth_method = self.auth_method()?;
+        if token_endpoint_auth_method == AuthMethod::None && self.origin == Origin::Request {
+            check_public_client_grants(&grant_types)?;
+        }
         let application_type = match self.string("application_type")? {
             Some(raw) => ApplicationType::parse(raw)
                 .map_err(|problem| MetadataError::at_key("application_type", problem))?,
             None => ApplicationType::infer(&redirect_uris),
         };
-        let jwks_uri = self.url("jwks_uri", UrlRule::HttpsOnly)?;
+        let jwks_uri = self.url("jwks_uri")?;
         let jwks = self.jwks()?;
         if jwks.is_some() && jwks_uri.is_some() {
             return Err(MetadataError::at_key("jwks", Problem::JwksWithJwksUri));
@@ -217,21 +282,17 @@ impl Request<'_> {
             grant_types,
             response_types,
             application_type,
-            client_name: self.string("client_name")?.map(str::to_owned),
-            client_uri: self.url("client_uri", UrlRule::HttpsOrLoopback)?,
-            logo_uri: self.url("logo_uri", UrlRule::HttpsOrLoopback)?,
-            tos_uri: self.url("tos_uri", UrlRule::HttpsOrLoopback)?,
-            policy_uri: self.url("policy_uri", UrlRule::HttpsOrLoopback)?,
+            client_name: self.name("client_name")?,
+            client_uri: self.url("client_uri")?,
+            logo_uri: self.url("logo_uri")?,
+            tos_uri: self.url("tos_uri")?,
+            policy_uri: self.url("policy_uri")?,
             jwks_uri,
             jwks,
             scope: self.scope()?,
-            contacts: self
-                .string_array("contacts", limits.max_contacts)?
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            software_id: self.string("software_id")?.map(str::to_owned),
-            software_version: self.string("software_version")?.map(str::to_owned),
+            contacts: self.readable_array("contacts", limits.max_contacts)?,
+            software_id: self.readable("software_id")?,
+            software_version: self.readable("software_version")?,
             localized: self.localized()?,
         })
     }
@@ -241,7 +302,7 @@ impl Request<'_> {
         match self.members.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => {
-                check_text(text, self.policy.limits.max_string_length)
+                self.check_stored(text)
                     .map_err(|problem| MetadataError::at_key(key, problem))?;
                 Ok(Some(text.as_str()).filter(|text| !text.is_empty()))
             }
@@ -288,7 +349,7 @@ impl Request<'_> {
                     },
                 ));
             };
-            check_text(text, self.policy.limits.max_string_length)
+            self.check_stored(text)
                 .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
             if text.is_empty() {
                 return Err(MetadataError::new(
@@ -307,16 +368,68 @@ impl Request<'_> {
             .unwrap_or_default())
     }
 
+    /// Bounded and free of control characters, for a string from a request.
+    fn check_stored(&self, text: &str) -> Result<(), Problem> {
+        match self.origin {
+            Origin::Request => text::check_stored(text, self.policy.limits.max_string_length),
+            Origin::Stored => Ok(()),
+        }
+    }
+
+    /// Text a person reads (see `text`).
+    fn readable(&self, key: &str) -> Result<Option<String>, MetadataError> {
+        let Some(text) = self.string(key)? else {
+            return Ok(None);
+        };
+        if self.origin == Origin::Request {
+            text::check_readable(text).map_err(|problem| MetadataError::at_key(key, problem))?;
+        }
+        Ok(Some(text.to_owned()))
+    }
+
+    /// A name a person reads, stored in NFC.
+    fn name(&self, key: &str) -> Result<Option<String>, MetadataError> {
+        let Some(name) = self.readable(key)? else {
+            return Ok(None);
+        };
+        match self.origin {
+            Origin::Request => text::normalize_name(&name, self.policy.limits.max_string_length)
+                .map(Some)
+                .map_err(|problem| MetadataError::at_key(key, problem)),
+            Origin::Stored => Ok(Some(name)),
+        }
+    }
+
+    fn readable_array(&self, key: &str, max_items: usize) -> Result<Vec<String>, MetadataError> {
+        let texts = self.string_array(key, max_items)?;
+        if self.origin == Origin::Request {
+            for (index, text) in texts.iter().enumerate() {
+                text::check_readable(text)
+                    .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
+            }
+        }
+        Ok(texts.into_iter().map(str::to_owned).collect())
+    }
+
     fn redirect_uris(&self) -> Result<Vec<RedirectUri>, MetadataError> {
         let key = "redirect_uris";
         let raw = self.string_array(key, self.policy.limits.max_redirect_uris)?;
+        let mut seen = HashSet::with_capacity(raw.len());
         let mut uris: Vec<RedirectUri> = Vec::with_capacity(raw.len());
         for (index, text) in raw.into_iter().enumerate() {
-            let uri = RedirectUri::parse(text, &self.policy.redirect).map_err(|reason| {
-                MetadataError::new(pointer_to_item(key, index), Problem::RedirectUri(reason))
-            })?;
+            let uri = match self.origin {
+                Origin::Request => {
+                    RedirectUri::parse(text, &self.policy.redirect).map_err(|reason| {
+                        MetadataError::new(
+                            pointer_to_item(key, index),
+                            Problem::RedirectUri(reason),
+                        )
+                    })?
+                }
+                Origin::Stored => RedirectUri::from_stored(text),
+            };
             // A repeated URI adds nothing to exact matching; keep the first.
-            if !uris.contains(&uri) {
+            if seen.insert(text) {
                 uris.push(uri);
             }
         }
@@ -371,17 +484,18 @@ impl Request<'_> {
 
     fn grant_types(&self) -> Result<Option<Vec<GrantType>>, MetadataError> {
         let key = "grant_types";
-        let Some(raw) = self.optional_string_array(key, usize::MAX)? else {
+        let Some(raw) = self.optional_string_array(key, self.policy.limits.max_list_items)? else {
             return Ok(None);
         };
         if raw.is_empty() {
             return Err(MetadataError::at_key(key, Problem::Empty));
         }
+        let mut seen = HashSet::with_capacity(raw.len());
         let mut grants: Vec<GrantType> = Vec::with_capacity(raw.len());
         for (index, text) in raw.into_iter().enumerate() {
             let grant = GrantType::parse(text)
                 .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
-            if !grants.contains(&grant) {
+            if seen.insert(text) {
                 grants.push(grant);
             }
         }
@@ -390,14 +504,16 @@ impl Request<'_> {
 
     fn response_types(&self) -> Result<Option<Vec<ResponseType>>, MetadataError> {
         let key = "response_types";
-        let Some(raw) = self.optional_string_array(key, usize::MAX)? else {
+        let Some(raw) = self.optional_string_array(key, self.policy.limits.max_list_items)? else {
             return Ok(None);
         };
+        let mut seen = HashSet::with_capacity(raw.len());
         let mut responses: Vec<ResponseType> = Vec::with_capacity(raw.len());
         for (index, text) in raw.into_iter().enumerate() {
             let response_type = ResponseType::parse(text)
                 .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
-            if !responses.iter().any(|known| known.same_as(&response_type)) {
+            // `code id_token` and `id_token code` are one response type.
+            if seen.insert(response_type.canonical()) {
                 responses.push(response_type);
             }
         }
@@ -418,38 +534,81 @@ impl Request<'_> {
         }
     }
 
-    fn url(&self, key: &str, rule: UrlRule) -> Result<Option<ClientUrl>, MetadataError> {
+    fn url(&self, key: &str) -> Result<Option<ClientUrl>, MetadataError> {
         let Some(raw) = self.string(key)? else {
             return Ok(None);
         };
-        ClientUrl::parse(raw, rule, self.policy.limits.max_string_length)
-            .map(Some)
-            .map_err(|reason| MetadataError::at_key(key, Problem::Url(reason)))
+        match self.origin {
+            Origin::Request => ClientUrl::parse(raw, self.policy.limits.max_string_length)
+                .map(Some)
+                .map_err(|reason| MetadataError::at_key(key, Problem::Url(reason))),
+            Origin::Stored => Ok(Some(ClientUrl::from_stored(raw))),
+        }
     }
 
+    /// A JSON Web Key Set of public keys (RFC 7517 section 5; OpenID Connect
+    /// Dynamic Client Registration section 2).
     fn jwks(&self) -> Result<Option<Map<String, Value>>, MetadataError> {
-        match self.members.get("jwks") {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Object(set)) => match set.get("keys") {
-                Some(Value::Array(keys)) if keys.iter().all(Value::is_object) => {
-                    Ok(Some(set.clone()))
-                }
-                _ => Err(MetadataError::at_key("jwks", Problem::JwksWithoutKeys)),
-            },
-            Some(_) => Err(MetadataError::at_key(
-                "jwks",
-                Problem::WrongType {
-                    expected: JsonType::Object,
-                },
-            )),
+        let set = match self.members.get("jwks") {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Object(set)) => set,
+            Some(_) => {
+                return Err(MetadataError::at_key(
+                    "jwks",
+                    Problem::WrongType {
+                        expected: JsonType::Object,
+                    },
+                ));
+            }
+        };
+        let Some(Value::Array(keys)) = set.get("keys") else {
+            return Err(MetadataError::at_key("jwks", Problem::JwksWithoutKeys));
+        };
+        if self.origin == Origin::Stored {
+            return Ok(Some(public_keys_only(set, keys)));
         }
+        let keys_pointer = "/jwks/keys";
+        if keys.is_empty() {
+            return Err(MetadataError::new(keys_pointer, Problem::Empty));
+        }
+        let max = self.policy.limits.max_list_items;
+        if keys.len() > max {
+            return Err(MetadataError::new(keys_pointer, Problem::TooMany { max }));
+        }
+        for (index, key) in keys.iter().enumerate() {
+            let pointer = || format!("{keys_pointer}/{index}");
+            let Value::Object(members) = key else {
+                return Err(MetadataError::new(
+                    pointer(),
+                    Problem::WrongType {
+                        expected: JsonType::Object,
+                    },
+                ));
+            };
+            match members.get("kty") {
+                Some(Value::String(kty)) if kty == "oct" => {
+                    return Err(MetadataError::new(pointer(), Problem::SymmetricKey));
+                }
+                Some(Value::String(kty)) if !kty.is_empty() => {}
+                _ => return Err(MetadataError::new(pointer(), Problem::KeyTypeMissing)),
+            }
+            if members.contains_key("k") {
+                return Err(MetadataError::new(pointer(), Problem::SymmetricKey));
+            }
+            if PRIVATE_KEY_MEMBERS
+                .iter()
+                .any(|private| members.contains_key(*private))
+            {
+                return Err(MetadataError::new(pointer(), Problem::PrivateKeyMaterial));
+            }
+        }
+        Ok(Some(set.clone()))
     }
 
     fn scope(&self) -> Result<Scope, MetadataError> {
         let requested = match self.string("scope")? {
-            Some(raw) => {
-                Scope::parse(raw).map_err(|problem| MetadataError::at_key("scope", problem))?
-            }
+            Some(raw) => Scope::parse_at_most(raw, self.policy.limits.max_list_items)
+                .map_err(|problem| MetadataError::at_key("scope", problem))?,
             None => Scope::default(),
         };
         let granted = match &self.policy.allowed_scopes {
@@ -469,32 +628,28 @@ impl Request<'_> {
     }
 
     /// `client_name#fr` and its kin (RFC 7591 section 2.2). Members with a tag on
-    /// a field that cannot be localized are unknown metadata, so ignored.
+    /// a field that cannot be localized are unknown metadata, so ignored. The
+    /// tag is the client's text: an error names the member only once its tag
+    /// is known to be a plain language tag.
     fn localized(&self) -> Result<BTreeMap<String, String>, MetadataError> {
         let mut localized = BTreeMap::new();
         for (key, value) in self.members {
             let Some((base, tag)) = key.split_once('#') else {
                 continue;
             };
-            if !LOCALIZABLE.contains(&base) {
+            let Some(base) = LOCALIZABLE.iter().find(|known| **known == base) else {
                 continue;
-            }
+            };
             if !is_language_tag(tag) {
-                return Err(MetadataError::at_key(key, Problem::InvalidLanguageTag));
+                return Err(MetadataError::at_key(base, Problem::InvalidLanguageTag));
             }
-            if localized.len() >= self.policy.limits.max_localized_values {
-                return Err(MetadataError::at_key(
-                    key,
-                    Problem::TooMany {
-                        max: self.policy.limits.max_localized_values,
-                    },
-                ));
+            let max = self.policy.limits.max_list_items;
+            if localized.len() >= max {
+                return Err(MetadataError::at_key(key, Problem::TooMany { max }));
             }
-            let text = match base {
-                "client_name" => self.string(key)?.map(str::to_owned),
-                _ => self
-                    .url(key, UrlRule::HttpsOrLoopback)?
-                    .map(|url| url.as_str().to_owned()),
+            let text = match *base {
+                "client_name" => self.name(key)?,
+                _ => self.url(key)?.map(|url| url.as_str().to_owned()),
             };
             if let Some(text) = text {
                 localized.insert(key.clone(), text);
@@ -511,21 +666,56 @@ impl Request<'_> {
     }
 }
 
-/// Any string the server stores: bounded, and free of control characters
-/// (Postgres refuses NUL in text, and none has a place in metadata).
-fn check_text(text: &str, max_length: usize) -> Result<(), Problem> {
-    if text.len() > max_length {
-        return Err(Problem::TooLong { max: max_length });
+/// RFC 6749 sections 4.3 and 4.4: the client credentials and password grants
+/// need a client that authenticates at the token endpoint. A public client
+/// with them could get tokens in its own name from anyone who learns its
+/// client_id.
+fn check_public_client_grants(grants: &[GrantType]) -> Result<(), MetadataError> {
+    match grants
+        .iter()
+        .find(|grant| grant.needs_client_authentication())
+    {
+        Some(grant) => Err(MetadataError::at_key(
+            "grant_types",
+            Problem::GrantNeedsClientAuthentication {
+                grant_type: grant.named().unwrap_or("this grant"),
+            },
+        )),
+        None => Ok(()),
     }
-    if text.chars().any(char::is_control) {
-        return Err(Problem::ControlCharacter);
-    }
-    Ok(())
+}
+
+/// A stored key set with only what a public key may hold: keys registered
+/// before private and symmetric keys were refused lose their private members
+/// here, so they are never shown.
+fn public_keys_only(set: &Map<String, Value>, keys: &[Value]) -> Map<String, Value> {
+    let public: Vec<Value> = keys
+        .iter()
+        .filter(|key| key.get("kty").and_then(Value::as_str) != Some("oct"))
+        .map(|key| match key {
+            Value::Object(members) => Value::Object(
+                members
+                    .iter()
+                    .filter(|(name, _)| !PRIVATE_KEY_MEMBERS.contains(&name.as_str()))
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        })
+        .collect();
+    let mut set = set.clone();
+    set.insert("keys".into(), Value::Array(public));
+    set
 }
 
 /// A BCP 47 language tag in its general shape: alphanumeric subtags of one to
 /// eight characters separated by hyphens, the first alphabetic.
 fn is_language_tag(tag: &str) -> bool {
+    // RFC 5646 section 4.4.1 asks implementations to handle at least 35
+    // characters; longer tags are refused rather than echoed.
+    if tag.len() > 64 {
+        return false;
+    }
     let mut subtags = tag.split('-');
     let first_ok = subtags.next().is_some_and(|first| {
         (1..=8).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic())

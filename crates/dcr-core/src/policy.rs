@@ -22,8 +22,10 @@ pub struct Limits {
     pub max_contacts: usize,
     /// Bytes in any one string member (names, URLs, contacts, scope).
     pub max_string_length: usize,
-    /// Language-tagged variants (`client_name#fr`, ...) in one request.
-    pub max_localized_values: usize,
+    /// Items in each other list and family of members: `grant_types`,
+    /// `response_types`, scope tokens, JWKS keys, and the language-tagged
+    /// variants (`client_name#fr`, ...) of one request together.
+    pub max_list_items: usize,
 }
 
 impl Default for Limits {
@@ -32,7 +34,7 @@ impl Default for Limits {
             max_redirect_uris: 20,
             max_contacts: 10,
             max_string_length: 2000,
-            max_localized_values: 50,
+            max_list_items: 32,
         }
     }
 }
@@ -139,12 +141,13 @@ impl RegistrationPolicy {
                 allow_custom_schemes: true,
                 allow_localhost: true,
                 max_length: usize::MAX,
+                native_schemes: Vec::new(),
             },
             limits: Limits {
                 max_redirect_uris: usize::MAX,
                 max_contacts: usize::MAX,
                 max_string_length: usize::MAX,
-                max_localized_values: usize::MAX,
+                max_list_items: usize::MAX,
             },
             secret_lifetime_secs: 0,
         }

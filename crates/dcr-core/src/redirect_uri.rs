@@ -1,15 +1,18 @@
 //! Redirect URIs as RFC 7591 section 2 and RFC 8252 sections 7-8 allow them, and
 //! the match an authorization server performs at `/authorize` time.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
-use url::{Host, Url};
+use url::Url;
 
 use crate::error::RedirectUriError;
+use crate::uri::StrictUri;
 
-/// Schemes that can run script, read local files or reach other protocols in a
-/// user agent; never a redirect target, whatever the operator allows.
-const DANGEROUS_SCHEMES: &[&str] = &[
+/// Schemes that can run script, read local files, reach other protocols in a
+/// user agent or start an operating system's protocol handler; never a
+/// redirect target, whatever the operator allows. Most have no dot, so
+/// `DCR_NATIVE_SCHEMES` is the only way they could be accepted: the
+/// configuration refuses these there. Dotted ones are listed because a
+/// reverse-domain name alone would otherwise let them through.
+pub const DANGEROUS_SCHEMES: &[&str] = &[
     "javascript",
     "vbscript",
     "data",
@@ -30,10 +33,41 @@ const DANGEROUS_SCHEMES: &[&str] = &[
     "chrome-extension",
     "resource",
     "urn",
+    "ms-msdt",
+    "search-ms",
+    "search",
+    "ms-officecmd",
+    "ms-settings",
+    "ms-word",
+    "ms-excel",
+    "ms-powerpoint",
+    "ms-cxh",
+    "ms-cxh-full",
+    "ssh",
+    "smb",
+    "nfs",
+    "afp",
+    "telnet",
+    "ldap",
+    "gopher",
+    "mhtml",
+    "mk",
+    "its",
+    "ms-its",
+    "hcp",
+    "shell",
+    "itms-services",
+    "itms-apps",
+    "x-apple.systempreferences",
+    "vnd.ms.radio",
 ];
 
+/// The private-use schemes without a dot that `DCR_NATIVE_SCHEMES` accepts by
+/// default: those of MCP clients that predate reverse-domain schemes.
+pub const DEFAULT_NATIVE_SCHEMES: [&str; 4] = ["cursor", "vscode", "vscode-insiders", "windsurf"];
+
 /// Which redirect URIs an operator accepts beyond `https`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedirectPolicy {
     /// Private-use schemes for native apps (RFC 8252 section 7.1).
     pub allow_custom_schemes: bool,
@@ -41,6 +75,10 @@ pub struct RedirectPolicy {
     /// prefers literals, but many MCP clients send `localhost`).
     pub allow_localhost: bool,
     pub max_length: usize,
+    /// Private-use schemes without a dot that are accepted, lower-case. A
+    /// scheme with a dot is a reverse domain name (`com.example.app`) and
+    /// needs no listing.
+    pub native_schemes: Vec<String>,
 }
 
 impl Default for RedirectPolicy {
@@ -49,6 +87,7 @@ impl Default for RedirectPolicy {
             allow_custom_schemes: true,
             allow_localhost: true,
             max_length: 2000,
+            native_schemes: DEFAULT_NATIVE_SCHEMES.map(str::to_owned).to_vec(),
         }
     }
 }
@@ -79,43 +118,30 @@ impl RedirectUri {
                 max: policy.max_length,
             });
         }
-        if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(RedirectUriError::ForbiddenCharacter);
-        }
+        // Fragments and wildcards are checked on the raw text: a URL parser
+        // would split the one off and percent-encode the other.
         if raw.contains('*') {
             return Err(RedirectUriError::Wildcard);
         }
         if raw.contains('#') {
             return Err(RedirectUriError::Fragment);
         }
-        let url = Url::parse(raw).map_err(|_| RedirectUriError::NotAbsolute)?;
-        if !url.username().is_empty() || url.password().is_some() || has_empty_userinfo(raw) {
-            return Err(RedirectUriError::UserInfo);
+        let uri = StrictUri::parse(raw)?;
+        if DANGEROUS_SCHEMES.contains(&uri.scheme.as_str()) {
+            return Err(RedirectUriError::DangerousScheme);
         }
-        let kind = match url.scheme() {
-            "https" => {
-                if url.host().is_none() {
-                    return Err(RedirectUriError::MissingHost);
+        let kind = match (uri.scheme.as_str(), &uri.host) {
+            ("https", _) => RedirectKind::Https,
+            ("http", Some(host)) if host.is_loopback_address() => RedirectKind::Loopback,
+            ("http", Some(host)) if host.is_localhost_name() => {
+                if !policy.allow_localhost {
+                    return Err(RedirectUriError::LocalhostNotAllowed);
                 }
-                RedirectKind::Https
+                RedirectKind::Loopback
             }
-            "http" => match url.host() {
-                Some(host) if is_loopback_ip(&host) => RedirectKind::Loopback,
-                Some(Host::Domain("localhost")) => {
-                    if !policy.allow_localhost {
-                        return Err(RedirectUriError::LocalhostNotAllowed);
-                    }
-                    RedirectKind::Loopback
-                }
-                _ => return Err(RedirectUriError::InsecureHttp),
-            },
-            scheme if DANGEROUS_SCHEMES.contains(&scheme) => {
-                return Err(RedirectUriError::DangerousScheme);
-            }
-            _ => {
-                if !policy.allow_custom_schemes {
-                    return Err(RedirectUriError::CustomSchemeNotAllowed);
-                }
+            ("http", _) => return Err(RedirectUriError::InsecureHttp),
+            (scheme, _) => {
+                check_private_use_scheme(scheme, policy)?;
                 RedirectKind::PrivateUse
             }
         };
@@ -123,6 +149,21 @@ impl RedirectUri {
             verbatim: raw.to_owned(),
             kind,
         })
+    }
+
+    /// A redirect URI read back from the store, registered under the rules
+    /// of its day: it is not judged again (a rule added since must not turn
+    /// a working client into a broken row), only classified.
+    pub fn from_stored(raw: &str) -> Self {
+        let kind = match Url::parse(raw) {
+            Ok(url) if url.scheme() == "https" => RedirectKind::Https,
+            Ok(url) if url.scheme() == "http" => RedirectKind::Loopback,
+            _ => RedirectKind::PrivateUse,
+        };
+        Self {
+            verbatim: raw.to_owned(),
+            kind,
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -146,35 +187,47 @@ impl RedirectUri {
         if self.kind != RedirectKind::Loopback || presented.contains('#') {
             return false;
         }
-        let (Ok(registered), Ok(candidate)) = (Url::parse(&self.verbatim), Url::parse(presented))
+        // The presented URI is read as strictly as a registered one: a host
+        // that parsers read differently (`127.1`) or user information never
+        // matches.
+        let (Ok(registered), Ok(StrictUri { url: candidate, .. })) =
+            (Url::parse(&self.verbatim), StrictUri::parse(presented))
         else {
             return false;
         };
         candidate.scheme() == "http"
-            && candidate.username().is_empty()
-            && candidate.password().is_none()
-            && !has_empty_userinfo(presented)
             && registered.host() == candidate.host()
             && registered.path() == candidate.path()
             && registered.query() == candidate.query()
     }
 }
 
-/// `http://@host/` parses with an empty user name; it still carries a user-info
-/// delimiter that some parsers read differently, so it is refused too.
-pub(crate) fn has_empty_userinfo(raw: &str) -> bool {
-    let Some(rest) = raw.split_once("://").map(|(_, rest)| rest) else {
-        return false;
+/// RFC 8252 section 7.1: a private-use scheme is a reverse domain name the
+/// app controls (`com.example.app`). Dotless schemes are names anyone can
+/// claim, and many are operating system protocol handlers: only those the
+/// operator lists are accepted.
+fn check_private_use_scheme(scheme: &str, policy: &RedirectPolicy) -> Result<(), RedirectUriError> {
+    if !policy.allow_custom_schemes {
+        return Err(RedirectUriError::CustomSchemeNotAllowed);
+    }
+    if policy.native_schemes.iter().any(|listed| listed == scheme) {
+        return Ok(());
+    }
+    if !scheme.contains('.') {
+        return Err(RedirectUriError::SchemeNotAllowed);
+    }
+    let is_label = |label: &str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    authority.contains('@')
-}
-
-fn is_loopback_ip(host: &Host<&str>) -> bool {
-    match host {
-        Host::Ipv4(ip) => Ipv4Addr::is_loopback(ip),
-        Host::Ipv6(ip) => *ip == Ipv6Addr::LOCALHOST,
-        Host::Domain(_) => false,
+    if scheme.split('.').all(is_label) {
+        Ok(())
+    } else {
+        Err(RedirectUriError::NotReverseDomainName)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Scope values (RFC 6749 section 3.3, RFC 7591 section 2).
 
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::error::Problem;
@@ -31,10 +32,21 @@ impl Scope {
     /// Parses a space-separated scope string. Runs of spaces are tolerated; an
     /// empty or all-space string is an empty scope.
     pub fn parse(raw: &str) -> Result<Self, Problem> {
+        Self::parse_at_most(raw, usize::MAX)
+    }
+
+    /// [`Scope::parse`], refusing more than `max_tokens` distinct tokens.
+    /// Repeats are dropped through a set, so any scope string costs time in
+    /// proportion to its length.
+    pub fn parse_at_most(raw: &str, max_tokens: usize) -> Result<Self, Problem> {
+        let mut seen = HashSet::new();
         let mut tokens: Vec<ScopeToken> = Vec::new();
         for piece in raw.split(' ').filter(|piece| !piece.is_empty()) {
             let token = ScopeToken::parse(piece)?;
-            if !tokens.contains(&token) {
+            if seen.insert(piece) {
+                if tokens.len() == max_tokens {
+                    return Err(Problem::TooMany { max: max_tokens });
+                }
                 tokens.push(token);
             }
         }

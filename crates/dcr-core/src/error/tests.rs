@@ -4,26 +4,45 @@ use proptest::prelude::*;
 
 use super::*;
 
-const REDIRECT_URI_ERRORS: [RedirectUriError; 11] = [
-    RedirectUriError::NotAbsolute,
+const URI_SYNTAX_ERRORS: [UriSyntaxError; 11] = [
+    UriSyntaxError::NotAbsolute,
+    UriSyntaxError::NonAscii,
+    UriSyntaxError::Backslash,
+    UriSyntaxError::ForbiddenCharacter,
+    UriSyntaxError::MissingAuthority,
+    UriSyntaxError::MissingHost,
+    UriSyntaxError::UserInfo,
+    UriSyntaxError::InvalidHost,
+    UriSyntaxError::AmbiguousHost,
+    UriSyntaxError::InvalidPort,
+    UriSyntaxError::ZoneId,
+];
+
+const REDIRECT_URI_ERRORS: [RedirectUriError; 9] = [
     RedirectUriError::Fragment,
-    RedirectUriError::UserInfo,
     RedirectUriError::Wildcard,
-    RedirectUriError::ForbiddenCharacter,
     RedirectUriError::TooLong { max: 2000 },
     RedirectUriError::InsecureHttp,
     RedirectUriError::LocalhostNotAllowed,
     RedirectUriError::DangerousScheme,
     RedirectUriError::CustomSchemeNotAllowed,
-    RedirectUriError::MissingHost,
+    RedirectUriError::SchemeNotAllowed,
+    RedirectUriError::NotReverseDomainName,
 ];
 
-const URL_ERRORS: [UrlError; 5] = [
-    UrlError::NotAbsolute,
+const URL_ERRORS: [UrlError; 3] = [
     UrlError::InsecureScheme,
-    UrlError::UserInfo,
-    UrlError::ForbiddenCharacter,
+    UrlError::NonPublicHost,
     UrlError::TooLong { max: 2000 },
+];
+
+const CHAR_CLASSES: [CharClass; 6] = [
+    CharClass::Control,
+    CharClass::Format,
+    CharClass::Separator,
+    CharClass::PrivateUse,
+    CharClass::Noncharacter,
+    CharClass::DefaultIgnorable,
 ];
 
 /// Every problem there is; the match below stops compiling when a variant
@@ -43,7 +62,14 @@ fn all_problems() -> Vec<Problem> {
         Problem::Empty,
         Problem::TooLong { max: 2000 },
         Problem::TooMany { max: 20 },
-        Problem::ControlCharacter,
+        Problem::DuplicateMember,
+        Problem::MemberNameCharacter,
+        Problem::GrantNeedsClientAuthentication {
+            grant_type: "client_credentials",
+        },
+        Problem::PrivateKeyMaterial,
+        Problem::SymmetricKey,
+        Problem::KeyTypeMissing,
         Problem::RedirectUrisRequired,
         Problem::UnknownValue,
         Problem::UnsupportedValue,
@@ -71,7 +97,12 @@ fn all_problems() -> Vec<Problem> {
         Problem::SecretMismatch,
     ];
     problems.extend(REDIRECT_URI_ERRORS.map(Problem::RedirectUri));
+    problems.extend(URI_SYNTAX_ERRORS.map(|err| Problem::RedirectUri(err.into())));
     problems.extend(URL_ERRORS.map(Problem::Url));
+    problems.extend(URI_SYNTAX_ERRORS.map(|err| Problem::Url(err.into())));
+    for code_point in ['\u{0}', '\u{202E}', '\u{10FFFF}', '\u{E0001}'] {
+        problems.extend(CHAR_CLASSES.map(|class| Problem::Character { code_point, class }));
+    }
     for problem in &problems {
         match problem {
             Problem::NotAnObject
@@ -79,7 +110,13 @@ fn all_problems() -> Vec<Problem> {
             | Problem::Empty
             | Problem::TooLong { .. }
             | Problem::TooMany { .. }
-            | Problem::ControlCharacter
+            | Problem::Character { .. }
+            | Problem::DuplicateMember
+            | Problem::MemberNameCharacter
+            | Problem::GrantNeedsClientAuthentication { .. }
+            | Problem::PrivateKeyMaterial
+            | Problem::SymmetricKey
+            | Problem::KeyTypeMissing
             | Problem::RedirectUri(_)
             | Problem::RedirectUrisRequired
             | Problem::Url(_)
@@ -170,8 +207,8 @@ fn description_names_the_field_and_the_rule() {
             "jwks_uri must be an https URL",
         ),
         (
-            MetadataError::new("/client_name#f r", Problem::InvalidLanguageTag),
-            "client_name#f?r has an invalid language tag (RFC 7591 section 2.2)",
+            MetadataError::new("/client_name", Problem::InvalidLanguageTag),
+            "client_name has a language-tagged variant whose tag is not a BCP 47 language tag (RFC 7591 section 2.2)",
         ),
     ];
     for (error, expected) in cases {
@@ -208,7 +245,10 @@ fn code_follows_the_field() {
         ),
         (
             "/redirect_uris/3",
-            Problem::ControlCharacter,
+            Problem::Character {
+                code_point: '\n',
+                class: CharClass::Control,
+            },
             ErrorCode::InvalidRedirectUri,
         ),
         (

@@ -10,7 +10,7 @@ mod refused;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::client_url::{ClientUrl, UrlRule};
+use crate::client_url::ClientUrl;
 use crate::test_support::mcp_bodies;
 
 /// A redirect URI every table starts from.
@@ -42,7 +42,7 @@ fn uri(raw: &str) -> RedirectUri {
 }
 
 fn url(raw: &str) -> ClientUrl {
-    ClientUrl::parse(raw, UrlRule::HttpsOrLoopback, 2000).unwrap()
+    ClientUrl::parse(raw, 2000).unwrap()
 }
 
 fn scope(raw: &str) -> Scope {
@@ -177,7 +177,7 @@ fn to_json_holds_every_registered_value() {
         "logo_uri": "https://app.example/logo.png",
         "logo_uri#fr": "https://app.example/logo-fr.png",
         "tos_uri": "https://app.example/tos",
-        "policy_uri": "http://localhost:3000/privacy",
+        "policy_uri": "https://app.example/privacy",
         "jwks": { "keys": [{ "kty": "EC", "crv": "P-256", "x": "f83O", "y": "x_FE" }] },
         "scope": "read  write mcp:tools read",
         "contacts": ["ops@app.example", "security@app.example"],
@@ -203,7 +203,7 @@ fn to_json_holds_every_registered_value() {
             "logo_uri": "https://app.example/logo.png",
             "logo_uri#fr": "https://app.example/logo-fr.png",
             "tos_uri": "https://app.example/tos",
-            "policy_uri": "http://localhost:3000/privacy",
+            "policy_uri": "https://app.example/privacy",
             "jwks": { "keys": [{ "kty": "EC", "crv": "P-256", "x": "f83O", "y": "x_FE" }] },
             "scope": "read write mcp:tools",
             "contacts": ["ops@app.example", "security@app.example"],
@@ -233,6 +233,44 @@ fn from_stored_ignores_the_current_policy() {
         ClientMetadata::from_stored(&json!([])),
         Err(MetadataError::new("", Problem::NotAnObject))
     );
+}
+
+/// Rows stored before a rule was added still load, list and show: the
+/// rules of today apply to requests, not to what was registered. Private key
+/// members such a row may hold are dropped, never shown.
+#[test]
+fn from_stored_reads_rows_registered_under_older_rules() {
+    let stored = json!({
+        "redirect_uris": ["myapp://cb", "http://localhost:3000/cb", "https://claud\u{435}.ai/cb"],
+        "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "client_credentials"],
+        "response_types": ["code"],
+        "application_type": "web",
+        "client_name": "Evil\u{202E}txt.exe",
+        "client_uri": "http://localhost:3000",
+        "logo_uri": "https://10.0.0.1/logo.png",
+        "contacts": ["a\u{200B}@app.example"],
+        "jwks": { "keys": [
+            { "kty": "RSA", "n": "0vx7", "e": "AQAB", "d": "secret", "p": "x", "qi": "y" },
+            { "kty": "oct", "k": "c2VjcmV0" },
+        ] },
+    });
+    assert!(validate(&stored).is_err(), "refused as a request today");
+    let metadata = ClientMetadata::from_stored(&stored).unwrap();
+    assert_eq!(metadata.redirect_uris.len(), 3);
+    assert_eq!(metadata.redirect_uris[0].kind(), RedirectKind::PrivateUse);
+    assert_eq!(metadata.redirect_uris[1].kind(), RedirectKind::Loopback);
+    assert_eq!(metadata.client_name.as_deref(), Some("Evil\u{202E}txt.exe"));
+    assert_eq!(
+        metadata.jwks,
+        json!({ "keys": [{ "kty": "RSA", "n": "0vx7", "e": "AQAB" }] })
+            .as_object()
+            .cloned()
+    );
+    let shown = Value::Object(metadata.to_json());
+    assert!(!shown.to_string().contains("secret"));
+    assert!(!shown.to_string().contains("c2VjcmV0"));
+    assert_eq!(ClientMetadata::from_stored(&shown), Ok(metadata));
 }
 
 #[test]

@@ -2,7 +2,10 @@
 
 use proptest::prelude::*;
 
+use url::{Host, Url};
+
 use super::*;
+use crate::error::UriSyntaxError;
 
 fn parse(raw: &str) -> Result<RedirectUri, RedirectUriError> {
     RedirectUri::parse(raw, &RedirectPolicy::default())
@@ -17,6 +20,8 @@ fn registered(raw: &str) -> RedirectUri {
 #[test]
 fn refuses_unsafe_redirect_uris() {
     let too_long = format!("https://a.example/{}", "a".repeat(2000 - 18 + 1));
+    let syntax = RedirectUriError::Syntax;
+    let forbidden = syntax(UriSyntaxError::ForbiddenCharacter);
     let cases: Vec<(&str, RedirectUriError)> = vec![
         // http is for loopback only (RFC 8252 section 7.3).
         ("http://example.com/cb", RedirectUriError::InsecureHttp),
@@ -24,6 +29,7 @@ fn refuses_unsafe_redirect_uris() {
             "http://localhost.evil.com/cb",
             RedirectUriError::InsecureHttp,
         ),
+        ("http://localhost./cb", RedirectUriError::InsecureHttp),
         (
             "http://127.0.0.1.evil.com/cb",
             RedirectUriError::InsecureHttp,
@@ -31,25 +37,134 @@ fn refuses_unsafe_redirect_uris() {
         ("http://0.0.0.0/cb", RedirectUriError::InsecureHttp),
         ("http://10.0.0.1/cb", RedirectUriError::InsecureHttp),
         // User information, even empty, is refused.
-        ("http://localhost@evil.com/cb", RedirectUriError::UserInfo),
-        ("https://user:pass@a.example/cb", RedirectUriError::UserInfo),
-        ("https://:pass@a.example/cb", RedirectUriError::UserInfo),
-        ("http://@evil.com/", RedirectUriError::UserInfo),
-        ("https://@a.example/cb", RedirectUriError::UserInfo),
+        (
+            "http://localhost@evil.com/cb",
+            syntax(UriSyntaxError::UserInfo),
+        ),
+        (
+            "https://user:pass@a.example/cb",
+            syntax(UriSyntaxError::UserInfo),
+        ),
+        (
+            "https://:pass@a.example/cb",
+            syntax(UriSyntaxError::UserInfo),
+        ),
+        ("http://@evil.com/", syntax(UriSyntaxError::UserInfo)),
+        ("https://@a.example/cb", syntax(UriSyntaxError::UserInfo)),
         (
             "cursor://user@anysphere.cursor-retrieval/cb",
-            RedirectUriError::UserInfo,
+            syntax(UriSyntaxError::UserInfo),
         ),
         // Fragments (RFC 6749 section 3.1.2), even empty ones.
         ("https://a.example/cb#frag", RedirectUriError::Fragment),
         ("https://a.example/cb#", RedirectUriError::Fragment),
         ("com.example.app:/cb#x", RedirectUriError::Fragment),
         // Relative references.
-        ("/relative", RedirectUriError::NotAbsolute),
-        ("relative/cb", RedirectUriError::NotAbsolute),
-        ("//evil.example/cb", RedirectUriError::NotAbsolute),
-        ("", RedirectUriError::NotAbsolute),
-        ("https://a.example:99999/cb", RedirectUriError::NotAbsolute),
+        ("/relative", syntax(UriSyntaxError::NotAbsolute)),
+        ("relative/cb", syntax(UriSyntaxError::NotAbsolute)),
+        ("//evil.example/cb", syntax(UriSyntaxError::NotAbsolute)),
+        ("", syntax(UriSyntaxError::NotAbsolute)),
+        (
+            "https://a.example:99999/cb",
+            syntax(UriSyntaxError::InvalidPort),
+        ),
+        // What RFC 3986 parsers read differently from browsers.
+        (
+            "https:evil.example/cb",
+            syntax(UriSyntaxError::MissingAuthority),
+        ),
+        (
+            "https:/evil.example/cb",
+            syntax(UriSyntaxError::MissingAuthority),
+        ),
+        (
+            "https:@evil.example/cb",
+            syntax(UriSyntaxError::MissingAuthority),
+        ),
+        (
+            "http:127.0.0.1/cb",
+            syntax(UriSyntaxError::MissingAuthority),
+        ),
+        (
+            "https:\\\\evil.example\\cb",
+            syntax(UriSyntaxError::Backslash),
+        ),
+        (
+            "https://a.example\\@evil.example/cb",
+            syntax(UriSyntaxError::Backslash),
+        ),
+        ("https://a.example/c\\b", syntax(UriSyntaxError::Backslash)),
+        (
+            "https://claud\u{435}.ai/cb",
+            syntax(UriSyntaxError::NonAscii),
+        ),
+        (
+            "https://claude.ai/caf\u{e9}",
+            syntax(UriSyntaxError::NonAscii),
+        ),
+        ("https:///cb", syntax(UriSyntaxError::MissingHost)),
+        ("http://:8080/cb", syntax(UriSyntaxError::MissingHost)),
+        ("http://127.1/cb", syntax(UriSyntaxError::AmbiguousHost)),
+        (
+            "http://0x7f000001/cb",
+            syntax(UriSyntaxError::AmbiguousHost),
+        ),
+        (
+            "http://2130706433/cb",
+            syntax(UriSyntaxError::AmbiguousHost),
+        ),
+        (
+            "http://[fe80::1%25eth0]:8080/cb",
+            syntax(UriSyntaxError::ZoneId),
+        ),
+        ("http://[::1%251]/cb", syntax(UriSyntaxError::ZoneId)),
+        (
+            "https://a%2eexample/cb",
+            syntax(UriSyntaxError::InvalidHost),
+        ),
+        // Unspecified addresses mean "any", not this machine.
+        ("http://[::]/cb", RedirectUriError::InsecureHttp),
+        ("http://[::]:8080/cb", RedirectUriError::InsecureHttp),
+        ("http://0.0.0.0:8080/cb", RedirectUriError::InsecureHttp),
+        // Private-use schemes are reverse domain names or on the
+        // operator's list (RFC 8252 section 7.1).
+        ("myapp://callback", RedirectUriError::SchemeNotAllowed),
+        ("claude:/cb", RedirectUriError::SchemeNotAllowed),
+        ("x-1:/cb", RedirectUriError::SchemeNotAllowed),
+        ("com..app:/cb", RedirectUriError::NotReverseDomainName),
+        ("com.app.:/cb", RedirectUriError::NotReverseDomainName),
+        (".com.app:/cb", syntax(UriSyntaxError::NotAbsolute)),
+        ("com.-app.x:/cb", RedirectUriError::NotReverseDomainName),
+        ("com.app+x.y:/cb", RedirectUriError::NotReverseDomainName),
+        // Operating system protocol handlers and other never-redirect schemes.
+        (
+            "ms-msdt:/id PCWDiagnostic",
+            syntax(UriSyntaxError::ForbiddenCharacter),
+        ),
+        ("ms-msdt:/id", RedirectUriError::DangerousScheme),
+        ("search-ms:query=x", RedirectUriError::DangerousScheme),
+        ("ms-officecmd:{}", RedirectUriError::DangerousScheme),
+        ("ms-settings:privacy", RedirectUriError::DangerousScheme),
+        ("ssh://a.example", RedirectUriError::DangerousScheme),
+        ("smb://a.example/share", RedirectUriError::DangerousScheme),
+        (
+            "itms-services://?action=download-manifest",
+            RedirectUriError::DangerousScheme,
+        ),
+        ("intent://a#Intent;end", RedirectUriError::Fragment),
+        ("intent://a/cb", RedirectUriError::DangerousScheme),
+        (
+            "jar:https://a.example/x.jar!/",
+            RedirectUriError::DangerousScheme,
+        ),
+        ("chrome://settings", RedirectUriError::DangerousScheme),
+        ("ftp://a.example/cb", RedirectUriError::DangerousScheme),
+        ("ws://127.0.0.1/cb", RedirectUriError::DangerousScheme),
+        ("wss://a.example/cb", RedirectUriError::DangerousScheme),
+        (
+            "x-apple.systempreferences:com.apple.preference",
+            RedirectUriError::DangerousScheme,
+        ),
         // Schemes that run code or read local data.
         ("javascript:alert(1)", RedirectUriError::DangerousScheme),
         ("JavaScript:alert(1)", RedirectUriError::DangerousScheme),
@@ -73,46 +188,23 @@ fn refuses_unsafe_redirect_uris() {
         ("https://*.example.com/cb", RedirectUriError::Wildcard),
         ("https://a.example/*", RedirectUriError::Wildcard),
         ("http://127.0.0.1:*/cb", RedirectUriError::Wildcard),
-        // Control characters, NUL and whitespace.
-        (
-            "https://a.example/c\u{7}b",
-            RedirectUriError::ForbiddenCharacter,
-        ),
-        (
-            "https://a.example/cb\u{0}",
-            RedirectUriError::ForbiddenCharacter,
-        ),
-        (
-            "https://a.example/cb\n",
-            RedirectUriError::ForbiddenCharacter,
-        ),
-        (
-            "https://a.example/\u{7f}",
-            RedirectUriError::ForbiddenCharacter,
-        ),
-        (
-            "https://a.example/\u{85}",
-            RedirectUriError::ForbiddenCharacter,
-        ),
-        (
-            "https://a.example/c b",
-            RedirectUriError::ForbiddenCharacter,
-        ),
-        (
-            " https://a.example/cb",
-            RedirectUriError::ForbiddenCharacter,
-        ),
-        (
-            "https://a.example/cb\t",
-            RedirectUriError::ForbiddenCharacter,
-        ),
-        (
-            "https://a.example/\u{a0}",
-            RedirectUriError::ForbiddenCharacter,
-        ),
+        // Control characters, NUL and whitespace; beyond ASCII, none at all.
+        ("https://a.example/c\u{7}b", forbidden),
+        ("https://a.example/cb\u{0}", forbidden),
+        ("https://a.example/cb\n", forbidden),
+        ("https://a.example/\u{7f}", forbidden),
+        ("https://a.example/c b", forbidden),
+        (" https://a.example/cb", forbidden),
+        ("https://a.example/cb\t", forbidden),
+        ("https://a.example/\u{85}", syntax(UriSyntaxError::NonAscii)),
+        ("https://a.example/\u{a0}", syntax(UriSyntaxError::NonAscii)),
         (
             "https://a.example/\u{3000}",
-            RedirectUriError::ForbiddenCharacter,
+            syntax(UriSyntaxError::NonAscii),
+        ),
+        (
+            "https://a.example/\u{202e}",
+            syntax(UriSyntaxError::NonAscii),
         ),
         // Length.
         (&too_long, RedirectUriError::TooLong { max: 2000 }),
@@ -161,6 +253,22 @@ fn accepts_what_mcp_clients_send() {
             "vscode://vscode.github-authentication/did-authenticate",
             RedirectKind::PrivateUse,
         ),
+        (
+            "vscode-insiders://vscode.github-authentication/did-authenticate",
+            RedirectKind::PrivateUse,
+        ),
+        ("windsurf://codeium.windsurf/cb", RedirectKind::PrivateUse),
+        (
+            "Cursor://anysphere.cursor-retrieval/cb",
+            RedirectKind::PrivateUse,
+        ),
+        ("com.example.app:///cb", RedirectKind::PrivateUse),
+        (
+            "io.modelcontextprotocol.inspector:/cb",
+            RedirectKind::PrivateUse,
+        ),
+        ("com.example-1.app2:/cb", RedirectKind::PrivateUse),
+        ("https://xn--claud-7ve.ai/cb", RedirectKind::Https),
     ];
     for (raw, kind) in cases {
         let uri = registered(raw);
@@ -424,6 +532,7 @@ fn any_policy() -> impl Strategy<Value = RedirectPolicy> {
             allow_custom_schemes,
             allow_localhost,
             max_length: 16 + extra,
+            ..RedirectPolicy::default()
         },
     )
 }
@@ -434,9 +543,11 @@ fn assert_safe(raw: &str, uri: &RedirectUri, policy: &RedirectPolicy) {
     assert!(raw.len() <= policy.max_length);
     assert!(!raw.contains('#'), "fragment in {raw:?}");
     assert!(!raw.contains('*'), "wildcard in {raw:?}");
+    assert!(raw.is_ascii(), "beyond ASCII in {raw:?}");
     assert!(
-        !raw.chars().any(|c| c.is_control() || c.is_whitespace()),
-        "control or whitespace in {raw:?}"
+        !raw.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\'),
+        "control, whitespace or backslash in {raw:?}"
     );
     let url = Url::parse(raw).expect("accepted URIs are absolute");
     assert!(
@@ -459,6 +570,11 @@ fn assert_safe(raw: &str, uri: &RedirectUri, policy: &RedirectPolicy) {
         RedirectKind::PrivateUse => {
             assert!(policy.allow_custom_schemes);
             assert!(url.scheme() != "http" && url.scheme() != "https");
+            assert!(
+                url.scheme().contains('.')
+                    || policy.native_schemes.iter().any(|s| s == url.scheme()),
+                "dotless scheme not on the list: {raw:?}"
+            );
         }
     }
     assert!(uri.matches(raw), "a URI matches itself: {raw:?}");

@@ -239,6 +239,22 @@ fn verify_credentials() {
     }
 }
 
+/// Defence in depth: a public client whose row, stored before such clients
+/// were refused, holds a grant that needs client authentication never
+/// passes the check (RFC 6749 sections 4.3.2 and 4.4.2).
+#[test]
+fn verify_credentials_refuses_public_clients_with_client_only_grants() {
+    let registration = issue_with("none", &with_lifetime(0), 91);
+    use crate::grant_types::GrantType;
+    for grant in [GrantType::CLIENT_CREDENTIALS, GrantType::PASSWORD] {
+        let mut client = registration.client.clone();
+        client.metadata.grant_types.push(grant.clone());
+        assert!(!client.verify_credentials(None, NOW), "{grant}");
+        assert!(!client.verify_credentials(Some(""), NOW), "{grant}");
+    }
+    assert!(registration.client.verify_credentials(None, NOW));
+}
+
 /// A registration access token is no client secret, for any client.
 #[test]
 fn verify_credentials_refuses_the_registration_token() {

@@ -286,25 +286,23 @@ fn scope_as_asked_narrowed_or_defaulted() {
 }
 
 #[test]
-fn accepts_https_and_loopback_urls() {
+fn accepts_https_urls_of_public_hosts() {
     let request = body(json!({
-        "client_uri": "http://localhost:6274",
+        "client_uri": "https://github.com/modelcontextprotocol/inspector",
         "logo_uri": "https://app.example/logo.png",
-        "tos_uri": "http://127.0.0.1/tos",
-        "policy_uri": "http://[::1]:8080/privacy",
+        "tos_uri": "https://8.8.8.8/tos",
+        "policy_uri": "https://[2606:4700::1111]:8443/privacy",
         "jwks_uri": "https://app.example/jwks",
     }));
     let metadata = validate(&request).unwrap();
     assert_eq!(
         metadata,
         ClientMetadata {
-            client_uri: Some(url("http://localhost:6274")),
+            client_uri: Some(url("https://github.com/modelcontextprotocol/inspector")),
             logo_uri: Some(url("https://app.example/logo.png")),
-            tos_uri: Some(url("http://127.0.0.1/tos")),
-            policy_uri: Some(url("http://[::1]:8080/privacy")),
-            jwks_uri: Some(
-                ClientUrl::parse("https://app.example/jwks", UrlRule::HttpsOnly, 2000).unwrap()
-            ),
+            tos_uri: Some(url("https://8.8.8.8/tos")),
+            policy_uri: Some(url("https://[2606:4700::1111]:8443/privacy")),
+            jwks_uri: Some(ClientUrl::parse("https://app.example/jwks", 2000).unwrap()),
             ..minimal()
         }
     );
@@ -373,7 +371,7 @@ fn keeps_language_tagged_values() {
         "client_name#de": "",
         "client_name#it": null,
         "logo_uri#fr": "https://app.example/logo-fr.png",
-        "client_uri#x-private1": "http://localhost:3000/",
+        "client_uri#x-private1": "https://app.example/x",
         "tos_uri#zh-Hant-TW": "https://app.example/tos/zh",
         "policy_uri#es-419": "https://app.example/privacy/es",
     }));
@@ -383,7 +381,7 @@ fn keeps_language_tagged_values() {
         ("client_name#ja-Jpan-JP", "クライアント"),
         ("client_name#en-US", "My Client"),
         ("logo_uri#fr", "https://app.example/logo-fr.png"),
-        ("client_uri#x-private1", "http://localhost:3000/"),
+        ("client_uri#x-private1", "https://app.example/x"),
         ("tos_uri#zh-Hant-TW", "https://app.example/tos/zh"),
         ("policy_uri#es-419", "https://app.example/privacy/es"),
     ]
@@ -440,9 +438,29 @@ fn accepts_unicode_names() {
         "Café ☕",
         "例のクライアント",
         "emoji 🚀",
-        "tab-less\u{200b}",
+        "مرحبا",
+        "Zoë – ß Ω",
     ] {
         let metadata = validate(&body(json!({ "client_name": name }))).unwrap();
         assert_eq!(metadata.client_name.as_deref(), Some(name));
     }
+}
+
+/// Names are stored in NFC, so two spellings of one name are one string;
+/// what the client sent in another form comes back composed.
+#[test]
+fn stores_names_in_nfc() {
+    let request = body(json!({
+        "client_name": "Cafe\u{301}",
+        "client_name#fr": "\u{212B}ngstr\u{f6}m",
+        "software_id": "e\u{301}",
+    }));
+    let metadata = validate(&request).unwrap();
+    assert_eq!(metadata.client_name.as_deref(), Some("Caf\u{e9}"));
+    assert_eq!(
+        metadata.localized.get("client_name#fr").map(String::as_str),
+        Some("\u{c5}ngstr\u{f6}m")
+    );
+    // Only names are normalised; an identifier is kept as sent.
+    assert_eq!(metadata.software_id.as_deref(), Some("e\u{301}"));
 }

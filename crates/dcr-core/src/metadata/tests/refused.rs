@@ -1,12 +1,14 @@
 //! One refused request per rule, each with the exact error it must get.
 
 mod flows;
+mod hostile;
 mod members;
 mod redirect_uris;
 mod strings;
 
 use super::*;
-use crate::error::{ErrorCode, JsonType, RedirectUriError, UrlError};
+use crate::error::{CharClass, ErrorCode, JsonType, RedirectUriError, UriSyntaxError, UrlError};
+use crate::policy::Limits;
 use crate::redirect_uri::RedirectPolicy;
 use crate::test_support::{implicit_policy, key_auth_policy};
 
@@ -73,6 +75,13 @@ fn bad_redirect(rule: &'static str, raw: &str, reason: RedirectUriError) -> Refu
         Problem::RedirectUri(reason),
         REDIRECT,
     )
+}
+
+fn control(code_point: char) -> Problem {
+    Problem::Character {
+        code_point,
+        class: CharClass::Control,
+    }
 }
 
 fn wrong_type(expected: JsonType) -> Problem {

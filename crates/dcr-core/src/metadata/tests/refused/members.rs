@@ -36,7 +36,7 @@ fn refuses_bad_scopes() {
             "tab",
             scope_body(json!("read\twrite")),
             "/scope",
-            Problem::ControlCharacter,
+            control('\t'),
             METADATA,
         ),
         refused(
@@ -77,14 +77,14 @@ fn refuses_bad_urls() {
             "user-info",
             member("client_uri", json!("https://user@app.example")),
             "/client_uri",
-            url_problem(UrlError::UserInfo),
+            url_problem(UriSyntaxError::UserInfo.into()),
             METADATA,
         ),
         refused(
             "empty user-info",
             member("client_uri", json!("https://@app.example")),
             "/client_uri",
-            url_problem(UrlError::UserInfo),
+            url_problem(UriSyntaxError::UserInfo.into()),
             METADATA,
         ),
         refused(
@@ -105,7 +105,7 @@ fn refuses_bad_urls() {
             "relative tos_uri",
             member("tos_uri", json!("/tos")),
             "/tos_uri",
-            url_problem(UrlError::NotAbsolute),
+            url_problem(UriSyntaxError::NotAbsolute.into()),
             METADATA,
         ),
         refused(
@@ -119,7 +119,7 @@ fn refuses_bad_urls() {
             "whitespace",
             member("policy_uri", json!("https://app.example/a b")),
             "/policy_uri",
-            url_problem(UrlError::ForbiddenCharacter),
+            url_problem(UriSyntaxError::ForbiddenCharacter.into()),
             METADATA,
         ),
         refused(
@@ -191,13 +191,15 @@ fn refuses_bad_key_sets() {
         refused(
             "a key that is not an object",
             jwks(json!({ "keys": [1] })),
-            "/jwks",
-            Problem::JwksWithoutKeys,
+            "/jwks/keys/0",
+            wrong_type(JsonType::Object),
             METADATA,
         ),
         refused(
             "jwks and jwks_uri together",
-            body(json!({ "jwks": { "keys": [] }, "jwks_uri": "https://app.example/jwks" })),
+            body(
+                json!({ "jwks": { "keys": [{ "kty": "EC" }] }, "jwks_uri": "https://app.example/jwks" }),
+            ),
             "/jwks",
             Problem::JwksWithJwksUri,
             METADATA,

@@ -49,14 +49,18 @@ fn refuses_bad_redirect_uris() {
         bad_redirect(
             "user-info",
             "http://localhost@evil.com/cb",
-            RedirectUriError::UserInfo,
+            RedirectUriError::Syntax(UriSyntaxError::UserInfo),
         ),
         bad_redirect(
             "empty user-info",
             "http://@evil.com/",
-            RedirectUriError::UserInfo,
+            RedirectUriError::Syntax(UriSyntaxError::UserInfo),
         ),
-        bad_redirect("relative", "/relative", RedirectUriError::NotAbsolute),
+        bad_redirect(
+            "relative",
+            "/relative",
+            RedirectUriError::Syntax(UriSyntaxError::NotAbsolute),
+        ),
         bad_redirect(
             "javascript",
             "javascript:alert(1)",
@@ -90,7 +94,7 @@ fn refuses_bad_redirect_uris() {
         bad_redirect(
             "whitespace",
             "https://a.example/c b",
-            RedirectUriError::ForbiddenCharacter,
+            RedirectUriError::Syntax(UriSyntaxError::ForbiddenCharacter),
         ),
         // Control characters and length are caught by the rule for every
         // string, before the redirect URI rules; still invalid_redirect_uri.
@@ -98,14 +102,14 @@ fn refuses_bad_redirect_uris() {
             "control character",
             redirect_uri("https://a.example/c\u{1}b"),
             "/redirect_uris/0",
-            Problem::ControlCharacter,
+            control('\u{1}'),
             REDIRECT,
         ),
         refused(
             "NUL",
             redirect_uri("https://a.example/cb\u{0}"),
             "/redirect_uris/0",
-            Problem::ControlCharacter,
+            control('\u{0}'),
             REDIRECT,
         ),
         refused(

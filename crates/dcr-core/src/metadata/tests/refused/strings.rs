@@ -32,7 +32,7 @@ fn refuses_bad_contacts() {
             "NUL",
             contacts(json!(["ops\u{0}@app.example"])),
             "/contacts/0",
-            Problem::ControlCharacter,
+            control('\u{0}'),
             METADATA,
         ),
         refused(
@@ -77,28 +77,28 @@ fn refuses_bad_strings() {
             "NUL",
             name(json!("Evil\u{0}Client")),
             "/client_name",
-            Problem::ControlCharacter,
+            control('\u{0}'),
             METADATA,
         ),
         refused(
             "newline",
             name(json!("a\nb")),
             "/client_name",
-            Problem::ControlCharacter,
+            control('\n'),
             METADATA,
         ),
         refused(
             "DEL",
             name(json!("a\u{7f}")),
             "/client_name",
-            Problem::ControlCharacter,
+            control('\u{7f}'),
             METADATA,
         ),
         refused(
             "C1 control",
             name(json!("a\u{9b}")),
             "/client_name",
-            Problem::ControlCharacter,
+            control('\u{9b}'),
             METADATA,
         ),
         refused(
@@ -126,7 +126,7 @@ fn refuses_bad_strings() {
             "NUL in software_id",
             body(json!({ "software_id": "a\u{0}" })),
             "/software_id",
-            Problem::ControlCharacter,
+            control('\u{0}'),
             METADATA,
         ),
         refused(
@@ -165,6 +165,8 @@ fn refuses_bad_language_tagged_members() {
         extra.insert(key.to_owned(), value);
         body(Value::Object(extra))
     };
+    // The tag is the client's text: the error names the member family, never
+    // the tag.
     let bad_tag = |key: &'static str, pointer: &'static str| {
         refused(
             "invalid tag",
@@ -176,19 +178,25 @@ fn refuses_bad_language_tagged_members() {
     };
     let few_tags = RegistrationPolicy {
         limits: crate::policy::Limits {
-            max_localized_values: 2,
+            max_list_items: 2,
             ..crate::policy::Limits::default()
         },
         ..RegistrationPolicy::default()
     };
     assert_refused(vec![
-        bad_tag("client_name#fr_FR", "/client_name#fr_FR"),
-        bad_tag("client_name#", "/client_name#"),
-        bad_tag("client_name#123", "/client_name#123"),
-        bad_tag("client_name#toolongtag", "/client_name#toolongtag"),
-        bad_tag("client_name#fr-", "/client_name#fr-"),
-        bad_tag("client_name#fr#CA", "/client_name#fr#CA"),
-        bad_tag("logo_uri#f r", "/logo_uri#f r"),
+        bad_tag("client_name#fr_FR", "/client_name"),
+        bad_tag("client_name#", "/client_name"),
+        bad_tag("client_name#123", "/client_name"),
+        bad_tag("client_name#toolongtag", "/client_name"),
+        bad_tag("client_name#fr-", "/client_name"),
+        bad_tag("client_name#fr#CA", "/client_name"),
+        bad_tag("logo_uri#f r", "/logo_uri"),
+        bad_tag("client_name#<img src=x onerror=alert(1)>", "/client_name"),
+        bad_tag("client_name#\u{202e}fr", "/client_name"),
+        bad_tag(
+            "client_name#a-bcdefgh-bcdefgh-bcdefgh-bcdefgh-bcdefgh-bcdefgh-bcdefgh-bcdefgh",
+            "/client_name",
+        ),
         refused(
             "a localized URL follows the URL rules",
             member("logo_uri#fr", json!("http://app.example/logo.png")),
@@ -200,14 +208,14 @@ fn refuses_bad_language_tagged_members() {
             "a localized URL with user-info",
             member("client_uri#de", json!("https://u@app.example")),
             "/client_uri#de",
-            Problem::Url(UrlError::UserInfo),
+            Problem::Url(UriSyntaxError::UserInfo.into()),
             METADATA,
         ),
         refused(
             "a relative localized URL",
             member("tos_uri#de", json!("/tos")),
             "/tos_uri#de",
-            Problem::Url(UrlError::NotAbsolute),
+            Problem::Url(UriSyntaxError::NotAbsolute.into()),
             METADATA,
         ),
         refused(
@@ -221,7 +229,7 @@ fn refuses_bad_language_tagged_members() {
             "NUL in a localized name",
             member("client_name#fr", json!("a\u{0}b")),
             "/client_name#fr",
-            Problem::ControlCharacter,
+            control('\u{0}'),
             METADATA,
         ),
         refused(

@@ -1,0 +1,342 @@
+//! One reading of a JSON request body. RFC 8259 section 4 leaves duplicate
+//! member names to each parser: most keep the last copy, some the first, some
+//! refuse. A gateway or WAF that checks the first `redirect_uris` while dcr
+//! registers the last would disagree about what was registered, so a body
+//! that names a member twice, at any depth, is refused; so is a member name
+//! with a control character, which no metadata has and a log viewer shows
+//! badly.
+//!
+//! The reading is serde_json's (nesting limited to 128 levels, numbers and
+//! escapes as RFC 8259 says), into the same `Value`, checked as it is built:
+//! one pass, no second parser that could disagree with the first.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+use crate::error::{MetadataError, Problem, pointer_to};
+use crate::metadata::KNOWN_MEMBERS;
+
+/// Why a body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// Not JSON: where parsing stopped, without echoing any input.
+    #[error("{0}")]
+    Syntax(String),
+    /// JSON, but not one every parser reads alike.
+    #[error(transparent)]
+    Refused(#[from] MetadataError),
+}
+
+/// Parses a request body. Errors never echo the body: a member name appears
+/// in one only when it is a member this server knows.
+pub fn parse(bytes: &[u8]) -> Result<Value, BodyError> {
+    let finding = RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let parsed = StrictValue {
+        finding: &finding,
+        within: Within::Body,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|value| deserializer.end().map(|()| value));
+    match (parsed, finding.into_inner()) {
+        (Ok(value), _) => Ok(value),
+        (Err(_), Some(refused)) => Err(BodyError::Refused(refused)),
+        (Err(err), None) => Err(BodyError::Syntax(syntax_position(&err))),
+    }
+}
+
+/// Where parsing stopped, without echoing any of the input.
+fn syntax_position(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match err.classify() {
+        Category::Eof => "it ends early",
+        Category::Syntax => "syntax error",
+        Category::Data => "unexpected data",
+        Category::Io => "unreadable",
+    };
+    format!("{what} at line {} column {}", err.line(), err.column())
+}
+
+/// Which part of the body a value sits in, for an error that may name it.
+#[derive(Debug, Clone, Copy)]
+enum Within {
+    /// The top-level value.
+    Body,
+    /// Inside a member this server knows, such as `jwks`.
+    Known(&'static str),
+    /// Inside a member this server ignores: its name is the client's.
+    Unknown,
+}
+
+impl Within {
+    fn pointer(self) -> String {
+        match self {
+            Self::Known(name) => pointer_to(name),
+            Self::Body | Self::Unknown => String::new(),
+        }
+    }
+
+    /// Where a member named `name` of an object in this place sits.
+    fn member(self, name: &str) -> Self {
+        match self {
+            Self::Body => KNOWN_MEMBERS
+                .iter()
+                .find(|known| **known == name)
+                .map_or(Self::Unknown, |known| Self::Known(known)),
+            other => other,
+        }
+    }
+}
+
+/// A `Value`, refused on a duplicate or control-character member name.
+struct StrictValue<'a> {
+    finding: &'a RefCell<Option<MetadataError>>,
+    within: Within,
+}
+
+impl StrictValue<'_> {
+    fn refuse<E: de::Error>(&self, pointer: String, problem: Problem) -> E {
+        *self.finding.borrow_mut() = Some(MetadataError::new(pointer, problem));
+        E::custom("refused")
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StrictValue<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(value) = items.next_element_seed(StrictValue {
+            finding: self.finding,
+            within: self.within,
+        })? {
+            values.push(value);
+        }
+        Ok(Value::Array(values))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(name) = members.next_key::<String>()? {
+            let within = self.within.member(&name);
+            if name.chars().any(char::is_control) {
+                return Err(self.refuse(self.within.pointer(), Problem::MemberNameCharacter));
+            }
+            let value = members.next_value_seed(StrictValue {
+                finding: self.finding,
+                within,
+            })?;
+            if object.insert(name, value).is_some() {
+                // At the top level a known name is ours to show; inside a
+                // known member, that member is; anything else is the body.
+                let pointer = match self.within {
+                    Within::Body => within.pointer(),
+                    other => other.pointer(),
+                };
+                return Err(self.refuse(pointer, Problem::DuplicateMember));
+            }
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    fn refused(pointer: &str, problem: Problem) -> Result<Value, BodyError> {
+        Err(BodyError::Refused(MetadataError::new(pointer, problem)))
+    }
+
+    #[test]
+    fn reads_json_as_serde_json_does() {
+        let bodies = [
+            r#"{"client_name":"Claude","redirect_uris":["https://claude.ai/cb"]}"#,
+            r#"{"a":[1,2.5,-3,1e300,true,false,null],"b":{"c":{"d":"\u00e9\ud83d\ude00"}}}"#,
+            r#"  {"n": 18446744073709551615, "m": -9223372036854775808}  "#,
+            "[]",
+            r#""text""#,
+            "0",
+        ];
+        for body in bodies {
+            let expected: Value = serde_json::from_str(body).unwrap();
+            assert_eq!(parse(body.as_bytes()), Ok(expected), "{body}");
+        }
+    }
+
+    #[test]
+    fn refuses_duplicate_member_names_at_every_depth() {
+        let cases = [
+            (
+                r#"{"redirect_uris":["https://a.example/cb"],"redirect_uris":["https://evil.example/cb"]}"#,
+                refused("/redirect_uris", Problem::DuplicateMember),
+            ),
+            (
+                r#"{"client_name":"a","client_name":"a"}"#,
+                refused("/client_name", Problem::DuplicateMember),
+            ),
+            (
+                r#"{"x-attacker<img>":1,"x-attacker<img>":2}"#,
+                refused("", Problem::DuplicateMember),
+            ),
+            (
+                r#"{"jwks":{"keys":[{"kty":"RSA","kty":"oct"}]}}"#,
+                refused("/jwks", Problem::DuplicateMember),
+            ),
+            (
+                r#"{"other":{"a":{"b":1,"b":1}}}"#,
+                refused("", Problem::DuplicateMember),
+            ),
+            (r#"[{"a":1,"a":1}]"#, refused("", Problem::DuplicateMember)),
+            // An escape spells the same name: still the same member.
+            (
+                r#"{"scope":"a","sc\u006fpe":"b"}"#,
+                refused("/scope", Problem::DuplicateMember),
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(parse(body.as_bytes()), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn refuses_control_characters_in_member_names() {
+        let cases = [
+            (r#"{"client_name\u0000":"a"}"#, ""),
+            ("{\"a\\nb\":1}", ""),
+            (r#"{"jwks":{"keys\u001b":[]}}"#, "/jwks"),
+            (r#"{"a":{"\u0085":1}}"#, ""),
+        ];
+        for (body, pointer) in cases {
+            assert_eq!(
+                parse(body.as_bytes()),
+                refused(pointer, Problem::MemberNameCharacter),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors_say_where_without_echoing() {
+        let cases = [
+            (r#"{"client_name": "#, "it ends early at line 1 column 16"),
+            ("{\"a\":<script>}", "syntax error at line 1 column 6"),
+            ("{\"a\":1} trailing", "syntax error at line 1 column 9"),
+            ("", "it ends early at line 1 column 0"),
+            (r#"{"a":"\ud800"}"#, "syntax error at line 1 column 13"),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(
+                parse(body.as_bytes()),
+                Err(BodyError::Syntax(expected.to_owned())),
+                "{body}"
+            );
+        }
+        assert!(matches!(
+            parse(&[b'"', 0xff, b'"']),
+            Err(BodyError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(matches!(parse(deep.as_bytes()), Err(BodyError::Syntax(_))));
+        let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse(fine.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn distinct_names_in_different_objects_are_fine() {
+        let body = json!({"a": {"x": 1}, "b": {"x": 1}, "c": [{"x": 1}, {"x": 2}]});
+        assert_eq!(parse(body.to_string().as_bytes()), Ok(body));
+    }
+
+    proptest! {
+        /// Whatever serde_json reads without duplicates, this reads the same.
+        #[test]
+        fn agrees_with_serde_json(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            let ours = parse(&bytes);
+            let theirs: Result<Value, _> = serde_json::from_slice(&bytes);
+            match (ours, theirs) {
+                (Ok(ours), Ok(theirs)) => prop_assert_eq!(ours, theirs),
+                (Ok(_), Err(_)) => prop_assert!(false, "read what serde_json refuses"),
+                (Err(BodyError::Syntax(_)), theirs) => prop_assert!(theirs.is_err()),
+                (Err(BodyError::Refused(_)), _) => {}
+            }
+        }
+
+        #[test]
+        fn round_trips_any_value(value in json_value()) {
+            let text = value.to_string();
+            prop_assert_eq!(parse(text.as_bytes()), Ok(value));
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            ".*".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_#]{0,8}", inner, 0..6)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+}
