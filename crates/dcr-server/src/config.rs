@@ -124,6 +124,12 @@ pub struct Settings {
     #[arg(long, env = "DCR_LAST_USED_RESOLUTION_SECS", default_value_t = 60, value_parser = parse_in_range::<u64>("DCR_LAST_USED_RESOLUTION_SECS", 0, 86_400))]
     pub last_used_resolution_secs: u64,
 
+    /// Threads that check secrets for the admin verify call (the token
+    /// endpoint's check), apart from registration's: a burst of confidential
+    /// registrations never delays a token request [default: the number of CPUs].
+    #[arg(long, env = "DCR_VERIFY_THREADS", value_parser = parse_in_range::<usize>("DCR_VERIFY_THREADS", 1, 256))]
+    pub verify_threads: Option<usize>,
+
     /// Registrations that may wait for a hashing thread before new ones get 503.
     #[arg(long, env = "DCR_BCRYPT_QUEUE", default_value_t = 256, value_parser = parse_in_range::<usize>("DCR_BCRYPT_QUEUE", 1, 1_000_000))]
     pub bcrypt_queue: usize,
@@ -172,6 +178,12 @@ pub struct Settings {
     #[arg(long, env = "DCR_ALLOW_CUSTOM_SCHEMES", default_value = "true", value_parser = parse_with::<BoolArg>("DCR_ALLOW_CUSTOM_SCHEMES", "true or false"))]
     pub allow_custom_schemes: BoolArg,
 
+    /// Private-use redirect schemes without a dot to accept, comma-separated;
+    /// schemes with a dot (com.example.app) are reverse domain names and need
+    /// no listing (RFC 8252 section 7.1).
+    #[arg(long, env = "DCR_NATIVE_SCHEMES", default_value = "cursor,vscode,vscode-insiders,windsurf", value_parser = parse_list::<NativeSchemeArg>("DCR_NATIVE_SCHEMES"))]
+    pub native_schemes: ListArg<NativeSchemeArg>,
+
     /// Accept http://localhost redirects besides loopback IP literals.
     #[arg(long, env = "DCR_ALLOW_LOCALHOST", default_value = "true", value_parser = parse_with::<BoolArg>("DCR_ALLOW_LOCALHOST", "true or false"))]
     pub allow_localhost: BoolArg,
@@ -183,6 +195,11 @@ pub struct Settings {
     /// Most contacts in one registration.
     #[arg(long, env = "DCR_MAX_CONTACTS", default_value_t = 10, value_parser = parse_in_range::<usize>("DCR_MAX_CONTACTS", 0, 1000))]
     pub max_contacts: usize,
+
+    /// Most items in grant_types, response_types, the scope, the jwks keys,
+    /// and most language-tagged members (client_name#fr, ...) in one request.
+    #[arg(long, env = "DCR_MAX_LIST_ITEMS", default_value_t = 32, value_parser = parse_in_range::<usize>("DCR_MAX_LIST_ITEMS", 1, 1000))]
+    pub max_list_items: usize,
 
     /// Longest string member (name, URL, contact, scope) in bytes.
     #[arg(long, env = "DCR_MAX_STRING_LENGTH", default_value_t = 2000, value_parser = parse_in_range::<usize>("DCR_MAX_STRING_LENGTH", 16, 65_536))]
@@ -208,6 +225,7 @@ pub struct Config {
     pub bcrypt_cost: BcryptCost,
     pub bcrypt_threads: usize,
     pub bcrypt_queue: usize,
+    pub verify_threads: usize,
     pub verify_cache_size: usize,
     pub last_used_resolution_secs: u64,
     pub workers: usize,
@@ -263,12 +281,13 @@ impl Settings {
                 allow_custom_schemes: self.allow_custom_schemes.0,
                 allow_localhost: self.allow_localhost.0,
                 max_length: self.max_string_length,
+                native_schemes: self.native_schemes.0.into_iter().map(|arg| arg.0).collect(),
             },
             limits: Limits {
                 max_redirect_uris: self.max_redirect_uris,
                 max_contacts: self.max_contacts,
                 max_string_length: self.max_string_length,
-                ..Limits::default()
+                max_list_items: self.max_list_items,
             },
             secret_lifetime_secs: self.secret_lifetime_secs,
         };
@@ -302,6 +321,7 @@ impl Settings {
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
+            verify_threads: self.verify_threads.unwrap_or(cpus),
             verify_cache_size: self.verify_cache_size,
             last_used_resolution_secs: self.last_used_resolution_secs,
             workers: self.workers.unwrap_or(cpus),
@@ -575,6 +595,36 @@ impl FromStr for ScopePolicyArg {
             "narrow" => Ok(Self(ScopeOverflow::Narrow)),
             _ => Err("must be reject or narrow".to_owned()),
         }
+    }
+}
+
+/// A private-use redirect scheme an operator accepts without a dot. Schemes
+/// that run code or start an operating system's protocol handler are refused
+/// here, so no configuration can open them.
+#[derive(Debug, Clone)]
+pub struct NativeSchemeArg(String);
+
+impl FromStr for NativeSchemeArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let scheme = raw.to_ascii_lowercase();
+        let valid = scheme
+            .bytes()
+            .next()
+            .is_some_and(|first| first.is_ascii_lowercase())
+            && scheme.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.')
+            });
+        if !valid {
+            return Err(format!("{raw:?} is not a URI scheme"));
+        }
+        if matches!(scheme.as_str(), "http" | "https") {
+            return Err(format!("{raw:?} is not a private-use scheme"));
+        }
+        if dcr_core::DANGEROUS_SCHEMES.contains(&scheme.as_str()) {
+            return Err(format!("{raw:?} is never a safe redirect scheme"));
+        }
+        Ok(Self(scheme))
     }
 }
 

@@ -60,7 +60,8 @@ impl ApiError {
             Self::MalformedJson(_)
             | Self::UnsupportedMediaType
             | Self::PayloadTooLarge { .. }
-            | Self::UnreadableBody => Self::AdminBody(Box::new(self)),
+            | Self::UnreadableBody
+            | Self::Metadata(_) => Self::AdminBody(Box::new(self)),
             other => other,
         }
     }

@@ -28,7 +28,11 @@ pub struct AppState {
     pub writer: ClientWriter,
     pub policy: Arc<RegistrationPolicy>,
     pub bcrypt_cost: BcryptCost,
+    /// bcrypt for registrations, RFC 7592 updates and rotations.
     pub hashing: HashingPool,
+    /// bcrypt for the verify call alone: the token endpoint's check never
+    /// queues behind a burst of registrations.
+    pub verify_hashing: HashingPool,
     pub max_body_bytes: usize,
     pub public_base: PublicBase,
     pub discovery: Discovery,
@@ -115,6 +119,7 @@ impl Application {
             policy: Arc::new(config.policy.clone()),
             bcrypt_cost: config.bcrypt_cost,
             hashing: HashingPool::new(config.bcrypt_threads, config.bcrypt_queue),
+            verify_hashing: HashingPool::new(config.verify_threads, config.bcrypt_queue),
             max_body_bytes: config.max_body_bytes,
             public_base: PublicBase::new(
                 config.public_url.as_ref(),

@@ -248,7 +248,7 @@ pub async fn verify(
     let (client, valid) = if needs_bcrypt {
         let memory = memory.clone();
         state
-            .hashing
+            .verify_hashing
             .run(move || {
                 let valid =
                     client.verify_credentials_with(secret.as_deref(), now, |hash, secret| {

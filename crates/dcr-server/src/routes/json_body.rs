@@ -1,5 +1,5 @@
-//! Reading JSON request bodies: the content type, a size limit, and parse
-//! errors that say where parsing stopped without echoing input.
+//! Reading JSON request bodies: the content type, a size limit, and one
+//! reading of the JSON (`dcr_core::body`) whose errors never echo input.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
@@ -16,7 +16,10 @@ pub async fn read_json(
 ) -> Result<serde_json::Value, ApiError> {
     require_json(request)?;
     let body = read_body(payload, limit).await?;
-    serde_json::from_slice(&body).map_err(|err| ApiError::MalformedJson(json_error_position(&err)))
+    dcr_core::body::parse(&body).map_err(|err| match err {
+        dcr_core::BodyError::Syntax(position) => ApiError::MalformedJson(position),
+        dcr_core::BodyError::Refused(refused) => ApiError::Metadata(refused),
+    })
 }
 
 /// RFC 7591 section 3.1: the request is JSON, sent as `application/json`
@@ -62,18 +65,6 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// Where JSON parsing stopped, without echoing any of the input.
-fn json_error_position(err: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match err.classify() {
-        Category::Eof => "it ends early",
-        Category::Syntax => "syntax error",
-        Category::Data => "unexpected data",
-        Category::Io => "unreadable",
-    };
-    format!("{what} at line {} column {}", err.line(), err.column())
 }
 
 pub fn unix_now() -> i64 {
