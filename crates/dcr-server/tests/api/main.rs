@@ -12,6 +12,7 @@ mod cors;
 mod discovery;
 mod errors;
 mod health;
+mod hostile;
 mod management;
 mod outage;
 mod protocol;

@@ -33,6 +33,7 @@ on_both_backends!(
     public_client_round_trips,
     confidential_client_stores_only_a_verifiable_hash,
     every_metadata_member_round_trips,
+    rows_stored_under_older_rules_still_load_list_and_hide_private_keys,
     unknown_client_is_not_found,
     duplicate_client_id_is_a_conflict,
     concurrent_inserts_all_land,
@@ -188,6 +189,82 @@ fn every_metadata_member_round_trips(db: &TestDatabase) {
     );
     assert_eq!(found.issued_at, 1_790_000_000);
     assert!(found.active);
+}
+
+/// Rules added for hostile input apply to requests. A row stored before them,
+/// with what they now refuse, still loads, lists and shows; key material it
+/// may hold is never read back.
+fn rows_stored_under_older_rules_still_load_list_and_hide_private_keys(db: &TestDatabase) {
+    use diesel::prelude::*;
+    let store = db.store();
+    let old = json!({
+        "client_name": "Old\u{202E}txt.exe",
+        "redirect_uris": ["myapp://cb", "http://localhost:3000/cb"],
+        "grant_types": ["authorization_code", "client_credentials"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+        "application_type": "native",
+        "client_uri": "http://localhost:3000",
+        "logo_uri": "https://10.0.0.1/logo.png",
+        "contacts": ["ops\u{200B}@example.com"],
+        "jwks": {"keys": [{"kty": "RSA", "n": "0vx7", "e": "AQAB"}]}
+    });
+    assert!(ClientMetadata::from_request(&old, &RegistrationPolicy::default()).is_err());
+    let mut client = register(public_body(), 17).client;
+    client.metadata = ClientMetadata::from_stored(&old).unwrap();
+    store.insert_client(&client).unwrap();
+    // What an older version could have written into the JSON column: a key
+    // with its private half.
+    let mut conn: dcr_store::AnyConnection = match db.url() {
+        DatabaseUrl::Postgres(url) => {
+            dcr_store::AnyConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
+        }
+        DatabaseUrl::Sqlite(path) => {
+            dcr_store::AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
+        }
+    };
+    let stored_metadata: String = diesel::sql_query(format!(
+        "SELECT metadata AS text FROM oauth_clients WHERE client_id = '{}'",
+        client.client_id
+    ))
+    .get_result::<Text>(&mut conn)
+    .unwrap()
+    .text;
+    let with_private_key = stored_metadata.replace(
+        r#""kty":"RSA""#,
+        r#""kty":"RSA","d":"private-exponent","p":"prime""#,
+    );
+    assert_ne!(with_private_key, stored_metadata);
+    diesel::sql_query(format!(
+        "UPDATE oauth_clients SET metadata = '{}' WHERE client_id = '{}'",
+        with_private_key.replace('\'', "''"),
+        client.client_id
+    ))
+    .execute(&mut conn)
+    .unwrap();
+
+    let found = store.find_client(&client.client_id).unwrap();
+    assert_eq!(found.metadata, client.metadata);
+    assert_eq!(
+        found.metadata.client_name.as_deref(),
+        Some("Old\u{202E}txt.exe")
+    );
+    let shown = serde_json::Value::Object(found.metadata.to_json()).to_string();
+    assert!(!shown.contains("private-exponent") && !shown.contains("prime"));
+    let page = store
+        .list_clients(&ClientFilter::default(), 10, None)
+        .unwrap();
+    assert_eq!(page.clients.len(), 1);
+    assert_eq!(page.clients[0].metadata, client.metadata);
+    // The credential check refuses it: a public client with a grant that
+    // needs client authentication.
+    assert!(!found.verify_credentials(None, 1_790_000_001));
+}
+
+#[derive(diesel::QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    text: String,
 }
 
 fn unknown_client_is_not_found(db: &TestDatabase) {
