@@ -11,9 +11,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use dcr_core::{ClientMetadata, RedirectUri, RegistrationPolicy, redirect_uri_matches};
 use serde_json::Value;
 
-/// `shared/` sits beside the checkout.
+/// The repository's copy of the MCP client fixtures (`tests/fixtures/`).
 const MCP_REGISTRATION_BODIES: &str =
-    include_str!("../../../../shared/fixtures/mcp-registration-bodies.json");
+    include_str!("../../../tests/fixtures/mcp-registration-bodies.json");
 
 fn fixture_bodies() -> Vec<(String, Value)> {
     let fixtures: Value = serde_json::from_str(MCP_REGISTRATION_BODIES).unwrap();
