@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-fixtures=${DCR_FIXTURES:-$root/../shared/fixtures/mcp-registration-bodies.json}
+fixtures=${DCR_FIXTURES:-$root/tests/fixtures/mcp-registration-bodies.json}
 work=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -9,9 +9,9 @@ use crate::grant_types::{GrantType, ResponseType};
 use crate::policy::RegistrationPolicy;
 
 /// Bodies shaped like those real MCP clients send (SPEC "Registration request").
-/// The path climbs out of the repository: `shared/` sits beside the checkout.
+/// Kept in the repository, at `tests/fixtures/`.
 const MCP_REGISTRATION_BODIES: &str =
-    include_str!("../../../../shared/fixtures/mcp-registration-bodies.json");
+    include_str!("../../../tests/fixtures/mcp-registration-bodies.json");
 
 /// Every fixture body, by client name.
 pub(crate) fn mcp_bodies() -> Vec<(String, Value)> {

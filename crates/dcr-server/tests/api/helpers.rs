@@ -233,8 +233,8 @@ impl TestApp {
 
 /// The bodies real MCP clients send, by client name (`claude_ai`, ...).
 pub fn fixture_bodies() -> Map<String, Value> {
-    // The repository is cloned with shared/ beside it, locally and in CI.
-    let text = include_str!("../../../../../shared/fixtures/mcp-registration-bodies.json");
+    // The repository's own copy, at tests/fixtures/.
+    let text = include_str!("../../../../tests/fixtures/mcp-registration-bodies.json");
     let mut document: Value = serde_json::from_str(text).unwrap();
     match document["bodies"].take() {
         Value::Object(bodies) if !bodies.is_empty() => bodies,
