@@ -39,6 +39,10 @@ pub enum ApiError {
     InvalidToken,
     #[error("the admin API needs the bearer token configured in DCR_ADMIN_TOKEN")]
     AdminUnauthorized,
+    /// The admin listener refuses browsers, and without a token any host
+    /// but loopback (see `admin_guard`).
+    #[error("{0}")]
+    AdminForbidden(&'static str),
     #[error("no client has this client_id")]
     ClientNotFound,
     #[error("{0}")]
@@ -75,6 +79,7 @@ impl ApiError {
             Self::NotFound | Self::ClientNotFound => "not_found",
             Self::InvalidToken => "invalid_token",
             Self::AdminUnauthorized => "unauthorized",
+            Self::AdminForbidden(_) => "forbidden",
             Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unavailable | Self::Busy => "temporarily_unavailable",
@@ -109,6 +114,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound | Self::ClientNotFound => StatusCode::NOT_FOUND,
             Self::InvalidToken | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            Self::AdminForbidden(_) => StatusCode::FORBIDDEN,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
