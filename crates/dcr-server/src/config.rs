@@ -276,6 +276,7 @@ impl Settings {
             variable: policy_variable(&err),
             message: err.to_string(),
         })?;
+        check_public_url(self.bind, self.public_url.as_ref())?;
         let mut store = StoreConfig::new(self.database_url);
         store.pool_size = self.database_pool_size;
         store.acquire_timeout = Duration::from_millis(self.database_timeout_ms);
@@ -310,6 +311,22 @@ impl Settings {
             policy,
         })
     }
+}
+
+/// Facing a network, the service must know its own URL: deriving it from
+/// each request's `Host` lets anyone choose the URLs dcr hands out (as
+/// Keycloak refuses to start in production without a hostname). On loopback,
+/// for development, it is derived.
+fn check_public_url(bind: SocketAddr, public_url: Option<&Url>) -> Result<(), ConfigError> {
+    if bind.ip().is_loopback() || public_url.is_some() {
+        return Ok(());
+    }
+    Err(ConfigError {
+        variable: "DCR_PUBLIC_URL",
+        message: format!(
+            "must be set when DCR_BIND ({bind}) is not a loopback address: set it to the URL clients reach this service at, for example DCR_PUBLIC_URL=https://auth.example.com"
+        ),
+    })
 }
 
 #[allow(clippy::panic)] // the built-in defaults are constants: a failure is a build defect
@@ -613,5 +630,35 @@ mod tests {
         assert_eq!(defaults.max_body_bytes, 65_536);
         assert!(defaults.public_url.is_none());
         assert!(defaults.admin_token.is_none());
+    }
+
+    fn settings(bind: &str, public_url: Option<&str>) -> Settings {
+        let mut settings = Settings::defaults();
+        settings.bind = bind.parse().unwrap();
+        settings.public_url = public_url.map(|url| parse_public_url(url).unwrap());
+        settings
+    }
+
+    #[test]
+    fn a_non_loopback_bind_needs_a_public_url() {
+        for bind in ["0.0.0.0:8080", "[::]:8080", "10.1.2.3:8080", "[fd00::1]:80"] {
+            let err = settings(bind, None).into_config().unwrap_err();
+            assert_eq!(err.variable, "DCR_PUBLIC_URL", "{bind}");
+            assert!(err.message.contains(bind), "{bind}: {err}");
+            assert!(err.to_string().starts_with("DCR_PUBLIC_URL: must be set"));
+
+            let config = settings(bind, Some("https://auth.example.com"))
+                .into_config()
+                .unwrap();
+            assert_eq!(config.bind, bind.parse().unwrap());
+        }
+    }
+
+    #[test]
+    fn a_loopback_bind_derives_its_url_from_requests() {
+        for bind in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
+            let config = settings(bind, None).into_config().unwrap();
+            assert!(config.public_url.is_none(), "{bind}");
+        }
     }
 }
