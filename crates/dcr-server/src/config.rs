@@ -13,6 +13,9 @@ use dcr_core::{
 use dcr_store::{DatabaseUrl, StoreConfig};
 use url::Url;
 
+mod discovery;
+pub use discovery::{Discovery, WELL_KNOWN};
+
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
 ///
 /// Every option is read from its DCR_* environment variable; a flag given on
@@ -277,6 +280,18 @@ impl Settings {
             message: err.to_string(),
         })?;
         check_public_url(self.bind, self.public_url.as_ref())?;
+        let discovery = Discovery::new(
+            self.issuer,
+            self.authorization_endpoint,
+            self.token_endpoint,
+            self.code_challenge_methods
+                .0
+                .into_iter()
+                .map(|method| method.0)
+                .collect(),
+            self.public_url.as_ref(),
+            &policy.grant_types,
+        );
         let mut store = StoreConfig::new(self.database_url);
         store.pool_size = self.database_pool_size;
         store.acquire_timeout = Duration::from_millis(self.database_timeout_ms);
@@ -289,17 +304,7 @@ impl Settings {
             admin_bind: self.admin_bind,
             admin_token: self.admin_token,
             trusted_proxies: self.trusted_proxies.map(|list| list.0).unwrap_or_default(),
-            discovery: Discovery {
-                issuer: self.issuer,
-                authorization_endpoint: self.authorization_endpoint,
-                token_endpoint: self.token_endpoint,
-                code_challenge_methods: self
-                    .code_challenge_methods
-                    .0
-                    .into_iter()
-                    .map(|method| method.0)
-                    .collect(),
-            },
+            discovery,
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
@@ -401,16 +406,6 @@ fn parse_public_url(raw: &str) -> Result<Url, String> {
         return Err(invalid("must have no user information"));
     }
     Ok(url)
-}
-
-/// What the authorization server metadata (RFC 8414) says beyond what dcr
-/// knows itself.
-#[derive(Debug, Clone)]
-pub struct Discovery {
-    pub issuer: Option<Url>,
-    pub authorization_endpoint: Option<Url>,
-    pub token_endpoint: Option<Url>,
-    pub code_challenge_methods: Vec<String>,
 }
 
 /// The admin bearer token. Never printed.

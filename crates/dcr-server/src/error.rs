@@ -32,6 +32,9 @@ pub enum ApiError {
     AdminBody(Box<ApiError>),
     #[error("there is nothing at this path")]
     NotFound,
+    /// RFC 8414 metadata that would lack a required member is not published.
+    #[error("this server publishes no authorization server metadata: discovery is not configured")]
+    DiscoveryNotConfigured,
     /// RFC 7592 section 2 and RFC 6750 section 3.1: a missing, malformed,
     /// wrong or revoked registration access token. Also for unknown clients,
     /// so the answer says nothing about which clients exist.
@@ -76,7 +79,7 @@ impl ApiError {
             | Self::UnsupportedMediaType
             | Self::PayloadTooLarge { .. }
             | Self::UnreadableBody => "invalid_client_metadata",
-            Self::NotFound | Self::ClientNotFound => "not_found",
+            Self::NotFound | Self::DiscoveryNotConfigured | Self::ClientNotFound => "not_found",
             Self::InvalidToken => "invalid_token",
             Self::AdminUnauthorized => "unauthorized",
             Self::AdminForbidden(_) => "forbidden",
@@ -112,7 +115,9 @@ impl ResponseError for ApiError {
             }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound | Self::ClientNotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::DiscoveryNotConfigured | Self::ClientNotFound => {
+                StatusCode::NOT_FOUND
+            }
             Self::InvalidToken | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
             Self::AdminForbidden(_) => StatusCode::FORBIDDEN,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,

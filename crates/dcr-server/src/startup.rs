@@ -133,6 +133,16 @@ impl Application {
                 .as_ref()
                 .map_or("derived from requests", url::Url::as_str),
         );
+        let discovery = &config.discovery;
+        if discovery.missing().is_empty() {
+            log::info!("discovery metadata (RFC 8414) at {}", discovery.path());
+        } else {
+            log::warn!(
+                "discovery metadata (RFC 8414) is not published, {} answers 404: the configured grant types need {} set",
+                discovery.path(),
+                discovery.missing().join(" and ")
+            );
+        }
         // Digest of DCR_ADMIN_TOKEN, compared in constant time; `None` when
         // the admin listener is loopback-only and open to local callers.
         let admin_guard = AdminGuard::new(
@@ -183,7 +193,7 @@ impl Application {
                     ])
                     .wrap(open_cors([Method::GET]))
                     .route(web::get().to(routes::discovery::metadata))
-                    .default_service(web::to(routes::fallback)),
+                    .default_service(web::to(routes::discovery::other_method)),
                 )
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
