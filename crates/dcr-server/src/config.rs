@@ -14,7 +14,7 @@ use dcr_store::{DatabaseUrl, StoreConfig};
 use url::Url;
 
 mod discovery;
-pub use discovery::{Discovery, WELL_KNOWN};
+pub use discovery::Discovery;
 
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
 ///
