@@ -18,6 +18,9 @@ COPY --from=build /usr/local/bin/dcr-server /usr/local/bin/dcr-server
 USER dcr
 WORKDIR /var/lib/dcr
 # Without DCR_DATABASE_URL the container keeps an embedded SQLite file here.
+# Listening beyond loopback, dcr requires DCR_PUBLIC_URL, the URL clients
+# reach it at, and exits naming the variable without it. Pass it at run time:
+#   docker run -e DCR_PUBLIC_URL=https://auth.example.com -p 8080:8080 dcr
 ENV DCR_BIND=0.0.0.0:8080
 EXPOSE 8080
 STOPSIGNAL SIGTERM

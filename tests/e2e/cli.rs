@@ -71,3 +71,20 @@ fn migrate_applies_then_is_a_noop() {
     assert!(status.success(), "{output}");
     assert!(output.contains("is up to date"), "{output}");
 }
+
+/// Facing a network (0.0.0.0), the server does not start without
+/// DCR_PUBLIC_URL: its URLs would come from whatever Host a caller sends.
+#[test]
+fn a_public_bind_needs_a_public_url() {
+    let dir = ScratchDir::new();
+    let (status, output) = run(&dir.0, &[], &[("DCR_BIND", "0.0.0.0:0".into())]);
+    assert!(
+        !status.success(),
+        "started without DCR_PUBLIC_URL: {output}"
+    );
+    assert!(output.contains("DCR_PUBLIC_URL"), "{output}");
+    assert!(
+        !dir.0.join("dcr.sqlite3").exists(),
+        "refused before opening the database"
+    );
+}

@@ -48,6 +48,18 @@ async fn the_compose_environment_serves_on_postgres() {
     let dir = ScratchDir::new();
     let mut env: Vec<(&str, String)> = Vec::new();
     let compose = compose_environment();
+    // The published listener faces a network: it must know its URL.
+    let setting = |name: &str| {
+        compose
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let bind: std::net::SocketAddr = setting("DCR_BIND").unwrap().parse().unwrap();
+    assert!(
+        bind.ip().is_loopback() || setting("DCR_PUBLIC_URL").is_some(),
+        "compose binds {bind} without DCR_PUBLIC_URL: dcr would refuse to start"
+    );
     for (key, value) in &compose {
         let value = match key.as_str() {
             // The compose network's `postgres` host is the local server here.

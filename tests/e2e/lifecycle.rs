@@ -35,6 +35,19 @@ async fn serves_on_embedded_sqlite_with_no_setup() {
         200,
         "the admin listener runs beside the public one"
     );
+    // Without the authorization server's endpoints, no discovery document
+    // (RFC 8414 would call it incomplete), and the log says what to set.
+    let discovery = client
+        .get(server.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(discovery.status(), 404);
+    let logs = server.logs();
+    assert!(
+        logs.contains("need DCR_AUTHORIZATION_ENDPOINT and DCR_TOKEN_ENDPOINT set"),
+        "{logs}"
+    );
 }
 
 /// The plaintext secret, and request bodies, never reach the log.

@@ -174,8 +174,25 @@ async fn a_client_registered_on_one_process_is_managed_through_the_other() {
     assert_eq!(response.status(), 200);
     let answer = verify(&http, &b, &id, &right).await;
     assert_eq!(Value::Object(answer), json!({ "valid": false }));
+    // Its registration access token opens nothing on B either.
+    assert_eq!(read(&http, &b, &id, &new_token).await.status(), 401);
+    let response = http
+        .delete(a.url(&format!("/register/{id}")))
+        .bearer_auth(&new_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
 
-    // Deleted through A (RFC 7592 section 2.3): gone for B.
+    // Enabled through B's admin API: the token works on A again, and deletes
+    // the client (RFC 7592 section 2.3), gone for B.
+    let response = http
+        .post(b.admin(&format!("/admin/clients/{id}/enable")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
     let response = http
         .delete(a.url(&format!("/register/{id}")))
         .bearer_auth(&new_token)

@@ -192,13 +192,17 @@ impl RegisteredClient {
         body
     }
 
-    /// Whether `presented` is this client's registration access token. A
-    /// disabled client still manages its registration: disabling stops it at
-    /// the token endpoint, not from fixing its metadata.
+    /// Whether `presented` is this client's registration access token and the
+    /// client may use it. A disabled client may not: an operator disabled it,
+    /// so its token no longer reads, changes or deletes the registration
+    /// (RFC 7592 section 2 lets the server revoke the token at any time);
+    /// operators still manage it through the admin API.
     pub fn accepts_registration_token(&self, presented: &str) -> bool {
-        self.registration_token
-            .as_ref()
-            .is_some_and(|digest| digest.matches(presented))
+        self.active
+            && self
+                .registration_token
+                .as_ref()
+                .is_some_and(|digest| digest.matches(presented))
     }
 
     /// Replaces the metadata (RFC 7592 section 2.2) and rotates the

@@ -13,6 +13,9 @@ use dcr_core::{
 use dcr_store::{DatabaseUrl, StoreConfig};
 use url::Url;
 
+mod discovery;
+pub use discovery::Discovery;
+
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
 ///
 /// Every option is read from its DCR_* environment variable; a flag given on
@@ -295,6 +298,19 @@ impl Settings {
             variable: policy_variable(&err),
             message: err.to_string(),
         })?;
+        check_public_url(self.bind, self.public_url.as_ref())?;
+        let discovery = Discovery::new(
+            self.issuer,
+            self.authorization_endpoint,
+            self.token_endpoint,
+            self.code_challenge_methods
+                .0
+                .into_iter()
+                .map(|method| method.0)
+                .collect(),
+            self.public_url.as_ref(),
+            &policy.grant_types,
+        );
         let mut store = StoreConfig::new(self.database_url);
         store.pool_size = self.database_pool_size;
         store.acquire_timeout = Duration::from_millis(self.database_timeout_ms);
@@ -307,17 +323,7 @@ impl Settings {
             admin_bind: self.admin_bind,
             admin_token: self.admin_token,
             trusted_proxies: self.trusted_proxies.map(|list| list.0).unwrap_or_default(),
-            discovery: Discovery {
-                issuer: self.issuer,
-                authorization_endpoint: self.authorization_endpoint,
-                token_endpoint: self.token_endpoint,
-                code_challenge_methods: self
-                    .code_challenge_methods
-                    .0
-                    .into_iter()
-                    .map(|method| method.0)
-                    .collect(),
-            },
+            discovery,
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
@@ -330,6 +336,22 @@ impl Settings {
             policy,
         })
     }
+}
+
+/// Facing a network, the service must know its own URL: deriving it from
+/// each request's `Host` lets anyone choose the URLs dcr hands out (as
+/// Keycloak refuses to start in production without a hostname). On loopback,
+/// for development, it is derived.
+fn check_public_url(bind: SocketAddr, public_url: Option<&Url>) -> Result<(), ConfigError> {
+    if bind.ip().is_loopback() || public_url.is_some() {
+        return Ok(());
+    }
+    Err(ConfigError {
+        variable: "DCR_PUBLIC_URL",
+        message: format!(
+            "must be set when DCR_BIND ({bind}) is not a loopback address: set it to the URL clients reach this service at, for example DCR_PUBLIC_URL=https://auth.example.com"
+        ),
+    })
 }
 
 #[allow(clippy::panic)] // the built-in defaults are constants: a failure is a build defect
@@ -404,16 +426,6 @@ fn parse_public_url(raw: &str) -> Result<Url, String> {
         return Err(invalid("must have no user information"));
     }
     Ok(url)
-}
-
-/// What the authorization server metadata (RFC 8414) says beyond what dcr
-/// knows itself.
-#[derive(Debug, Clone)]
-pub struct Discovery {
-    pub issuer: Option<Url>,
-    pub authorization_endpoint: Option<Url>,
-    pub token_endpoint: Option<Url>,
-    pub code_challenge_methods: Vec<String>,
 }
 
 /// The admin bearer token. Never printed.
@@ -663,5 +675,35 @@ mod tests {
         assert_eq!(defaults.max_body_bytes, 65_536);
         assert!(defaults.public_url.is_none());
         assert!(defaults.admin_token.is_none());
+    }
+
+    fn settings(bind: &str, public_url: Option<&str>) -> Settings {
+        let mut settings = Settings::defaults();
+        settings.bind = bind.parse().unwrap();
+        settings.public_url = public_url.map(|url| parse_public_url(url).unwrap());
+        settings
+    }
+
+    #[test]
+    fn a_non_loopback_bind_needs_a_public_url() {
+        for bind in ["0.0.0.0:8080", "[::]:8080", "10.1.2.3:8080", "[fd00::1]:80"] {
+            let err = settings(bind, None).into_config().unwrap_err();
+            assert_eq!(err.variable, "DCR_PUBLIC_URL", "{bind}");
+            assert!(err.message.contains(bind), "{bind}: {err}");
+            assert!(err.to_string().starts_with("DCR_PUBLIC_URL: must be set"));
+
+            let config = settings(bind, Some("https://auth.example.com"))
+                .into_config()
+                .unwrap();
+            assert_eq!(config.bind, bind.parse().unwrap());
+        }
+    }
+
+    #[test]
+    fn a_loopback_bind_derives_its_url_from_requests() {
+        for bind in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
+            let config = settings(bind, None).into_config().unwrap();
+            assert!(config.public_url.is_none(), "{bind}");
+        }
     }
 }

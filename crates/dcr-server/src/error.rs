@@ -32,6 +32,9 @@ pub enum ApiError {
     AdminBody(Box<ApiError>),
     #[error("there is nothing at this path")]
     NotFound,
+    /// RFC 8414 metadata that would lack a required member is not published.
+    #[error("this server publishes no authorization server metadata: discovery is not configured")]
+    DiscoveryNotConfigured,
     /// RFC 7592 section 2 and RFC 6750 section 3.1: a missing, malformed,
     /// wrong or revoked registration access token. Also for unknown clients,
     /// so the answer says nothing about which clients exist.
@@ -39,6 +42,10 @@ pub enum ApiError {
     InvalidToken,
     #[error("the admin API needs the bearer token configured in DCR_ADMIN_TOKEN")]
     AdminUnauthorized,
+    /// The admin listener refuses browsers, and without a token any host
+    /// but loopback (see `admin_guard`).
+    #[error("{0}")]
+    AdminForbidden(&'static str),
     #[error("no client has this client_id")]
     ClientNotFound,
     #[error("{0}")]
@@ -73,9 +80,10 @@ impl ApiError {
             | Self::UnsupportedMediaType
             | Self::PayloadTooLarge { .. }
             | Self::UnreadableBody => "invalid_client_metadata",
-            Self::NotFound | Self::ClientNotFound => "not_found",
+            Self::NotFound | Self::DiscoveryNotConfigured | Self::ClientNotFound => "not_found",
             Self::InvalidToken => "invalid_token",
             Self::AdminUnauthorized => "unauthorized",
+            Self::AdminForbidden(_) => "forbidden",
             Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unavailable | Self::Busy => "temporarily_unavailable",
@@ -108,8 +116,11 @@ impl ResponseError for ApiError {
             }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound | Self::ClientNotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::DiscoveryNotConfigured | Self::ClientNotFound => {
+                StatusCode::NOT_FOUND
+            }
             Self::InvalidToken | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            Self::AdminForbidden(_) => StatusCode::FORBIDDEN,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+pub mod admin_guard;
 pub mod cli;
 pub mod config;
 pub mod drain;

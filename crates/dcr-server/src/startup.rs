@@ -7,13 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
-use actix_web::dev::Server;
+use actix_web::dev::{Server, Service as _};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpRequest, HttpServer, web};
 use dcr_core::{BcryptCost, ClientId, RegistrationPolicy, TokenDigest};
 use dcr_store::{ClientWriter, Store, StoreError};
+use futures_util::future::{Either, ready};
 
+use crate::admin_guard::AdminGuard;
 use crate::config::{Config, Discovery};
 use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
@@ -36,9 +38,6 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub public_base: PublicBase,
     pub discovery: Discovery,
-    /// Digest of DCR_ADMIN_TOKEN, compared in constant time; `None` when the
-    /// admin listener is loopback-only and open.
-    pub admin_token: Option<TokenDigest>,
     /// Secret checks already confirmed by bcrypt, for the verify call.
     pub verified_secrets: Arc<VerifiedSecrets>,
     /// Seconds within which a client's repeated use is not written again.
@@ -126,10 +125,6 @@ impl Application {
                 config.trusted_proxies.clone(),
             ),
             discovery: config.discovery.clone(),
-            admin_token: config
-                .admin_token
-                .as_ref()
-                .map(|token| TokenDigest::of(token.expose())),
             verified_secrets: Arc::new(VerifiedSecrets::new(config.verify_cache_size)),
             last_used_resolution_secs: i64::try_from(config.last_used_resolution_secs)
                 .unwrap_or(i64::MAX),
@@ -143,7 +138,25 @@ impl Application {
                 .as_ref()
                 .map_or("derived from requests", url::Url::as_str),
         );
-        if state.admin_token.is_some() {
+        let discovery = &config.discovery;
+        if discovery.missing().is_empty() {
+            log::info!("discovery metadata (RFC 8414) at {}", discovery.path());
+        } else {
+            log::warn!(
+                "discovery metadata (RFC 8414) is not published, {} answers 404: the configured grant types need {} set",
+                discovery.path(),
+                discovery.missing().join(" and ")
+            );
+        }
+        // Digest of DCR_ADMIN_TOKEN, compared in constant time; `None` when
+        // the admin listener is loopback-only and open to local callers.
+        let admin_guard = AdminGuard::new(
+            config
+                .admin_token
+                .as_ref()
+                .map(|token| TokenDigest::of(token.expose())),
+        );
+        if config.admin_token.is_some() {
             log::info!(
                 "admin API on {}, bearer token required",
                 describe(&admin_listener, config.admin_bind)
@@ -185,7 +198,7 @@ impl Application {
                     ])
                     .wrap(open_cors([Method::GET]))
                     .route(web::get().to(routes::discovery::metadata))
-                    .default_service(web::to(routes::fallback)),
+                    .default_service(web::to(routes::discovery::other_method)),
                 )
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
@@ -206,8 +219,17 @@ impl Application {
         let admin_drain = drain.clone();
         let admin_server = HttpServer::new(move || {
             let drain = admin_drain.clone();
+            let guard = admin_guard.clone();
             App::new()
                 .app_data(state.clone())
+                // Innermost, so a refusal is logged and drained like any
+                // answer; in front of every route, the fallback included.
+                .wrap_fn(move |request, service| {
+                    match guard.check(request.path(), request.headers()) {
+                        Ok(()) => Either::Left(service.call(request)),
+                        Err(refusal) => Either::Right(ready(Ok(request.error_response(refusal)))),
+                    }
+                })
                 .wrap(request_logger())
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .route("/admin/clients", web::get().to(routes::admin::list))

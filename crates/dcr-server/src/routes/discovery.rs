@@ -6,22 +6,36 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
+use crate::error::ApiError;
+use crate::routes::no_store;
 use crate::startup::AppState;
 
-pub async fn metadata(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+/// `GET` at the one path the issuer gives (RFC 8414 section 3.1), and only
+/// when every required member is configured: a client that finds a document
+/// trusts it, and one without a token endpoint makes MCP SDKs fail.
+pub async fn metadata(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let discovery = &state.discovery;
+    if request.path() != discovery.path() {
+        return Err(ApiError::NotFound);
+    }
+    if !discovery.missing().is_empty() {
+        return Err(ApiError::DiscoveryNotConfigured);
+    }
     let base = state.public_base.for_request(&request);
     let policy = &state.policy;
-    let discovery = &state.discovery;
     let mut document = Map::new();
-    let issuer = discovery.issuer.as_ref().map_or_else(
+    let issuer = discovery.issuer().map_or_else(
         || base.clone(),
         |issuer| issuer.as_str().trim_end_matches('/').to_owned(),
     );
     document.insert("issuer".into(), issuer.into());
-    if let Some(endpoint) = &discovery.authorization_endpoint {
+    if let Some(endpoint) = discovery.authorization_endpoint() {
         document.insert("authorization_endpoint".into(), endpoint.as_str().into());
     }
-    if let Some(endpoint) = &discovery.token_endpoint {
+    if let Some(endpoint) = discovery.token_endpoint() {
         document.insert("token_endpoint".into(), endpoint.as_str().into());
     }
     document.insert(
@@ -53,22 +67,38 @@ pub async fn metadata(request: HttpRequest, state: web::Data<AppState>) -> HttpR
     }
     document.insert(
         "code_challenge_methods_supported".into(),
-        strings(discovery.code_challenge_methods.iter().map(String::as_str)),
+        strings(
+            discovery
+                .code_challenge_methods()
+                .iter()
+                .map(String::as_str),
+        ),
     );
-    let mut response = HttpResponse::Ok();
-    response.insert_header((
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    ));
-    if !state.public_base.is_configured() {
-        // Built from these headers: a shared cache must not hand one host's
-        // document to another.
+    let mut response = if state.public_base.is_configured() {
+        let mut response = HttpResponse::Ok();
         response.insert_header((
-            header::VARY,
-            HeaderValue::from_static("Host, X-Forwarded-Host, X-Forwarded-Proto"),
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
         ));
+        response
+    } else {
+        // Built from the request's Host (and trusted forwarded headers),
+        // which a caller chooses: no cache may keep it for anyone else.
+        no_store(HttpResponse::Ok())
+    };
+    Ok(response.json(Value::Object(document)))
+}
+
+/// Other methods: `405` at the path the document lives at, `404` elsewhere.
+pub async fn other_method(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if request.path() == state.discovery.path() {
+        Err(ApiError::MethodNotAllowed { allow: "GET" })
+    } else {
+        Err(ApiError::NotFound)
     }
-    response.json(Value::Object(document))
 }
 
 fn strings<'a>(items: impl Iterator<Item = &'a str>) -> Value {

@@ -50,9 +50,8 @@ pub async fn fallback(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         // `/register/` names no client: it is not the configuration
         // endpoint, so a GET there must not be told to use GET.
         Some("GET, PUT, DELETE")
-    } else if matches!(path, "/healthz" | "/readyz")
-        || path.starts_with("/.well-known/oauth-authorization-server")
-    {
+    } else if matches!(path, "/healthz" | "/readyz") {
+        // (The discovery paths have their own: `discovery::other_method`.)
         Some("GET")
     } else {
         None

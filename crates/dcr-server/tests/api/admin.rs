@@ -755,10 +755,10 @@ async fn a_disabled_client_fails_verification_until_enabled(backend: Backend) {
         admin.listed(&[("status", "disabled")]).await,
         HashSet::from([id.clone()])
     );
-    // Disabling stops the client at the token endpoint, not from managing its
-    // registration (RFC 7592).
+    // Disabling also stops its registration access token (RFC 7592), with
+    // the answer a wrong token gets; the operator still sees the client.
     let response = admin.read_registration(&id, token_of(&registration)).await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_error(response, StatusCode::UNAUTHORIZED, "invalid_token", None).await;
 
     let response = admin
         .post(&format!("/admin/clients/{public}/disable"))

@@ -13,16 +13,43 @@ const ORIGIN: &str = "http://localhost:6274";
 
 on_both_backends!(a_client_registers_and_manages_through_what_discovery_names);
 
-/// Asserts a cacheable JSON `200 OK` and returns the document.
-async fn document(response: Response) -> Map<String, Value> {
+const AUTHORIZE: &str = "https://auth.example.com/oauth2/authorize";
+const TOKEN: &str = "https://auth.example.com/oauth2/token";
+
+/// The endpoints RFC 8414 requires for the default grant types.
+fn with_endpoints(settings: &mut Settings) {
+    settings.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
+    settings.token_endpoint = Some(TOKEN.parse().unwrap());
+}
+
+/// How a published document may be cached.
+#[derive(Debug, Clone, Copy)]
+enum Caching {
+    /// Derived from the request (no `DCR_PUBLIC_URL`): never kept.
+    NoStore,
+    /// From configuration alone: an hour.
+    Public,
+}
+
+/// Asserts a JSON `200 OK` cached as `caching` says and returns the document.
+async fn document(response: Response, caching: Caching) -> Map<String, Value> {
     let status = response.status();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
     assert_eq!(status, StatusCode::OK, "unexpected status; body: {text}");
-    assert_eq!(
-        header(&headers, "cache-control"),
-        Some("public, max-age=3600")
-    );
+    match caching {
+        Caching::NoStore => {
+            assert_eq!(header(&headers, "cache-control"), Some("no-store"));
+            assert_eq!(header(&headers, "pragma"), Some("no-cache"));
+        }
+        Caching::Public => {
+            assert_eq!(
+                header(&headers, "cache-control"),
+                Some("public, max-age=3600")
+            );
+            assert_eq!(header(&headers, "pragma"), None);
+        }
+    }
     let content_type = header(&headers, "content-type").unwrap();
     assert!(
         content_type.starts_with("application/json"),
@@ -34,8 +61,20 @@ async fn document(response: Response) -> Map<String, Value> {
     }
 }
 
+/// The document at the plain well-known path, derived from the request.
 async fn metadata(app: &TestApp) -> Map<String, Value> {
-    document(app.get(WELL_KNOWN).await).await
+    document(app.get(WELL_KNOWN).await, Caching::NoStore).await
+}
+
+/// Asserts the JSON 404 of a path where no document is.
+async fn assert_no_document(app: &TestApp, path: &str) {
+    let response = app.get(path).await;
+    let (headers, _) = assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    assert_eq!(
+        header(&headers, "cache-control"),
+        Some("no-store"),
+        "{path}"
+    );
 }
 
 fn object(value: Value) -> Map<String, Value> {
@@ -47,17 +86,19 @@ fn object(value: Value) -> Map<String, Value> {
 
 #[tokio::test]
 async fn default_metadata_names_the_endpoint_and_what_registration_accepts() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
 
     let document = metadata(&app).await;
 
     // No DCR_PUBLIC_URL, no DCR_ISSUER: the base the client used is both the
     // issuer and the registration endpoint's base. Nothing is invented: no
-    // scopes (any are accepted) and no authorization or token endpoint.
+    // scopes (any are accepted).
     assert_eq!(
         document,
         object(json!({
             "issuer": app.address,
+            "authorization_endpoint": AUTHORIZE,
+            "token_endpoint": TOKEN,
             "registration_endpoint": app.url("/register"),
             "token_endpoint_auth_methods_supported":
                 ["none", "client_secret_basic", "client_secret_post"],
@@ -69,14 +110,50 @@ async fn default_metadata_names_the_endpoint_and_what_registration_accepts() {
     );
 }
 
+/// RFC 8414 section 2: without the endpoints the grant types need, a
+/// document would lack a REQUIRED member, and none is published.
+#[tokio::test]
+async fn no_document_without_the_required_endpoints() {
+    let unconfigured = spawn_app(Backend::Sqlite).await;
+    assert_no_document(&unconfigured, WELL_KNOWN).await;
+    let response = unconfigured.get(WELL_KNOWN).await;
+    let (_, body) = assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+    assert_eq!(
+        body["error_description"],
+        "this server publishes no authorization server metadata: discovery is not configured"
+    );
+
+    let no_token_endpoint = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
+    })
+    .await;
+    assert_no_document(&no_token_endpoint, WELL_KNOWN).await;
+
+    let no_authorization_endpoint = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.token_endpoint = Some(TOKEN.parse().unwrap());
+    })
+    .await;
+    assert_no_document(&no_authorization_endpoint, WELL_KNOWN).await;
+
+    // Without a grant that uses the authorization endpoint, the token
+    // endpoint is all a complete document needs.
+    let machines_only = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.token_endpoint = Some(TOKEN.parse().unwrap());
+        settings.grant_types = ListArg(vec!["client_credentials".parse().unwrap()]);
+        settings.response_types = ListArg(Vec::new());
+    })
+    .await;
+    let document = metadata(&machines_only).await;
+    assert_eq!(document["token_endpoint"], TOKEN);
+    assert!(!document.contains_key("authorization_endpoint"));
+}
+
 #[tokio::test]
 async fn configured_metadata_merges_the_authorization_servers_endpoints() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
         settings.public_url = Some("https://auth.example.com/dcr".parse().unwrap());
         settings.issuer = Some("https://auth.example.com/".parse().unwrap());
-        settings.authorization_endpoint =
-            Some("https://auth.example.com/oauth2/authorize".parse().unwrap());
-        settings.token_endpoint = Some("https://auth.example.com/oauth2/token".parse().unwrap());
+        with_endpoints(settings);
         settings.allowed_scopes = Some("mcp:read mcp:write".parse().unwrap());
         settings.code_challenge_methods =
             ListArg(vec!["S256".parse().unwrap(), "plain".parse().unwrap()]);
@@ -92,12 +169,14 @@ async fn configured_metadata_merges_the_authorization_servers_endpoints() {
     })
     .await;
 
+    // DCR_PUBLIC_URL is set: nothing comes from the request, so caches may
+    // keep the document.
     assert_eq!(
-        metadata(&app).await,
+        document(app.get(WELL_KNOWN).await, Caching::Public).await,
         object(json!({
             "issuer": "https://auth.example.com",
-            "authorization_endpoint": "https://auth.example.com/oauth2/authorize",
-            "token_endpoint": "https://auth.example.com/oauth2/token",
+            "authorization_endpoint": AUTHORIZE,
+            "token_endpoint": TOKEN,
             "registration_endpoint": "https://auth.example.com/dcr/register",
             "token_endpoint_auth_methods_supported": ["none", "client_secret_post"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -108,35 +187,78 @@ async fn configured_metadata_merges_the_authorization_servers_endpoints() {
     );
 }
 
+/// RFC 8414 section 3.1: an issuer with a path (here DCR_PUBLIC_URL's) has
+/// its document at the well-known path followed by that path, and nowhere
+/// else.
 #[tokio::test]
-async fn issuer_defaults_to_the_public_url() {
+async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
         settings.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
+        with_endpoints(settings);
     })
     .await;
 
-    let document = metadata(&app).await;
-
+    let response = app.get(&format!("{WELL_KNOWN}/dcr")).await;
+    let document = document(response, Caching::Public).await;
     assert_eq!(document["issuer"], "https://auth.example.com/dcr");
     assert_eq!(
         document["registration_endpoint"],
         "https://auth.example.com/dcr/register"
     );
+    for path in [
+        WELL_KNOWN.to_owned(),
+        format!("{WELL_KNOWN}/"),
+        format!("{WELL_KNOWN}/dcr/"),
+        format!("{WELL_KNOWN}/dcr/x"),
+        format!("{WELL_KNOWN}/tenant/one"),
+        format!("/dcr{WELL_KNOWN}"),
+    ] {
+        assert_no_document(&app, &path).await;
+    }
 }
 
-/// RFC 8414 section 3.1: an issuer with a path has its metadata at the
-/// well-known path followed by the issuer's path.
+/// DCR_ISSUER's path decides, not DCR_PUBLIC_URL's.
 #[tokio::test]
-async fn metadata_is_served_below_the_well_known_path_too() {
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
-        settings.public_url = Some("https://auth.example.com/dcr".parse().unwrap());
+async fn the_configured_issuer_decides_where_the_document_is() {
+    let tenant = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.public_url = Some("https://dcr.example.com".parse().unwrap());
+        settings.issuer = Some("https://auth.example.com/tenant1".parse().unwrap());
+        with_endpoints(settings);
     })
     .await;
+    let response = tenant.get(&format!("{WELL_KNOWN}/tenant1")).await;
+    let served = document(response, Caching::Public).await;
+    assert_eq!(served["issuer"], "https://auth.example.com/tenant1");
+    assert_eq!(
+        served["registration_endpoint"],
+        "https://dcr.example.com/register"
+    );
+    assert_no_document(&tenant, WELL_KNOWN).await;
+    assert_no_document(&tenant, &format!("{WELL_KNOWN}/tenant2")).await;
 
-    let plain = metadata(&app).await;
-    for suffix in ["/dcr", "/tenant/one"] {
-        let response = app.get(&format!("{WELL_KNOWN}{suffix}")).await;
-        assert_eq!(document(response).await, plain, "{suffix}");
+    // A trailing slash alone is no path.
+    let root = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.public_url = Some("https://dcr.example.com/dcr".parse().unwrap());
+        settings.issuer = Some("https://auth.example.com/".parse().unwrap());
+        with_endpoints(settings);
+    })
+    .await;
+    let served = document(root.get(WELL_KNOWN).await, Caching::Public).await;
+    assert_eq!(served["issuer"], "https://auth.example.com");
+    for suffix in ["/", "/dcr", "/tenant1"] {
+        assert_no_document(&root, &format!("{WELL_KNOWN}{suffix}")).await;
+    }
+}
+
+/// An issuer derived from requests has no path: the plain well-known path
+/// only.
+#[tokio::test]
+async fn a_derived_issuer_has_its_document_at_the_well_known_path_only() {
+    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+
+    assert_eq!(metadata(&app).await["issuer"], app.address.as_str());
+    for suffix in ["/", "/dcr", "/tenant/one"] {
+        assert_no_document(&app, &format!("{WELL_KNOWN}{suffix}")).await;
     }
 }
 
@@ -150,17 +272,20 @@ async fn forwarded_headers_count_only_from_trusted_proxies() {
 
     let trusting = spawn_app_with(Backend::Sqlite, |settings: &mut Settings| {
         settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
+        with_endpoints(settings);
     })
     .await;
-    let trusted = document(forwarded(&trusting).send().await.unwrap()).await;
+    let response = forwarded(&trusting).send().await.unwrap();
+    let trusted = document(response, Caching::NoStore).await;
     assert_eq!(trusted["issuer"], "https://auth.example.com");
     assert_eq!(
         trusted["registration_endpoint"],
         "https://auth.example.com/register"
     );
 
-    let untrusting = spawn_app(Backend::Sqlite).await;
-    let ignored = document(forwarded(&untrusting).send().await.unwrap()).await;
+    let untrusting = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+    let response = forwarded(&untrusting).send().await.unwrap();
+    let ignored = document(response, Caching::NoStore).await;
     assert_eq!(ignored["issuer"], untrusting.address.as_str());
     assert_eq!(
         ignored["registration_endpoint"],
@@ -168,12 +293,31 @@ async fn forwarded_headers_count_only_from_trusted_proxies() {
     );
 }
 
-/// Browser-based MCP clients read the metadata from their own origin.
+/// Derived from a forged Host, the document is never kept for anyone else.
+#[tokio::test]
+async fn a_document_built_from_the_host_header_is_not_stored() {
+    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+
+    let response = app
+        .request(Method::GET, WELL_KNOWN)
+        .header("Host", "attacker.example")
+        .send()
+        .await
+        .unwrap();
+    let forged = document(response, Caching::NoStore).await;
+    assert_eq!(forged["issuer"], "http://attacker.example");
+}
+
+/// Browser-based MCP clients read the metadata from their own origin, and
+/// see a 404 as a 404.
 #[tokio::test]
 async fn metadata_is_readable_cross_origin() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
 
-    for path in [WELL_KNOWN.to_owned(), format!("{WELL_KNOWN}/tenant")] {
+    for (path, found) in [
+        (WELL_KNOWN.to_owned(), true),
+        (format!("{WELL_KNOWN}/tenant"), false),
+    ] {
         let response = app
             .request(Method::GET, &path)
             .header("Origin", ORIGIN)
@@ -188,7 +332,11 @@ async fn metadata_is_readable_cross_origin() {
             header(response.headers(), "access-control-allow-credentials"),
             None
         );
-        document(response).await;
+        if found {
+            document(response, Caching::NoStore).await;
+        } else {
+            assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
+        }
 
         let response = app
             .request(Method::OPTIONS, &path)
@@ -217,7 +365,7 @@ async fn metadata_is_readable_cross_origin() {
 
 #[tokio::test]
 async fn metadata_is_read_only() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
 
     for method in [Method::POST, Method::PUT, Method::DELETE] {
         let response = app
@@ -233,13 +381,20 @@ async fn metadata_is_read_only() {
         )
         .await;
         assert_eq!(header(&headers, "allow"), Some("GET"), "{method}");
+        // Where no document is, there is nothing to use another method on.
+        let response = app
+            .request(method.clone(), &format!("{WELL_KNOWN}/tenant"))
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
     }
 }
 
 /// What an MCP client does: discover, register at the endpoint named, then
 /// manage the registration at the URI it was given.
 async fn a_client_registers_and_manages_through_what_discovery_names(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_app_with(backend, with_endpoints).await;
 
     let document = metadata(&app).await;
     let endpoint = document["registration_endpoint"].as_str().unwrap();

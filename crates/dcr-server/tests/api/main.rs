@@ -7,6 +7,7 @@
 mod helpers;
 
 mod admin;
+mod admin_guard;
 mod busy;
 mod cors;
 mod discovery;

@@ -4,6 +4,7 @@
 //! the request helpers they share are here.
 
 mod client_uri;
+mod disabled;
 mod tokens;
 mod updates;
 
