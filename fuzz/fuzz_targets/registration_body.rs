@@ -8,10 +8,21 @@ use dcr_core::{ClientMetadata, MetadataError, RegistrationPolicy};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
-/// The body reader the server runs before validation. The one line to change
-/// when the strict reader (duplicate members refused) lands in dcr-core.
+/// The body reader the server runs before validation: one reading of the
+/// JSON, duplicate member names refused. Its refusals must be as safe to show
+/// as the validator's.
 fn parse_body(bytes: &[u8]) -> Option<Value> {
-    serde_json::from_slice(bytes).ok()
+    match dcr_core::body::parse(bytes) {
+        Ok(body) => Some(body),
+        Err(dcr_core::BodyError::Refused(error)) => {
+            check_description(&error);
+            None
+        }
+        Err(dcr_core::BodyError::Syntax(position)) => {
+            assert!(position.is_ascii(), "{position:?}");
+            None
+        }
+    }
 }
 
 fuzz_target!(|bytes: &[u8]| {

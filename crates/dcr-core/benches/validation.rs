@@ -74,10 +74,9 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// Enough of a registration for validation to get past its first checks.
 const BASE: &str = r#""redirect_uris":["https://claude.ai/api/mcp/auth_callback"],"token_endpoint_auth_method":"none""#;
 
-/// The body reader `POST /register` runs before validation: the one line to
-/// change when the strict reader (duplicate members refused) lands in core.
-fn parse_body(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    serde_json::from_slice(bytes)
+/// The body reader `POST /register` runs before validation.
+fn parse_body(bytes: &[u8]) -> Result<Value, dcr_core::BodyError> {
+    dcr_core::body::parse(bytes)
 }
 
 /// The whole path a body takes: bytes, JSON, validated metadata or a refusal.
