@@ -87,4 +87,8 @@ fn a_public_bind_needs_a_public_url() {
         !dir.0.join("dcr.sqlite3").exists(),
         "refused before opening the database"
     );
+    // Only serving hands out URLs: `migrate` in the same environment (a
+    // container's DCR_BIND) needs no public URL.
+    let (status, output) = run(&dir.0, &["migrate"], &[("DCR_BIND", "0.0.0.0:0".into())]);
+    assert!(status.success(), "{output}");
 }

@@ -298,7 +298,6 @@ impl Settings {
             variable: policy_variable(&err),
             message: err.to_string(),
         })?;
-        check_public_url(self.bind, self.public_url.as_ref())?;
         let discovery = Discovery::new(
             self.issuer,
             self.authorization_endpoint,
@@ -342,7 +341,10 @@ impl Settings {
 /// each request's `Host` lets anyone choose the URLs dcr hands out (as
 /// Keycloak refuses to start in production without a hostname). On loopback,
 /// for development, it is derived.
-fn check_public_url(bind: SocketAddr, public_url: Option<&Url>) -> Result<(), ConfigError> {
+///
+/// Only serving needs it: `migrate` and `clients` run with the same
+/// environment (a container's `DCR_BIND=0.0.0.0:8080`) and serve nothing.
+pub fn check_public_url(bind: SocketAddr, public_url: Option<&Url>) -> Result<(), ConfigError> {
     if bind.ip().is_loopback() || public_url.is_some() {
         return Ok(());
     }
@@ -687,7 +689,8 @@ mod tests {
     #[test]
     fn a_non_loopback_bind_needs_a_public_url() {
         for bind in ["0.0.0.0:8080", "[::]:8080", "10.1.2.3:8080", "[fd00::1]:80"] {
-            let err = settings(bind, None).into_config().unwrap_err();
+            let config = settings(bind, None).into_config().unwrap();
+            let err = check_public_url(config.bind, config.public_url.as_ref()).unwrap_err();
             assert_eq!(err.variable, "DCR_PUBLIC_URL", "{bind}");
             assert!(err.message.contains(bind), "{bind}: {err}");
             assert!(err.to_string().starts_with("DCR_PUBLIC_URL: must be set"));
@@ -696,6 +699,7 @@ mod tests {
                 .into_config()
                 .unwrap();
             assert_eq!(config.bind, bind.parse().unwrap());
+            assert!(check_public_url(config.bind, config.public_url.as_ref()).is_ok());
         }
     }
 
@@ -704,6 +708,7 @@ mod tests {
         for bind in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
             let config = settings(bind, None).into_config().unwrap();
             assert!(config.public_url.is_none(), "{bind}");
+            assert!(check_public_url(config.bind, None).is_ok(), "{bind}");
         }
     }
 }

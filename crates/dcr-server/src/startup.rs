@@ -63,6 +63,8 @@ pub enum StartError {
     },
     #[error("database {url}: {source}")]
     Database { url: String, source: StoreError },
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
 }
 
 pub struct Application {
@@ -90,8 +92,10 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Opens the store, applies pending migrations and binds both listeners.
+    /// Refuses a public bind without `DCR_PUBLIC_URL`, then opens the store,
+    /// applies pending migrations and binds both listeners.
     pub fn build(config: Config) -> Result<Self, StartError> {
+        crate::config::check_public_url(config.bind, config.public_url.as_ref())?;
         let store = open_store(&config)?;
         let applied = store
             .run_migrations()
