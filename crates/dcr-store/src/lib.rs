@@ -229,7 +229,8 @@ impl Store {
     /// Stores an RFC 7592 update, but only if the client still holds the
     /// registration access token the update was authorized with: of two
     /// concurrent updates with one token, exactly one wins. `NotFound` when
-    /// the client is gone or its token has changed meanwhile.
+    /// the client is gone, its token has changed or it was disabled meanwhile
+    /// (a disabled client's token manages nothing).
     ///
     /// An update that keeps the client's secret leaves the secret columns
     /// alone, so a secret rotated by an operator meanwhile is not overwritten
@@ -246,7 +247,8 @@ impl Store {
         let changed = self.with_conn(|conn, attempt| {
             let target = oauth_clients::table
                 .filter(oauth_clients::client_id.eq(&id))
-                .filter(oauth_clients::registration_token_digest.eq(&expected));
+                .filter(oauth_clients::registration_token_digest.eq(&expected))
+                .filter(oauth_clients::is_active.eq(true));
             let changed = match secret {
                 SecretChange::Keep => diesel::update(target)
                     .set(row.metadata_changes())
@@ -272,8 +274,9 @@ impl Store {
 
     /// Removes a client for good, but only if it still holds the registration
     /// access token the deletion was authorized with (RFC 7592 section 2.3):
-    /// a token rotated meanwhile by an update no longer deletes anything.
-    /// `NotFound` when the client is gone or its token has changed.
+    /// a token rotated meanwhile by an update, or held by a client disabled
+    /// meanwhile, no longer deletes anything. `NotFound` when the client is
+    /// gone, its token has changed or it is disabled.
     pub fn delete_client_authorized(
         &self,
         client_id: &ClientId,
@@ -285,7 +288,8 @@ impl Store {
             diesel::delete(
                 oauth_clients::table
                     .filter(oauth_clients::client_id.eq(&id))
-                    .filter(oauth_clients::registration_token_digest.eq(&expected)),
+                    .filter(oauth_clients::registration_token_digest.eq(&expected))
+                    .filter(oauth_clients::is_active.eq(true)),
             )
             .execute(conn)
         })?;

@@ -50,6 +50,7 @@ on_both_backends!(
     set_active_disables_and_enables,
     delete_client_removes_it_once,
     delete_client_authorized_needs_the_current_token_digest,
+    a_client_disabled_meanwhile_is_neither_replaced_nor_deleted_by_its_token,
     replace_credentials_swaps_the_secret_only,
     touch_last_used_records_the_latest_check,
     replace_client_needs_the_current_token_digest,
@@ -1065,6 +1066,42 @@ fn delete_client_authorized_needs_the_current_token_digest(db: &TestDatabase) {
         store.delete_client_authorized(id, &digest),
         Err(StoreError::NotFound)
     ));
+}
+
+/// An operator disables a client between the RFC 7592 handler's read and its
+/// write: the write, conditioned on the client being enabled, changes nothing.
+fn a_client_disabled_meanwhile_is_neither_replaced_nor_deleted_by_its_token(db: &TestDatabase) {
+    let store = db.store();
+    let registration = register(public_body(), 1060);
+    store.insert_client(&registration.client).unwrap();
+    let id = &registration.client.client_id;
+    let digest = registration.access_token.digest();
+    store.set_active(id, false).unwrap();
+    let mut renamed = registration.client.clone();
+    renamed.metadata.client_name = Some("Renamed".into());
+    assert!(matches!(
+        store.replace_client(&renamed, &digest, dcr_store::SecretChange::Keep),
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_client_authorized(id, &digest),
+        Err(StoreError::NotFound)
+    ));
+    let found = store.find_client(id).unwrap();
+    assert_eq!(found.metadata, registration.client.metadata);
+    store.set_active(id, true).unwrap();
+    store
+        .replace_client(&renamed, &digest, dcr_store::SecretChange::Keep)
+        .unwrap();
+    assert_eq!(
+        store
+            .find_client(id)
+            .unwrap()
+            .metadata
+            .client_name
+            .as_deref(),
+        Some("Renamed")
+    );
 }
 
 /// An operator rotates the secret while a client's update (which keeps its
