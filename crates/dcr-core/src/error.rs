@@ -310,7 +310,7 @@ impl fmt::Display for Problem {
             }
             Self::GrantNeedsClientAuthentication { grant_type } => write!(
                 f,
-                "includes {grant_type}, which needs a client that authenticates: choose a token_endpoint_auth_method other than none (RFC 6749 section 2.1)"
+                "includes {grant_type}, which needs a client that authenticates: choose a token_endpoint_auth_method other than none (RFC 6749 sections 4.3.2 and 4.4.2)"
             ),
             Self::PrivateKeyMaterial => f.write_str(
                 "must hold public keys only: remove the private members d, p, q, dp, dq, qi and oth (OpenID Connect Dynamic Client Registration section 2)",

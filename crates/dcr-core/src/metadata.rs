@@ -26,7 +26,7 @@ const LOCALIZABLE: [&str; 5] = [
 /// Member names this server knows (RFC 7591 section 2, RFC 7592 section 2.2,
 /// OpenID Connect's `application_type`): an error may name these, never a
 /// name the client chose.
-pub(crate) const KNOWN_MEMBERS: [&str; 25] = [
+pub(crate) const KNOWN_MEMBERS: [&str; 23] = [
     "redirect_uris",
     "token_endpoint_auth_method",
     "grant_types",
@@ -50,8 +50,6 @@ pub(crate) const KNOWN_MEMBERS: [&str; 25] = [
     "client_secret_expires_at",
     "registration_access_token",
     "registration_client_uri",
-    "keys",
-    "kty",
 ];
 
 /// Members of a JSON Web Key that only a private or symmetric key has (RFC
