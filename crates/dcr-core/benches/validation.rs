@@ -186,6 +186,15 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>)> {
                 "\u{202e}".to_owned()
             }),
         ),
+        // The most readable text a body may hold: every language-tagged
+        // name the list bound allows, each the longest string allowed, of
+        // two-byte characters that each need the character and NFC checks.
+        (
+            "localized_names_at_the_limits",
+            fill(&format!("{{{BASE},"), ",", "}", |i| {
+                format!(r#""client_name#x-{i:02}":"{}""#, "\u{e9}".repeat(1000))
+            }),
+        ),
         // Arrays 120 deep (serde_json stops at 128), in unknown members.
         (
             "nested_arrays",

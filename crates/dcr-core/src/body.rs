@@ -8,16 +8,21 @@
 //!
 //! The reading is serde_json's (nesting limited to 128 levels, numbers and
 //! escapes as RFC 8259 says), into the same `Value`, checked as it is built:
-//! one pass, no second parser that could disagree with the first.
+//! one pass, no second parser that could disagree with the first. Members the
+//! server ignores (RFC 7591 section 2) are read through and checked, but not
+//! kept: their values cost no allocation, so a body padded with them costs
+//! little more than its bytes.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::error::{MetadataError, Problem, pointer_to};
-use crate::metadata::KNOWN_MEMBERS;
+use crate::metadata::{KNOWN_MEMBERS, LOCALIZABLE};
 
 /// Why a body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,7 +36,8 @@ pub enum BodyError {
 }
 
 /// Parses a request body. Errors never echo the body: a member name appears
-/// in one only when it is a member this server knows.
+/// in one only when it is a member this server knows. Top-level members the
+/// server does not know are left out of the value.
 pub fn parse(bytes: &[u8]) -> Result<Value, BodyError> {
     let finding = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -67,7 +73,11 @@ enum Within {
     Body,
     /// Inside a member this server knows, such as `jwks`.
     Known(&'static str),
-    /// Inside a member this server ignores: its name is the client's.
+    /// Inside a top-level value that is not an object (a body that will be
+    /// refused as such): kept, as nothing in it is a member.
+    Nested,
+    /// Inside a member this server ignores: its name is the client's, and
+    /// its value is checked but not kept.
     Unknown,
 }
 
@@ -75,16 +85,19 @@ impl Within {
     fn pointer(self) -> String {
         match self {
             Self::Known(name) => pointer_to(name),
-            Self::Body | Self::Unknown => String::new(),
+            Self::Body | Self::Nested | Self::Unknown => String::new(),
         }
     }
 
-    /// Where a member named `name` of an object in this place sits.
+    /// Where a member named `name` of an object in this place sits. A
+    /// language-tagged member (`client_name#fr`) is its base member's.
     fn member(self, name: &str) -> Self {
+        let base = name.split_once('#').map_or(name, |(base, _)| base);
         match self {
             Self::Body => KNOWN_MEMBERS
                 .iter()
                 .find(|known| **known == name)
+                .or_else(|| LOCALIZABLE.iter().find(|known| **known == base))
                 .map_or(Self::Unknown, |known| Self::Known(known)),
             other => other,
         }
@@ -136,11 +149,17 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
     }
 
     fn visit_str<E>(self, value: &str) -> Result<Value, E> {
-        Ok(Value::String(value.to_owned()))
+        Ok(match self.within {
+            Within::Unknown => Value::Null,
+            _ => Value::String(value.to_owned()),
+        })
     }
 
     fn visit_string<E>(self, value: String) -> Result<Value, E> {
-        Ok(Value::String(value))
+        Ok(match self.within {
+            Within::Unknown => Value::Null,
+            _ => Value::String(value),
+        })
     }
 
     fn visit_unit<E>(self) -> Result<Value, E> {
@@ -152,19 +171,32 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let keep = !matches!(self.within, Within::Unknown);
+        let within = match self.within {
+            Within::Body => Within::Nested,
+            other => other,
+        };
         let mut values = Vec::new();
         while let Some(value) = items.next_element_seed(StrictValue {
             finding: self.finding,
-            within: self.within,
+            within,
         })? {
-            values.push(value);
+            if keep {
+                values.push(value);
+            }
         }
-        Ok(Value::Array(values))
+        Ok(if keep {
+            Value::Array(values)
+        } else {
+            Value::Null
+        })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
-        while let Some(name) = members.next_key::<String>()? {
+        // Names of the members not kept, for duplicates among them.
+        let mut passed_over: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(name) = members.next_key_seed(MemberName)? {
             let within = self.within.member(&name);
             if name.chars().any(char::is_control) {
                 return Err(self.refuse(self.within.pointer(), Problem::MemberNameCharacter));
@@ -173,7 +205,11 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
                 finding: self.finding,
                 within,
             })?;
-            if object.insert(name, value).is_some() {
+            let repeated = match within {
+                Within::Unknown => !passed_over.insert(name),
+                _ => object.insert(name.into_owned(), value).is_some(),
+            };
+            if repeated {
                 // At the top level a known name is ours to show; inside a
                 // known member, that member is; anything else is the body.
                 let pointer = match self.within {
@@ -183,7 +219,41 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
                 return Err(self.refuse(pointer, Problem::DuplicateMember));
             }
         }
-        Ok(Value::Object(object))
+        Ok(match self.within {
+            Within::Unknown => Value::Null,
+            _ => Value::Object(object),
+        })
+    }
+}
+
+/// A member name, borrowed from the body when it has no escapes.
+struct MemberName;
+
+impl<'de> DeserializeSeed<'de> for MemberName {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MemberName {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(name))
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(name.to_owned()))
+    }
+
+    fn visit_string<E>(self, name: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(name))
     }
 }
 
@@ -199,13 +269,27 @@ mod tests {
         Err(BodyError::Refused(MetadataError::new(pointer, problem)))
     }
 
+    /// What serde_json reads, less the top-level members the server ignores.
+    fn kept(value: Value) -> Value {
+        match value {
+            Value::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .filter(|(name, _)| !matches!(Within::Body.member(name), Within::Unknown))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
     #[test]
     fn reads_json_as_serde_json_does() {
         let bodies = [
             r#"{"client_name":"Claude","redirect_uris":["https://claude.ai/cb"]}"#,
-            r#"{"a":[1,2.5,-3,1e300,true,false,null],"b":{"c":{"d":"\u00e9\ud83d\ude00"}}}"#,
-            r#"  {"n": 18446744073709551615, "m": -9223372036854775808}  "#,
+            r#"{"jwks":[1,2.5,-3,1e300,true,false,null],"scope":{"c":{"d":"\u00e9\ud83d\ude00"}}}"#,
+            r#"  {"contacts": 18446744073709551615, "client_name#fr": -9223372036854775808}  "#,
             "[]",
+            r#"[{"a":1},{"b":[2]}]"#,
             r#""text""#,
             "0",
         ];
@@ -213,6 +297,25 @@ mod tests {
             let expected: Value = serde_json::from_str(body).unwrap();
             assert_eq!(parse(body.as_bytes()), Ok(expected), "{body}");
         }
+    }
+
+    /// Members the server ignores are read, checked, and left out.
+    #[test]
+    fn leaves_out_members_the_server_ignores() {
+        let body = r#"{"redirect_uris":["https://a.example/cb"],"x-vendor":{"deep":[[{"k":"v"}]]},
+                       "logo_uri#fr":"https://a.example/fr.png","scope#fr":"lire","x":null}"#;
+        assert_eq!(
+            parse(body.as_bytes()),
+            Ok(json!({
+                "redirect_uris": ["https://a.example/cb"],
+                "logo_uri#fr": "https://a.example/fr.png",
+            }))
+        );
+        let repeated_inside = r#"{"x-vendor":{"deep":[{"k":1,"k":2}]}}"#;
+        assert_eq!(
+            parse(repeated_inside.as_bytes()),
+            refused("", Problem::DuplicateMember)
+        );
     }
 
     #[test]
@@ -299,7 +402,7 @@ mod tests {
 
     #[test]
     fn distinct_names_in_different_objects_are_fine() {
-        let body = json!({"a": {"x": 1}, "b": {"x": 1}, "c": [{"x": 1}, {"x": 2}]});
+        let body = json!({"jwks": {"x": 1}, "scope": {"x": 1}, "contacts": [{"x": 1}, {"x": 2}]});
         assert_eq!(parse(body.to_string().as_bytes()), Ok(body));
     }
 
@@ -310,7 +413,7 @@ mod tests {
             let ours = parse(&bytes);
             let theirs: Result<Value, _> = serde_json::from_slice(&bytes);
             match (ours, theirs) {
-                (Ok(ours), Ok(theirs)) => prop_assert_eq!(ours, theirs),
+                (Ok(ours), Ok(theirs)) => prop_assert_eq!(ours, kept(theirs)),
                 (Ok(_), Err(_)) => prop_assert!(false, "read what serde_json refuses"),
                 (Err(BodyError::Syntax(_)), theirs) => prop_assert!(theirs.is_err()),
                 (Err(BodyError::Refused(_)), _) => {}
@@ -320,7 +423,7 @@ mod tests {
         #[test]
         fn round_trips_any_value(value in json_value()) {
             let text = value.to_string();
-            prop_assert_eq!(parse(text.as_bytes()), Ok(value));
+            prop_assert_eq!(parse(text.as_bytes()), Ok(kept(value)));
         }
     }
 
@@ -334,8 +437,12 @@ mod tests {
         leaf.prop_recursive(4, 32, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::btree_map("[a-z_#]{0,8}", inner, 0..6)
-                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+                prop::collection::btree_map(
+                    "(scope|jwks|client_name#fr|[a-z_#]{0,8})",
+                    inner,
+                    0..6
+                )
+                .prop_map(|members| Value::Object(members.into_iter().collect())),
             ]
         })
     }

@@ -15,7 +15,7 @@ use crate::scope::Scope;
 use crate::text;
 
 /// Human-readable members that may carry a language tag (RFC 7591 section 2.2).
-const LOCALIZABLE: [&str; 5] = [
+pub(crate) const LOCALIZABLE: [&str; 5] = [
     "client_name",
     "client_uri",
     "logo_uri",

@@ -15,7 +15,6 @@ on_both_backends!(
     a_token_holder_cannot_make_a_client_only_client_public,
     hidden_characters_are_named_by_code_point_and_nul_is_never_a_500,
     verify_refuses_a_stored_public_client_with_a_client_only_grant,
-    every_mcp_fixture_still_registers,
 );
 
 async fn a_duplicate_member_is_refused_whatever_copy_a_gateway_kept(backend: Backend) {
@@ -202,21 +201,6 @@ async fn verify_refuses_a_stored_public_client_with_a_client_only_grant(backend:
     app.store.insert_client(&old_row).unwrap();
     let answer: Value = verify(&app).await.unwrap().json().await.unwrap();
     assert_eq!(answer, json!({ "valid": false }));
-}
-
-async fn every_mcp_fixture_still_registers(backend: Backend) {
-    let app = spawn_app(backend).await;
-    for (name, body) in fixture_bodies() {
-        let registered = app.register(&body).await;
-        let method = body["token_endpoint_auth_method"].as_str().unwrap();
-        assert_eq!(registered["token_endpoint_auth_method"], method, "{name}");
-        let needs_secret = matches!(method, "client_secret_basic" | "client_secret_post");
-        assert_eq!(
-            registered.contains_key("client_secret"),
-            needs_secret,
-            "{name}"
-        );
-    }
 }
 
 mod sqlite_only {
