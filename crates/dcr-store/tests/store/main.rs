@@ -964,8 +964,9 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
     store.insert_client(&registration.client).unwrap();
     let id = registration.client.client_id;
     let original_digest = registration.access_token.digest();
-    // State an RFC 7592 update must leave alone.
-    store.set_active(&id, false).unwrap();
+    // State an RFC 7592 update must leave alone. (A disabled client is not
+    // updated at all: see
+    // a_client_disabled_meanwhile_is_neither_replaced_nor_deleted_by_its_token.)
     store.touch_last_used(&id, 1_790_000_900).unwrap();
     let before = store.find_client(&id).unwrap();
 
@@ -1004,14 +1005,13 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
     let after = store.find_client(&id).unwrap();
     assert_eq!(after.metadata, metadata);
     assert_eq!(after.registration_token, Some(update.access_token.digest()));
-    // The client is disabled, so its token is not accepted: the digest is
-    // what the store must have swapped.
+    // The digest is what the store must have swapped.
     let digest = after.registration_token.as_ref().unwrap();
     assert!(digest.matches(update.access_token.expose()));
     assert!(!digest.matches(registration.access_token.expose()));
     assert_eq!(after.credentials, before.credentials);
     assert_eq!(after.issued_at, before.issued_at);
-    assert!(!after.active, "an update does not re-enable a client");
+    assert!(after.active);
     assert_eq!(after.last_used_at, Some(1_790_000_900));
 
     // A second update authorized by the old token loses: the row keeps the
