@@ -7,6 +7,7 @@ pub mod client_url;
 pub mod credentials;
 pub mod error;
 pub mod grant_types;
+mod jwks;
 pub mod management;
 pub mod metadata;
 pub mod policy;

@@ -9,6 +9,7 @@ use crate::auth_method::AuthMethod;
 use crate::client_url::ClientUrl;
 use crate::error::{JsonType, MetadataError, Problem, pointer_to_item};
 use crate::grant_types::{GrantType, ResponseType, check_consistency};
+use crate::jwks;
 use crate::policy::{RegistrationPolicy, ScopeOverflow};
 use crate::redirect_uri::{RedirectKind, RedirectUri};
 use crate::scope::Scope;
@@ -51,10 +52,6 @@ pub(crate) const KNOWN_MEMBERS: [&str; 23] = [
     "registration_access_token",
     "registration_client_uri",
 ];
-
-/// Members of a JSON Web Key that only a private or symmetric key has (RFC
-/// 7518 sections 6.2.2, 6.3.2 and 6.4.1; RFC 8037 section 2).
-const PRIVATE_KEY_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /// Whether a body comes from a client now, or from the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -544,63 +541,15 @@ impl Request<'_> {
         }
     }
 
-    /// A JSON Web Key Set of public keys (RFC 7517 section 5; OpenID Connect
-    /// Dynamic Client Registration section 2).
+    /// `jwks`: a set of public keys (see `jwks`).
     fn jwks(&self) -> Result<Option<Map<String, Value>>, MetadataError> {
-        let set = match self.members.get("jwks") {
-            None | Some(Value::Null) => return Ok(None),
-            Some(Value::Object(set)) => set,
-            Some(_) => {
-                return Err(MetadataError::at_key(
-                    "jwks",
-                    Problem::WrongType {
-                        expected: JsonType::Object,
-                    },
-                ));
-            }
-        };
-        let Some(Value::Array(keys)) = set.get("keys") else {
-            return Err(MetadataError::at_key("jwks", Problem::JwksWithoutKeys));
-        };
-        if self.origin == Origin::Stored {
-            return Ok(Some(public_keys_only(set, keys)));
+        match self.members.get("jwks") {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => match self.origin {
+                Origin::Request => jwks::check(value, self.policy.limits.max_list_items).map(Some),
+                Origin::Stored => jwks::public_keys_only(value).map(Some),
+            },
         }
-        let keys_pointer = "/jwks/keys";
-        if keys.is_empty() {
-            return Err(MetadataError::new(keys_pointer, Problem::Empty));
-        }
-        let max = self.policy.limits.max_list_items;
-        if keys.len() > max {
-            return Err(MetadataError::new(keys_pointer, Problem::TooMany { max }));
-        }
-        for (index, key) in keys.iter().enumerate() {
-            let pointer = || format!("{keys_pointer}/{index}");
-            let Value::Object(members) = key else {
-                return Err(MetadataError::new(
-                    pointer(),
-                    Problem::WrongType {
-                        expected: JsonType::Object,
-                    },
-                ));
-            };
-            match members.get("kty") {
-                Some(Value::String(kty)) if kty == "oct" => {
-                    return Err(MetadataError::new(pointer(), Problem::SymmetricKey));
-                }
-                Some(Value::String(kty)) if !kty.is_empty() => {}
-                _ => return Err(MetadataError::new(pointer(), Problem::KeyTypeMissing)),
-            }
-            if members.contains_key("k") {
-                return Err(MetadataError::new(pointer(), Problem::SymmetricKey));
-            }
-            if PRIVATE_KEY_MEMBERS
-                .iter()
-                .any(|private| members.contains_key(*private))
-            {
-                return Err(MetadataError::new(pointer(), Problem::PrivateKeyMaterial));
-            }
-        }
-        Ok(Some(set.clone()))
     }
 
     fn scope(&self) -> Result<Scope, MetadataError> {
@@ -681,29 +630,6 @@ fn check_public_client_grants(grants: &[GrantType]) -> Result<(), MetadataError>
         )),
         None => Ok(()),
     }
-}
-
-/// A stored key set with only what a public key may hold: keys registered
-/// before private and symmetric keys were refused lose their private members
-/// here, so they are never shown.
-fn public_keys_only(set: &Map<String, Value>, keys: &[Value]) -> Map<String, Value> {
-    let public: Vec<Value> = keys
-        .iter()
-        .filter(|key| key.get("kty").and_then(Value::as_str) != Some("oct"))
-        .map(|key| match key {
-            Value::Object(members) => Value::Object(
-                members
-                    .iter()
-                    .filter(|(name, _)| !PRIVATE_KEY_MEMBERS.contains(&name.as_str()))
-                    .map(|(name, value)| (name.clone(), value.clone()))
-                    .collect(),
-            ),
-            other => other.clone(),
-        })
-        .collect();
-    let mut set = set.clone();
-    set.insert("keys".into(), Value::Array(public));
-    set
 }
 
 /// A BCP 47 language tag in its general shape: alphanumeric subtags of one to
