@@ -222,6 +222,29 @@ impl TestApp {
         }
     }
 
+    /// `POST /admin/clients/{id}/verify` on the admin listener, what a token
+    /// endpoint asks: the `200` answer's body.
+    pub async fn verify(&self, client_id: &str, secret: Option<&str>) -> Value {
+        let body = secret.map_or_else(
+            || serde_json::json!({}),
+            |secret| serde_json::json!({ "client_secret": secret }),
+        );
+        let response = self
+            .client
+            .post(format!(
+                "{}/admin/clients/{client_id}/verify",
+                self.admin_address
+            ))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "verify answered: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
     /// The stored client with the `client_id` a response returned.
     pub fn find_client(&self, client_id: &str) -> RegisteredClient {
         let id = ClientId::parse(client_id).expect("the server issues parseable client ids");

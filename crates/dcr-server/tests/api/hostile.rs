@@ -4,7 +4,7 @@
 //! mapping and the paths through the whole server.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -180,16 +180,7 @@ async fn verify_refuses_a_stored_public_client_with_a_client_only_grant(backend:
     let app = spawn_app(backend).await;
     let registered = app.register(&fixture("claude_code")).await;
     let client_id = registered["client_id"].as_str().unwrap();
-    let verify = |app: &TestApp| {
-        app.client
-            .post(format!(
-                "{}/admin/clients/{client_id}/verify",
-                app.admin_address
-            ))
-            .json(&json!({}))
-            .send()
-    };
-    let answer: Value = verify(&app).await.unwrap().json().await.unwrap();
+    let answer = app.verify(client_id, None).await;
     assert_eq!(answer["valid"], true);
 
     let mut old_row = app.find_client(client_id);
@@ -199,7 +190,7 @@ async fn verify_refuses_a_stored_public_client_with_a_client_only_grant(backend:
         .push(dcr_core::GrantType::CLIENT_CREDENTIALS);
     app.store.delete_client(&old_row.client_id).unwrap();
     app.store.insert_client(&old_row).unwrap();
-    let answer: Value = verify(&app).await.unwrap().json().await.unwrap();
+    let answer = app.verify(client_id, None).await;
     assert_eq!(answer, json!({ "valid": false }));
 }
 
@@ -269,19 +260,7 @@ mod sqlite_only {
         {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        let answer: Value = app
-            .client
-            .post(format!(
-                "{}/admin/clients/{client_id}/verify",
-                app.admin_address
-            ))
-            .json(&json!({ "client_secret": secret }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let answer = app.verify(&client_id, Some(&secret)).await;
         assert_eq!(answer["valid"], true, "{answer}");
         busy.store(false, std::sync::atomic::Ordering::Relaxed);
         for registration in burst {

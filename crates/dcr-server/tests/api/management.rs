@@ -140,24 +140,6 @@ async fn assert_invalid_token(response: Response) -> Map<String, Value> {
     body
 }
 
-/// `POST /admin/clients/{id}/verify` on the admin listener: what a token
-/// endpoint asks.
-async fn verify(app: &TestApp, client_id: &str, secret: Option<&str>) -> Value {
-    let body = secret.map_or_else(|| json!({}), |secret| json!({ "client_secret": secret }));
-    let response = app
-        .client
-        .post(format!(
-            "{}/admin/clients/{client_id}/verify",
-            app.admin_address
-        ))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
 async fn register_read_update_delete(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut sent = fixture("claude_ai");
@@ -245,7 +227,7 @@ async fn register_read_update_delete(backend: Backend) {
     registered.remove("registration_access_token");
     registered.remove("registration_client_uri");
     assert_eq!(stored.response_body(None), registered);
-    assert_eq!(verify(&app, &client.id, Some(&secret)).await["valid"], true);
+    assert_eq!(app.verify(&client.id, Some(&secret)).await["valid"], true);
 
     // The registration rules apply; a refused update changes nothing.
     let mut bad = replacement.clone();
@@ -271,7 +253,7 @@ async fn register_read_update_delete(backend: Backend) {
     assert_invalid_token(put(&app, &client.id, &new_token, &replacement).await).await;
     assert_invalid_token(delete(&app, &client.id, &new_token).await).await;
     assert_eq!(
-        verify(&app, &client.id, Some(&secret)).await,
+        app.verify(&client.id, Some(&secret)).await,
         json!({ "valid": false })
     );
     let id = dcr_core::ClientId::parse(&client.id).unwrap();

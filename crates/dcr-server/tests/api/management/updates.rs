@@ -5,9 +5,7 @@ use dcr_core::ClientCredentials;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{
-    Registered, SERVER_SET, assert_token_shape, ok_json, put, read, text, update_body, verify,
-};
+use super::{Registered, SERVER_SET, assert_token_shape, ok_json, put, read, text, update_body};
 use crate::helpers::{Backend, assert_error, fixture, spawn_app};
 
 on_both_backends!(
@@ -92,7 +90,7 @@ async fn a_client_secret_in_an_update_must_be_the_current_one(backend: Backend) 
         "a matching secret is kept, not reissued"
     );
     let token = text(&updated, "registration_access_token");
-    assert_eq!(verify(&app, &client.id, Some(&secret)).await["valid"], true);
+    assert_eq!(app.verify(&client.id, Some(&secret)).await["valid"], true);
 
     let mut wrong = body.clone();
     wrong["client_secret"] = json!(format!("{}x", &secret[..42]));
@@ -108,7 +106,7 @@ async fn a_client_secret_in_an_update_must_be_the_current_one(backend: Backend) 
         ok_json(read(&app, &client.id, &token).await).await["client_name"],
         "Claude 2"
     );
-    assert_eq!(verify(&app, &client.id, Some(&secret)).await["valid"], true);
+    assert_eq!(app.verify(&client.id, Some(&secret)).await["valid"], true);
 
     // A public client turning confidential may not choose its secret.
     let public = Registered::new(&app, &fixture("claude_code")).await;
@@ -134,7 +132,7 @@ async fn switching_to_a_secret_method_issues_a_secret_and_back_to_none_removes_i
     let app = spawn_app(backend).await;
     let client = Registered::new(&app, &fixture("claude_code")).await;
     assert!(client.secret.is_none());
-    assert_eq!(verify(&app, &client.id, None).await["valid"], true);
+    assert_eq!(app.verify(&client.id, None).await["valid"], true);
 
     let mut confidential = client.update_body();
     confidential["token_endpoint_auth_method"] = json!("client_secret_post");
@@ -150,7 +148,7 @@ async fn switching_to_a_secret_method_issues_a_secret_and_back_to_none_removes_i
     };
     assert!(secret_hash.verify(&secret));
 
-    let verified = verify(&app, &client.id, Some(&secret)).await;
+    let verified = app.verify(&client.id, Some(&secret)).await;
     assert_eq!(verified["valid"], true);
     assert_eq!(verified["client"]["client_id"], client.id.as_str());
     assert_eq!(
@@ -158,11 +156,11 @@ async fn switching_to_a_secret_method_issues_a_secret_and_back_to_none_removes_i
         "client_secret_post"
     );
     assert_eq!(
-        verify(&app, &client.id, None).await,
+        app.verify(&client.id, None).await,
         json!({ "valid": false })
     );
     assert_eq!(
-        verify(&app, &client.id, Some("not-the-secret")).await,
+        app.verify(&client.id, Some("not-the-secret")).await,
         json!({ "valid": false })
     );
     // A later read shows the expiry, never the secret.
@@ -183,10 +181,10 @@ async fn switching_to_a_secret_method_issues_a_secret_and_back_to_none_removes_i
         ClientCredentials::Public
     );
     assert_eq!(
-        verify(&app, &client.id, Some(&secret)).await,
+        app.verify(&client.id, Some(&secret)).await,
         json!({ "valid": false })
     );
-    assert_eq!(verify(&app, &client.id, None).await["valid"], true);
+    assert_eq!(app.verify(&client.id, None).await["valid"], true);
 }
 
 async fn between_secret_methods_the_secret_stays(backend: Backend) {
@@ -203,7 +201,7 @@ async fn between_secret_methods_the_secret_stays(backend: Backend) {
     assert!(!updated.contains_key("client_secret"), "no new secret");
     assert_eq!(updated["client_secret_expires_at"], 0);
     assert_eq!(app.find_client(&client.id).credentials, before);
-    let verified = verify(&app, &client.id, Some(&secret)).await;
+    let verified = app.verify(&client.id, Some(&secret)).await;
     assert_eq!(verified["valid"], true);
     assert_eq!(
         verified["client"]["token_endpoint_auth_method"],
