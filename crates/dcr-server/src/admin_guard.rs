@@ -20,8 +20,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use actix_web::http::header::{self, HeaderMap};
 use dcr_core::TokenDigest;
 
+use crate::bearer::bearer_token;
 use crate::error::ApiError;
-use crate::routes::management::bearer_token_of;
 
 /// What the gate knows: the digest of `DCR_ADMIN_TOKEN`, if set.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ impl AdminGuard {
             ));
         }
         match &self.token {
-            Some(expected) => match bearer_token_of(headers) {
+            Some(expected) => match bearer_token(headers) {
                 Some(presented) if expected.matches(presented) => Ok(()),
                 _ => Err(ApiError::AdminUnauthorized),
             },

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 pub mod admin_guard;
+pub mod bearer;
 pub mod cli;
 pub mod config;
 pub mod drain;

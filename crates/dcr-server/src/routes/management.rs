@@ -2,7 +2,7 @@
 //! replaces and deletes its own registration with its registration access
 //! token.
 
-use actix_web::http::header::{self, HeaderMap};
+use crate::bearer::bearer_token;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::error::MetadataError;
 use dcr_core::{ClientId, Problem, RegisteredClient, UpdateRequest};
@@ -110,7 +110,7 @@ async fn authorize(
     raw_client_id: &str,
     state: &AppState,
 ) -> Result<(RegisteredClient, String), ApiError> {
-    let token = bearer_token(request)
+    let token = bearer_token(request.headers())
         .ok_or(ApiError::InvalidToken)?
         .to_owned();
     let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::InvalidToken)?;
@@ -131,19 +131,4 @@ fn token_no_longer_valid(err: dcr_store::StoreError) -> ApiError {
         dcr_store::StoreError::NotFound => ApiError::InvalidToken,
         other => ApiError::from(other),
     }
-}
-
-/// The token of an `Authorization: Bearer ...` header (RFC 6750 section 2.1;
-/// the scheme is case-insensitive).
-pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
-    bearer_token_of(request.headers())
-}
-
-/// [`bearer_token`] from the headers alone, for middleware.
-pub fn bearer_token_of(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
-        .then_some(token)
 }
