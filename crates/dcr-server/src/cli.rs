@@ -4,13 +4,43 @@
 
 use std::io::Write;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use dcr_core::{ClientCredentials, ClientId, RegisteredClient};
 use dcr_store::{ClientFilter, ListCursor, Store, StoreError};
 use rand::rngs::OsRng;
 use serde_json::{Map, Value, json};
 
-use crate::config::Config;
+use crate::config::{Config, Settings};
+
+/// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
+///
+/// Every option is read from its DCR_* environment variable; a flag given on
+/// the command line wins over the variable.
+#[derive(Debug, Parser)]
+#[command(
+    name = "dcr-server",
+    version,
+    about,
+    long_about = None,
+    after_help = "Logging: DCR_LOG takes an env_logger filter (default: info), for example DCR_LOG=debug or DCR_LOG=dcr_server=debug,actix_web=warn.\nEvery variable is described in docs/configuration.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve registration over HTTP (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Manage registered clients, straight in the database.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+}
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -202,7 +232,7 @@ fn rotate_secret(
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     let client = find(store, &args.client_id)?;
-    let now = crate::routes::json_body::unix_now();
+    let now = crate::clock::unix_now();
     let (secret, credentials) = client
         .rotate_secret(&config.policy, now, config.bcrypt_cost, &mut OsRng)
         .map_err(|err| CliError::Invalid(format!("cannot rotate: {err}")))?;
@@ -277,7 +307,7 @@ fn print_client(
 
 /// The registration as an operator sees it: the same as the admin API.
 fn view(client: &RegisteredClient) -> Map<String, Value> {
-    crate::routes::admin::admin_view(client)
+    crate::views::admin_view(client)
 }
 
 fn status(client: &RegisteredClient) -> &'static str {

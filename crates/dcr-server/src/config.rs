@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 use dcr_core::{
     AuthMethod, BcryptCost, GrantType, Limits, RedirectPolicy, RegistrationPolicy, ResponseType,
     Scope, ScopeOverflow,
@@ -15,36 +15,6 @@ use url::Url;
 
 mod discovery;
 pub use discovery::Discovery;
-
-/// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
-///
-/// Every option is read from its DCR_* environment variable; a flag given on
-/// the command line wins over the variable.
-#[derive(Debug, Parser)]
-#[command(
-    name = "dcr-server",
-    version,
-    about,
-    long_about = None,
-    after_help = "Logging: DCR_LOG takes an env_logger filter (default: info), for example DCR_LOG=debug or DCR_LOG=dcr_server=debug,actix_web=warn.\nEvery variable is described in docs/configuration.md."
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    #[command(flatten)]
-    pub settings: Settings,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Serve registration over HTTP (the default).
-    Serve,
-    /// Apply pending database migrations, then exit.
-    Migrate,
-    /// Manage registered clients, straight in the database.
-    #[command(subcommand)]
-    Clients(crate::cli::ClientsCommand),
-}
 
 #[derive(Debug, Clone, Args)]
 pub struct Settings {

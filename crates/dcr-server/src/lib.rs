@@ -2,6 +2,7 @@
 pub mod admin_guard;
 pub mod bearer;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod drain;
 pub mod error;
@@ -9,7 +10,10 @@ pub mod hashing;
 pub mod proxy;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod verified_secrets;
+pub mod views;
 
-pub use config::{Cli, Command, Config, Settings};
+pub use cli::{Cli, Command};
+pub use config::{Config, Settings};
 pub use startup::Application;

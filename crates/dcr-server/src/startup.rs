@@ -10,49 +10,19 @@ use actix_cors::Cors;
 use actix_web::dev::{Server, Service as _};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Logger;
-use actix_web::{App, HttpRequest, HttpServer, web};
-use dcr_core::{BcryptCost, ClientId, RegistrationPolicy, TokenDigest};
+use actix_web::{App, HttpServer, web};
+use dcr_core::TokenDigest;
 use dcr_store::{ClientWriter, Store, StoreError};
 use futures_util::future::{Either, ready};
 
 use crate::admin_guard::AdminGuard;
-use crate::config::{Config, Discovery};
+use crate::config::Config;
 use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
 use crate::routes;
+use crate::state::AppState;
 use crate::verified_secrets::VerifiedSecrets;
-
-/// What every handler shares.
-#[derive(Debug)]
-pub struct AppState {
-    pub store: Store,
-    pub writer: ClientWriter,
-    pub policy: Arc<RegistrationPolicy>,
-    pub bcrypt_cost: BcryptCost,
-    /// bcrypt for registrations, RFC 7592 updates and rotations.
-    pub hashing: HashingPool,
-    /// bcrypt for the verify call alone: the token endpoint's check never
-    /// queues behind a burst of registrations.
-    pub verify_hashing: HashingPool,
-    pub max_body_bytes: usize,
-    pub public_base: PublicBase,
-    pub discovery: Discovery,
-    /// Secret checks already confirmed by bcrypt, for the verify call.
-    pub verified_secrets: Arc<VerifiedSecrets>,
-    /// Seconds within which a client's repeated use is not written again.
-    pub last_used_resolution_secs: i64,
-}
-
-impl AppState {
-    /// The client configuration endpoint of a client (RFC 7592 section 3).
-    pub fn client_uri(&self, request: &HttpRequest, client_id: &ClientId) -> String {
-        format!(
-            "{}/register/{client_id}",
-            self.public_base.for_request(request)
-        )
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

@@ -8,12 +8,14 @@ use dcr_core::{ClientCredentials, ClientId, RegisteredClient};
 use dcr_store::{ClientFilter, ListCursor, StoreError};
 use rand::rngs::OsRng;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use crate::clock::unix_now;
 use crate::error::ApiError;
-use crate::routes::json_body::{read_json, unix_now};
+use crate::routes::json_body::read_json;
 use crate::routes::{no_store, with_store};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::views::{admin_view, enforcement_view};
 
 const DEFAULT_PAGE: usize = 100;
 const MAX_PAGE: usize = 1000;
@@ -262,22 +264,6 @@ pub async fn verify(
         "valid": true,
         "client": enforcement_view(&client),
     })))
-}
-
-/// What the token endpoint must enforce for a client.
-fn enforcement_view(client: &RegisteredClient) -> Value {
-    let mut view = client.metadata.to_json();
-    view.insert("client_id".into(), client.client_id.to_string().into());
-    Value::Object(view)
-}
-
-/// The registration, as an operator sees it: no secret, no token, plus the
-/// state of the client.
-pub fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
-    let mut view = client.response_body(None);
-    view.insert("active".into(), client.active.into());
-    view.insert("last_used_at".into(), client.last_used_at.into());
-    view
 }
 
 async fn find(state: &AppState, raw_client_id: &str) -> Result<RegisteredClient, ApiError> {

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::routes::no_store;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET` at the one path the issuer gives (RFC 8414 section 3.1), and only
 /// when every required member is configured: a client that finds a document

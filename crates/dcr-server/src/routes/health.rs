@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::routes::with_store;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Liveness: the process answers. Touches nothing shared, so it stays fast
 /// while registrations keep the database and the hashing threads busy.

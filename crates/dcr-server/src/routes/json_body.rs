@@ -66,11 +66,3 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes
     }
     Ok(body)
 }
-
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
-}

@@ -8,10 +8,11 @@ use dcr_core::error::MetadataError;
 use dcr_core::{ClientId, Problem, RegisteredClient, UpdateRequest};
 use rand::rngs::OsRng;
 
+use crate::clock::unix_now;
 use crate::error::ApiError;
-use crate::routes::json_body::{read_json, unix_now};
+use crate::routes::json_body::read_json;
 use crate::routes::{no_store, with_store};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET /register/{client_id}` (RFC 7592 section 2.1). The plaintext secret
 /// is not recoverable, so it is omitted; the token is the one presented.

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use dcr_store::{Store, StoreError};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Runs store work on the blocking pool: Diesel is synchronous and must not
 /// hold an HTTP worker thread. The outer error is the pool failing; the inner

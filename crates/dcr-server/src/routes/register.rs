@@ -4,10 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::{ClientMetadata, Registration};
 use rand::rngs::OsRng;
 
+use crate::clock::unix_now;
 use crate::error::ApiError;
-use crate::routes::json_body::{read_json, unix_now};
+use crate::routes::json_body::read_json;
 use crate::routes::no_store;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn register(
     request: HttpRequest,
