@@ -23,6 +23,19 @@ pub enum ClientCredentials {
     },
 }
 
+impl ClientCredentials {
+    /// `client_secret_expires_at` of a client with a secret (0: never); `None`
+    /// for a public client, which has no secret to expire.
+    pub fn secret_expires_at(&self) -> Option<i64> {
+        match self {
+            Self::Confidential {
+                secret_expires_at, ..
+            } => Some(*secret_expires_at),
+            Self::Public => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegisteredClient {
     pub client_id: ClientId,
@@ -159,17 +172,11 @@ impl RegisteredClient {
         let mut body = Map::new();
         body.insert("client_id".into(), self.client_id.to_string().into());
         body.insert("client_id_issued_at".into(), self.issued_at.into());
-        if let ClientCredentials::Confidential {
-            secret_expires_at, ..
-        } = &self.credentials
-        {
+        if let Some(secret_expires_at) = self.credentials.secret_expires_at() {
             if let Some(secret) = secret {
                 body.insert("client_secret".into(), secret.expose().into());
             }
-            body.insert(
-                "client_secret_expires_at".into(),
-                (*secret_expires_at).into(),
-            );
+            body.insert("client_secret_expires_at".into(), secret_expires_at.into());
         }
         body.extend(self.metadata.to_json());
         body

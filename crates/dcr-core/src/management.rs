@@ -18,11 +18,24 @@ pub const SERVER_SET_MEMBERS: [&str; 4] = [
 ];
 
 /// A checked update request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct UpdateRequest {
     pub metadata: ClientMetadata,
     /// The `client_secret` the client sent, which must match its current one.
     pub presented_secret: Option<String>,
+}
+
+/// Shows whether a secret was presented, never the secret.
+impl std::fmt::Debug for UpdateRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateRequest")
+            .field("metadata", &self.metadata)
+            .field(
+                "presented_secret",
+                &self.presented_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl UpdateRequest {
@@ -178,6 +191,17 @@ mod tests {
                 }
             )
         );
+    }
+
+    #[test]
+    fn debug_never_shows_the_presented_secret() {
+        let mut sent = body();
+        sent["client_secret"] = json!("s3cret-value");
+        let update =
+            UpdateRequest::parse(&sent, &client_id(), &RegistrationPolicy::default()).unwrap();
+        let shown = format!("{update:?}");
+        assert!(!shown.contains("s3cret-value"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 
     #[test]

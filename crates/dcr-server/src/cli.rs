@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use dcr_core::{ClientCredentials, ClientId, RegisteredClient};
+use dcr_core::{ClientId, RegisteredClient};
 use dcr_store::{ClientFilter, ListCursor, Store, StoreError};
 use rand::rngs::OsRng;
 use serde_json::{Map, Value, json};
@@ -239,12 +239,7 @@ fn rotate_secret(
     store
         .replace_credentials(&client.client_id, &credentials)
         .map_err(|err| not_found(err, &args.client_id))?;
-    let expires_at = match credentials {
-        ClientCredentials::Confidential {
-            secret_expires_at, ..
-        } => secret_expires_at,
-        ClientCredentials::Public => 0,
-    };
+    let expires_at = credentials.secret_expires_at().unwrap_or(0);
     if args.json {
         writeln!(
             out,

@@ -1,6 +1,6 @@
 //! The one place where failures become HTTP answers. Every body is JSON with
 //! `error` and `error_description` (RFC 7591 section 3.2.2); internal causes go
-//! to the log, never into a response.
+//! to the log, once, when the response is made, never into a response.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -56,8 +56,30 @@ pub enum ApiError {
     Unavailable,
     #[error("the server is busy; retry later")]
     Busy,
+    /// Anything unexpected: a fixed answer, and the cause in the log.
     #[error("the server failed to process the request")]
-    Internal,
+    Internal(#[source] Internal),
+}
+
+/// The cause of a 500: what was being done, and the error that stopped it.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct Internal {
+    context: &'static str,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl ApiError {
+    /// A 500 caused by `source` while doing `context` (`"hashing a secret"`).
+    pub fn internal(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Internal(Internal {
+            context,
+            source: source.into(),
+        })
+    }
 }
 
 impl ApiError {
@@ -87,7 +109,7 @@ impl ApiError {
             Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unavailable | Self::Busy => "temporarily_unavailable",
-            Self::Internal => "server_error",
+            Self::Internal(_) => "server_error",
         }
     }
 }
@@ -100,9 +122,8 @@ impl From<StoreError> for ApiError {
                 log::warn!("database unavailable: {cause}");
                 Self::Unavailable
             }
-            StoreError::Conflict(cause) | StoreError::Other(cause) => {
-                log::error!("database error: {cause}");
-                Self::Internal
+            other @ (StoreError::Conflict(_) | StoreError::Other(_)) => {
+                Self::internal("database", other)
             }
         }
     }
@@ -124,12 +145,15 @@ impl ResponseError for ApiError {
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::AdminBody(inner) => inner.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            log::error!("answering 500: {cause}");
+        }
         let mut body = json!({
             "error": self.code(),
             "error_description": self.to_string(),
@@ -163,5 +187,195 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.json(body)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use actix_web::body::to_bytes;
+    use dcr_core::Problem;
+    use serde_json::Value;
+
+    use super::*;
+
+    struct Expected {
+        status: u16,
+        code: &'static str,
+        header: Option<(&'static str, &'static str)>,
+    }
+
+    fn expect(status: u16, code: &'static str) -> Expected {
+        Expected {
+            status,
+            code,
+            header: None,
+        }
+    }
+
+    fn with_header(
+        status: u16,
+        code: &'static str,
+        name: &'static str,
+        value: &'static str,
+    ) -> Expected {
+        Expected {
+            status,
+            code,
+            header: Some((name, value)),
+        }
+    }
+
+    /// Every variant, as a client sees it: status, RFC code, the headers its
+    /// status calls for, a JSON body that is never cached.
+    #[actix_web::test]
+    async fn every_variant_maps_to_its_answer() {
+        let metadata = MetadataError::new("/client_name", Problem::Empty);
+        let cases: Vec<(ApiError, Expected)> = vec![
+            (
+                ApiError::Metadata(metadata),
+                expect(400, "invalid_client_metadata"),
+            ),
+            (
+                ApiError::MalformedJson("it ends early at line 1 column 2".into()),
+                expect(400, "invalid_client_metadata"),
+            ),
+            (
+                ApiError::UnsupportedMediaType,
+                expect(415, "invalid_client_metadata"),
+            ),
+            (
+                ApiError::PayloadTooLarge { limit: 65_536 },
+                expect(413, "invalid_client_metadata"),
+            ),
+            (
+                ApiError::UnreadableBody,
+                expect(400, "invalid_client_metadata"),
+            ),
+            (
+                ApiError::MalformedJson("x".into()).on_admin_api(),
+                expect(400, "invalid_request"),
+            ),
+            (
+                ApiError::PayloadTooLarge { limit: 10 }.on_admin_api(),
+                expect(413, "invalid_request"),
+            ),
+            (ApiError::NotFound, expect(404, "not_found")),
+            (ApiError::DiscoveryNotConfigured, expect(404, "not_found")),
+            (
+                ApiError::InvalidToken,
+                with_header(
+                    401,
+                    "invalid_token",
+                    "www-authenticate",
+                    r#"Bearer error="invalid_token""#,
+                ),
+            ),
+            (
+                ApiError::AdminUnauthorized,
+                with_header(
+                    401,
+                    "unauthorized",
+                    "www-authenticate",
+                    r#"Bearer realm="dcr-admin""#,
+                ),
+            ),
+            (
+                ApiError::AdminForbidden("no browsers"),
+                expect(403, "forbidden"),
+            ),
+            (ApiError::ClientNotFound, expect(404, "not_found")),
+            (
+                ApiError::InvalidRequest("limit must be from 1 to 1000"),
+                expect(400, "invalid_request"),
+            ),
+            (
+                ApiError::MethodNotAllowed { allow: "GET" },
+                with_header(405, "method_not_allowed", "allow", "GET"),
+            ),
+            (
+                ApiError::Unavailable,
+                with_header(
+                    503,
+                    "temporarily_unavailable",
+                    "retry-after",
+                    RETRY_AFTER_SECS,
+                ),
+            ),
+            (
+                ApiError::Busy,
+                with_header(
+                    503,
+                    "temporarily_unavailable",
+                    "retry-after",
+                    RETRY_AFTER_SECS,
+                ),
+            ),
+            (
+                ApiError::internal("testing", std::io::Error::other("disk on fire")),
+                expect(500, "server_error"),
+            ),
+        ];
+        for (error, expected) in cases {
+            let shown = format!("{error:?}");
+            let response = error.error_response();
+            assert_eq!(response.status().as_u16(), expected.status, "{shown}");
+            let headers = response.headers().clone();
+            assert_eq!(headers.get("cache-control").unwrap(), "no-store", "{shown}");
+            assert_eq!(headers.get("pragma").unwrap(), "no-cache", "{shown}");
+            assert!(
+                headers
+                    .get("content-type")
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("application/json"),
+                "{shown}"
+            );
+            if let Some((name, value)) = expected.header {
+                assert_eq!(headers.get(name).unwrap(), value, "{shown}");
+            }
+            let body: Value =
+                serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
+            assert_eq!(body["error"], expected.code, "{shown}");
+            let description = body["error_description"].as_str().unwrap();
+            assert!(!description.is_empty(), "{shown}");
+            assert!(!description.contains("disk on fire"), "{shown}");
+        }
+    }
+
+    /// Metadata errors name the field; nothing else carries one.
+    #[actix_web::test]
+    async fn only_metadata_errors_name_a_field() {
+        let error = ApiError::Metadata(MetadataError::new("/redirect_uris/1", Problem::Empty));
+        let body: Value =
+            serde_json::from_slice(&to_bytes(error.error_response().into_body()).await.unwrap())
+                .unwrap();
+        assert_eq!(body["field"], "/redirect_uris/1");
+        assert_eq!(body["error"], "invalid_redirect_uri");
+        let body: Value = serde_json::from_slice(
+            &to_bytes(ApiError::NotFound.error_response().into_body())
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(body.get("field").is_none());
+    }
+
+    /// A store failure keeps its cause for the log, and the answer is fixed.
+    #[test]
+    fn store_errors_map_to_their_status_and_keep_their_cause() {
+        assert!(matches!(
+            ApiError::from(StoreError::NotFound),
+            ApiError::NotFound
+        ));
+        let internal = ApiError::from(StoreError::Other("constraint violated".into()));
+        assert_eq!(internal.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            internal.to_string(),
+            "the server failed to process the request"
+        );
+        let cause = std::error::Error::source(&internal).unwrap().to_string();
+        assert!(cause.contains("constraint violated"), "{cause}");
     }
 }

@@ -37,17 +37,14 @@ impl HashingPool {
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| ApiError::Internal)?;
+            .map_err(|closed| ApiError::internal("waiting for a hashing thread", closed))?;
         drop(queued);
         let outcome = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work()
         })
         .await;
-        outcome.map_err(|err| {
-            log::error!("hashing task failed: {err}");
-            ApiError::Internal
-        })
+        outcome.map_err(|err| ApiError::internal("running a hashing task", err))
     }
 }
 

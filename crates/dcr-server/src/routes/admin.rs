@@ -5,7 +5,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::{ClientCredentials, ClientId, RegisteredClient};
-use dcr_store::{ClientFilter, ListCursor, StoreError};
+use dcr_store::{ClientFilter, ListCursor};
 use rand::rngs::OsRng;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -72,7 +72,7 @@ pub async fn list(
     let page = with_store(&state, move |store| {
         store.list_clients(&filter, limit, cursor.as_ref())
     })
-    .await??;
+    .await?;
     let clients: Vec<Value> = page
         .clients
         .iter()
@@ -120,7 +120,7 @@ async fn set_active(
         store.set_active(&client_id, active)?;
         store.find_client(&client_id)
     })
-    .await?
+    .await
     .map_err(not_found_is_404)?;
     Ok(no_store(HttpResponse::Ok()).json(admin_view(&client)))
 }
@@ -132,7 +132,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let client_id = parse_id(&path)?;
     with_store(&state, move |store| store.delete_client(&client_id))
-        .await?
+        .await
         .map_err(not_found_is_404)?;
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
@@ -156,18 +156,13 @@ pub async fn rotate_secret(
             dcr_core::RotateError::NotConfidential => ApiError::InvalidRequest(
                 "this client authenticates without a secret; there is none to rotate",
             ),
-            dcr_core::RotateError::Hash(_) => ApiError::Internal,
+            dcr_core::RotateError::Hash(err) => ApiError::internal("hashing a new secret", err),
         })?;
-    let expires_at = match &credentials {
-        ClientCredentials::Confidential {
-            secret_expires_at, ..
-        } => *secret_expires_at,
-        ClientCredentials::Public => 0,
-    };
+    let expires_at = credentials.secret_expires_at().unwrap_or(0);
     with_store(&state, move |store| {
         store.replace_credentials(&client_id, &credentials)
     })
-    .await?
+    .await
     .map_err(not_found_is_404)?;
     Ok(no_store(HttpResponse::Ok()).json(json!({
         "client_id": client_id.to_string(),
@@ -176,9 +171,21 @@ pub async fn rotate_secret(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 struct VerifyRequest {
     client_secret: Option<String>,
+}
+
+/// Shows whether a secret was presented, never the secret.
+impl std::fmt::Debug for VerifyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyRequest")
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// `POST /admin/clients/{client_id}/verify`: the token endpoint passes on the
@@ -205,10 +212,10 @@ pub async fn verify(
     let Ok(client_id) = ClientId::parse(&path) else {
         return Ok(invalid());
     };
-    let client = match with_store(&state, move |store| store.find_client(&client_id)).await? {
+    let client = match with_store(&state, move |store| store.find_client(&client_id)).await {
         Ok(client) => client,
-        Err(StoreError::NotFound) => return Ok(invalid()),
-        Err(err) => return Err(err.into()),
+        Err(ApiError::NotFound) => return Ok(invalid()),
+        Err(err) => return Err(err),
     };
     let now = unix_now();
     let secret = presented.client_secret;
@@ -251,10 +258,9 @@ pub async fn verify(
     let recorded_recently = client
         .last_used_at
         .is_some_and(|last| now.saturating_sub(last) < state.last_used_resolution_secs);
-    // A failure to record the use must not turn a valid check into an error
-    // (a failing blocking pool is logged by with_store).
+    // A failure to record the use must not turn a valid check into an error.
     if !recorded_recently
-        && let Ok(Err(err)) =
+        && let Err(err) =
             with_store(&state, move |store| store.touch_last_used(&client_id, now)).await
     {
         log::warn!("could not record the use of client {client_id}: {err}");
@@ -269,7 +275,7 @@ pub async fn verify(
 async fn find(state: &AppState, raw_client_id: &str) -> Result<RegisteredClient, ApiError> {
     let client_id = parse_id(raw_client_id)?;
     with_store(state, move |store| store.find_client(&client_id))
-        .await?
+        .await
         .map_err(not_found_is_404)
 }
 
@@ -277,9 +283,9 @@ fn parse_id(raw: &str) -> Result<ClientId, ApiError> {
     ClientId::parse(raw).map_err(|_| ApiError::ClientNotFound)
 }
 
-fn not_found_is_404(err: StoreError) -> ApiError {
+fn not_found_is_404(err: ApiError) -> ApiError {
     match err {
-        StoreError::NotFound => ApiError::ClientNotFound,
-        other => other.into(),
+        ApiError::NotFound => ApiError::ClientNotFound,
+        other => other,
     }
 }

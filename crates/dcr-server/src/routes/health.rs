@@ -13,6 +13,6 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers a query.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    with_store(&state, |store| store.ping()).await??;
+    with_store(&state, |store| store.ping()).await?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
 }

@@ -64,10 +64,7 @@ pub async fn update(
             }
             client
                 .update(metadata, &policy, now, cost, &mut OsRng)
-                .map_err(|err| {
-                    log::error!("could not issue credentials: {err}");
-                    ApiError::Internal
-                })
+                .map_err(|err| ApiError::internal("issuing credentials", err))
         })
         .await??;
 
@@ -80,7 +77,7 @@ pub async fn update(
     with_store(&state, move |store| {
         store.replace_client(&stored, &authorized_by, secret_change)
     })
-    .await?
+    .await
     .map_err(token_no_longer_valid)?;
     let client_uri = state.client_uri(&request, &update.client.client_id);
     Ok(no_store(HttpResponse::Ok()).json(update.management_response_body(&client_uri)))
@@ -98,7 +95,7 @@ pub async fn delete(
     with_store(&state, move |store| {
         store.delete_client_authorized(&client.client_id, &authorized_by)
     })
-    .await?
+    .await
     .map_err(token_no_longer_valid)?;
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
@@ -116,7 +113,7 @@ async fn authorize(
         .to_owned();
     let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::InvalidToken)?;
     let client = with_store(state, move |store| store.find_client(&client_id))
-        .await?
+        .await
         .map_err(token_no_longer_valid)?;
     if client.accepts_registration_token(&token) {
         Ok((client, token))
@@ -127,9 +124,9 @@ async fn authorize(
 
 /// A client that is gone, or whose token an update rotated meanwhile, is an
 /// invalid token to whoever presented it.
-fn token_no_longer_valid(err: dcr_store::StoreError) -> ApiError {
+fn token_no_longer_valid(err: ApiError) -> ApiError {
     match err {
-        dcr_store::StoreError::NotFound => ApiError::InvalidToken,
-        other => ApiError::from(other),
+        ApiError::NotFound => ApiError::InvalidToken,
+        other => other,
     }
 }

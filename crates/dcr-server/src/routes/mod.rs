@@ -13,19 +13,19 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Runs store work on the blocking pool: Diesel is synchronous and must not
-/// hold an HTTP worker thread. The outer error is the pool failing; the inner
-/// one is the store's, for the caller to map (a missing client means
-/// different things on different endpoints).
-pub async fn with_store<T, F>(state: &AppState, work: F) -> Result<Result<T, StoreError>, ApiError>
+/// hold an HTTP worker thread. A missing row is `ApiError::NotFound`, which
+/// callers map to what it means on their endpoint (an invalid token, an
+/// unknown client).
+pub async fn with_store<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
     let store = state.store.clone();
-    web::block(move || work(&store)).await.map_err(|err| {
-        log::error!("blocking task failed: {err}");
-        ApiError::Internal
-    })
+    web::block(move || work(&store))
+        .await
+        .map_err(|err| ApiError::internal("running database work", err))?
+        .map_err(ApiError::from)
 }
 
 /// Responses that carry credentials or registration data must not be cached

@@ -29,10 +29,7 @@ pub async fn register(
     } else {
         Registration::issue(metadata, &policy, now, cost, &mut OsRng)
     }
-    .map_err(|err| {
-        log::error!("could not issue credentials: {err}");
-        ApiError::Internal
-    })?;
+    .map_err(|err| ApiError::internal("issuing credentials", err))?;
 
     // The answer is ready before the write, but goes out only once the row
     // is committed: nothing is acknowledged that is not stored.
@@ -49,7 +46,9 @@ pub async fn register(
             log::warn!("registration write queue full; shedding load");
             ApiError::Busy
         })?;
-    stored_rx.await.map_err(|_| ApiError::Internal)??;
+    stored_rx
+        .await
+        .map_err(|err| ApiError::internal("waiting for the registration write", err))??;
 
     Ok(no_store(HttpResponse::Created()).json(body))
 }
