@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::access_token::{AccessToken, TokenDigest};
 use crate::credentials::{BcryptCost, ClientId, ClientSecret, HashError, SecretHash};
+use crate::error::{MetadataError, Problem};
+use crate::management::UpdateRequest;
 use crate::metadata::ClientMetadata;
 use crate::policy::RegistrationPolicy;
 
@@ -156,6 +158,16 @@ impl Update {
     }
 }
 
+/// Why an RFC 7592 update was not applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpdateError {
+    /// The request breaks a rule: `400` with this error.
+    #[error(transparent)]
+    Refused(MetadataError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+}
+
 /// Why a secret could not be rotated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RotateError {
@@ -212,11 +224,33 @@ impl RegisteredClient {
                 .is_some_and(|digest| digest.matches(presented))
     }
 
+    /// An RFC 7592 section 2.2 update as the client sent it: a presented
+    /// `client_secret` must be the current one (a client cannot choose its
+    /// secret), then [`RegisteredClient::update`]. Slow when a secret is
+    /// presented or issued (bcrypt): call it off async threads.
+    pub fn apply_update<R: RngCore + CryptoRng>(
+        &self,
+        request: UpdateRequest,
+        policy: &RegistrationPolicy,
+        now: i64,
+        cost: BcryptCost,
+        rng: &mut R,
+    ) -> Result<Update, UpdateError> {
+        if let Some(presented) = &request.presented_secret
+            && !self.secret_matches(presented)
+        {
+            return Err(UpdateError::Refused(MetadataError::at_key(
+                "client_secret",
+                Problem::SecretMismatch,
+            )));
+        }
+        Ok(self.update(request.metadata, policy, now, cost, rng)?)
+    }
+
     /// Replaces the metadata (RFC 7592 section 2.2) and rotates the
     /// registration access token. A change of auth method issues a secret
     /// (to a client that had none) or removes it; otherwise the secret stays.
-    /// The presented secret must already have been checked with
-    /// [`RegisteredClient::secret_matches`].
+    /// A presented secret is checked by [`RegisteredClient::apply_update`].
     pub fn update<R: RngCore + CryptoRng>(
         &self,
         metadata: ClientMetadata,

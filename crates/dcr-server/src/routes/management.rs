@@ -4,8 +4,7 @@
 
 use crate::bearer::bearer_token;
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::error::MetadataError;
-use dcr_core::{ClientId, Problem, RegisteredClient, UpdateRequest};
+use dcr_core::{ClientId, RegisteredClient, UpdateError, UpdateRequest};
 use rand::rngs::OsRng;
 
 use crate::clock::unix_now;
@@ -42,10 +41,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let (client, token) = authorize(&request, &path, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let UpdateRequest {
-        metadata,
-        presented_secret,
-    } = UpdateRequest::parse(&document, &client.client_id, &state.policy)?;
+    let update_request = UpdateRequest::parse(&document, &client.client_id, &state.policy)?;
 
     let policy = state.policy.clone();
     let cost = state.bcrypt_cost;
@@ -55,18 +51,12 @@ pub async fn update(
     // trip to the hashing pool does both.
     let update = state
         .hashing
-        .run(move || {
-            if presented_secret.is_some_and(|secret| !client.secret_matches(&secret)) {
-                return Err(ApiError::Metadata(MetadataError::at_key(
-                    "client_secret",
-                    Problem::SecretMismatch,
-                )));
-            }
-            client
-                .update(metadata, &policy, now, cost, &mut OsRng)
-                .map_err(|err| ApiError::internal("issuing credentials", err))
-        })
-        .await??;
+        .run(move || client.apply_update(update_request, &policy, now, cost, &mut OsRng))
+        .await?
+        .map_err(|err| match err {
+            UpdateError::Refused(refused) => ApiError::Metadata(refused),
+            UpdateError::Hash(err) => ApiError::internal("issuing credentials", err),
+        })?;
 
     let stored = update.client.clone();
     let secret_change = if update.secret_replaced {

@@ -465,3 +465,43 @@ fn debug_of_registrations_and_updates_shows_no_credential() {
         }
     }
 }
+
+/// RFC 7592 section 2.2: a `client_secret` in an update must be the current
+/// one; the update applies only then, and a client without a secret has none
+/// to match.
+#[test]
+fn apply_update_checks_a_presented_secret_first() {
+    let policy = all_methods_policy();
+    let confidential = issue_with("client_secret_basic", &policy, 90);
+    let public = issue_with("none", &policy, 91);
+    let request = |presented: Option<&str>| UpdateRequest {
+        metadata: metadata("client_secret_basic"),
+        presented_secret: presented.map(str::to_owned),
+    };
+    let mismatch = UpdateError::Refused(MetadataError::at_key(
+        "client_secret",
+        Problem::SecretMismatch,
+    ));
+    let issued = secret_of(&confidential).to_owned();
+    let cases: Vec<(&RegisteredClient, Option<&str>, Result<(), UpdateError>)> = vec![
+        (&confidential.client, None, Ok(())),
+        (&confidential.client, Some(&issued), Ok(())),
+        (
+            &confidential.client,
+            Some("not-the-secret"),
+            Err(mismatch.clone()),
+        ),
+        (&confidential.client, Some(""), Err(mismatch.clone())),
+        (&public.client, None, Ok(())),
+        (&public.client, Some(&issued), Err(mismatch.clone())),
+    ];
+    for (index, (client, presented, expected)) in cases.into_iter().enumerate() {
+        let outcome = client
+            .apply_update(request(presented), &policy, LATER, cost(), &mut rng(92))
+            .map(|update| {
+                assert_eq!(update.client.metadata, metadata("client_secret_basic"));
+                assert_ne!(update.client.registration_token, client.registration_token);
+            });
+        assert_eq!(outcome, expected, "case {index}: {presented:?}");
+    }
+}
