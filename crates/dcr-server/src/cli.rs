@@ -4,13 +4,15 @@
 
 use std::io::Write;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use dcr_core::{ClientId, RegisteredClient};
-use dcr_store::{ClientFilter, ListCursor, Store, StoreError};
+use dcr_store::{Store, StoreError};
 use rand::rngs::OsRng;
 use serde_json::{Map, Value, json};
 
 use crate::config::{Config, Settings};
+pub use crate::listing::Status;
+use crate::listing::{ListQuery, ListRequest, ListingError};
 
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
 ///
@@ -81,8 +83,8 @@ pub struct ListArgs {
     /// Only active or only disabled clients.
     #[arg(long, value_enum, default_value_t = Status::All)]
     pub status: Status,
-    /// Most clients to list.
-    #[arg(long, default_value_t = 100)]
+    /// Most clients to list (1 to 1000).
+    #[arg(long, default_value_t = crate::listing::DEFAULT_PAGE)]
     pub limit: usize,
     /// Start after this cursor (printed at the end of a full page).
     #[arg(long)]
@@ -90,13 +92,6 @@ pub struct ListArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Status {
-    All,
-    Active,
-    Disabled,
 }
 
 /// A failed command: what to tell the operator, and the exit code.
@@ -143,26 +138,27 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
 }
 
 fn list(args: &ListArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
-    let cursor = args
-        .cursor
-        .as_deref()
-        .map(ListCursor::parse)
-        .transpose()
-        .map_err(|err| CliError::Invalid(err.to_string()))?;
-    if !(1..=1000).contains(&args.limit) {
-        return Err(CliError::Invalid("--limit must be from 1 to 1000".into()));
-    }
-    let filter = ClientFilter {
-        name_contains: args.name.clone(),
+    let ListRequest {
+        filter,
+        limit,
+        cursor,
+    } = ListQuery {
+        name: args.name.clone(),
         software_id: args.software_id.clone(),
         redirect_host: args.redirect_host.clone(),
-        active: match args.status {
-            Status::All => None,
-            Status::Active => Some(true),
-            Status::Disabled => Some(false),
-        },
-    };
-    let page = store.list_clients(&filter, args.limit, cursor.as_ref())?;
+        status: args.status,
+        limit: Some(args.limit),
+        cursor: args.cursor.clone(),
+    }
+    .check()
+    .map_err(|err| {
+        CliError::Invalid(match err {
+            ListingError::Limit => "--limit must be from 1 to 1000".into(),
+            ListingError::Cursor => dcr_store::InvalidCursor.to_string(),
+            ListingError::Status => err.to_string(),
+        })
+    })?;
+    let page = store.list_clients(&filter, limit, cursor.as_ref())?;
     if args.json {
         let clients: Vec<Value> = page
             .clients

@@ -5,23 +5,21 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::{ClientCredentials, ClientId, RegisteredClient};
-use dcr_store::{ClientFilter, ListCursor};
 use rand::rngs::OsRng;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::clock::unix_now;
 use crate::error::ApiError;
+use crate::listing::{ListQuery, ListRequest, ListingError, Status};
 use crate::routes::json_body::read_json;
 use crate::routes::{no_store, with_store};
 use crate::state::AppState;
 use crate::views::{admin_view, enforcement_view};
 
-const DEFAULT_PAGE: usize = 100;
-const MAX_PAGE: usize = 1000;
-
+/// The admin API's listing query (see `listing` for its rules).
 #[derive(Debug, Deserialize)]
-pub struct ListQuery {
+struct ListParams {
     limit: Option<usize>,
     cursor: Option<String>,
     name: Option<String>,
@@ -37,38 +35,34 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     // Read here rather than by the `web::Query` extractor, whose rejection
     // is plain text, not the JSON error every answer here is.
-    let query = web::Query::<ListQuery>::from_query(request.query_string())
+    let params = web::Query::<ListParams>::from_query(request.query_string())
         .map_err(|_| {
             ApiError::InvalidRequest(
                 "the query string does not parse: limit must be a whole number from 1 to 1000",
             )
         })?
         .into_inner();
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::InvalidRequest("limit must be from 1 to 1000"));
-    }
-    let cursor = query
-        .cursor
+    let status = params
+        .status
         .as_deref()
-        .map(ListCursor::parse)
+        .map(Status::parse)
         .transpose()
-        .map_err(|_| ApiError::InvalidRequest("cursor is not one this server handed out"))?;
-    let filter = ClientFilter {
-        name_contains: query.name,
-        software_id: query.software_id,
-        redirect_host: query.redirect_host,
-        active: match query.status.as_deref() {
-            None | Some("all") => None,
-            Some("active") => Some(true),
-            Some("disabled") => Some(false),
-            Some(_) => {
-                return Err(ApiError::InvalidRequest(
-                    "status must be active, disabled or all",
-                ));
-            }
-        },
-    };
+        .map_err(listing_error)?
+        .unwrap_or_default();
+    let ListRequest {
+        filter,
+        limit,
+        cursor,
+    } = ListQuery {
+        name: params.name,
+        software_id: params.software_id,
+        redirect_host: params.redirect_host,
+        status,
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .check()
+    .map_err(listing_error)?;
     let page = with_store(&state, move |store| {
         store.list_clients(&filter, limit, cursor.as_ref())
     })
@@ -277,6 +271,10 @@ async fn find(state: &AppState, raw_client_id: &str) -> Result<RegisteredClient,
     with_store(state, move |store| store.find_client(&client_id))
         .await
         .map_err(not_found_is_404)
+}
+
+fn listing_error(err: ListingError) -> ApiError {
+    ApiError::InvalidRequest(err.message())
 }
 
 fn parse_id(raw: &str) -> Result<ClientId, ApiError> {
