@@ -2,11 +2,15 @@
 //! replaces and deletes its own registration with its registration access
 //! token.
 
-use crate::bearer::bearer_token;
-use actix_web::{HttpRequest, HttpResponse, web};
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use dcr_core::{ClientId, RegisteredClient, UpdateError, UpdateRequest};
 use rand::rngs::OsRng;
 
+use crate::bearer::bearer_token;
 use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::routes::json_body::read_json;
@@ -17,10 +21,9 @@ use crate::state::AppState;
 /// is not recoverable, so it is omitted; the token is the one presented.
 pub async fn read(
     request: HttpRequest,
-    path: web::Path<String>,
+    Managed { client, token }: Managed,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (client, token) = authorize(&request, &path, &state).await?;
     let client_uri = state.client_uri(&request, &client.client_id);
     Ok(
         no_store(HttpResponse::Ok()).json(client.management_response_body(
@@ -35,11 +38,10 @@ pub async fn read(
 /// the metadata, under the rules of registration; the token is rotated.
 pub async fn update(
     request: HttpRequest,
-    path: web::Path<String>,
+    Managed { client, token }: Managed,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (client, token) = authorize(&request, &path, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
     let update_request = UpdateRequest::parse(&document, &client.client_id, &state.policy)?;
 
@@ -76,11 +78,9 @@ pub async fn update(
 /// `DELETE /register/{client_id}` (RFC 7592 section 2.3): the client and its
 /// token stop working everywhere.
 pub async fn delete(
-    request: HttpRequest,
-    path: web::Path<String>,
+    Managed { client, token }: Managed,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (client, token) = authorize(&request, &path, &state).await?;
     let authorized_by = dcr_core::TokenDigest::of(&token);
     with_store(&state, move |store| {
         store.delete_client_authorized(&client.client_id, &authorized_by)
@@ -90,25 +90,52 @@ pub async fn delete(
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
-/// The client named in the path, if the bearer token is its registration
-/// access token. Every failure is the same 401, unknown clients included, so
-/// the endpoint tells a guesser nothing.
-async fn authorize(
-    request: &HttpRequest,
-    raw_client_id: &str,
-    state: &AppState,
-) -> Result<(RegisteredClient, String), ApiError> {
-    let token = bearer_token(request.headers())
-        .ok_or(ApiError::InvalidToken)?
-        .to_owned();
-    let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::InvalidToken)?;
-    let client = with_store(state, move |store| store.find_client(&client_id))
-        .await
-        .map_err(token_no_longer_valid)?;
-    if client.accepts_registration_token(&token) {
-        Ok((client, token))
-    } else {
-        Err(ApiError::InvalidToken)
+/// The client named in the path, when the bearer token is its registration
+/// access token (RFC 7592 section 2): every handler of the configuration
+/// endpoint takes one, so none can forget the check. Every failure is the
+/// same 401, unknown clients included, so the endpoint tells a guesser
+/// nothing.
+pub struct Managed {
+    pub client: RegisteredClient,
+    /// The token presented, which the client's stored digest matches.
+    pub token: String,
+}
+
+impl std::fmt::Debug for Managed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Managed")
+            .field("client_id", &self.client.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FromRequest for Managed {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let state = request.app_data::<web::Data<AppState>>().ok_or_else(|| {
+                ApiError::internal(
+                    "checking a registration access token",
+                    "the application state is not registered",
+                )
+            })?;
+            let token = bearer_token(request.headers())
+                .ok_or(ApiError::InvalidToken)?
+                .to_owned();
+            let raw_client_id = request.match_info().get("client_id").unwrap_or_default();
+            let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::InvalidToken)?;
+            let client = with_store(state, move |store| store.find_client(&client_id))
+                .await
+                .map_err(token_no_longer_valid)?;
+            if client.accepts_registration_token(&token) {
+                Ok(Self { client, token })
+            } else {
+                Err(ApiError::InvalidToken)
+            }
+        })
     }
 }
 
