@@ -51,7 +51,7 @@ pub enum ApiError {
     #[error("{0}")]
     InvalidRequest(&'static str),
     #[error("this method is not allowed here; use {allow}")]
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed { allow: String },
     #[error("the client registration database is unavailable; retry later")]
     Unavailable,
     #[error("the server is busy; retry later")]
@@ -170,7 +170,7 @@ impl ResponseError for ApiError {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
             }
             Self::MethodNotAllowed { allow } => {
-                response.insert_header((header::ALLOW, *allow));
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             Self::InvalidToken => {
                 response.insert_header((
@@ -290,7 +290,9 @@ mod tests {
                 expect(400, "invalid_request"),
             ),
             (
-                ApiError::MethodNotAllowed { allow: "GET" },
+                ApiError::MethodNotAllowed {
+                    allow: "GET".into(),
+                },
                 with_header(405, "method_not_allowed", "allow", "GET"),
             ),
             (

@@ -152,19 +152,29 @@ impl Application {
                 .wrap(request_logger())
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .service(
-                    web::resource("/register")
-                        .wrap(open_cors([Method::POST]))
-                        .route(web::post().to(routes::register::register))
-                        .default_service(web::to(routes::fallback)),
+                    routes::resource(
+                        "/register",
+                        vec![(Method::POST, web::route().to(routes::register::register))],
+                    )
+                    .wrap(open_cors([Method::POST])),
                 )
                 .service(
-                    web::resource("/register/{client_id}")
-                        .wrap(open_cors([Method::GET, Method::PUT, Method::DELETE]))
-                        .route(web::get().to(routes::management::read))
-                        .route(web::put().to(routes::management::update))
-                        .route(web::delete().to(routes::management::delete))
-                        .default_service(web::to(routes::fallback)),
+                    routes::resource(
+                        "/register/{client_id}",
+                        vec![
+                            (Method::GET, web::route().to(routes::management::read)),
+                            (Method::PUT, web::route().to(routes::management::update)),
+                            (Method::DELETE, web::route().to(routes::management::delete)),
+                        ],
+                    )
+                    .wrap(open_cors([
+                        Method::GET,
+                        Method::PUT,
+                        Method::DELETE,
+                    ])),
                 )
+                // Discovery answers every path under the well-known prefix
+                // itself: only the issuer's path-inserted form is served.
                 .service(
                     web::resource([
                         "/.well-known/oauth-authorization-server",
@@ -174,9 +184,15 @@ impl Application {
                     .route(web::get().to(routes::discovery::metadata))
                     .default_service(web::to(routes::discovery::other_method)),
                 )
-                .route("/healthz", web::get().to(routes::health::healthz))
-                .route("/readyz", web::get().to(routes::health::readyz))
-                .default_service(web::to(routes::fallback))
+                .service(routes::resource(
+                    "/healthz",
+                    vec![(Method::GET, web::route().to(routes::health::healthz))],
+                ))
+                .service(routes::resource(
+                    "/readyz",
+                    vec![(Method::GET, web::route().to(routes::health::readyz))],
+                ))
+                .default_service(web::to(routes::not_found))
         })
         .workers(config.workers)
         // Signals are handled once, for both listeners, in run_until_stopped:
@@ -206,33 +222,38 @@ impl Application {
                 })
                 .wrap(request_logger())
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
-                .route("/admin/clients", web::get().to(routes::admin::list))
-                .route(
+                .service(routes::resource(
+                    "/admin/clients",
+                    vec![(Method::GET, web::route().to(routes::admin::list))],
+                ))
+                .service(routes::resource(
                     "/admin/clients/{client_id}",
-                    web::get().to(routes::admin::show),
-                )
-                .route(
-                    "/admin/clients/{client_id}",
-                    web::delete().to(routes::admin::delete),
-                )
-                .route(
+                    vec![
+                        (Method::GET, web::route().to(routes::admin::show)),
+                        (Method::DELETE, web::route().to(routes::admin::delete)),
+                    ],
+                ))
+                .service(routes::resource(
                     "/admin/clients/{client_id}/disable",
-                    web::post().to(routes::admin::disable),
-                )
-                .route(
+                    vec![(Method::POST, web::route().to(routes::admin::disable))],
+                ))
+                .service(routes::resource(
                     "/admin/clients/{client_id}/enable",
-                    web::post().to(routes::admin::enable),
-                )
-                .route(
+                    vec![(Method::POST, web::route().to(routes::admin::enable))],
+                ))
+                .service(routes::resource(
                     "/admin/clients/{client_id}/rotate-secret",
-                    web::post().to(routes::admin::rotate_secret),
-                )
-                .route(
+                    vec![(Method::POST, web::route().to(routes::admin::rotate_secret))],
+                ))
+                .service(routes::resource(
                     "/admin/clients/{client_id}/verify",
-                    web::post().to(routes::admin::verify),
-                )
-                .route("/healthz", web::get().to(routes::health::healthz))
-                .default_service(web::to(routes::admin_fallback))
+                    vec![(Method::POST, web::route().to(routes::admin::verify))],
+                ))
+                .service(routes::resource(
+                    "/healthz",
+                    vec![(Method::GET, web::route().to(routes::health::healthz))],
+                ))
+                .default_service(web::to(routes::not_found))
         })
         .workers(config.workers.clamp(1, 2))
         .disable_signals()

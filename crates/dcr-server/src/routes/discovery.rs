@@ -95,7 +95,9 @@ pub async fn other_method(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     if request.path() == state.discovery.path() {
-        Err(ApiError::MethodNotAllowed { allow: "GET" })
+        Err(ApiError::MethodNotAllowed {
+            allow: "GET".into(),
+        })
     } else {
         Err(ApiError::NotFound)
     }

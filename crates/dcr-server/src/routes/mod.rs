@@ -5,8 +5,9 @@ pub mod json_body;
 pub mod management;
 pub mod register;
 
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpResponse, HttpResponseBuilder, Resource, Route, web};
 use dcr_store::{Store, StoreError};
 
 use crate::error::ApiError;
@@ -37,51 +38,27 @@ pub fn no_store(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
     response
 }
 
-/// Unknown paths (404), and known paths with a method they do not serve (405
-/// with the `Allow` header RFC 9110 section 15.5.6 requires).
-pub async fn fallback(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let path = request.path();
-    let allow = if path == "/register" {
-        Some("POST")
-    } else if path
-        .strip_prefix("/register/")
-        .is_some_and(|client_id| !client_id.is_empty() && !client_id.contains('/'))
-    {
-        // `/register/` names no client: it is not the configuration
-        // endpoint, so a GET there must not be told to use GET.
-        Some("GET, PUT, DELETE")
-    } else if matches!(path, "/healthz" | "/readyz") {
-        // (The discovery paths have their own: `discovery::other_method`.)
-        Some("GET")
-    } else {
-        None
-    };
-    Err(
-        allow.map_or(ApiError::NotFound, |allow| ApiError::MethodNotAllowed {
-            allow,
-        }),
-    )
+/// One resource of the route table: each method with its handler, and for
+/// any other method a 405 whose `Allow` names exactly those methods (RFC 9110
+/// section 15.5.6). The table is the one list of what is served; what it
+/// does not hold is [`not_found`].
+pub fn resource(path: &str, routes: Vec<(Method, Route)>) -> Resource {
+    let allow = routes
+        .iter()
+        .map(|(method, _)| method.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut resource = web::resource(path);
+    for (method, route) in routes {
+        resource = resource.route(route.method(method));
+    }
+    resource.default_service(web::to(move || {
+        let allow = allow.clone();
+        async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
+    }))
 }
 
-/// The admin listener's unknown paths and methods.
-pub async fn admin_fallback(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let path = request.path();
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let allow = match segments.as_slice() {
-        ["admin", "clients"] => Some("GET"),
-        ["admin", "clients", id] if !id.is_empty() => Some("GET, DELETE"),
-        [
-            "admin",
-            "clients",
-            id,
-            "disable" | "enable" | "rotate-secret" | "verify",
-        ] if !id.is_empty() => Some("POST"),
-        ["healthz"] => Some("GET"),
-        _ => None,
-    };
-    Err(
-        allow.map_or(ApiError::NotFound, |allow| ApiError::MethodNotAllowed {
-            allow,
-        }),
-    )
+/// Every path the route table does not hold.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
 }
