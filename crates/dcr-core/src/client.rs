@@ -316,22 +316,29 @@ impl RegisteredClient {
     /// by a public client, and a method whose proof dcr cannot check (keys,
     /// certificates) are all refused. Slow for confidential clients (bcrypt).
     pub fn verify_credentials(&self, presented: Option<&str>, now: i64) -> bool {
-        self.verify_credentials_with(presented, now, SecretHash::verify)
+        match self.credential_check(presented, now) {
+            CredentialCheck::Refused => false,
+            CredentialCheck::Accepted => true,
+            CredentialCheck::CompareSecret {
+                hash,
+                presented,
+                unexpired,
+            } => hash.verify(presented) && unexpired,
+        }
     }
 
-    /// [`RegisteredClient::verify_credentials`], with the secret comparison
-    /// supplied by the caller (a cache of comparisons already made, in front
-    /// of bcrypt). Every other rule is applied here.
-    pub fn verify_credentials_with(
-        &self,
-        presented: Option<&str>,
+    /// [`RegisteredClient::verify_credentials`] up to the secret comparison,
+    /// which is left to the caller (who may remember comparisons already
+    /// made, in front of bcrypt). Every other rule is applied here.
+    pub fn credential_check<'a>(
+        &'a self,
+        presented: Option<&'a str>,
         now: i64,
-        secret_matches: impl FnOnce(&SecretHash, &str) -> bool,
-    ) -> bool {
+    ) -> CredentialCheck<'a> {
         use crate::auth_method::AuthMethod;
         use crate::grant_types::GrantType;
         if !self.active {
-            return false;
+            return CredentialCheck::Refused;
         }
         match (&self.credentials, presented) {
             (
@@ -339,26 +346,45 @@ impl RegisteredClient {
                     secret_hash,
                     secret_expires_at,
                 },
-                Some(secret),
-            ) => {
-                let unexpired = *secret_expires_at == 0 || now < *secret_expires_at;
-                // Hash even when expired, so timing says nothing about expiry.
-                secret_matches(secret_hash, secret) && unexpired
-            }
+                Some(presented),
+            ) => CredentialCheck::CompareSecret {
+                hash: secret_hash,
+                presented,
+                unexpired: *secret_expires_at == 0 || now < *secret_expires_at,
+            },
             // A row from before public clients were refused the grants that
             // need authentication must not pass without any (RFC 6749
             // sections 4.3.2 and 4.4.2).
-            (ClientCredentials::Public, None) => {
-                self.metadata.token_endpoint_auth_method == AuthMethod::None
+            (ClientCredentials::Public, None)
+                if self.metadata.token_endpoint_auth_method == AuthMethod::None
                     && !self
                         .metadata
                         .grant_types
                         .iter()
-                        .any(GrantType::needs_client_authentication)
+                        .any(GrantType::needs_client_authentication) =>
+            {
+                CredentialCheck::Accepted
             }
-            _ => false,
+            _ => CredentialCheck::Refused,
         }
     }
+}
+
+/// Where a credential check stands before any secret is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialCheck<'a> {
+    /// Refused by a rule that needs no comparison.
+    Refused,
+    /// A public client presenting nothing, as it should.
+    Accepted,
+    /// Valid when `presented` is the secret `hash` was made from and the
+    /// secret is `unexpired`. Compare even when it is expired, so the time
+    /// an answer takes says nothing about expiry.
+    CompareSecret {
+        hash: &'a SecretHash,
+        presented: &'a str,
+        unexpired: bool,
+    },
 }
 
 #[cfg(test)]

@@ -23,7 +23,8 @@ pub use access_token::{AccessToken, TokenDigest};
 pub use auth_method::AuthMethod;
 pub use body::BodyError;
 pub use client::{
-    ClientCredentials, RegisteredClient, Registration, RotateError, Update, UpdateError,
+    ClientCredentials, CredentialCheck, RegisteredClient, Registration, RotateError, Update,
+    UpdateError,
 };
 pub use client_url::ClientUrl;
 pub use credentials::{BcryptCost, ClientId, ClientSecret, SecretHash};

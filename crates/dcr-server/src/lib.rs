@@ -13,6 +13,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod verified_secrets;
+pub mod verifier;
 pub mod views;
 
 pub use cli::{Cli, Command};

@@ -23,6 +23,7 @@ use crate::proxy::PublicBase;
 use crate::routes;
 use crate::state::AppState;
 use crate::verified_secrets::VerifiedSecrets;
+use crate::verifier::Verifier;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -86,22 +87,25 @@ impl Application {
                 source,
             })?;
         let store_to_close = store.clone();
+        let store_for_verify = store.clone();
         let state = web::Data::new(AppState {
             store,
             writer,
             policy: Arc::new(config.policy.clone()),
             bcrypt_cost: config.bcrypt_cost,
             hashing: HashingPool::new(config.bcrypt_threads, config.bcrypt_queue),
-            verify_hashing: HashingPool::new(config.verify_threads, config.bcrypt_queue),
             max_body_bytes: config.max_body_bytes,
             public_base: PublicBase::new(
                 config.public_url.as_ref(),
                 config.trusted_proxies.clone(),
             ),
             discovery: config.discovery.clone(),
-            verified_secrets: Arc::new(VerifiedSecrets::new(config.verify_cache_size)),
-            last_used_resolution_secs: i64::try_from(config.last_used_resolution_secs)
-                .unwrap_or(i64::MAX),
+            verifier: Verifier::new(
+                VerifiedSecrets::new(config.verify_cache_size),
+                HashingPool::new(config.verify_threads, config.bcrypt_queue),
+                store_for_verify,
+                i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),
+            ),
         });
         log::info!(
             "dcr listening on {} (database: {}, public URL: {})",

@@ -10,7 +10,7 @@ use dcr_store::{ClientWriter, Store};
 use crate::config::Discovery;
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
-use crate::verified_secrets::VerifiedSecrets;
+use crate::verifier::Verifier;
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -21,16 +21,11 @@ pub struct AppState {
     pub bcrypt_cost: BcryptCost,
     /// bcrypt for registrations, RFC 7592 updates and rotations.
     pub hashing: HashingPool,
-    /// bcrypt for the verify call alone: the token endpoint's check never
-    /// queues behind a burst of registrations.
-    pub verify_hashing: HashingPool,
     pub max_body_bytes: usize,
     pub public_base: PublicBase,
     pub discovery: Discovery,
-    /// Secret checks already confirmed by bcrypt, for the verify call.
-    pub verified_secrets: Arc<VerifiedSecrets>,
-    /// Seconds within which a client's repeated use is not written again.
-    pub last_used_resolution_secs: i64,
+    /// The verify call's credential check.
+    pub verifier: Verifier,
 }
 
 impl AppState {

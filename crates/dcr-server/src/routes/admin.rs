@@ -4,7 +4,7 @@
 //! loopback rules without one): no handler checks it again.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::{ClientCredentials, ClientId, RegisteredClient};
+use dcr_core::{ClientId, RegisteredClient};
 use rand::rngs::OsRng;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -211,55 +211,13 @@ pub async fn verify(
         Err(ApiError::NotFound) => return Ok(invalid()),
         Err(err) => return Err(err),
     };
-    let now = unix_now();
-    let secret = presented.client_secret;
-    let memory = state.verified_secrets.clone();
-    let mut needs_bcrypt = false;
-    let mut _turn = None;
-    if let (ClientCredentials::Confidential { secret_hash, .. }, Some(secret)) =
-        (&client.credentials, &secret)
-        && !memory.remembers(secret_hash, secret)
-    {
-        // A burst of first checks of this pair runs bcrypt once, not once
-        // each: wait for the check under way, then ask the memory again.
-        _turn = Some(memory.take_turn(secret_hash, secret).await);
-        needs_bcrypt = !memory.remembers(secret_hash, secret);
-    }
-    let (client, valid) = if needs_bcrypt {
-        let memory = memory.clone();
-        state
-            .verify_hashing
-            .run(move || {
-                let valid =
-                    client.verify_credentials_with(secret.as_deref(), now, |hash, secret| {
-                        memory.verify(hash, secret)
-                    });
-                (client, valid)
-            })
-            .await?
-    } else {
-        // The secret comparison is reached here only for a pair bcrypt
-        // already confirmed; every other rule is checked afresh.
-        let valid = client.verify_credentials_with(secret.as_deref(), now, |_, _| true);
-        (client, valid)
-    };
+    let valid = state
+        .verifier
+        .verify(&client, presented.client_secret.as_deref(), unix_now())
+        .await?;
     if !valid {
         return Ok(invalid());
     }
-    let client_id = client.client_id;
-    // A busy client is checked on every token request: its last use is
-    // written at most once per resolution, not once per request.
-    let recorded_recently = client
-        .last_used_at
-        .is_some_and(|last| now.saturating_sub(last) < state.last_used_resolution_secs);
-    // A failure to record the use must not turn a valid check into an error.
-    if !recorded_recently
-        && let Err(err) =
-            with_store(&state, move |store| store.touch_last_used(&client_id, now)).await
-    {
-        log::warn!("could not record the use of client {client_id}: {err}");
-    }
-
     Ok(no_store(HttpResponse::Ok()).json(json!({
         "valid": true,
         "client": enforcement_view(&client),

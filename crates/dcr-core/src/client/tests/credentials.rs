@@ -298,3 +298,47 @@ fn a_string_that_bcrypt_confuses_with_the_secret_is_refused() {
     }
     assert!(registration.client.verify_credentials(Some(secret), NOW));
 }
+
+/// The check up to the secret comparison: the comparison is asked for even
+/// when the secret has expired (timing), and never when a rule already says
+/// no.
+#[test]
+fn credential_check_leaves_only_the_comparison_to_the_caller() {
+    let policy = with_lifetime(3600);
+    let confidential = issue_with("client_secret_basic", &policy, 240).client;
+    let public = issue_with("none", &policy, 241).client;
+    let compare =
+        |client: &RegisteredClient, now: i64| match client.credential_check(Some("x"), now) {
+            CredentialCheck::CompareSecret {
+                unexpired,
+                presented,
+                ..
+            } => Some((unexpired, presented.to_owned())),
+            _ => None,
+        };
+    assert_eq!(compare(&confidential, NOW), Some((true, "x".to_owned())));
+    assert_eq!(
+        compare(&confidential, NOW + 3600),
+        Some((false, "x".to_owned()))
+    );
+    assert_eq!(
+        confidential.credential_check(None, NOW),
+        CredentialCheck::Refused
+    );
+    let disabled = RegisteredClient {
+        active: false,
+        ..confidential
+    };
+    assert_eq!(
+        disabled.credential_check(Some("x"), NOW),
+        CredentialCheck::Refused
+    );
+    assert_eq!(
+        public.credential_check(None, NOW),
+        CredentialCheck::Accepted
+    );
+    assert_eq!(
+        public.credential_check(Some("x"), NOW),
+        CredentialCheck::Refused
+    );
+}

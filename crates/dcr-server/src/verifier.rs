@@ -1,0 +1,106 @@
+//! The token endpoint's credential check, as the verify call runs it: the
+//! rules are dcr-core's (`RegisteredClient::credential_check`); what is
+//! decided here is how the secret comparison is paid for and what a valid
+//! check records.
+//!
+//! - A comparison bcrypt confirmed is remembered (`VerifiedSecrets`), so a
+//!   client's repeated token requests cost one bcrypt run, not one each.
+//! - Concurrent first checks of one (hash, secret) pair take turns, so a
+//!   burst after a restart runs bcrypt once.
+//! - bcrypt runs on the verify call's own threads, never behind a burst of
+//!   registrations.
+//! - A valid check records the client's last use, at most once per
+//!   `DCR_LAST_USED_RESOLUTION_SECS`, so a busy client costs no database
+//!   write per token request.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use dcr_core::{CredentialCheck, RegisteredClient, SecretHash};
+use dcr_store::Store;
+
+use crate::error::ApiError;
+use crate::hashing::HashingPool;
+use crate::verified_secrets::VerifiedSecrets;
+
+#[derive(Debug)]
+pub struct Verifier {
+    memory: Arc<VerifiedSecrets>,
+    hashing: HashingPool,
+    store: Store,
+    last_used_resolution_secs: i64,
+}
+
+impl Verifier {
+    pub fn new(
+        memory: VerifiedSecrets,
+        hashing: HashingPool,
+        store: Store,
+        last_used_resolution_secs: i64,
+    ) -> Self {
+        Self {
+            memory: Arc::new(memory),
+            hashing,
+            store,
+            last_used_resolution_secs,
+        }
+    }
+
+    /// Whether `client` may authenticate now with `presented` (its secret, or
+    /// nothing for a public client). A valid check records the use; failing
+    /// to record it is logged, never an error.
+    pub async fn verify(
+        &self,
+        client: &RegisteredClient,
+        presented: Option<&str>,
+        now: i64,
+    ) -> Result<bool, ApiError> {
+        let valid = match client.credential_check(presented, now) {
+            CredentialCheck::Refused => false,
+            CredentialCheck::Accepted => true,
+            CredentialCheck::CompareSecret {
+                hash,
+                presented,
+                unexpired,
+            } => self.secret_matches(hash, presented).await? && unexpired,
+        };
+        if valid {
+            self.record_use(client, now).await;
+        }
+        Ok(valid)
+    }
+
+    async fn secret_matches(&self, hash: &SecretHash, presented: &str) -> Result<bool, ApiError> {
+        if self.memory.remembers(hash, presented) {
+            return Ok(true);
+        }
+        // Wait for a check of this pair under way, then ask the memory again:
+        // the check before may have settled it.
+        let _turn = self.memory.take_turn(hash, presented).await;
+        if self.memory.remembers(hash, presented) {
+            return Ok(true);
+        }
+        let memory = self.memory.clone();
+        let (hash, presented) = (hash.clone(), presented.to_owned());
+        self.hashing
+            .run(move || memory.verify(&hash, &presented))
+            .await
+    }
+
+    async fn record_use(&self, client: &RegisteredClient, now: i64) {
+        let recorded_recently = client
+            .last_used_at
+            .is_some_and(|last| now.saturating_sub(last) < self.last_used_resolution_secs);
+        if recorded_recently {
+            return;
+        }
+        let store = self.store.clone();
+        let client_id = client.client_id;
+        let recorded = web::block(move || store.touch_last_used(&client_id, now)).await;
+        match recorded {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => log::warn!("could not record the use of client {client_id}: {err}"),
+            Err(err) => log::warn!("could not record the use of client {client_id}: {err}"),
+        }
+    }
+}
