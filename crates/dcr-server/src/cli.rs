@@ -351,25 +351,22 @@ fn write_table<const N: usize>(
     Ok(())
 }
 
-/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (days-to-civil, H. Hinnant).
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (the `time` crate, already in
+/// the tree through actix-web, does the calendar); a time outside its range
+/// (years beyond 9999) is shown as the number it is.
 pub fn format_time(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let seconds = unix.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    )
+    match time::OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(at) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        ),
+        Err(_) => format!("{unix} (Unix seconds)"),
+    }
 }
 
 #[cfg(test)]
@@ -383,6 +380,7 @@ mod tests {
             (951_782_400, "2000-02-29 00:00:00 UTC"),
             (1_795_888_964, "2026-11-28 18:02:44 UTC"),
             (-1, "1969-12-31 23:59:59 UTC"),
+            (i64::MAX, "9223372036854775807 (Unix seconds)"),
         ];
         for (unix, expected) in cases {
             assert_eq!(format_time(unix), expected);
