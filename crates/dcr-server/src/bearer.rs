@@ -1,5 +1,10 @@
 //! Bearer tokens in `Authorization` headers (RFC 6750 section 2.1), for the
 //! RFC 7592 endpoints and the admin listener's gate alike.
+//!
+//! Kept rather than `actix-web-httpauth`: its extractor answers a bad header
+//! with its own plain-text challenge before our handlers run, where every
+//! answer here must be JSON with an RFC error code, and the admin gate reads
+//! headers in a middleware, not through an extractor. The rule is five lines.
 
 use actix_web::http::header::{self, HeaderMap};
 

@@ -16,6 +16,11 @@
 //! result remembered. (A wrong secret is never remembered, so guesses at one
 //! client's secret are checked one at a time.)
 
+// Kept rather than `moka`: moka's `try_get_with` coalesces concurrent loads
+// of a value, but nothing here is a value to load: a pair is remembered only
+// after bcrypt confirms it, and a wrong secret must never be remembered, so
+// the turns wait on the check, not on a cache entry. Two generations of hash
+// sets bound the memory without moka's tree of dependencies.
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
