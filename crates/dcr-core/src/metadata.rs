@@ -8,10 +8,10 @@ use serde_json::{Map, Value};
 use crate::auth_method::AuthMethod;
 use crate::client_url::ClientUrl;
 use crate::error::{JsonType, MetadataError, Problem, pointer_to_item};
-use crate::grant_types::{GrantType, ResponseType, check_consistency};
+use crate::grant_types::{GrantType, ResponseType};
 use crate::jwks;
 use crate::policy::{RegistrationPolicy, ScopeOverflow};
-use crate::redirect_uri::{RedirectKind, RedirectUri};
+use crate::redirect_uri::RedirectUri;
 use crate::scope::Scope;
 use crate::text;
 
@@ -61,46 +61,6 @@ enum Origin {
     /// Registered under the rules of its day: only the structure is read, so
     /// a rule added since never turns a working client into a broken row.
     Stored,
-}
-
-/// `application_type` from OpenID Connect Dynamic Client Registration 1.0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApplicationType {
-    Web,
-    Native,
-}
-
-impl ApplicationType {
-    pub fn parse(raw: &str) -> Result<Self, Problem> {
-        match raw {
-            "web" => Ok(Self::Web),
-            "native" => Ok(Self::Native),
-            _ => Err(Problem::UnknownValue),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Web => "web",
-            Self::Native => "native",
-        }
-    }
-
-    /// A client that redirects only to loopback or private-use URIs runs on the
-    /// user's device: it is native.
-    fn infer(redirect_uris: &[RedirectUri]) -> Self {
-        let on_device = |uri: &RedirectUri| {
-            matches!(
-                uri.kind(),
-                RedirectKind::Loopback | RedirectKind::PrivateUse
-            )
-        };
-        if !redirect_uris.is_empty() && redirect_uris.iter().all(on_device) {
-            Self::Native
-        } else {
-            Self::Web
-        }
-    }
 }
 
 /// The metadata of a client as registered: every value checked, every default
@@ -253,7 +213,7 @@ impl Request<'_> {
         }
         let token_endpoint_auth_method = self.auth_method()?;
         if token_endpoint_auth_method == AuthMethod::None && self.origin == Origin::Request {
-            check_public_client_grants(&grant_types)?;
+            flows::check_public_client_grants(&grant_types)?;
         }
         let application_type = match self.string("application_type")? {
             Some(raw) => ApplicationType::parse(raw)
@@ -431,90 +391,6 @@ impl Request<'_> {
         Ok(uris)
     }
 
-    /// RFC 7591 section 2: absent `grant_types` default to `authorization_code`
-    /// and absent `response_types` to `code`. When only one of them is given,
-    /// the other is derived from it so the pair is consistent (section 2.1).
-    fn grant_and_response_types(
-        &self,
-    ) -> Result<(Vec<GrantType>, Vec<ResponseType>), MetadataError> {
-        let grants = self.grant_types()?;
-        let responses = self.response_types()?;
-        let grants_given = grants.is_some();
-        let (grants, responses) = match (grants, responses) {
-            (Some(grants), Some(responses)) => (grants, responses),
-            (Some(grants), None) => {
-                let responses = derive_response_types(&grants);
-                (grants, responses)
-            }
-            (None, Some(responses)) => {
-                let grants = derive_grant_types(&responses);
-                (grants, responses)
-            }
-            (None, None) => (
-                vec![GrantType::AUTHORIZATION_CODE],
-                vec![ResponseType::code()],
-            ),
-        };
-        let unsupported_grant = grants
-            .iter()
-            .position(|grant| !self.policy.supports_grant_type(grant))
-            .map(|index| pointer_to_item("grant_types", index));
-        let unsupported_response = responses
-            .iter()
-            .position(|response_type| !self.policy.supports_response_type(response_type))
-            .map(|index| pointer_to_item("response_types", index));
-        // Blame the member the client sent, not the one derived from it.
-        let unsupported = if grants_given {
-            unsupported_grant.or(unsupported_response)
-        } else {
-            unsupported_response.or(unsupported_grant)
-        };
-        if let Some(pointer) = unsupported {
-            return Err(MetadataError::new(pointer, Problem::UnsupportedValue));
-        }
-        check_consistency(&grants, &responses)
-            .map_err(|(key, problem)| MetadataError::at_key(key, problem))?;
-        Ok((grants, responses))
-    }
-
-    fn grant_types(&self) -> Result<Option<Vec<GrantType>>, MetadataError> {
-        let key = "grant_types";
-        let Some(raw) = self.optional_string_array(key, self.policy.limits.max_list_items)? else {
-            return Ok(None);
-        };
-        if raw.is_empty() {
-            return Err(MetadataError::at_key(key, Problem::Empty));
-        }
-        let mut seen = HashSet::with_capacity(raw.len());
-        let mut grants: Vec<GrantType> = Vec::with_capacity(raw.len());
-        for (index, text) in raw.into_iter().enumerate() {
-            let grant = GrantType::parse(text)
-                .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
-            if seen.insert(text) {
-                grants.push(grant);
-            }
-        }
-        Ok(Some(grants))
-    }
-
-    fn response_types(&self) -> Result<Option<Vec<ResponseType>>, MetadataError> {
-        let key = "response_types";
-        let Some(raw) = self.optional_string_array(key, self.policy.limits.max_list_items)? else {
-            return Ok(None);
-        };
-        let mut seen = HashSet::with_capacity(raw.len());
-        let mut responses: Vec<ResponseType> = Vec::with_capacity(raw.len());
-        for (index, text) in raw.into_iter().enumerate() {
-            let response_type = ResponseType::parse(text)
-                .map_err(|problem| MetadataError::new(pointer_to_item(key, index), problem))?;
-            // `code id_token` and `id_token code` are one response type.
-            if seen.insert(response_type.canonical()) {
-                responses.push(response_type);
-            }
-        }
-        Ok(Some(responses))
-    }
-
     fn auth_method(&self) -> Result<AuthMethod, MetadataError> {
         let key = "token_endpoint_auth_method";
         let Some(raw) = self.string(key)? else {
@@ -573,107 +449,13 @@ impl Request<'_> {
             Ok(granted)
         }
     }
-
-    /// `client_name#fr` and its kin (RFC 7591 section 2.2). Members with a tag on
-    /// a field that cannot be localized are unknown metadata, so ignored. The
-    /// tag is the client's text: an error names the member only once its tag
-    /// is known to be a plain language tag.
-    fn localized(&self) -> Result<BTreeMap<String, String>, MetadataError> {
-        let mut localized = BTreeMap::new();
-        for (key, value) in self.members {
-            let Some((base, tag)) = key.split_once('#') else {
-                continue;
-            };
-            let Some(base) = LOCALIZABLE.iter().find(|known| **known == base) else {
-                continue;
-            };
-            if !is_language_tag(tag) {
-                return Err(MetadataError::at_key(base, Problem::InvalidLanguageTag));
-            }
-            let max = self.policy.limits.max_list_items;
-            if localized.len() >= max {
-                return Err(MetadataError::at_key(key, Problem::TooMany { max }));
-            }
-            let text = match *base {
-                "client_name" => self.name(key)?,
-                _ => self.url(key)?.map(|url| url.as_str().to_owned()),
-            };
-            if let Some(text) = text {
-                localized.insert(key.clone(), text);
-            } else if !value.is_null() && !value.is_string() {
-                return Err(MetadataError::at_key(
-                    key,
-                    Problem::WrongType {
-                        expected: JsonType::String,
-                    },
-                ));
-            }
-        }
-        Ok(localized)
-    }
 }
 
-/// RFC 6749 sections 4.3 and 4.4: the client credentials and password grants
-/// need a client that authenticates at the token endpoint. A public client
-/// with them could get tokens in its own name from anyone who learns its
-/// client_id.
-fn check_public_client_grants(grants: &[GrantType]) -> Result<(), MetadataError> {
-    match grants
-        .iter()
-        .find(|grant| grant.needs_client_authentication())
-    {
-        Some(grant) => Err(MetadataError::at_key(
-            "grant_types",
-            Problem::GrantNeedsClientAuthentication {
-                grant_type: grant.named().unwrap_or("this grant"),
-            },
-        )),
-        None => Ok(()),
-    }
-}
+mod application_type;
+mod flows;
+mod localized;
 
-/// A BCP 47 language tag in its general shape: alphanumeric subtags of one to
-/// eight characters separated by hyphens, the first alphabetic.
-fn is_language_tag(tag: &str) -> bool {
-    // RFC 5646 section 4.4.1 asks implementations to handle at least 35
-    // characters; longer tags are refused rather than echoed.
-    if tag.len() > 64 {
-        return false;
-    }
-    let mut subtags = tag.split('-');
-    let first_ok = subtags.next().is_some_and(|first| {
-        (1..=8).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic())
-    });
-    first_ok
-        && subtags.all(|subtag| {
-            (1..=8).contains(&subtag.len()) && subtag.bytes().all(|b| b.is_ascii_alphanumeric())
-        })
-}
-
-fn derive_response_types(grants: &[GrantType]) -> Vec<ResponseType> {
-    let mut responses = Vec::new();
-    if grants.contains(&GrantType::AUTHORIZATION_CODE) {
-        responses.push(ResponseType::code());
-    }
-    if grants.contains(&GrantType::IMPLICIT) {
-        responses.push(ResponseType::token());
-    }
-    responses
-}
-
-fn derive_grant_types(responses: &[ResponseType]) -> Vec<GrantType> {
-    let mut grants = Vec::new();
-    if responses.iter().any(|rt| rt.includes(ResponseType::CODE)) {
-        grants.push(GrantType::AUTHORIZATION_CODE);
-    }
-    if responses.iter().any(|rt| rt.includes(ResponseType::TOKEN)) {
-        grants.push(GrantType::IMPLICIT);
-    }
-    if grants.is_empty() {
-        grants.push(GrantType::AUTHORIZATION_CODE);
-    }
-    grants
-}
+pub use application_type::ApplicationType;
 
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::client_url::ClientUrl;
+use crate::redirect_uri::RedirectKind;
 use crate::test_support::mcp_bodies;
 
 /// A redirect URI every table starts from.
