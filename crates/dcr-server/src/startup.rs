@@ -6,9 +6,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_cors::Cors;
 use actix_web::dev::{Server, Service as _};
-use actix_web::http::{Method, header};
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 use dcr_core::TokenDigest;
@@ -155,48 +153,7 @@ impl Application {
                 .app_data(public_state.clone())
                 .wrap(request_logger())
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
-                .service(
-                    routes::resource(
-                        "/register",
-                        vec![(Method::POST, web::route().to(routes::register::register))],
-                    )
-                    .wrap(open_cors([Method::POST])),
-                )
-                .service(
-                    routes::resource(
-                        "/register/{client_id}",
-                        vec![
-                            (Method::GET, web::route().to(routes::management::read)),
-                            (Method::PUT, web::route().to(routes::management::update)),
-                            (Method::DELETE, web::route().to(routes::management::delete)),
-                        ],
-                    )
-                    .wrap(open_cors([
-                        Method::GET,
-                        Method::PUT,
-                        Method::DELETE,
-                    ])),
-                )
-                // Discovery answers every path under the well-known prefix
-                // itself: only the issuer's path-inserted form is served.
-                .service(
-                    web::resource([
-                        "/.well-known/oauth-authorization-server",
-                        "/.well-known/oauth-authorization-server/{issuer_path:.*}",
-                    ])
-                    .wrap(open_cors([Method::GET]))
-                    .route(web::get().to(routes::discovery::metadata))
-                    .default_service(web::to(routes::discovery::other_method)),
-                )
-                .service(routes::resource(
-                    "/healthz",
-                    vec![(Method::GET, web::route().to(routes::health::healthz))],
-                ))
-                .service(routes::resource(
-                    "/readyz",
-                    vec![(Method::GET, web::route().to(routes::health::readyz))],
-                ))
-                .default_service(web::to(routes::not_found))
+                .configure(routes::public_routes)
         })
         .workers(config.workers)
         // Signals are handled once, for both listeners, in run_until_stopped:
@@ -226,38 +183,7 @@ impl Application {
                 })
                 .wrap(request_logger())
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
-                .service(routes::resource(
-                    "/admin/clients",
-                    vec![(Method::GET, web::route().to(routes::admin::list))],
-                ))
-                .service(routes::resource(
-                    "/admin/clients/{client_id}",
-                    vec![
-                        (Method::GET, web::route().to(routes::admin::show)),
-                        (Method::DELETE, web::route().to(routes::admin::delete)),
-                    ],
-                ))
-                .service(routes::resource(
-                    "/admin/clients/{client_id}/disable",
-                    vec![(Method::POST, web::route().to(routes::admin::disable))],
-                ))
-                .service(routes::resource(
-                    "/admin/clients/{client_id}/enable",
-                    vec![(Method::POST, web::route().to(routes::admin::enable))],
-                ))
-                .service(routes::resource(
-                    "/admin/clients/{client_id}/rotate-secret",
-                    vec![(Method::POST, web::route().to(routes::admin::rotate_secret))],
-                ))
-                .service(routes::resource(
-                    "/admin/clients/{client_id}/verify",
-                    vec![(Method::POST, web::route().to(routes::admin::verify))],
-                ))
-                .service(routes::resource(
-                    "/healthz",
-                    vec![(Method::GET, web::route().to(routes::health::healthz))],
-                ))
-                .default_service(web::to(routes::not_found))
+                .configure(routes::admin_routes)
         })
         .workers(config.workers.clamp(1, 2))
         .disable_signals()
@@ -422,15 +348,4 @@ pub fn open_store(config: &Config) -> Result<Store, StartError> {
 fn request_logger() -> Logger {
     Logger::new("%a %{method}xi %U %s %Dms")
         .custom_request_replace("method", |request| request.method().to_string())
-}
-
-/// Browser-based MCP clients (MCP Inspector, web IDEs) call from their own
-/// origin: any origin may, without credentials (cookies are never used).
-fn open_cors<const N: usize>(methods: [Method; N]) -> Cors {
-    Cors::default()
-        .allow_any_origin()
-        .send_wildcard()
-        .allowed_methods(methods)
-        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
-        .max_age(86_400)
 }

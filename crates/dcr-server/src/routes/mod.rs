@@ -5,6 +5,7 @@ pub mod json_body;
 pub mod management;
 pub mod register;
 
+use actix_cors::Cors;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, Resource, Route, web};
@@ -61,4 +62,94 @@ pub fn resource(path: &str, routes: Vec<(Method, Route)>) -> Resource {
 /// Every path the route table does not hold.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
+}
+
+/// The public listener's route table: registration (RFC 7591), the client
+/// configuration endpoint (RFC 7592), discovery (RFC 8414) and health.
+pub fn public_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource(
+            "/register",
+            vec![(Method::POST, web::route().to(register::register))],
+        )
+        .wrap(open_cors([Method::POST])),
+    )
+    .service(
+        resource(
+            "/register/{client_id}",
+            vec![
+                (Method::GET, web::route().to(management::read)),
+                (Method::PUT, web::route().to(management::update)),
+                (Method::DELETE, web::route().to(management::delete)),
+            ],
+        )
+        .wrap(open_cors([Method::GET, Method::PUT, Method::DELETE])),
+    )
+    // Discovery answers every path under the well-known prefix
+    // itself: only the issuer's path-inserted form is served.
+    .service(
+        web::resource([
+            "/.well-known/oauth-authorization-server",
+            "/.well-known/oauth-authorization-server/{issuer_path:.*}",
+        ])
+        .wrap(open_cors([Method::GET]))
+        .route(web::get().to(discovery::metadata))
+        .default_service(web::to(discovery::other_method)),
+    )
+    .service(resource(
+        "/healthz",
+        vec![(Method::GET, web::route().to(health::healthz))],
+    ))
+    .service(resource(
+        "/readyz",
+        vec![(Method::GET, web::route().to(health::readyz))],
+    ))
+    .default_service(web::to(not_found));
+}
+
+/// The admin listener's route table (behind `admin_guard`).
+pub fn admin_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource(
+        "/admin/clients",
+        vec![(Method::GET, web::route().to(admin::list))],
+    ))
+    .service(resource(
+        "/admin/clients/{client_id}",
+        vec![
+            (Method::GET, web::route().to(admin::show)),
+            (Method::DELETE, web::route().to(admin::delete)),
+        ],
+    ))
+    .service(resource(
+        "/admin/clients/{client_id}/disable",
+        vec![(Method::POST, web::route().to(admin::disable))],
+    ))
+    .service(resource(
+        "/admin/clients/{client_id}/enable",
+        vec![(Method::POST, web::route().to(admin::enable))],
+    ))
+    .service(resource(
+        "/admin/clients/{client_id}/rotate-secret",
+        vec![(Method::POST, web::route().to(admin::rotate_secret))],
+    ))
+    .service(resource(
+        "/admin/clients/{client_id}/verify",
+        vec![(Method::POST, web::route().to(admin::verify))],
+    ))
+    .service(resource(
+        "/healthz",
+        vec![(Method::GET, web::route().to(health::healthz))],
+    ))
+    .default_service(web::to(not_found));
+}
+
+/// Browser-based MCP clients (MCP Inspector, web IDEs) call from their own
+/// origin: any origin may, without credentials (cookies are never used).
+fn open_cors<const N: usize>(methods: [Method; N]) -> Cors {
+    Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allowed_methods(methods)
+        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+        .max_age(86_400)
 }
