@@ -4,6 +4,11 @@
 use std::fmt;
 
 use dcr_core::{ClientId, RegisteredClient};
+use diesel::prelude::*;
+
+use crate::clients::ClientRow;
+use crate::schema::oauth_clients;
+use crate::{Store, StoreError};
 
 /// Which clients to list; every filter that is set must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,4 +93,81 @@ pub(crate) fn contains_pattern(text: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+impl Store {
+    /// One page of at most `limit` clients matching `filter`, oldest first,
+    /// starting after `after`.
+    pub fn list_clients(
+        &self,
+        filter: &ClientFilter,
+        limit: usize,
+        after: Option<&ListCursor>,
+    ) -> Result<ClientPage, StoreError> {
+        use diesel::sql_types::{Nullable, Text};
+        diesel::define_sql_function!(fn lower(text: Nullable<Text>) -> Nullable<Text>);
+
+        let limit = limit.clamp(1, 1000);
+        // One row past the page tells whether another page follows, so an
+        // exactly full last page does not lead to an empty one.
+        let fetch = i64::try_from(limit + 1).unwrap_or(1001);
+        let mut rows: Vec<ClientRow> = self.with_conn(|conn, _| {
+            let mut query = oauth_clients::table
+                .select(ClientRow::as_select())
+                .order((
+                    oauth_clients::created_at.asc(),
+                    oauth_clients::client_id.asc(),
+                ))
+                .limit(fetch)
+                .into_boxed();
+            if let Some(cursor) = after {
+                query = query.filter(
+                    oauth_clients::created_at
+                        .gt(cursor.created_at)
+                        .or(oauth_clients::created_at
+                            .eq(cursor.created_at)
+                            .and(oauth_clients::client_id.gt(cursor.client_id.clone()))),
+                );
+            }
+            if let Some(name) = &filter.name_contains {
+                query = query.filter(
+                    lower(oauth_clients::client_name)
+                        .like(contains_pattern(&name.to_lowercase()))
+                        .escape('\\'),
+                );
+            }
+            if let Some(software_id) = &filter.software_id {
+                query = query.filter(oauth_clients::software_id.eq(software_id.clone()));
+            }
+            if let Some(host) = &filter.redirect_host {
+                // A cheap pre-filter in SQL; the exact host test follows.
+                // Hosts are case-insensitive and stored verbatim, and LIKE is
+                // case-sensitive on Postgres: compare lowercased.
+                query = query.filter(
+                    lower(oauth_clients::redirect_uris.nullable())
+                        .like(contains_pattern(&host.to_ascii_lowercase()))
+                        .escape('\\'),
+                );
+            }
+            if let Some(active) = filter.active {
+                query = query.filter(oauth_clients::is_active.eq(active));
+            }
+            query.load(conn)
+        })?;
+        let more_follow = rows.len() > limit;
+        rows.truncate(limit);
+        let mut clients = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for row in rows {
+            let client = row.into_client()?;
+            last = Some(ListCursor::after(&client));
+            if filter.matches_redirect_host(&client) {
+                clients.push(client);
+            }
+        }
+        Ok(ClientPage {
+            clients,
+            next: if more_follow { last } else { None },
+        })
+    }
 }
