@@ -127,7 +127,7 @@ impl ClientRow {
     /// store; it is reported, never served half-read.
     pub(crate) fn into_client(self) -> Result<RegisteredClient, StoreError> {
         let corrupt = |what: &str| {
-            StoreError::Other(format!("client {} has a corrupt {what}", self.client_id))
+            StoreError::Other(format!("client {} has a corrupt {what}", self.client_id).into())
         };
         let client_id = ClientId::parse(&self.client_id).map_err(|_| corrupt("client_id"))?;
         let mut members: Map<String, Value> =

@@ -1,54 +1,129 @@
+use std::error::Error;
 use std::fmt;
+use std::sync::Arc;
 
-/// What the server needs to know about a failed store call.
-#[derive(Debug, thiserror::Error)]
+/// What the server needs to know about a failed store call. The error
+/// beneath it, when there is one (diesel's, r2d2's, a migration's), is kept
+/// as its source, for a caller that logs the whole chain.
+#[derive(Debug, Clone)]
 pub enum StoreError {
-    #[error("not found")]
     NotFound,
     /// A unique key is already taken.
-    #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Cause),
     /// The database cannot be reached or is shutting down: retry later.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(Cause),
     /// Anything else; the cause is for the log, never for a response.
-    #[error("database error: {0}")]
-    Other(String),
+    Other(Cause),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("not found"),
+            Self::Conflict(cause) => write!(f, "conflict: {cause}"),
+            Self::Unavailable(cause) => write!(f, "database unavailable: {cause}"),
+            Self::Other(cause) => write!(f, "database error: {cause}"),
+        }
+    }
+}
+
+impl Error for StoreError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::NotFound => None,
+            Self::Conflict(cause) | Self::Unavailable(cause) | Self::Other(cause) => cause.source(),
+        }
+    }
+}
+
+/// Why a store call failed: a message (never a password: database URLs are
+/// redacted before they reach one), and the error beneath it, shared so a
+/// failed batch can answer each of its callers.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    message: String,
+    source: Option<Arc<dyn Error + Send + Sync>>,
+}
+
+impl Cause {
+    /// A cause that is an error of a library below.
+    pub(crate) fn of(source: impl Error + Send + Sync + 'static) -> Self {
+        Self {
+            message: source.to_string(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// A cause that is an error below, met while doing `context`.
+    pub(crate) fn while_doing(context: &str, source: impl Error + Send + Sync + 'static) -> Self {
+        Self {
+            message: format!("{context}: {source}"),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    fn of_boxed(source: Box<dyn Error + Send + Sync>) -> Self {
+        Self {
+            message: source.to_string(),
+            source: Some(Arc::from(source)),
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error for Cause {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn Error + 'static))
+    }
+}
+
+/// A cause told in words alone.
+impl From<String> for Cause {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            source: None,
+        }
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(message: &str) -> Self {
+        message.to_owned().into()
+    }
 }
 
 impl StoreError {
-    pub(crate) fn other(cause: impl fmt::Display) -> Self {
-        Self::Other(cause.to_string())
-    }
-
-    /// The same error, for each caller of a failed batch.
-    pub(crate) fn clone_for_reply(&self) -> Self {
-        match self {
-            Self::NotFound => Self::NotFound,
-            Self::Conflict(cause) => Self::Conflict(cause.clone()),
-            Self::Unavailable(cause) => Self::Unavailable(cause.clone()),
-            Self::Other(cause) => Self::Other(cause.clone()),
-        }
+    /// Anything else, from an error beneath (a migration harness's).
+    pub(crate) fn other(source: Box<dyn Error + Send + Sync>) -> Self {
+        Self::Other(Cause::of_boxed(source))
     }
 }
 
 impl From<diesel::result::Error> for StoreError {
     fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match err {
-            Error::NotFound => Self::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                Self::Conflict(info.message().to_owned())
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        match &err {
+            Diesel::NotFound => Self::NotFound,
+            Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::Conflict(Cause::of(err))
             }
-            Error::DatabaseError(
+            Diesel::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                info,
-            ) => Self::Unavailable(info.message().to_owned()),
-            Error::DatabaseError(_, info) if is_transient(info.message()) => {
-                Self::Unavailable(info.message().to_owned())
+                _,
+            )
+            | Diesel::BrokenTransactionManager => Self::Unavailable(Cause::of(err)),
+            Diesel::DatabaseError(_, info) if is_transient(info.message()) => {
+                Self::Unavailable(Cause::of(err))
             }
-            Error::BrokenTransactionManager => Self::Unavailable(err.to_string()),
-            other => Self::Other(other.to_string()),
+            _ => Self::Other(Cause::of(err)),
         }
     }
 }
@@ -56,13 +131,13 @@ impl From<diesel::result::Error> for StoreError {
 impl From<r2d2::Error> for StoreError {
     /// The pool gives up only when no connection could be had in time.
     fn from(err: r2d2::Error) -> Self {
-        Self::Unavailable(err.to_string())
+        Self::Unavailable(Cause::of(err))
     }
 }
 
 impl From<crate::gate::Closed> for StoreError {
     fn from(closed: crate::gate::Closed) -> Self {
-        Self::Unavailable(closed.to_string())
+        Self::Unavailable(Cause::of(closed))
     }
 }
 
@@ -100,5 +175,85 @@ pub(crate) fn is_connection_lost(err: &diesel::result::Error) -> bool {
         Error::DatabaseError(_, info) => is_lost_connection_message(info.message()),
         Error::BrokenTransactionManager => true,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// The error beneath, whichever variant it ended in, is the source.
+    #[test]
+    fn the_error_beneath_is_kept_as_the_source() {
+        let not_found = StoreError::from(diesel::result::Error::NotFound);
+        assert!(matches!(not_found, StoreError::NotFound));
+        assert!(not_found.source().is_none());
+
+        let broken = StoreError::from(diesel::result::Error::BrokenTransactionManager);
+        assert!(matches!(broken, StoreError::Unavailable(_)));
+        let source = broken.source().expect("a source");
+        assert!(source.downcast_ref::<diesel::result::Error>().is_some());
+        assert_eq!(
+            broken.to_string(),
+            format!("database unavailable: {source}")
+        );
+
+        let other = StoreError::from(diesel::result::Error::RollbackTransaction);
+        assert!(matches!(other, StoreError::Other(_)));
+        assert!(
+            other
+                .source()
+                .and_then(|source| source.downcast_ref::<diesel::result::Error>())
+                .is_some()
+        );
+
+        let closed = StoreError::from(crate::gate::Closed);
+        assert!(
+            closed
+                .source()
+                .unwrap()
+                .downcast_ref::<crate::gate::Closed>()
+                .is_some()
+        );
+
+        let migration = StoreError::other("bad migration".into());
+        assert_eq!(migration.to_string(), "database error: bad migration");
+        assert!(migration.source().is_some());
+
+        let spawning = StoreError::Other(Cause::while_doing(
+            "starting a writer thread",
+            std::io::Error::other("no threads left"),
+        ));
+        assert_eq!(
+            spawning.to_string(),
+            "database error: starting a writer thread: no threads left"
+        );
+        assert!(
+            spawning
+                .source()
+                .unwrap()
+                .downcast_ref::<std::io::Error>()
+                .is_some()
+        );
+    }
+
+    /// A failed batch answers each caller with the same error, chain and all.
+    #[test]
+    fn clones_share_the_source() {
+        let original = StoreError::from(diesel::result::Error::BrokenTransactionManager);
+        let copy = original.clone();
+        assert_eq!(copy.to_string(), original.to_string());
+        assert!(copy.source().is_some());
+    }
+
+    #[test]
+    fn a_cause_in_words_has_no_source() {
+        let words = StoreError::Other("client x has a corrupt metadata".into());
+        assert_eq!(
+            words.to_string(),
+            "database error: client x has a corrupt metadata"
+        );
+        assert!(words.source().is_none());
     }
 }

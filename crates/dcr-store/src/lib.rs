@@ -19,7 +19,7 @@ use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
 pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
-pub use error::StoreError;
+pub use error::{Cause, StoreError};
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use queries::SecretChange;
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};

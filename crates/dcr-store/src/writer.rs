@@ -53,7 +53,10 @@ impl ClientWriter {
                 .name(format!("dcr-writer-{index}"))
                 .spawn(move || write_batches(&store, &queue))
                 .map_err(|err| {
-                    StoreError::Other(format!("could not start a writer thread: {err}"))
+                    StoreError::Other(crate::error::Cause::while_doing(
+                        "could not start a writer thread",
+                        err,
+                    ))
                 })?;
         }
         Ok(Self { jobs })
@@ -102,7 +105,7 @@ fn write_batches(store: &Store, queue: &Mutex<Receiver<Job>>) {
             }
             Err(err) => {
                 for job in batch {
-                    (job.reply)(Err(err.clone_for_reply()));
+                    (job.reply)(Err(err.clone()));
                 }
             }
         }
