@@ -7,6 +7,7 @@
 
 mod credentials;
 mod management;
+mod updates;
 
 use std::collections::HashSet;
 
