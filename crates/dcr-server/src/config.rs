@@ -370,6 +370,15 @@ mod tests {
         assert!(defaults.admin_token.is_none());
     }
 
+    /// The flags' defaults are dcr-core's: the redirect policy (native
+    /// schemes included) and every limit.
+    #[test]
+    fn policy_defaults_agree_with_dcr_core() {
+        let policy = Settings::defaults().into_config().unwrap().policy;
+        assert_eq!(policy.redirect, RedirectPolicy::default());
+        assert_eq!(policy.limits, Limits::default());
+    }
+
     fn settings(bind: &str, public_url: Option<&str>) -> Settings {
         let mut settings = Settings::defaults();
         settings.bind = bind.parse().unwrap();
