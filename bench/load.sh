@@ -21,6 +21,8 @@ cargo build --release -q -p dcr-core --example bcrypt_time
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 
 # Default settings (bcrypt cost 12, info logs with one line per request).
+# Every request comes from 127.0.0.1: the registration rate limits are off.
+DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off \
 DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" DCR_ADMIN_BIND="127.0.0.1:$ADMIN_PORT" "$BIN" 2>/tmp/dcr-bench-server.log &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT

@@ -7,6 +7,8 @@ use std::time::Duration;
 use clap::{Args, Parser};
 use dcr_core::{BcryptCost, Limits, RedirectPolicy, RegistrationPolicy};
 use dcr_store::{DatabaseUrl, StoreConfig};
+
+use crate::rate_limit::{Rate, RateSetting};
 use url::Url;
 
 mod discovery;
@@ -61,6 +63,20 @@ pub struct Settings {
     /// X-Forwarded-Proto and X-Forwarded-Host are believed [default: none].
     #[arg(long, env = "DCR_TRUSTED_PROXIES", value_parser = parse_list::<IpRange>("DCR_TRUSTED_PROXIES"))]
     pub trusted_proxies: Option<ListArg<IpRange>>,
+
+    /// Registrations one client address may make: <count>/<second|minute|hour>
+    /// (at most count at once, refilled over the period), or off.
+    #[arg(long, env = "DCR_RATE_LIMIT", default_value = "60/hour", value_parser = parse_with::<RateSetting>("DCR_RATE_LIMIT", "a rate such as 60/hour, or off"))]
+    pub rate_limit: RateSetting,
+
+    /// Registrations from all addresses together: <count>/<second|minute|hour>, or off.
+    #[arg(long, env = "DCR_RATE_LIMIT_GLOBAL", default_value = "6000/minute", value_parser = parse_with::<RateSetting>("DCR_RATE_LIMIT_GLOBAL", "a rate such as 6000/minute, or off"))]
+    pub rate_limit_global: RateSetting,
+
+    /// Comma-separated addresses or CIDR ranges exempt from DCR_RATE_LIMIT
+    /// (still counted by DCR_RATE_LIMIT_GLOBAL) [default: none].
+    #[arg(long, env = "DCR_RATE_LIMIT_EXEMPT", value_parser = parse_list::<IpRange>("DCR_RATE_LIMIT_EXEMPT"))]
+    pub rate_limit_exempt: Option<ListArg<IpRange>>,
 
     /// `issuer` of the authorization server metadata (RFC 8414)
     /// [default: the public base URL].
@@ -199,6 +215,9 @@ pub struct Config {
     pub admin_bind: SocketAddr,
     pub admin_token: Option<AdminToken>,
     pub trusted_proxies: Vec<IpRange>,
+    pub rate_limit: Option<Rate>,
+    pub rate_limit_global: Option<Rate>,
+    pub rate_limit_exempt: Vec<IpRange>,
     pub discovery: Discovery,
     pub bcrypt_cost: BcryptCost,
     pub bcrypt_threads: usize,
@@ -297,6 +316,12 @@ impl Settings {
             admin_bind: self.admin_bind,
             admin_token: self.admin_token,
             trusted_proxies: self.trusted_proxies.map(|list| list.0).unwrap_or_default(),
+            rate_limit: self.rate_limit.0,
+            rate_limit_global: self.rate_limit_global.0,
+            rate_limit_exempt: self
+                .rate_limit_exempt
+                .map(|list| list.0)
+                .unwrap_or_default(),
             discovery,
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),

@@ -56,6 +56,9 @@ pub enum ApiError {
     Unavailable,
     #[error("the server is busy; retry later")]
     Busy,
+    /// Over a registration rate limit (`DCR_RATE_LIMIT`, `DCR_RATE_LIMIT_GLOBAL`).
+    #[error("too many registrations {}; retry after {} seconds", match .0.scope { crate::rate_limit::LimitScope::Address => "from this address", crate::rate_limit::LimitScope::Global => "at the moment" }, .0.retry_after_secs)]
+    RateLimited(crate::rate_limit::Limited),
     /// Anything unexpected: a fixed answer, and the cause in the log.
     #[error("the server failed to process the request")]
     Internal(#[source] Internal),
@@ -109,6 +112,7 @@ impl ApiError {
             Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unavailable | Self::Busy => "temporarily_unavailable",
+            Self::RateLimited(_) => "rate_limited",
             Self::Internal(_) => "server_error",
         }
     }
@@ -145,6 +149,7 @@ impl ResponseError for ApiError {
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::AdminBody(inner) => inner.status_code(),
         }
@@ -168,6 +173,16 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable | Self::Busy => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+            }
+            Self::RateLimited(limited) => {
+                // RFC 9110 section 10.2.3, and the RateLimit fields of the
+                // IETF httpapi draft (limit, what is left, seconds to reset).
+                let wait = limited.retry_after_secs.to_string();
+                response
+                    .insert_header((header::RETRY_AFTER, wait.as_str()))
+                    .insert_header(("RateLimit-Limit", limited.limit.to_string()))
+                    .insert_header(("RateLimit-Remaining", "0"))
+                    .insert_header(("RateLimit-Reset", wait));
             }
             Self::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, allow.as_str()));
@@ -312,6 +327,14 @@ mod tests {
                     "retry-after",
                     RETRY_AFTER_SECS,
                 ),
+            ),
+            (
+                ApiError::RateLimited(crate::rate_limit::Limited {
+                    scope: crate::rate_limit::LimitScope::Address,
+                    limit: 60,
+                    retry_after_secs: 42,
+                }),
+                with_header(429, "rate_limited", "retry-after", "42"),
             ),
             (
                 ApiError::internal("testing", std::io::Error::other("disk on fire")),

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
+use crate::rate_limit::RateLimiter;
 use crate::routes;
 use crate::state::AppState;
 use crate::verified_secrets::VerifiedSecrets;
@@ -98,6 +99,12 @@ impl Application {
                 config.trusted_proxies.clone(),
             ),
             discovery: config.discovery.clone(),
+            rate_limiter: RateLimiter::new(
+                config.rate_limit,
+                config.rate_limit_global,
+                config.rate_limit_exempt.clone(),
+                config.trusted_proxies.clone(),
+            ),
             verifier: Verifier::new(
                 VerifiedSecrets::new(config.verify_cache_size),
                 HashingPool::new(config.verify_threads, config.bcrypt_queue),

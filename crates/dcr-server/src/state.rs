@@ -10,6 +10,7 @@ use dcr_store::{ClientWriter, Store};
 use crate::config::Discovery;
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
+use crate::rate_limit::RateLimiter;
 use crate::verifier::Verifier;
 
 /// What every handler shares.
@@ -26,6 +27,8 @@ pub struct AppState {
     pub discovery: Discovery,
     /// The verify call's credential check.
     pub verifier: Verifier,
+    /// The limits of `POST /register`.
+    pub rate_limiter: RateLimiter,
 }
 
 impl AppState {

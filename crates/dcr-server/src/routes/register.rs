@@ -15,6 +15,11 @@ pub async fn register(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // Before anything is read: a refused request costs nothing else.
+    state
+        .rate_limiter
+        .admit(&request)
+        .map_err(ApiError::RateLimited)?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
     let metadata = ClientMetadata::from_request(&document, &state.policy)?;
 

@@ -17,5 +17,6 @@ mod hostile;
 mod management;
 mod outage;
 mod protocol;
+mod rate_limits;
 mod redirect_uris;
 mod register;

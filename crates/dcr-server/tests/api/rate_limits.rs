@@ -1,0 +1,119 @@
+//! Registration rate limits over HTTP: the 429 answer and its headers, the
+//! client address behind trusted proxies only, exempt ranges and the global
+//! ceiling. The bucket arithmetic is unit-tested in `rate_limit`.
+
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+fn limited(per_address: &str, global: &str) -> impl FnOnce(&mut dcr_server::Settings) {
+    let (per_address, global) = (per_address.to_owned(), global.to_owned());
+    move |settings| {
+        settings.rate_limit = per_address.parse().unwrap();
+        settings.rate_limit_global = global.parse().unwrap();
+    }
+}
+
+async fn register_from(app: &TestApp, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .request(reqwest::Method::POST, "/register")
+        .json(&fixture("claude_code"));
+    if let Some(forwarded_for) = forwarded_for {
+        request = request.header("X-Forwarded-For", forwarded_for);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_address_over_its_limit_gets_429_with_when_to_retry() {
+    let app = spawn_app_with(Backend::Sqlite, limited("2/hour", "off")).await;
+    for _ in 0..2 {
+        assert_eq!(
+            register_from(&app, None).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let (headers, body) = assert_error(
+        register_from(&app, None).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        None,
+    )
+    .await;
+    assert_eq!(header(&headers, "retry-after"), Some("1800"));
+    assert_eq!(header(&headers, "ratelimit-limit"), Some("2"));
+    assert_eq!(header(&headers, "ratelimit-remaining"), Some("0"));
+    assert_eq!(header(&headers, "ratelimit-reset"), Some("1800"));
+    assert_eq!(header(&headers, "cache-control"), Some("no-store"));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("1800 seconds")
+    );
+    assert_eq!(app.store.count_clients().unwrap(), 2);
+    // Other endpoints are not limited.
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+/// From an untrusted peer, `X-Forwarded-For` is ignored: a client cannot
+/// claim a fresh address per request.
+#[tokio::test]
+async fn forwarded_for_counts_only_from_trusted_proxies() {
+    let app = spawn_app_with(Backend::Sqlite, limited("1/hour", "off")).await;
+    assert_eq!(
+        register_from(&app, Some("198.51.100.1")).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        register_from(&app, Some("198.51.100.2")).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    let behind_proxy = spawn_app_with(Backend::Sqlite, |settings| {
+        limited("1/hour", "off")(settings);
+        settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
+            "127.0.0.1/32".parse().unwrap(),
+        ]));
+    })
+    .await;
+    for client in ["198.51.100.1", "198.51.100.2", "6.6.6.6, 198.51.100.3"] {
+        assert_eq!(
+            register_from(&behind_proxy, Some(client)).await.status(),
+            StatusCode::CREATED,
+            "{client}"
+        );
+    }
+    // The same client again, whatever it forges to the left.
+    assert_eq!(
+        register_from(&behind_proxy, Some("7.7.7.7, 198.51.100.1"))
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn exempt_ranges_are_held_only_by_the_global_ceiling() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        limited("1/hour", "3/hour")(settings);
+        settings.rate_limit_exempt = Some(dcr_server::config::ListArg(vec![
+            "127.0.0.0/8".parse().unwrap(),
+        ]));
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(
+            register_from(&app, None).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let (headers, _) = assert_error(
+        register_from(&app, None).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        None,
+    )
+    .await;
+    assert_eq!(header(&headers, "ratelimit-limit"), Some("3"));
+}
