@@ -78,6 +78,12 @@ pub struct Settings {
     #[arg(long, env = "DCR_RATE_LIMIT_EXEMPT", value_parser = parse_list::<IpRange>("DCR_RATE_LIMIT_EXEMPT"))]
     pub rate_limit_exempt: Option<ListArg<IpRange>>,
 
+    /// Failed credentials one client may get per period before its checks
+    /// pause: wrong registration access tokens and wrong secrets at the
+    /// verify call. <count>/<second|minute|hour>, or off.
+    #[arg(long, env = "DCR_FAILED_AUTH_LIMIT", default_value = "10/minute", value_parser = parse_with::<RateSetting>("DCR_FAILED_AUTH_LIMIT", "a rate such as 10/minute, or off"))]
+    pub failed_auth_limit: RateSetting,
+
     /// `issuer` of the authorization server metadata (RFC 8414)
     /// [default: the public base URL].
     #[arg(long, env = "DCR_ISSUER", value_parser = parse_absolute_url("DCR_ISSUER"))]
@@ -218,6 +224,7 @@ pub struct Config {
     pub rate_limit: Option<Rate>,
     pub rate_limit_global: Option<Rate>,
     pub rate_limit_exempt: Vec<IpRange>,
+    pub failed_auth_limit: Option<Rate>,
     pub discovery: Discovery,
     pub bcrypt_cost: BcryptCost,
     pub bcrypt_threads: usize,
@@ -322,6 +329,7 @@ impl Settings {
                 .rate_limit_exempt
                 .map(|list| list.0)
                 .unwrap_or_default(),
+            failed_auth_limit: self.failed_auth_limit.0,
             discovery,
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),

@@ -57,7 +57,7 @@ pub enum ApiError {
     #[error("the server is busy; retry later")]
     Busy,
     /// Over a registration rate limit (`DCR_RATE_LIMIT`, `DCR_RATE_LIMIT_GLOBAL`).
-    #[error("too many registrations {}; retry after {} seconds", match .0.scope { crate::rate_limit::LimitScope::Address => "from this address", crate::rate_limit::LimitScope::Global => "at the moment" }, .0.retry_after_secs)]
+    #[error("{}; retry after {} seconds", match .0.scope { crate::rate_limit::LimitScope::Address => "too many registrations from this address", crate::rate_limit::LimitScope::Global => "too many registrations at the moment", crate::rate_limit::LimitScope::Client => "too many failed credentials for this client" }, .0.retry_after_secs)]
     RateLimited(crate::rate_limit::Limited),
     /// Anything unexpected: a fixed answer, and the cause in the log.
     #[error("the server failed to process the request")]

@@ -17,12 +17,14 @@
 //! address gets up to N times its limit (see docs/operations.md).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix_web::HttpRequest;
+use dcr_core::ClientId;
 
 use crate::config::IpRange;
 
@@ -84,8 +86,12 @@ pub struct Limited {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitScope {
+    /// Registrations from one client address.
     Address,
+    /// Registrations from all addresses.
     Global,
+    /// Failed credentials of one client.
+    Client,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -123,16 +129,79 @@ impl Bucket {
     }
 }
 
+/// A bounded table of token buckets, one per key, all at one rate. A key
+/// without a bucket has a full one.
+#[derive(Debug)]
+struct Buckets<K> {
+    rate: Rate,
+    table: Mutex<HashMap<K, Bucket>>,
+    max_tracked: usize,
+}
+
+impl<K: Eq + Hash + Copy> Buckets<K> {
+    fn new(rate: Rate) -> Self {
+        Self {
+            rate,
+            table: Mutex::new(HashMap::new()),
+            max_tracked: MAX_TRACKED,
+        }
+    }
+
+    /// Takes one token for `key` if it has one and `also` agrees (checked
+    /// under the same lock, so concurrent requests cannot both take the
+    /// last token); otherwise the seconds until one is back, or `also`'s
+    /// refusal.
+    fn take<E>(
+        &self,
+        key: K,
+        now: Instant,
+        also: impl FnOnce() -> Result<(), E>,
+        wait: impl FnOnce(u64) -> E,
+    ) -> Result<(), E> {
+        let rate = self.rate;
+        let mut table = lock(&self.table);
+        if !table.contains_key(&key) && table.len() >= self.max_tracked {
+            make_room(&mut table, rate, now, self.max_tracked);
+        }
+        let bucket = table.entry(key).or_insert_with(|| Bucket::full(rate, now));
+        bucket.refill(rate, now);
+        if bucket.tokens < 1.0 {
+            return Err(wait(bucket.wait_secs(rate)));
+        }
+        also()?;
+        bucket.tokens -= 1.0;
+        Ok(())
+    }
+
+    /// The seconds until `key` has a token, if it has none now.
+    fn empty_for(&self, key: K, now: Instant) -> Option<u64> {
+        let mut table = lock(&self.table);
+        let bucket = table.get_mut(&key)?;
+        bucket.refill(self.rate, now);
+        (bucket.tokens < 1.0).then(|| bucket.wait_secs(self.rate))
+    }
+
+    /// Spends a token of `key` if it has one (a failure to count).
+    fn spend(&self, key: K, now: Instant) {
+        // The failure is counted whether or not a token is left: `take`
+        // with nothing else to agree never refuses for another reason.
+        let _ = self.take(key, now, || Ok::<(), ()>(()), |_| ());
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        lock(&self.table).len()
+    }
+}
+
 /// The limits of `POST /register`.
 #[derive(Debug)]
 pub struct RateLimiter {
-    per_address: Option<Rate>,
+    addresses: Option<Buckets<IpAddr>>,
     global: Option<Rate>,
+    all: Mutex<Option<Bucket>>,
     exempt: Vec<IpRange>,
     trusted_proxies: Vec<IpRange>,
-    addresses: Mutex<HashMap<IpAddr, Bucket>>,
-    all: Mutex<Option<Bucket>>,
-    max_tracked: usize,
 }
 
 impl RateLimiter {
@@ -143,13 +212,11 @@ impl RateLimiter {
         trusted_proxies: Vec<IpRange>,
     ) -> Self {
         Self {
-            per_address,
+            addresses: per_address.map(Buckets::new),
             global,
+            all: Mutex::new(None),
             exempt,
             trusted_proxies,
-            addresses: Mutex::new(HashMap::new()),
-            all: Mutex::new(None),
-            max_tracked: MAX_TRACKED,
         }
     }
 
@@ -169,75 +236,120 @@ impl RateLimiter {
     }
 
     fn admit_address(&self, client: Option<IpAddr>, now: Instant) -> Result<(), Limited> {
-        let own = match (self.per_address, client) {
-            (Some(rate), Some(client)) if !self.exempt.iter().any(|r| r.contains(client)) => {
-                Some((rate, bucket_key(client)))
+        let own = match (&self.addresses, client) {
+            (Some(addresses), Some(client)) if !self.exempt.iter().any(|r| r.contains(client)) => {
+                Some((addresses, bucket_key(client)))
             }
             _ => None,
         };
         // The client's own bucket first: a client over its own limit does not
-        // spend the global budget.
-        // Locked only when an address limit applies: with the limits off, a
-        // registration takes no lock here.
-        let mut addresses = own.map(|_| lock(&self.addresses));
-        if let (Some((rate, key)), Some(addresses)) = (own, addresses.as_mut()) {
-            if !addresses.contains_key(&key) && addresses.len() >= self.max_tracked {
-                make_room(addresses, rate, now, self.max_tracked);
-            }
-            let bucket = addresses
-                .entry(key)
-                .or_insert_with(|| Bucket::full(rate, now));
-            bucket.refill(rate, now);
-            if bucket.tokens < 1.0 {
-                return Err(Limited {
+        // spend the global budget. With the limits off, no lock is taken.
+        match own {
+            Some((addresses, key)) => addresses.take(
+                key,
+                now,
+                || self.admit_globally(now),
+                |retry_after_secs| Limited {
                     scope: LimitScope::Address,
-                    limit: rate.count,
-                    retry_after_secs: bucket.wait_secs(rate),
-                });
-            }
+                    limit: addresses.rate.count,
+                    retry_after_secs,
+                },
+            ),
+            None => self.admit_globally(now),
         }
-        if let Some(rate) = self.global {
-            let mut all = lock(&self.all);
-            let bucket = all.get_or_insert_with(|| Bucket::full(rate, now));
-            bucket.refill(rate, now);
-            if bucket.tokens < 1.0 {
-                return Err(Limited {
-                    scope: LimitScope::Global,
-                    limit: rate.count,
-                    retry_after_secs: bucket.wait_secs(rate),
-                });
-            }
-            bucket.tokens -= 1.0;
+    }
+
+    fn admit_globally(&self, now: Instant) -> Result<(), Limited> {
+        let Some(rate) = self.global else {
+            return Ok(());
+        };
+        let mut all = lock(&self.all);
+        let bucket = all.get_or_insert_with(|| Bucket::full(rate, now));
+        bucket.refill(rate, now);
+        if bucket.tokens < 1.0 {
+            return Err(Limited {
+                scope: LimitScope::Global,
+                limit: rate.count,
+                retry_after_secs: bucket.wait_secs(rate),
+            });
         }
-        if let (Some((_, key)), Some(addresses)) = (own, addresses.as_mut())
-            && let Some(bucket) = addresses.get_mut(&key)
-        {
-            bucket.tokens -= 1.0;
-        }
+        bucket.tokens -= 1.0;
         Ok(())
     }
 
     #[cfg(test)]
     fn tracked(&self) -> usize {
-        lock(&self.addresses).len()
+        self.addresses.as_ref().map_or(0, Buckets::len)
+    }
+
+    #[cfg(test)]
+    fn set_max_tracked(&mut self, max: usize) {
+        if let Some(addresses) = &mut self.addresses {
+            addresses.max_tracked = max;
+        }
+    }
+}
+
+/// Failed credentials per client: wrong registration access tokens (RFC
+/// 7592) and wrong secrets at the verify call. Past the limit the client's
+/// credentials are not checked until a failure's worth has refilled, so a
+/// secret cannot be guessed at bcrypt speed forever; a check already
+/// confirmed (remembered by the verify call) is not affected.
+#[derive(Debug)]
+pub struct FailureLimiter {
+    failures: Option<Buckets<ClientId>>,
+}
+
+impl FailureLimiter {
+    pub fn new(rate: Option<Rate>) -> Self {
+        Self {
+            failures: rate.map(Buckets::new),
+        }
+    }
+
+    /// Refuses while `client` has used up its failures.
+    pub fn check(&self, client: &ClientId) -> Result<(), Limited> {
+        let Some(failures) = &self.failures else {
+            return Ok(());
+        };
+        match failures.empty_for(*client, Instant::now()) {
+            Some(retry_after_secs) => Err(Limited {
+                scope: LimitScope::Client,
+                limit: failures.rate.count,
+                retry_after_secs,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one failed credential of `client`.
+    pub fn record_failure(&self, client: &ClientId) {
+        if let Some(failures) = &self.failures {
+            failures.spend(*client, Instant::now());
+        }
     }
 }
 
 /// Drops buckets that have refilled (the same as none); if the table is
 /// still more than three quarters full, drops entries until it is half full.
-/// Either way the next `max / 4` new addresses need no pass over the table,
-/// so the cost stays amortised constant whatever addresses come.
-fn make_room(addresses: &mut HashMap<IpAddr, Bucket>, rate: Rate, now: Instant, max: usize) {
-    addresses.retain(|_, bucket| {
+/// Either way the next `max / 4` new keys need no pass over the table, so
+/// the cost stays amortised constant whatever keys come.
+fn make_room<K: Eq + Hash + Copy>(
+    table: &mut HashMap<K, Bucket>,
+    rate: Rate,
+    now: Instant,
+    max: usize,
+) {
+    table.retain(|_, bucket| {
         let mut bucket = *bucket;
         bucket.refill(rate, now);
         bucket.tokens < f64::from(rate.count)
     });
-    if addresses.len() * 4 > max * 3 {
-        let excess = addresses.len() - max / 2;
-        let dropped: Vec<IpAddr> = addresses.keys().take(excess).copied().collect();
+    if table.len() * 4 > max * 3 {
+        let excess = table.len() - max / 2;
+        let dropped: Vec<K> = table.keys().take(excess).copied().collect();
         for key in dropped {
-            addresses.remove(&key);
+            table.remove(&key);
         }
     }
 }
@@ -292,160 +404,4 @@ pub fn client_address<'a>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-mod tests {
-    use super::*;
-
-    fn ip(raw: &str) -> IpAddr {
-        raw.parse().unwrap()
-    }
-
-    fn range(raw: &str) -> IpRange {
-        raw.parse().unwrap()
-    }
-
-    fn rate(raw: &str) -> Rate {
-        raw.parse().unwrap()
-    }
-
-    #[test]
-    fn rates_parse() {
-        assert_eq!(
-            rate("60/hour"),
-            Rate {
-                count: 60,
-                per: Duration::from_secs(3600)
-            }
-        );
-        assert_eq!(rate(" 5 / second ").count, 5);
-        assert_eq!(rate("100/minute").per, Duration::from_secs(60));
-        for bad in ["", "60", "60/day", "0/hour", "-1/hour", "x/hour", "60/"] {
-            assert!(bad.parse::<Rate>().is_err(), "{bad}");
-        }
-        assert_eq!("off".parse::<RateSetting>(), Ok(RateSetting(None)));
-        assert_eq!("OFF".parse::<RateSetting>(), Ok(RateSetting(None)));
-        assert_eq!(
-            "2/second".parse::<RateSetting>(),
-            Ok(RateSetting(Some(rate("2/second"))))
-        );
-    }
-
-    #[test]
-    fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
-        let proxies = [range("10.0.0.0/8")];
-        let cases: [(&str, &[&str], &str); 8] = [
-            // An untrusted peer's header is ignored.
-            ("203.0.113.9", &["198.51.100.1"], "203.0.113.9"),
-            // A trusted peer: the right-most entry that is not a proxy.
-            ("10.0.0.2", &["198.51.100.1"], "198.51.100.1"),
-            (
-                "10.0.0.2",
-                &["1.1.1.1, 198.51.100.1, 10.0.0.3"],
-                "198.51.100.1",
-            ),
-            ("10.0.0.2", &["1.1.1.1", "198.51.100.1"], "198.51.100.1"),
-            // A client forging entries to the left gains nothing.
-            ("10.0.0.2", &["6.6.6.6, 198.51.100.1"], "198.51.100.1"),
-            // No header: the proxy itself.
-            ("10.0.0.2", &[], "10.0.0.2"),
-            // Garbage ends the walk at the hop that wrote it.
-            ("10.0.0.2", &["198.51.100.1, not-an-ip"], "10.0.0.2"),
-            // Only proxies: the left-most of them.
-            ("10.0.0.2", &["10.0.0.5, 10.0.0.3"], "10.0.0.5"),
-        ];
-        for (peer, header, expected) in cases {
-            assert_eq!(
-                client_address(ip(peer), header.iter().copied(), &proxies),
-                ip(expected),
-                "{peer} {header:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn ipv6_shares_a_bucket_per_64() {
-        assert_eq!(
-            bucket_key(ip("2001:db8:1:2:aaaa::1")),
-            bucket_key(ip("2001:db8:1:2:bbbb::9"))
-        );
-        assert_ne!(
-            bucket_key(ip("2001:db8:1:2::1")),
-            bucket_key(ip("2001:db8:1:3::1"))
-        );
-        assert_eq!(bucket_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
-        assert_ne!(bucket_key(ip("192.0.2.1")), bucket_key(ip("192.0.2.2")));
-    }
-
-    #[test]
-    fn an_address_gets_its_burst_then_waits_for_the_refill() {
-        let limiter = RateLimiter::new(Some(rate("3/minute")), None, Vec::new(), Vec::new());
-        let start = Instant::now();
-        let client = Some(ip("198.51.100.7"));
-        for _ in 0..3 {
-            assert_eq!(limiter.admit_address(client, start), Ok(()));
-        }
-        let refused = limiter.admit_address(client, start).unwrap_err();
-        assert_eq!(refused.scope, LimitScope::Address);
-        assert_eq!(refused.limit, 3);
-        assert_eq!(refused.retry_after_secs, 20);
-        // Another address is not affected.
-        assert_eq!(
-            limiter.admit_address(Some(ip("198.51.100.8")), start),
-            Ok(())
-        );
-        // One token is back after 20 s, not before.
-        let later = start + Duration::from_secs(19);
-        assert!(limiter.admit_address(client, later).is_err());
-        assert_eq!(
-            limiter.admit_address(client, start + Duration::from_secs(20)),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn exempt_ranges_skip_their_own_limit_but_count_globally() {
-        let limiter = RateLimiter::new(
-            Some(rate("1/hour")),
-            Some(rate("3/hour")),
-            vec![range("160.79.104.0/23")],
-            Vec::new(),
-        );
-        let now = Instant::now();
-        let connector = Some(ip("160.79.104.10"));
-        assert_eq!(limiter.admit_address(connector, now), Ok(()));
-        assert_eq!(limiter.admit_address(connector, now), Ok(()));
-        let other = Some(ip("198.51.100.7"));
-        assert_eq!(limiter.admit_address(other, now), Ok(()));
-        // Over its own limit: refused without spending the global budget.
-        assert_eq!(
-            limiter.admit_address(other, now).unwrap_err().scope,
-            LimitScope::Address
-        );
-        // The global ceiling (3) is now reached by everyone.
-        let refused = limiter.admit_address(connector, now).unwrap_err();
-        assert_eq!(refused.scope, LimitScope::Global);
-        assert_eq!(refused.retry_after_secs, 1200);
-    }
-
-    #[test]
-    fn off_admits_everything() {
-        let limiter = RateLimiter::new(None, None, Vec::new(), Vec::new());
-        let now = Instant::now();
-        for _ in 0..1000 {
-            assert_eq!(limiter.admit_address(Some(ip("198.51.100.7")), now), Ok(()));
-        }
-        assert_eq!(limiter.tracked(), 0);
-    }
-
-    #[test]
-    fn memory_stays_bounded_whatever_addresses_come() {
-        let mut limiter = RateLimiter::new(Some(rate("10/hour")), None, Vec::new(), Vec::new());
-        limiter.max_tracked = 1000;
-        let now = Instant::now();
-        for n in 0u32..20_000 {
-            let address = IpAddr::V4(std::net::Ipv4Addr::from(0x0A00_0000 + n));
-            assert_eq!(limiter.admit_address(Some(address), now), Ok(()));
-            assert!(limiter.tracked() <= 1000, "{}", limiter.tracked());
-        }
-    }
-}
+mod tests;

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{FailureLimiter, RateLimiter};
 use crate::routes;
 use crate::state::AppState;
 use crate::verified_secrets::VerifiedSecrets;
@@ -87,6 +87,7 @@ impl Application {
             })?;
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
+        let failures = Arc::new(FailureLimiter::new(config.failed_auth_limit));
         let state = web::Data::new(AppState {
             store,
             writer,
@@ -105,8 +106,10 @@ impl Application {
                 config.rate_limit_exempt.clone(),
                 config.trusted_proxies.clone(),
             ),
+            failures: failures.clone(),
             verifier: Verifier::new(
                 VerifiedSecrets::new(config.verify_cache_size),
+                failures,
                 HashingPool::new(config.verify_threads, config.bcrypt_queue),
                 store_for_verify,
                 i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),

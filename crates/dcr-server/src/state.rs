@@ -10,7 +10,7 @@ use dcr_store::{ClientWriter, Store};
 use crate::config::Discovery;
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{FailureLimiter, RateLimiter};
 use crate::verifier::Verifier;
 
 /// What every handler shares.
@@ -29,6 +29,9 @@ pub struct AppState {
     pub verifier: Verifier,
     /// The limits of `POST /register`.
     pub rate_limiter: RateLimiter,
+    /// Failed credentials per client (RFC 7592 tokens; the verifier's
+    /// secrets share it).
+    pub failures: Arc<FailureLimiter>,
 }
 
 impl AppState {

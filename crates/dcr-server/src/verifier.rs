@@ -21,11 +21,13 @@ use dcr_store::Store;
 
 use crate::error::ApiError;
 use crate::hashing::HashingPool;
+use crate::rate_limit::FailureLimiter;
 use crate::verified_secrets::VerifiedSecrets;
 
 #[derive(Debug)]
 pub struct Verifier {
     memory: Arc<VerifiedSecrets>,
+    failures: Arc<FailureLimiter>,
     hashing: HashingPool,
     store: Store,
     last_used_resolution_secs: i64,
@@ -34,12 +36,14 @@ pub struct Verifier {
 impl Verifier {
     pub fn new(
         memory: VerifiedSecrets,
+        failures: Arc<FailureLimiter>,
         hashing: HashingPool,
         store: Store,
         last_used_resolution_secs: i64,
     ) -> Self {
         Self {
             memory: Arc::new(memory),
+            failures,
             hashing,
             store,
             last_used_resolution_secs,
@@ -62,7 +66,7 @@ impl Verifier {
                 hash,
                 presented,
                 unexpired,
-            } => self.secret_matches(hash, presented).await? && unexpired,
+            } => self.secret_matches(client, hash, presented).await? && unexpired,
         };
         if valid {
             self.record_use(client, now).await;
@@ -70,7 +74,15 @@ impl Verifier {
         Ok(valid)
     }
 
-    async fn secret_matches(&self, hash: &SecretHash, presented: &str) -> Result<bool, ApiError> {
+    /// A remembered comparison is answered at once; a new one waits its
+    /// turn, runs bcrypt unless the client has used up its failed
+    /// credentials (429), and counts a failure when it does not match.
+    async fn secret_matches(
+        &self,
+        client: &RegisteredClient,
+        hash: &SecretHash,
+        presented: &str,
+    ) -> Result<bool, ApiError> {
         if self.memory.remembers(hash, presented) {
             return Ok(true);
         }
@@ -80,11 +92,19 @@ impl Verifier {
         if self.memory.remembers(hash, presented) {
             return Ok(true);
         }
+        self.failures
+            .check(&client.client_id)
+            .map_err(ApiError::RateLimited)?;
         let memory = self.memory.clone();
         let (hash, presented) = (hash.clone(), presented.to_owned());
-        self.hashing
+        let matched = self
+            .hashing
             .run(move || memory.verify(&hash, &presented))
-            .await
+            .await?;
+        if !matched {
+            self.failures.record_failure(&client.client_id);
+        }
+        Ok(matched)
     }
 
     async fn record_use(&self, client: &RegisteredClient, now: i64) {

@@ -130,9 +130,16 @@ impl FromRequest for Managed {
             let client = with_store(state, move |store| store.find_client(&client_id))
                 .await
                 .map_err(token_no_longer_valid)?;
+            // A client whose tokens were guessed at too often is not checked
+            // until a failure's worth has refilled.
+            state
+                .failures
+                .check(&client.client_id)
+                .map_err(ApiError::RateLimited)?;
             if client.accepts_registration_token(&token) {
                 Ok(Self { client, token })
             } else {
+                state.failures.record_failure(&client.client_id);
                 Err(ApiError::InvalidToken)
             }
         })

@@ -156,6 +156,7 @@ pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings
     // limits on themselves.
     settings.rate_limit = dcr_server::rate_limit::RateSetting(None);
     settings.rate_limit_global = dcr_server::rate_limit::RateSetting(None);
+    settings.failed_auth_limit = dcr_server::rate_limit::RateSetting(None);
     configure(&mut settings);
     let config = settings
         .into_config()

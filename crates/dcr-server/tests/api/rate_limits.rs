@@ -117,3 +117,74 @@ async fn exempt_ranges_are_held_only_by_the_global_ceiling() {
     .await;
     assert_eq!(header(&headers, "ratelimit-limit"), Some("3"));
 }
+
+/// Wrong secrets at the verify call pause the client's checks: a secret
+/// cannot be guessed at bcrypt speed. A check already confirmed is still
+/// answered from memory.
+#[tokio::test]
+async fn failed_secrets_pause_the_verify_call_for_that_client() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.failed_auth_limit = "2/hour".parse().unwrap();
+    })
+    .await;
+    let registered = app.register(&fixture("claude_ai")).await;
+    let client_id = registered["client_id"].as_str().unwrap();
+    let secret = registered["client_secret"].as_str().unwrap();
+    assert_eq!(app.verify(client_id, Some(secret)).await["valid"], true);
+    for _ in 0..2 {
+        assert_eq!(
+            app.verify(client_id, Some("not-the-secret")).await["valid"],
+            false
+        );
+    }
+    let response = app
+        .client
+        .post(format!(
+            "{}/admin/clients/{client_id}/verify",
+            app.admin_address
+        ))
+        .json(&serde_json::json!({ "client_secret": "another-guess" }))
+        .send()
+        .await
+        .unwrap();
+    let (headers, _) = assert_error(
+        response,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        None,
+    )
+    .await;
+    assert_eq!(header(&headers, "retry-after"), Some("1800"));
+    // The confirmed secret is remembered: the client keeps working.
+    assert_eq!(app.verify(client_id, Some(secret)).await["valid"], true);
+}
+
+/// Wrong registration access tokens pause the client's configuration
+/// endpoint (RFC 7592) the same way.
+#[tokio::test]
+async fn failed_registration_tokens_pause_the_configuration_endpoint() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.failed_auth_limit = "2/hour".parse().unwrap();
+    })
+    .await;
+    let registered = app.register(&fixture("claude_code")).await;
+    let client_id = registered["client_id"].as_str().unwrap();
+    let read = |token: &str| {
+        app.request(reqwest::Method::GET, &format!("/register/{client_id}"))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            read("wrong-token").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_error(
+        read("wrong-token").await.unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        None,
+    )
+    .await;
+}

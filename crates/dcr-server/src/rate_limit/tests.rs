@@ -1,0 +1,181 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+
+fn ip(raw: &str) -> IpAddr {
+    raw.parse().unwrap()
+}
+
+fn range(raw: &str) -> IpRange {
+    raw.parse().unwrap()
+}
+
+fn rate(raw: &str) -> Rate {
+    raw.parse().unwrap()
+}
+
+#[test]
+fn rates_parse() {
+    assert_eq!(
+        rate("60/hour"),
+        Rate {
+            count: 60,
+            per: Duration::from_secs(3600)
+        }
+    );
+    assert_eq!(rate(" 5 / second ").count, 5);
+    assert_eq!(rate("100/minute").per, Duration::from_secs(60));
+    for bad in ["", "60", "60/day", "0/hour", "-1/hour", "x/hour", "60/"] {
+        assert!(bad.parse::<Rate>().is_err(), "{bad}");
+    }
+    assert_eq!("off".parse::<RateSetting>(), Ok(RateSetting(None)));
+    assert_eq!("OFF".parse::<RateSetting>(), Ok(RateSetting(None)));
+    assert_eq!(
+        "2/second".parse::<RateSetting>(),
+        Ok(RateSetting(Some(rate("2/second"))))
+    );
+}
+
+#[test]
+fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
+    let proxies = [range("10.0.0.0/8")];
+    let cases: [(&str, &[&str], &str); 8] = [
+        // An untrusted peer's header is ignored.
+        ("203.0.113.9", &["198.51.100.1"], "203.0.113.9"),
+        // A trusted peer: the right-most entry that is not a proxy.
+        ("10.0.0.2", &["198.51.100.1"], "198.51.100.1"),
+        (
+            "10.0.0.2",
+            &["1.1.1.1, 198.51.100.1, 10.0.0.3"],
+            "198.51.100.1",
+        ),
+        ("10.0.0.2", &["1.1.1.1", "198.51.100.1"], "198.51.100.1"),
+        // A client forging entries to the left gains nothing.
+        ("10.0.0.2", &["6.6.6.6, 198.51.100.1"], "198.51.100.1"),
+        // No header: the proxy itself.
+        ("10.0.0.2", &[], "10.0.0.2"),
+        // Garbage ends the walk at the hop that wrote it.
+        ("10.0.0.2", &["198.51.100.1, not-an-ip"], "10.0.0.2"),
+        // Only proxies: the left-most of them.
+        ("10.0.0.2", &["10.0.0.5, 10.0.0.3"], "10.0.0.5"),
+    ];
+    for (peer, header, expected) in cases {
+        assert_eq!(
+            client_address(ip(peer), header.iter().copied(), &proxies),
+            ip(expected),
+            "{peer} {header:?}"
+        );
+    }
+}
+
+#[test]
+fn ipv6_shares_a_bucket_per_64() {
+    assert_eq!(
+        bucket_key(ip("2001:db8:1:2:aaaa::1")),
+        bucket_key(ip("2001:db8:1:2:bbbb::9"))
+    );
+    assert_ne!(
+        bucket_key(ip("2001:db8:1:2::1")),
+        bucket_key(ip("2001:db8:1:3::1"))
+    );
+    assert_eq!(bucket_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
+    assert_ne!(bucket_key(ip("192.0.2.1")), bucket_key(ip("192.0.2.2")));
+}
+
+#[test]
+fn an_address_gets_its_burst_then_waits_for_the_refill() {
+    let limiter = RateLimiter::new(Some(rate("3/minute")), None, Vec::new(), Vec::new());
+    let start = Instant::now();
+    let client = Some(ip("198.51.100.7"));
+    for _ in 0..3 {
+        assert_eq!(limiter.admit_address(client, start), Ok(()));
+    }
+    let refused = limiter.admit_address(client, start).unwrap_err();
+    assert_eq!(refused.scope, LimitScope::Address);
+    assert_eq!(refused.limit, 3);
+    assert_eq!(refused.retry_after_secs, 20);
+    // Another address is not affected.
+    assert_eq!(
+        limiter.admit_address(Some(ip("198.51.100.8")), start),
+        Ok(())
+    );
+    // One token is back after 20 s, not before.
+    let later = start + Duration::from_secs(19);
+    assert!(limiter.admit_address(client, later).is_err());
+    assert_eq!(
+        limiter.admit_address(client, start + Duration::from_secs(20)),
+        Ok(())
+    );
+}
+
+#[test]
+fn exempt_ranges_skip_their_own_limit_but_count_globally() {
+    let limiter = RateLimiter::new(
+        Some(rate("1/hour")),
+        Some(rate("3/hour")),
+        vec![range("160.79.104.0/23")],
+        Vec::new(),
+    );
+    let now = Instant::now();
+    let connector = Some(ip("160.79.104.10"));
+    assert_eq!(limiter.admit_address(connector, now), Ok(()));
+    assert_eq!(limiter.admit_address(connector, now), Ok(()));
+    let other = Some(ip("198.51.100.7"));
+    assert_eq!(limiter.admit_address(other, now), Ok(()));
+    // Over its own limit: refused without spending the global budget.
+    assert_eq!(
+        limiter.admit_address(other, now).unwrap_err().scope,
+        LimitScope::Address
+    );
+    // The global ceiling (3) is now reached by everyone.
+    let refused = limiter.admit_address(connector, now).unwrap_err();
+    assert_eq!(refused.scope, LimitScope::Global);
+    assert_eq!(refused.retry_after_secs, 1200);
+}
+
+#[test]
+fn off_admits_everything() {
+    let limiter = RateLimiter::new(None, None, Vec::new(), Vec::new());
+    let now = Instant::now();
+    for _ in 0..1000 {
+        assert_eq!(limiter.admit_address(Some(ip("198.51.100.7")), now), Ok(()));
+    }
+    assert_eq!(limiter.tracked(), 0);
+}
+
+#[test]
+fn memory_stays_bounded_whatever_addresses_come() {
+    let mut limiter = RateLimiter::new(Some(rate("10/hour")), None, Vec::new(), Vec::new());
+    limiter.set_max_tracked(1000);
+    let now = Instant::now();
+    for n in 0u32..20_000 {
+        let address = IpAddr::V4(std::net::Ipv4Addr::from(0x0A00_0000 + n));
+        assert_eq!(limiter.admit_address(Some(address), now), Ok(()));
+        assert!(limiter.tracked() <= 1000, "{}", limiter.tracked());
+    }
+}
+
+#[test]
+fn failed_credentials_pause_a_client_until_they_refill() {
+    let limiter = FailureLimiter::new(Some(rate("2/minute")));
+    let client = ClientId::parse("6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60").unwrap();
+    let other = ClientId::parse("00000000-0000-4000-8000-000000000000").unwrap();
+    assert_eq!(limiter.check(&client), Ok(()));
+    limiter.record_failure(&client);
+    assert_eq!(limiter.check(&client), Ok(()));
+    limiter.record_failure(&client);
+    let refused = limiter.check(&client).unwrap_err();
+    assert_eq!(refused.scope, LimitScope::Client);
+    assert_eq!(refused.limit, 2);
+    assert_eq!(refused.retry_after_secs, 30);
+    // Failures keep counting while paused, and other clients are unaffected.
+    limiter.record_failure(&client);
+    assert!(limiter.check(&client).is_err());
+    assert_eq!(limiter.check(&other), Ok(()));
+    // Off: nothing is counted.
+    let off = FailureLimiter::new(None);
+    for _ in 0..100 {
+        off.record_failure(&client);
+    }
+    assert_eq!(off.check(&client), Ok(()));
+}
