@@ -134,6 +134,12 @@ pub struct Settings {
     #[arg(long, env = "DCR_BCRYPT_QUEUE", default_value_t = 256, value_parser = parse_in_range::<usize>("DCR_BCRYPT_QUEUE", 1, 1_000_000))]
     pub bcrypt_queue: usize,
 
+    /// Milliseconds of waiting a request may face in a hashing line (the
+    /// line ahead, times the measured time per item, over the threads);
+    /// a longer wait is answered 503 at once, with Retry-After.
+    #[arg(long, env = "DCR_QUEUE_MAX_WAIT_MS", default_value_t = 2000, value_parser = parse_in_range::<u64>("DCR_QUEUE_MAX_WAIT_MS", 1, 600_000))]
+    pub queue_max_wait_ms: u64,
+
     /// HTTP worker threads [default: the number of CPUs].
     #[arg(long, env = "DCR_WORKERS", value_parser = parse_in_range::<usize>("DCR_WORKERS", 1, 1024))]
     pub workers: Option<usize>,
@@ -229,6 +235,7 @@ pub struct Config {
     pub bcrypt_cost: BcryptCost,
     pub bcrypt_threads: usize,
     pub bcrypt_queue: usize,
+    pub queue_max_wait: Duration,
     pub verify_threads: usize,
     pub verify_cache_size: usize,
     pub last_used_resolution_secs: u64,
@@ -334,6 +341,7 @@ impl Settings {
             bcrypt_cost,
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
+            queue_max_wait: Duration::from_millis(self.queue_max_wait_ms),
             verify_threads: self.verify_threads.unwrap_or(cpus),
             verify_cache_size: self.verify_cache_size,
             last_used_resolution_secs: self.last_used_resolution_secs,

@@ -54,8 +54,10 @@ pub enum ApiError {
     MethodNotAllowed { allow: String },
     #[error("the client registration database is unavailable; retry later")]
     Unavailable,
-    #[error("the server is busy; retry later")]
-    Busy,
+    /// A line of work is longer than its wait allows, or the server is
+    /// stopping.
+    #[error("the server is busy; retry in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     /// Over a registration rate limit (`DCR_RATE_LIMIT`, `DCR_RATE_LIMIT_GLOBAL`).
     #[error("{}; retry after {} seconds", match .0.scope { crate::rate_limit::LimitScope::Address => "too many registrations from this address", crate::rate_limit::LimitScope::Global => "too many registrations at the moment", crate::rate_limit::LimitScope::Client => "too many failed credentials for this client" }, .0.retry_after_secs)]
     RateLimited(crate::rate_limit::Limited),
@@ -111,7 +113,7 @@ impl ApiError {
             Self::AdminForbidden(_) => "forbidden",
             Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::Unavailable | Self::Busy => "temporarily_unavailable",
+            Self::Unavailable | Self::Busy { .. } => "temporarily_unavailable",
             Self::RateLimited(_) => "rate_limited",
             Self::Internal(_) => "server_error",
         }
@@ -148,7 +150,7 @@ impl ResponseError for ApiError {
             Self::AdminForbidden(_) => StatusCode::FORBIDDEN,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::AdminBody(inner) => inner.status_code(),
@@ -171,8 +173,11 @@ impl ResponseError for ApiError {
             .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
             .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
         match self {
-            Self::Unavailable | Self::Busy => {
+            Self::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+            }
+            Self::Busy { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             Self::RateLimited(limited) => {
                 // RFC 9110 section 10.2.3, and the RateLimit fields of the
@@ -320,13 +325,10 @@ mod tests {
                 ),
             ),
             (
-                ApiError::Busy,
-                with_header(
-                    503,
-                    "temporarily_unavailable",
-                    "retry-after",
-                    RETRY_AFTER_SECS,
-                ),
+                ApiError::Busy {
+                    retry_after_secs: 3,
+                },
+                with_header(503, "temporarily_unavailable", "retry-after", "3"),
             ),
             (
                 ApiError::RateLimited(crate::rate_limit::Limited {

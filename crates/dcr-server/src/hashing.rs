@@ -1,9 +1,18 @@
 //! A bounded pool for bcrypt. Hashing takes a core for tens of milliseconds, so
-//! at most one hash per core runs at a time and a burst queues here (up to a
-//! limit, then 503) instead of taking the threads that answer health checks.
+//! at most one hash per thread runs at a time, off the HTTP workers.
+//!
+//! Work is admitted by the wait it would have, not by a count of slots: a
+//! request joins the line only if the work ahead of it (the line, times the
+//! measured time per item, divided by the threads) would be done within
+//! `DCR_QUEUE_MAX_WAIT_MS`; otherwise it is answered 503 at once, with a
+//! `Retry-After` from the same estimate. A request answered after its client
+//! gave up (Claude waits 10 s) would be work for nobody. On shutdown the line
+//! is closed: work that has not started is answered 503 at once, and only
+//! work already running finishes.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
@@ -12,59 +21,225 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct HashingPool {
     permits: Arc<Semaphore>,
+    threads: usize,
     waiting: Arc<AtomicUsize>,
+    /// A hard cap on the line besides the wait (`DCR_BCRYPT_QUEUE`).
     max_waiting: usize,
+    max_wait: Duration,
+    /// Moving average of the time one item takes, in microseconds; 0 until
+    /// the first item is done.
+    micros_per_item: Arc<AtomicU64>,
 }
 
 impl HashingPool {
-    pub fn new(threads: usize, max_waiting: usize) -> Self {
+    pub fn new(threads: usize, max_waiting: usize, max_wait: Duration) -> Self {
+        let threads = threads.max(1);
         Self {
-            permits: Arc::new(Semaphore::new(threads.max(1))),
+            permits: Arc::new(Semaphore::new(threads)),
+            threads,
             waiting: Arc::new(AtomicUsize::new(0)),
             max_waiting,
+            max_wait,
+            micros_per_item: Arc::new(AtomicU64::new(0)),
         }
     }
 
-    /// Runs `work` on a blocking thread once a hashing slot is free.
+    /// Runs `work` on a blocking thread once a hashing thread is free, if the
+    /// wait for one is short enough.
     pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let queued = QueueSlot::take(&self.waiting, self.max_waiting).ok_or(ApiError::Busy)?;
+        let queued = self.join_line()?;
         let permit = self
             .permits
             .clone()
             .acquire_owned()
             .await
-            .map_err(|closed| ApiError::internal("waiting for a hashing thread", closed))?;
+            // Closed: the server is stopping and this work has not started.
+            .map_err(|_| ApiError::Busy {
+                retry_after_secs: 1,
+            })?;
         drop(queued);
+        let average = self.micros_per_item.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            work()
+            let started = Instant::now();
+            let result = work();
+            record(&average, started.elapsed());
+            result
         })
         .await;
         outcome.map_err(|err| ApiError::internal("running a hashing task", err))
     }
+
+    /// Work not yet started is refused from now on; running work finishes.
+    pub fn close(&self) {
+        self.permits.close();
+    }
+
+    /// The wait a new item would have, from the line ahead of it.
+    fn expected_wait(&self, ahead: usize) -> Duration {
+        let per_item = Duration::from_micros(self.micros_per_item.load(Ordering::Relaxed));
+        // Every thread busy and `ahead` waiting: the new item starts once
+        // `ahead + 1` items have finished, `threads` at a time.
+        if self.permits.available_permits() > 0 && ahead == 0 {
+            return Duration::ZERO;
+        }
+        let rounds = u32::try_from(ahead / self.threads + 1).unwrap_or(u32::MAX);
+        per_item.saturating_mul(rounds)
+    }
+
+    fn join_line(&self) -> Result<QueueSlot<'_>, ApiError> {
+        let mut refused_wait = None;
+        let joined = self
+            .waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |ahead| {
+                let wait = self.expected_wait(ahead);
+                if ahead >= self.max_waiting || wait > self.max_wait {
+                    refused_wait = Some(wait);
+                    None
+                } else {
+                    Some(ahead + 1)
+                }
+            });
+        match joined {
+            Ok(_) => Ok(QueueSlot(&self.waiting)),
+            Err(_) => Err(ApiError::Busy {
+                retry_after_secs: retry_after(refused_wait.unwrap_or(self.max_wait)),
+            }),
+        }
+    }
+}
+
+/// Whole seconds, rounded up, at least one.
+fn retry_after(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// An exponential moving average (one eighth of each new sample), so the
+/// estimate follows a changed cost or load within a few items.
+fn record(average: &AtomicU64, took: Duration) {
+    let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
+    let _ = average.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+        Some(if old == 0 {
+            sample
+        } else {
+            old - old / 8 + sample / 8
+        })
+    });
 }
 
 /// One place in the waiting line, given back when dropped (also when the
 /// client goes away while waiting).
+#[derive(Debug)]
 struct QueueSlot<'a>(&'a AtomicUsize);
-
-impl<'a> QueueSlot<'a> {
-    fn take(waiting: &'a AtomicUsize, max_waiting: usize) -> Option<Self> {
-        waiting
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
-                (now < max_waiting).then_some(now + 1)
-            })
-            .ok()
-            .map(|_| Self(waiting))
-    }
-}
 
 impl Drop for QueueSlot<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn pool(threads: usize, max_wait_ms: u64) -> HashingPool {
+        HashingPool::new(threads, 1000, Duration::from_millis(max_wait_ms))
+    }
+
+    #[test]
+    fn the_estimate_is_the_line_times_the_time_per_item_over_the_threads() {
+        let pool = pool(2, 2000);
+        pool.micros_per_item.store(200_000, Ordering::Relaxed);
+        // Free threads, nobody waiting: no wait.
+        assert_eq!(pool.expected_wait(0), Duration::ZERO);
+        let _busy = (
+            pool.permits.clone().try_acquire_owned().unwrap(),
+            pool.permits.clone().try_acquire_owned().unwrap(),
+        );
+        assert_eq!(pool.expected_wait(0), Duration::from_millis(200));
+        assert_eq!(pool.expected_wait(1), Duration::from_millis(200));
+        assert_eq!(pool.expected_wait(2), Duration::from_millis(400));
+        assert_eq!(pool.expected_wait(19), Duration::from_millis(2000));
+        assert_eq!(pool.expected_wait(20), Duration::from_millis(2200));
+    }
+
+    #[test]
+    fn a_line_longer_than_the_wait_allows_is_refused_with_when_to_retry() {
+        let pool = pool(1, 1000);
+        pool.micros_per_item.store(300_000, Ordering::Relaxed);
+        let _busy = pool.permits.clone().try_acquire_owned().unwrap();
+        // 300 ms, 600 ms, 900 ms: admitted; the fourth would wait 1.2 s.
+        let slots: Vec<_> = (0..3).map(|_| pool.join_line().unwrap()).collect();
+        match pool.join_line() {
+            Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 2),
+            other => panic!("{other:?}"),
+        }
+        drop(slots);
+        assert!(pool.join_line().is_ok());
+    }
+
+    #[test]
+    fn the_slot_cap_holds_too() {
+        let pool = HashingPool::new(1, 2, Duration::from_secs(3600));
+        pool.micros_per_item.store(1, Ordering::Relaxed);
+        let _busy = pool.permits.clone().try_acquire_owned().unwrap();
+        let _a = pool.join_line().unwrap();
+        let _b = pool.join_line().unwrap();
+        assert!(matches!(pool.join_line(), Err(ApiError::Busy { .. })));
+    }
+
+    #[test]
+    fn the_average_follows_the_items() {
+        let average = AtomicU64::new(0);
+        record(&average, Duration::from_millis(200));
+        assert_eq!(average.load(Ordering::Relaxed), 200_000);
+        record(&average, Duration::from_millis(400));
+        assert_eq!(average.load(Ordering::Relaxed), 225_000);
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after(Duration::ZERO), 1);
+        assert_eq!(retry_after(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after(Duration::from_millis(1000)), 1);
+        assert_eq!(retry_after(Duration::from_millis(1001)), 2);
+        assert_eq!(retry_after(Duration::from_secs(33)), 33);
+    }
+
+    /// On shutdown, work waiting for a thread is answered at once; work
+    /// already running finishes.
+    #[tokio::test]
+    async fn closing_refuses_waiting_work_and_lets_running_work_finish() {
+        let pool = pool(1, 60_000);
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let running = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                pool.run(move || {
+                    released.recv().unwrap();
+                    "done"
+                })
+                .await
+            })
+        };
+        while pool.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let waiting = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.run(|| "never").await })
+        };
+        while pool.waiting.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        pool.close();
+        assert!(matches!(waiting.await.unwrap(), Err(ApiError::Busy { .. })));
+        release.send(()).unwrap();
+        assert_eq!(running.await.unwrap().unwrap(), "done");
     }
 }

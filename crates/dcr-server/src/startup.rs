@@ -50,6 +50,8 @@ pub struct Application {
     shutdown_timeout: Duration,
     /// Requests under way on both listeners (see `drain`).
     drain: Arc<Drain>,
+    /// Closed at shutdown: hashing not yet started is answered 503.
+    hashing_pools: [HashingPool; 2],
 }
 
 impl std::fmt::Debug for Application {
@@ -88,12 +90,22 @@ impl Application {
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
         let failures = Arc::new(FailureLimiter::new(config.failed_auth_limit));
+        let hashing = HashingPool::new(
+            config.bcrypt_threads,
+            config.bcrypt_queue,
+            config.queue_max_wait,
+        );
+        let verify_hashing = HashingPool::new(
+            config.verify_threads,
+            config.bcrypt_queue,
+            config.queue_max_wait,
+        );
         let state = web::Data::new(AppState {
             store,
             writer,
             policy: Arc::new(config.policy.clone()),
             bcrypt_cost: config.bcrypt_cost,
-            hashing: HashingPool::new(config.bcrypt_threads, config.bcrypt_queue),
+            hashing: hashing.clone(),
             max_body_bytes: config.max_body_bytes,
             public_base: PublicBase::new(
                 config.public_url.as_ref(),
@@ -110,7 +122,7 @@ impl Application {
             verifier: Verifier::new(
                 VerifiedSecrets::new(config.verify_cache_size),
                 failures,
-                HashingPool::new(config.verify_threads, config.bcrypt_queue),
+                verify_hashing.clone(),
                 store_for_verify,
                 i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),
             ),
@@ -213,6 +225,7 @@ impl Application {
             close_patience: config.store.acquire_timeout,
             shutdown_timeout: config.shutdown_timeout,
             drain,
+            hashing_pools: [hashing, verify_hashing],
         })
     }
 
@@ -255,8 +268,15 @@ impl Application {
                 // `Connection: close`. The servers process these commands
                 // themselves, so they are polled all along.
                 let (drain, shutdown_timeout) = (self.drain, self.shutdown_timeout);
+                let hashing_pools = self.hashing_pools;
                 let shutdown = async move {
                     drain.start();
+                    // Hashing nobody started yet would finish for clients
+                    // long gone: answered 503 now, so only work under way
+                    // holds the drain.
+                    for pool in &hashing_pools {
+                        pool.close();
+                    }
                     futures_util::future::join(public_handle.pause(), admin_handle.pause()).await;
                     let unfinished = drain.settle(shutdown_timeout).await;
                     if unfinished > 0 {

@@ -49,7 +49,10 @@ pub async fn register(
         })
         .map_err(|_| {
             log::warn!("registration write queue full; shedding load");
-            ApiError::Busy
+            // The writers drain thousands a second: the line clears at once.
+            ApiError::Busy {
+                retry_after_secs: 1,
+            }
         })?;
     stored_rx
         .await

@@ -62,3 +62,51 @@ async fn a_burst_past_the_hashing_queue_gets_503_with_retry_after() {
     assert!(busy >= 1, "a queue of 1 took a burst of 10");
     assert_eq!(app.store.count_clients().unwrap(), created);
 }
+
+/// Admission by expected wait: once a hash has been timed, a request that
+/// would wait longer than DCR_QUEUE_MAX_WAIT_MS is answered 503 at once,
+/// however short the line is, with a Retry-After from the estimate.
+#[tokio::test]
+async fn a_wait_longer_than_allowed_is_refused_at_once() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.bcrypt_cost = 12;
+        settings.bcrypt_threads = Some(1);
+        settings.bcrypt_queue = 1000;
+        settings.queue_max_wait_ms = 50;
+    })
+    .await;
+    // The first hash is timed (about 0.2 s at cost 12, more than 50 ms).
+    app.register(&fixture("claude_ai")).await;
+    let mut requests = JoinSet::new();
+    for _ in 0..3 {
+        let request = app
+            .client
+            .post(app.url("/register"))
+            .json(&fixture("claude_ai"));
+        requests.spawn(async move {
+            let started = Instant::now();
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let retry_after = header(response.headers(), "retry-after").map(str::to_owned);
+            (status, retry_after, started.elapsed())
+        });
+    }
+    let (mut created, mut refused) = (0, 0);
+    while let Some(outcome) = requests.join_next().await {
+        let (status, retry_after, _) = outcome.unwrap();
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                refused += 1;
+                assert_eq!(retry_after.as_deref(), Some("1"));
+            }
+            other => panic!("201 or 503, not {other}"),
+        }
+    }
+    assert!(created >= 1, "the free thread takes one");
+    assert!(
+        refused >= 1,
+        "a line with a 0.2 s wait admitted under a 50 ms limit"
+    );
+    assert_eq!(app.store.count_clients().unwrap(), created + 1);
+}
