@@ -81,6 +81,13 @@ async fn secrets_never_reach_the_log() {
         logs.contains("POST /register 201"),
         "one line per request:\n{logs}"
     );
+    let client_id = body["client_id"].as_str().unwrap();
+    assert!(
+        logs.contains(&format!(
+            "registered client {client_id} \"Claude\" (client_secret_post) from 127.0.0.1"
+        )),
+        "one line per registration:\n{logs}"
+    );
     assert!(!logs.contains(&secret), "the client secret was logged");
     assert!(
         !logs.contains("e2e-bearer-token-must-not-be-logged"),

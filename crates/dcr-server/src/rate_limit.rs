@@ -221,18 +221,20 @@ impl RateLimiter {
     }
 
     /// Takes one registration from the buckets of the request's client, or
-    /// says which limit refuses it.
+    /// says which limit refuses it. Without a peer address (an in-process
+    /// test request) only the global ceiling applies.
     pub fn admit(&self, request: &HttpRequest) -> Result<(), Limited> {
-        let Some(peer) = request.peer_addr().map(|peer| peer.ip()) else {
-            // No peer (a test request): only the global ceiling applies.
-            return self.admit_address(None, Instant::now());
-        };
+        self.admit_address(self.client_of(request), Instant::now())
+    }
+
+    /// The request's client address (see `client_address`).
+    pub fn client_of(&self, request: &HttpRequest) -> Option<IpAddr> {
+        let peer = request.peer_addr()?.ip();
         let forwarded = request
             .headers()
             .get_all("x-forwarded-for")
             .filter_map(|value| value.to_str().ok());
-        let client = client_address(peer, forwarded, &self.trusted_proxies);
-        self.admit_address(Some(client), Instant::now())
+        Some(client_address(peer, forwarded, &self.trusted_proxies))
     }
 
     fn admit_address(&self, client: Option<IpAddr>, now: Instant) -> Result<(), Limited> {

@@ -38,7 +38,10 @@ pub async fn register(
 
     // The answer is ready before the write, but goes out only once the row
     // is committed: nothing is acknowledged that is not stored.
-    let client_uri = state.client_uri(&request, &registration.client.client_id);
+    let client_id = registration.client.client_id;
+    let client_name = registration.client.metadata.client_name.clone();
+    let auth_method = registration.client.metadata.token_endpoint_auth_method;
+    let client_uri = state.client_uri(&request, &client_id);
     let body = registration.management_response_body(&client_uri);
     let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
     state
@@ -57,6 +60,16 @@ pub async fn register(
     stored_rx
         .await
         .map_err(|err| ApiError::internal("waiting for the registration write", err))??;
+    // One line per registration: who and from where, never a secret. The
+    // name is shown quoted and escaped; it holds no control character.
+    log::info!(
+        "registered client {client_id} {:?} ({auth_method}) from {}",
+        client_name.as_deref().unwrap_or(""),
+        state.rate_limiter.client_of(&request).map_or_else(
+            || "an unknown address".to_owned(),
+            |address| address.to_string()
+        ),
+    );
 
     Ok(no_store(HttpResponse::Created()).json(body))
 }
