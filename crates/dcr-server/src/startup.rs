@@ -253,15 +253,12 @@ impl Application {
         let servers = futures_util::future::join(self.server, self.admin_server);
         tokio::pin!(servers);
         let stopped_by_themselves = tokio::select! {
-            (public, admin) = &mut servers => Some(public.and(admin)),
-            reason = stop => {
-                log::info!("{reason}: finishing in-flight requests, then stopping");
-                None
-            }
+            (public, admin) = &mut servers => Ok(public.and(admin)),
+            reason = stop => Err(reason),
         };
         let served = match stopped_by_themselves {
-            Some(served) => served,
-            None => {
+            Ok(served) => served,
+            Err(reason) => {
                 // Drain before stopping: actix's own graceful stop can drop a
                 // request under way (see `drain`). No new connections, and
                 // requests still arriving on open ones are answered with
@@ -271,6 +268,9 @@ impl Application {
                 let hashing_pools = self.hashing_pools;
                 let shutdown = async move {
                     drain.start();
+                    // Logged once the drain has begun: from this line on,
+                    // every answer asks its connection to close.
+                    log::info!("{reason}: finishing in-flight requests, then stopping");
                     // Hashing nobody started yet would finish for clients
                     // long gone: answered 503 now, so only work under way
                     // holds the drain.
