@@ -418,3 +418,45 @@ fn commands_on_unknown_clients_fail_with_a_message() {
         assert!(!output.failure().is_empty(), "{args:?} says why");
     }
 }
+
+/// `clients prune`: the dry run lists what the lifetimes say has expired, the
+/// real run deletes exactly that.
+#[test]
+fn prune_deletes_the_clients_past_their_lifetime() {
+    use rand::SeedableRng;
+    let database = TestDatabase::sqlite();
+    let store = database.store();
+    let issue = |created_at: i64, seed: u64| {
+        let policy = dcr_core::RegistrationPolicy::default();
+        let metadata =
+            dcr_core::ClientMetadata::from_request(&claude_code_body(), &policy).unwrap();
+        let registration = dcr_core::Registration::issue(
+            metadata,
+            &policy,
+            created_at,
+            dcr_core::BcryptCost::new(4).unwrap(),
+            &mut rand::rngs::StdRng::seed_from_u64(seed),
+        )
+        .unwrap();
+        store.insert_client(&registration.client).unwrap();
+        registration.client.client_id
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let old = issue(now - 10 * 86_400, 1);
+    let recent = issue(now - 60, 2);
+    let dir = ScratchDir::new();
+    let mut env = environment(&database);
+    env.push(("DCR_UNUSED_CLIENT_TTL_SECS", "86400".into()));
+
+    let dry = clients(&dir.0, &env, &["prune", "--dry-run", "--json"]).json();
+    assert_eq!(dry, json!({ "would_delete": [old.to_string()] }));
+    assert!(store.find_client(&old).is_ok(), "a dry run deletes nothing");
+
+    let done = clients(&dir.0, &env, &["prune", "--json"]).json();
+    assert_eq!(done, json!({ "deleted": 1 }));
+    assert!(store.find_client(&old).is_err());
+    assert!(store.find_client(&recent).is_ok());
+}

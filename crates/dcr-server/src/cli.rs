@@ -58,6 +58,20 @@ pub enum ClientsCommand {
     Delete(ClientArgs),
     /// Issue a new secret (printed once); the old one stops working.
     RotateSecret(ClientArgs),
+    /// Delete the clients past DCR_UNUSED_CLIENT_TTL_SECS or
+    /// DCR_IDLE_CLIENT_TTL_SECS now (as the server does every
+    /// DCR_PURGE_INTERVAL_SECS).
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// List the clients that would go, and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +131,7 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
         }
         ClientsCommand::Disable(args) => set_active(store, &args, false, &mut out),
         ClientsCommand::Enable(args) => set_active(store, &args, true, &mut out),
+        ClientsCommand::Prune(args) => prune(&args, config, store, &mut out),
         ClientsCommand::Delete(args) => {
             let client_id = parse_id(&args.client_id)?;
             store
@@ -347,6 +362,39 @@ fn write_table<const N: usize>(
     writeln!(out, "{}", line(header.to_vec()))?;
     for row in rows {
         writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+fn prune(
+    args: &PruneArgs,
+    config: &Config,
+    store: &Store,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    if args.dry_run {
+        let expiry = config.lifetimes.expiry_at(crate::clock::unix_now());
+        let expired = store.expired_clients(&expiry, i64::MAX)?;
+        if args.json {
+            let ids: Vec<String> = expired.iter().map(ToString::to_string).collect();
+            writeln!(out, "{}", json!({ "would_delete": ids }))?;
+        } else {
+            for client_id in &expired {
+                writeln!(out, "{client_id}")?;
+            }
+            writeln!(out, "{} clients would be deleted", expired.len())?;
+        }
+        return Ok(());
+    }
+    let purged = crate::purge::purge_now(store, config.lifetimes)?;
+    match (purged, args.json) {
+        (Some(purged), true) => writeln!(out, "{}", json!({ "deleted": purged }))?,
+        (Some(purged), false) => writeln!(out, "deleted {purged} clients")?,
+        (None, _) => {
+            return Err(CliError::Invalid(
+                "another process is purging right now; try again shortly".into(),
+            ));
+        }
     }
     Ok(())
 }

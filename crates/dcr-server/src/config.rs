@@ -8,6 +8,7 @@ use clap::{Args, Parser};
 use dcr_core::{BcryptCost, Limits, RedirectPolicy, RegistrationPolicy};
 use dcr_store::{DatabaseUrl, StoreConfig};
 
+use crate::purge::Lifetimes;
 use crate::rate_limit::{Rate, RateSetting};
 use url::Url;
 
@@ -134,6 +135,20 @@ pub struct Settings {
     #[arg(long, env = "DCR_BCRYPT_QUEUE", default_value_t = 256, value_parser = parse_in_range::<usize>("DCR_BCRYPT_QUEUE", 1, 1_000_000))]
     pub bcrypt_queue: usize,
 
+    /// Seconds after registration at which a client never used (no successful
+    /// verify call) is deleted; 0 keeps such clients.
+    #[arg(long, env = "DCR_UNUSED_CLIENT_TTL_SECS", default_value_t = 604_800, value_parser = parse_in_range::<u64>("DCR_UNUSED_CLIENT_TTL_SECS", 0, 100 * 365 * 86_400))]
+    pub unused_client_ttl_secs: u64,
+
+    /// Seconds after its last use at which a client is deleted; 0 keeps used
+    /// clients forever (7776000, 90 days, is a common choice).
+    #[arg(long, env = "DCR_IDLE_CLIENT_TTL_SECS", default_value_t = 0, value_parser = parse_in_range::<u64>("DCR_IDLE_CLIENT_TTL_SECS", 0, 100 * 365 * 86_400))]
+    pub idle_client_ttl_secs: u64,
+
+    /// Seconds between two purges of expired clients.
+    #[arg(long, env = "DCR_PURGE_INTERVAL_SECS", default_value_t = 300, value_parser = parse_in_range::<u64>("DCR_PURGE_INTERVAL_SECS", 1, 86_400))]
+    pub purge_interval_secs: u64,
+
     /// Milliseconds of waiting a request may face in a hashing line (the
     /// line ahead, times the measured time per item, over the threads);
     /// a longer wait is answered 503 at once, with Retry-After.
@@ -236,6 +251,8 @@ pub struct Config {
     pub bcrypt_threads: usize,
     pub bcrypt_queue: usize,
     pub queue_max_wait: Duration,
+    pub lifetimes: Lifetimes,
+    pub purge_interval: Duration,
     pub verify_threads: usize,
     pub verify_cache_size: usize,
     pub last_used_resolution_secs: u64,
@@ -342,6 +359,11 @@ impl Settings {
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
             queue_max_wait: Duration::from_millis(self.queue_max_wait_ms),
+            lifetimes: Lifetimes {
+                unused_ttl_secs: self.unused_client_ttl_secs,
+                idle_ttl_secs: self.idle_client_ttl_secs,
+            },
+            purge_interval: Duration::from_secs(self.purge_interval_secs),
             verify_threads: self.verify_threads.unwrap_or(cpus),
             verify_cache_size: self.verify_cache_size,
             last_used_resolution_secs: self.last_used_resolution_secs,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod hashing;
 pub mod listing;
 pub mod proxy;
+pub mod purge;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
+use crate::purge::{self, Lifetimes};
 use crate::rate_limit::{FailureLimiter, RateLimiter};
 use crate::routes;
 use crate::state::AppState;
@@ -52,6 +53,8 @@ pub struct Application {
     drain: Arc<Drain>,
     /// Closed at shutdown: hashing not yet started is answered 503.
     hashing_pools: [HashingPool; 2],
+    lifetimes: Lifetimes,
+    purge_interval: Duration,
 }
 
 impl std::fmt::Debug for Application {
@@ -226,6 +229,8 @@ impl Application {
             shutdown_timeout: config.shutdown_timeout,
             drain,
             hashing_pools: [hashing, verify_hashing],
+            lifetimes: config.lifetimes,
+            purge_interval: config.purge_interval,
         })
     }
 
@@ -252,7 +257,13 @@ impl Application {
         let admin_handle = self.admin_server.handle();
         let servers = futures_util::future::join(self.server, self.admin_server);
         tokio::pin!(servers);
+        // Expired clients are purged while the servers run; the task is
+        // dropped with this function's other futures at the stop (a purge
+        // under way finishes on its blocking thread before the store closes).
+        let purging = purge::run(self.store.clone(), self.lifetimes, self.purge_interval);
+        tokio::pin!(purging);
         let stopped_by_themselves = tokio::select! {
+            () = &mut purging => Err("the purge task ended"),
             (public, admin) = &mut servers => Ok(public.and(admin)),
             reason = stop => Err(reason),
         };

@@ -3,6 +3,7 @@ mod clients;
 mod connection;
 mod error;
 mod gate;
+mod lifetime;
 mod listing;
 mod migrate;
 mod queries;
@@ -20,6 +21,7 @@ use diesel::r2d2::R2D2Connection;
 
 pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
 pub use error::{Cause, StoreError};
+pub use lifetime::Expiry;
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use queries::SecretChange;
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};

@@ -17,6 +17,7 @@ mod hostile;
 mod management;
 mod outage;
 mod protocol;
+mod purge;
 mod rate_limits;
 mod redirect_uris;
 mod register;

@@ -32,6 +32,7 @@ mod connections;
 mod lifecycle;
 mod listing;
 mod migrations;
+mod purge;
 mod writer;
 
 fn register(body: serde_json::Value, seed: u64) -> Registration {

@@ -1,0 +1,135 @@
+//! Client lifetime: the clients that were never used, or no longer are, and
+//! their removal in batches. On Postgres a purge holds a transaction-level
+//! advisory lock, so of several replicas only one purges at a time (the
+//! others skip that round); SQLite has one writer by construction.
+
+use dcr_core::ClientId;
+use diesel::prelude::*;
+
+use crate::schema::oauth_clients;
+use crate::{AnyConnection, Store, StoreError};
+
+/// The advisory lock key of purges ("dcrpurge" in ASCII, as the migrations
+/// use their own).
+const PURGE_LOCK_KEY: i64 = 0x6463_7270_7572_6765;
+
+/// Which clients have outlived their use, as Unix-seconds thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    /// Registered before this and never used (no successful credential
+    /// check): `DCR_UNUSED_CLIENT_TTL_SECS` ago. `None`: kept.
+    pub unused_before: Option<i64>,
+    /// Last used before this: `DCR_IDLE_CLIENT_TTL_SECS` ago. `None`: kept.
+    pub idle_before: Option<i64>,
+}
+
+impl Expiry {
+    /// The thresholds for `now`, from the two lifetimes (0: never expires).
+    pub fn at(now: i64, unused_ttl_secs: u64, idle_ttl_secs: u64) -> Self {
+        let before = |ttl: u64| {
+            (ttl > 0).then(|| now.saturating_sub(i64::try_from(ttl).unwrap_or(i64::MAX)))
+        };
+        Self {
+            unused_before: before(unused_ttl_secs),
+            idle_before: before(idle_ttl_secs),
+        }
+    }
+
+    fn is_off(&self) -> bool {
+        self.unused_before.is_none() && self.idle_before.is_none()
+    }
+}
+
+impl Store {
+    /// Up to `limit` clients that `expiry` says have outlived their use,
+    /// oldest first (what a purge would remove).
+    pub fn expired_clients(
+        &self,
+        expiry: &Expiry,
+        limit: i64,
+    ) -> Result<Vec<ClientId>, StoreError> {
+        if expiry.is_off() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = self.with_conn(|conn, _| {
+            oauth_clients::table
+                .filter(expired(expiry))
+                .select(oauth_clients::client_id)
+                .order((oauth_clients::created_at, oauth_clients::client_id))
+                .limit(limit)
+                .load(conn)
+        })?;
+        ids.iter()
+            .map(|id| {
+                ClientId::parse(id).map_err(|_| {
+                    StoreError::Other(format!("client {id} has a corrupt client_id").into())
+                })
+            })
+            .collect()
+    }
+
+    /// Removes up to `batch` expired clients, as RFC 7592 DELETE does (the
+    /// client and its tokens stop working everywhere), and returns how many.
+    /// `None` when another replica is purging right now (Postgres).
+    pub fn purge_expired(&self, expiry: &Expiry, batch: i64) -> Result<Option<usize>, StoreError> {
+        if expiry.is_off() {
+            return Ok(Some(0));
+        }
+        self.with_conn(|conn, _| {
+            conn.transaction(|conn| {
+                if let AnyConnection::Postgresql(pg) = conn {
+                    let locked = diesel::select(pg_try_advisory_xact_lock(PURGE_LOCK_KEY))
+                        .get_result::<bool>(pg)?;
+                    if !locked {
+                        return Ok(None);
+                    }
+                }
+                let ids: Vec<String> = oauth_clients::table
+                    .filter(expired(expiry))
+                    .select(oauth_clients::client_id)
+                    .order((oauth_clients::created_at, oauth_clients::client_id))
+                    .limit(batch)
+                    .load(conn)?;
+                if ids.is_empty() {
+                    return Ok(Some(0));
+                }
+                // The same condition again: a client used since the select
+                // (in another session) is kept.
+                let deleted = diesel::delete(
+                    oauth_clients::table
+                        .filter(expired(expiry))
+                        .filter(oauth_clients::client_id.eq_any(&ids)),
+                )
+                .execute(conn)?;
+                Ok(Some(deleted))
+            })
+        })
+    }
+}
+
+diesel::define_sql_function!(fn pg_try_advisory_xact_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool);
+
+type Db = <AnyConnection as Connection>::Backend;
+
+/// The clients `expiry` says have outlived their use: never used and
+/// registered before `unused_before`, or last used before `idle_before`. A
+/// threshold that is off compares against `i64::MIN`, which nothing is below.
+fn expired(
+    expiry: &Expiry,
+) -> Box<
+    dyn BoxableExpression<
+            oauth_clients::table,
+            Db,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
+> {
+    let unused_before = expiry.unused_before.unwrap_or(i64::MIN);
+    let idle_before = expiry.idle_before.unwrap_or(i64::MIN);
+    Box::new(
+        oauth_clients::last_used_at
+            .is_null()
+            .and(oauth_clients::created_at.lt(unused_before))
+            .nullable()
+            .or(oauth_clients::last_used_at.lt(idle_before)),
+    )
+}

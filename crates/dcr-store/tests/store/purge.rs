@@ -1,0 +1,78 @@
+//! Client lifetime: which clients have outlived their use, and their purge
+//! in batches.
+
+use dcr_store::Expiry;
+
+use super::*;
+
+on_both_backends!(
+    purge_removes_unused_and_idle_clients_only,
+    purge_with_both_lifetimes_off_removes_nothing,
+);
+
+const DAY: i64 = 86_400;
+const NOW: i64 = 1_800_000_000;
+
+fn registered_at(store: &Store, created_at: i64, used_at: Option<i64>, seed: u64) -> ClientId {
+    let policy = RegistrationPolicy::default();
+    let metadata = ClientMetadata::from_request(&public_body(), &policy).unwrap();
+    let registration = Registration::issue(
+        metadata,
+        &policy,
+        created_at,
+        BcryptCost::new(4).unwrap(),
+        &mut StdRng::seed_from_u64(seed),
+    )
+    .unwrap();
+    store.insert_client(&registration.client).unwrap();
+    if let Some(used_at) = used_at {
+        store
+            .touch_last_used(&registration.client.client_id, used_at)
+            .unwrap();
+    }
+    registration.client.client_id
+}
+
+fn purge_removes_unused_and_idle_clients_only(db: &TestDatabase) {
+    let store = db.store();
+    let never_used_old = registered_at(&store, NOW - 8 * DAY, None, 1);
+    let never_used_new = registered_at(&store, NOW - DAY, None, 2);
+    let used_recently = registered_at(&store, NOW - 200 * DAY, Some(NOW - DAY), 3);
+    let idle = registered_at(&store, NOW - 200 * DAY, Some(NOW - 100 * DAY), 4);
+    // Seven days unused, ninety idle.
+    let expiry = Expiry::at(NOW, 7 * DAY as u64, 90 * DAY as u64);
+
+    let expired = store.expired_clients(&expiry, 100).unwrap();
+    assert_eq!(expired, vec![idle, never_used_old], "oldest first");
+
+    // In batches: one, then the other, then nothing.
+    assert_eq!(store.purge_expired(&expiry, 1).unwrap(), Some(1));
+    assert_eq!(store.purge_expired(&expiry, 10).unwrap(), Some(1));
+    assert_eq!(store.purge_expired(&expiry, 10).unwrap(), Some(0));
+    for gone in [never_used_old, idle] {
+        assert!(matches!(
+            store.find_client(&gone),
+            Err(StoreError::NotFound)
+        ));
+    }
+    for kept in [never_used_new, used_recently] {
+        assert!(store.find_client(&kept).is_ok());
+    }
+
+    // Without an idle lifetime, a client used once is kept however long ago.
+    let idle_again = registered_at(&store, NOW - 300 * DAY, Some(NOW - 250 * DAY), 5);
+    let unused_only = Expiry::at(NOW, 7 * DAY as u64, 0);
+    assert_eq!(store.purge_expired(&unused_only, 10).unwrap(), Some(0));
+    assert!(store.find_client(&idle_again).is_ok());
+}
+
+fn purge_with_both_lifetimes_off_removes_nothing(db: &TestDatabase) {
+    let store = db.store();
+    let old = registered_at(&store, 0, None, 6);
+    let off = Expiry::at(NOW, 0, 0);
+    assert_eq!(off.unused_before, None);
+    assert_eq!(off.idle_before, None);
+    assert!(store.expired_clients(&off, 10).unwrap().is_empty());
+    assert_eq!(store.purge_expired(&off, 10).unwrap(), Some(0));
+    assert!(store.find_client(&old).is_ok());
+}
