@@ -12,6 +12,7 @@ use crate::error::{MetadataError, Problem};
 use crate::management::UpdateRequest;
 use crate::metadata::ClientMetadata;
 use crate::policy::RegistrationPolicy;
+use crate::provenance::Provenance;
 
 /// How a client authenticates at the token endpoint. Only a confidential
 /// client has a secret; a public one has no field that could hold one.
@@ -51,6 +52,8 @@ pub struct RegisteredClient {
     pub registration_token: Option<TokenDigest>,
     /// Unix seconds of the last successful credential check, if any.
     pub last_used_at: Option<i64>,
+    /// Where the client came from.
+    pub provenance: Provenance,
 }
 
 /// A new client to store, and what is shown to it once: its secret and its
@@ -90,6 +93,7 @@ impl Registration {
                 active: true,
                 registration_token: Some(access_token.digest()),
                 last_used_at: None,
+                provenance: Provenance::default(),
             },
             secret,
             access_token,

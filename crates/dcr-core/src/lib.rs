@@ -11,6 +11,7 @@ mod jwks;
 pub mod management;
 pub mod metadata;
 pub mod policy;
+pub mod provenance;
 pub mod redirect_uri;
 pub mod scope;
 mod text;
@@ -35,6 +36,7 @@ pub use grant_types::{GrantType, ResponseType};
 pub use management::UpdateRequest;
 pub use metadata::{ApplicationType, ClientMetadata};
 pub use policy::{Limits, PolicyError, RegistrationPolicy, ScopeOverflow};
+pub use provenance::{Provenance, RegisteredVia};
 pub use redirect_uri::{
     DANGEROUS_SCHEMES, DEFAULT_NATIVE_SCHEMES, RedirectKind, RedirectPolicy, RedirectUri,
     redirect_uri_matches,

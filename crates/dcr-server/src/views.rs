@@ -13,10 +13,19 @@ pub fn enforcement_view(client: &RegisteredClient) -> Value {
 }
 
 /// The registration, as an operator sees it: no secret, no token, plus the
-/// state of the client.
+/// state of the client and where it came from.
 pub fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
     let mut view = client.response_body(None);
     view.insert("active".into(), client.active.into());
     view.insert("last_used_at".into(), client.last_used_at.into());
+    let provenance = &client.provenance;
+    view.insert(
+        "registered_from".into(),
+        serde_json::json!({
+            "address": provenance.address,
+            "user_agent": provenance.user_agent,
+            "via": provenance.via.as_str(),
+        }),
+    );
     view
 }

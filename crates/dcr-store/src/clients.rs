@@ -1,7 +1,8 @@
 //! Rows of `oauth_clients` and their conversion to and from core types.
 
 use dcr_core::{
-    ClientCredentials, ClientId, ClientMetadata, RegisteredClient, SecretHash, TokenDigest,
+    ClientCredentials, ClientId, ClientMetadata, Provenance, RegisteredClient, RegisteredVia,
+    SecretHash, TokenDigest,
 };
 use diesel::prelude::*;
 use serde_json::{Map, Value};
@@ -36,6 +37,7 @@ pub(crate) struct ClientRow {
     is_active: bool,
     registration_token_digest: Option<String>,
     last_used_at: Option<i64>,
+    provenance: Option<String>,
 }
 
 impl ClientRow {
@@ -78,6 +80,7 @@ impl ClientRow {
                 .as_ref()
                 .map(TokenDigest::to_stored),
             last_used_at: client.last_used_at,
+            provenance: Some(provenance_json(&client.provenance)),
         }
     }
 
@@ -175,6 +178,36 @@ impl ClientRow {
             active: self.is_active,
             registration_token,
             last_used_at: self.last_used_at,
+            provenance: match &self.provenance {
+                Some(stored) => {
+                    provenance_from_json(stored).ok_or_else(|| corrupt("provenance"))?
+                }
+                None => Provenance::default(),
+            },
         })
     }
+}
+
+/// The provenance column: `{"address": ..., "user_agent": ..., "via": ...}`.
+fn provenance_json(provenance: &Provenance) -> String {
+    serde_json::json!({
+        "address": provenance.address,
+        "user_agent": provenance.user_agent,
+        "via": provenance.via.as_str(),
+    })
+    .to_string()
+}
+
+fn provenance_from_json(stored: &str) -> Option<Provenance> {
+    let value: Value = serde_json::from_str(stored).ok()?;
+    let text = |key: &str| match value.get(key) {
+        Some(Value::String(text)) => Some(Some(text.clone())),
+        None | Some(Value::Null) => Some(None),
+        Some(_) => None,
+    };
+    Some(Provenance {
+        address: text("address")?,
+        user_agent: text("user_agent")?,
+        via: RegisteredVia::parse(value.get("via")?.as_str()?)?,
+    })
 }

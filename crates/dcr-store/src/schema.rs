@@ -24,6 +24,7 @@ diesel::table! {
         is_active -> Bool,
         registration_token_digest -> Nullable<Text>,
         last_used_at -> Nullable<BigInt>,
+        provenance -> Nullable<Text>,
     }
 }
 

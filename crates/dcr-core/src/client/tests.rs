@@ -185,6 +185,7 @@ fn issue_stores_the_digest_of_a_fresh_registration_access_token() {
             active: true,
             registration_token: Some(digest.clone()),
             last_used_at: None,
+            provenance: crate::provenance::Provenance::default(),
         };
         assert_eq!(registration.client, expected, "{method}");
         assert_ne!(digest.to_stored(), token, "{method}");

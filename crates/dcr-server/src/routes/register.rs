@@ -1,7 +1,8 @@
 //! `POST /register` (RFC 7591 section 3).
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::{ClientMetadata, Registration};
+use dcr_core::{ClientMetadata, Provenance, RegisteredVia, Registration};
 use rand::rngs::OsRng;
 
 use crate::clock::unix_now;
@@ -20,6 +21,7 @@ pub async fn register(
         .rate_limiter
         .admit(&request)
         .map_err(ApiError::RateLimited)?;
+    let client_address = state.rate_limiter.client_of(&request);
     let document = read_json(&request, payload, state.max_body_bytes).await?;
     let metadata = ClientMetadata::from_request(&document, &state.policy)?;
 
@@ -35,6 +37,16 @@ pub async fn register(
         Registration::issue(metadata, &policy, now, cost, &mut OsRng)
     }
     .map_err(|err| ApiError::internal("issuing credentials", err))?;
+
+    let mut registration = registration;
+    registration.client.provenance = Provenance {
+        address: client_address.map(|address| address.to_string()),
+        user_agent: request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|value| Provenance::user_agent(value.as_bytes())),
+        via: RegisteredVia::Open,
+    };
 
     // The answer is ready before the write, but goes out only once the row
     // is committed: nothing is acknowledged that is not stored.
@@ -65,7 +77,7 @@ pub async fn register(
     log::info!(
         "registered client {client_id} {:?} ({auth_method}) from {}",
         client_name.as_deref().unwrap_or(""),
-        state.rate_limiter.client_of(&request).map_or_else(
+        client_address.map_or_else(
             || "an unknown address".to_owned(),
             |address| address.to_string()
         ),

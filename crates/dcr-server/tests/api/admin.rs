@@ -223,6 +223,11 @@ fn expected_view(registration: &Map<String, Value>) -> Map<String, Value> {
     }
     view.insert("active".into(), json!(true));
     view.insert("last_used_at".into(), Value::Null);
+    // Registered over loopback by a client that sends no User-Agent.
+    view.insert(
+        "registered_from".into(),
+        json!({ "address": "127.0.0.1", "user_agent": null, "via": "open" }),
+    );
     view
 }
 

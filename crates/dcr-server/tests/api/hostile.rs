@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 on_both_backends!(
+    provenance_records_the_client_address_and_a_safe_user_agent,
     a_duplicate_member_is_refused_whatever_copy_a_gateway_kept,
     errors_never_echo_what_the_attacker_chose,
     public_clients_never_get_client_only_grants,
@@ -192,6 +193,49 @@ async fn verify_refuses_a_stored_public_client_with_a_client_only_grant(backend:
     app.store.insert_client(&old_row).unwrap();
     let answer = app.verify(client_id, None).await;
     assert_eq!(answer, json!({ "valid": false }));
+}
+
+/// Where a client came from: the address the rate limits see (behind a
+/// trusted proxy, the forwarded one) and its User-Agent, made safe to show.
+async fn provenance_records_the_client_address_and_a_safe_user_agent(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
+            "127.0.0.1/32".parse().unwrap(),
+        ]));
+    })
+    .await;
+    let response = app
+        .request(reqwest::Method::POST, "/register")
+        // A byte beyond ASCII, as HTTP allows (obs-text).
+        .header(
+            "User-Agent",
+            reqwest::header::HeaderValue::from_bytes(b"claude-code/2.0.1 (evil\xe9bytes)").unwrap(),
+        )
+        .header("X-Forwarded-For", "6.6.6.6, 198.51.100.23")
+        .json(&fixture("claude_code"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let registered: serde_json::Value = response.json().await.unwrap();
+    let client_id = registered["client_id"].as_str().unwrap();
+    let view: serde_json::Value = app
+        .client
+        .get(format!("{}/admin/clients/{client_id}", app.admin_address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        view["registered_from"],
+        json!({
+            "address": "198.51.100.23",
+            "user_agent": "claude-code/2.0.1 (evil?bytes)",
+            "via": "open",
+        })
+    );
 }
 
 mod sqlite_only {

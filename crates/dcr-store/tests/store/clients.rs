@@ -3,6 +3,7 @@
 use super::*;
 
 on_both_backends!(
+    provenance_round_trips_and_old_rows_have_none,
     public_client_round_trips,
     confidential_client_stores_only_a_verifiable_hash,
     every_metadata_member_round_trips,
@@ -222,4 +223,38 @@ fn batch_insert_is_all_or_nothing(db: &TestDatabase) {
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.count_clients().unwrap(), 1);
+}
+
+/// Where a client came from is stored beside it; a row from before it was
+/// recorded reads back as an open registration from an unknown address.
+fn provenance_round_trips_and_old_rows_have_none(db: &TestDatabase) {
+    use diesel::prelude::*;
+    let store = db.store();
+    let mut client = register(public_body(), 31).client;
+    client.provenance = dcr_core::Provenance {
+        address: Some("198.51.100.7".into()),
+        user_agent: Some("claude-code/2.0.1 \"quoted\"".into()),
+        via: dcr_core::RegisteredVia::Admin,
+    };
+    store.insert_client(&client).unwrap();
+    assert_eq!(store.find_client(&client.client_id).unwrap(), client);
+
+    let old = register(public_body(), 32).client;
+    store.insert_client(&old).unwrap();
+    let mut conn: dcr_store::AnyConnection = match db.url() {
+        DatabaseUrl::Postgres(url) => {
+            dcr_store::AnyConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
+        }
+        DatabaseUrl::Sqlite(path) => {
+            dcr_store::AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
+        }
+    };
+    diesel::sql_query(format!(
+        "UPDATE oauth_clients SET provenance = NULL WHERE client_id = '{}'",
+        old.client_id
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let found = store.find_client(&old.client_id).unwrap();
+    assert_eq!(found.provenance, dcr_core::Provenance::default());
 }
