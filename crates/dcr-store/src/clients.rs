@@ -38,6 +38,8 @@ pub(crate) struct ClientRow {
     registration_token_digest: Option<String>,
     last_used_at: Option<i64>,
     provenance: Option<String>,
+    /// Where the "never used" lifetime starts (see the migration).
+    lifetime_from: Option<i64>,
 }
 
 impl ClientRow {
@@ -81,6 +83,7 @@ impl ClientRow {
                 .map(TokenDigest::to_stored),
             last_used_at: client.last_used_at,
             provenance: Some(provenance_json(&client.provenance)),
+            lifetime_from: Some(client.issued_at),
         }
     }
 

@@ -112,7 +112,8 @@ diesel::define_sql_function!(fn pg_try_advisory_xact_lock(key: diesel::sql_types
 type Db = <AnyConnection as Connection>::Backend;
 
 /// The clients `expiry` says have outlived their use: never used and
-/// registered before `unused_before`, or last used before `idle_before`. A
+/// registered (or, for clients older than lifetimes, migrated) before
+/// `unused_before`, or last used before `idle_before`. A
 /// threshold that is off compares against `i64::MIN`, which nothing is below.
 fn expired(
     expiry: &Expiry,
@@ -128,8 +129,8 @@ fn expired(
     Box::new(
         oauth_clients::last_used_at
             .is_null()
-            .and(oauth_clients::created_at.lt(unused_before))
             .nullable()
+            .and(oauth_clients::lifetime_from.lt(unused_before))
             .or(oauth_clients::last_used_at.lt(idle_before)),
     )
 }

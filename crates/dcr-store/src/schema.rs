@@ -25,6 +25,7 @@ diesel::table! {
         registration_token_digest -> Nullable<Text>,
         last_used_at -> Nullable<BigInt>,
         provenance -> Nullable<Text>,
+        lifetime_from -> Nullable<BigInt>,
     }
 }
 

@@ -7,6 +7,7 @@ use super::*;
 
 on_both_backends!(
     purge_removes_unused_and_idle_clients_only,
+    clients_from_before_lifetimes_start_their_clock_at_the_upgrade,
     purge_with_both_lifetimes_off_removes_nothing,
 );
 
@@ -75,4 +76,35 @@ fn purge_with_both_lifetimes_off_removes_nothing(db: &TestDatabase) {
     assert!(store.expired_clients(&off, 10).unwrap().is_empty());
     assert_eq!(store.purge_expired(&off, 10).unwrap(), Some(0));
     assert!(store.find_client(&old).is_ok());
+}
+
+/// A client registered before lifetimes were enforced starts its "never
+/// used" lifetime when the migration ran (which sets `lifetime_from` to that
+/// moment), so an upgrade deletes no client before it could have been used.
+fn clients_from_before_lifetimes_start_their_clock_at_the_upgrade(db: &TestDatabase) {
+    use diesel::prelude::*;
+    let store = db.store();
+    let migrated = registered_at(&store, NOW - 300 * DAY, None, 7);
+    let mut conn: dcr_store::AnyConnection = match db.url() {
+        DatabaseUrl::Postgres(url) => {
+            dcr_store::AnyConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
+        }
+        DatabaseUrl::Sqlite(path) => {
+            dcr_store::AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
+        }
+    };
+    // What the migration does to the rows it finds: the upgrade was a day ago.
+    diesel::sql_query(format!(
+        "UPDATE oauth_clients SET lifetime_from = {} WHERE client_id = '{migrated}'",
+        NOW - DAY
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let expiry = Expiry::at(NOW, 7 * DAY as u64, 0);
+    assert!(store.expired_clients(&expiry, 10).unwrap().is_empty());
+    assert_eq!(store.purge_expired(&expiry, 10).unwrap(), Some(0));
+    assert!(store.find_client(&migrated).is_ok());
+    // Seven days after the upgrade it goes like any other unused client.
+    let later = Expiry::at(NOW + 7 * DAY, 7 * DAY as u64, 0);
+    assert_eq!(store.expired_clients(&later, 10).unwrap(), vec![migrated]);
 }
