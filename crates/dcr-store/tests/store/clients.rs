@@ -105,14 +105,7 @@ fn rows_stored_under_older_rules_still_load_list_and_hide_private_keys(db: &Test
     store.insert_client(&client).unwrap();
     // What an older version could have written into the JSON column: a key
     // with its private half.
-    let mut conn: dcr_store::AnyConnection = match db.url() {
-        DatabaseUrl::Postgres(url) => {
-            dcr_store::AnyConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
-        }
-        DatabaseUrl::Sqlite(path) => {
-            dcr_store::AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
-        }
-    };
+    let mut conn = connect(db);
     let stored_metadata: String = diesel::sql_query(format!(
         "SELECT metadata AS text FROM oauth_clients WHERE client_id = '{}'",
         client.client_id
@@ -241,14 +234,7 @@ fn provenance_round_trips_and_old_rows_have_none(db: &TestDatabase) {
 
     let old = register(public_body(), 32).client;
     store.insert_client(&old).unwrap();
-    let mut conn: dcr_store::AnyConnection = match db.url() {
-        DatabaseUrl::Postgres(url) => {
-            dcr_store::AnyConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
-        }
-        DatabaseUrl::Sqlite(path) => {
-            dcr_store::AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
-        }
-    };
+    let mut conn = connect(db);
     diesel::sql_query(format!(
         "UPDATE oauth_clients SET provenance = NULL WHERE client_id = '{}'",
         old.client_id

@@ -65,3 +65,17 @@ struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
 }
+
+/// A connection of the test's own to its database, beside the store's pool:
+/// for raw SQL a test writes as an older version (or another tool) would.
+fn connect(db: &TestDatabase) -> dcr_store::AnyConnection {
+    use diesel::Connection as _;
+    match db.url() {
+        DatabaseUrl::Postgres(url) => {
+            dcr_store::AnyConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
+        }
+        DatabaseUrl::Sqlite(path) => {
+            dcr_store::AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
+        }
+    }
+}

@@ -10,14 +10,7 @@ on_both_backends!(
 
 fn count_users(db: &TestDatabase) -> i64 {
     use diesel::prelude::*;
-    let mut conn: dcr_store::AnyConnection = match db.url() {
-        DatabaseUrl::Postgres(url) => {
-            dcr_store::AnyConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
-        }
-        DatabaseUrl::Sqlite(path) => {
-            dcr_store::AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
-        }
-    };
+    let mut conn = connect(db);
     diesel::sql_query(format!(
         "SELECT COUNT(*) AS n FROM users WHERE id = '{}'",
         dcr_store::SYSTEM_USER_ID

@@ -85,14 +85,7 @@ fn clients_from_before_lifetimes_start_their_clock_at_the_upgrade(db: &TestDatab
     use diesel::prelude::*;
     let store = db.store();
     let migrated = registered_at(&store, NOW - 300 * DAY, None, 7);
-    let mut conn: dcr_store::AnyConnection = match db.url() {
-        DatabaseUrl::Postgres(url) => {
-            dcr_store::AnyConnection::Postgresql(diesel::PgConnection::establish(url).unwrap())
-        }
-        DatabaseUrl::Sqlite(path) => {
-            dcr_store::AnyConnection::Sqlite(diesel::SqliteConnection::establish(path).unwrap())
-        }
-    };
+    let mut conn = connect(db);
     // What the migration does to the rows it finds: the upgrade was a day ago.
     diesel::sql_query(format!(
         "UPDATE oauth_clients SET lifetime_from = {} WHERE client_id = '{migrated}'",
