@@ -12,20 +12,6 @@ on_both_backends!(
 );
 
 /// A registration issued at `now` (Unix seconds), for ordering tests.
-fn register_at(body: serde_json::Value, seed: u64, now: i64) -> Registration {
-    let policy = RegistrationPolicy::default();
-    let metadata = ClientMetadata::from_request(&body, &policy).unwrap();
-    let mut rng = StdRng::seed_from_u64(seed);
-    Registration::issue(
-        metadata,
-        &policy,
-        now,
-        BcryptCost::new(4).unwrap(),
-        &mut rng,
-    )
-    .unwrap()
-}
-
 /// Stores a public client with this name and these redirect URIs.
 fn insert_named(store: &Store, name: Option<&str>, redirect_uris: &[&str], seed: u64) -> ClientId {
     let mut body = json!({

@@ -36,13 +36,18 @@ mod purge;
 mod writer;
 
 fn register(body: serde_json::Value, seed: u64) -> Registration {
+    register_at(body, seed, 1_790_000_000)
+}
+
+/// A registration at `now`, under the default policy and a low bcrypt cost.
+fn register_at(body: serde_json::Value, seed: u64, now: i64) -> Registration {
     let policy = RegistrationPolicy::default();
     let metadata = ClientMetadata::from_request(&body, &policy).unwrap();
     let mut rng = StdRng::seed_from_u64(seed);
     Registration::issue(
         metadata,
         &policy,
-        1_790_000_000,
+        now,
         BcryptCost::new(4).unwrap(),
         &mut rng,
     )

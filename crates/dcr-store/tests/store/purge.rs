@@ -15,16 +15,7 @@ const DAY: i64 = 86_400;
 const NOW: i64 = 1_800_000_000;
 
 fn registered_at(store: &Store, created_at: i64, used_at: Option<i64>, seed: u64) -> ClientId {
-    let policy = RegistrationPolicy::default();
-    let metadata = ClientMetadata::from_request(&public_body(), &policy).unwrap();
-    let registration = Registration::issue(
-        metadata,
-        &policy,
-        created_at,
-        BcryptCost::new(4).unwrap(),
-        &mut StdRng::seed_from_u64(seed),
-    )
-    .unwrap();
+    let registration = register_at(public_body(), seed, created_at);
     store.insert_client(&registration.client).unwrap();
     if let Some(used_at) = used_at {
         store
