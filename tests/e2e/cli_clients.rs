@@ -50,9 +50,14 @@ impl Output {
 
 /// Runs `dcr-server clients ARGS` with exactly `env` (plus PATH).
 fn clients(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
+    shell(dir, env, "clients", args)
+}
+
+/// Runs `dcr-server COMMAND ARGS` with exactly `env` (plus PATH).
+fn shell(dir: &Path, env: &[(&str, String)], command: &str, args: &[&str]) -> Output {
     let output = Command::new(BINARY)
         .current_dir(dir)
-        .arg("clients")
+        .arg(command)
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -459,4 +464,91 @@ fn prune_deletes_the_clients_past_their_lifetime() {
     assert_eq!(done, json!({ "deleted": 1 }));
     assert!(store.find_client(&old).is_err());
     assert!(store.find_client(&recent).is_ok());
+}
+
+/// `tokens create|list|show|revoke` beside a server in token mode: the token
+/// printed once registers a client there, until it is revoked; the client's
+/// events name it.
+#[tokio::test]
+async fn tokens_commands_issue_list_and_revoke() {
+    let database = TestDatabase::postgres();
+    let dir = ScratchDir::new();
+    let mut env = environment(&database);
+    env.push(("DCR_REGISTRATION", "token".into()));
+    let server = Server::start(&dir.0, &env);
+
+    let created = shell(
+        &dir.0,
+        &env,
+        "tokens",
+        &[
+            "create",
+            "--max-uses",
+            "2",
+            "--description",
+            "partner",
+            "--redirect-host",
+            "localhost",
+            "--auth-method",
+            "none",
+            "--json",
+        ],
+    )
+    .json();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created["policy"]["redirect_uri_hosts"],
+        json!(["localhost"])
+    );
+
+    let http = reqwest::Client::new();
+    let register_with = |token: String| {
+        http.post(server.url("/register"))
+            .bearer_auth(token)
+            .json(&claude_code_body())
+            .send()
+    };
+    let response = register_with(token.clone()).await.unwrap();
+    assert_eq!(response.status(), 201);
+    let client_id = response.json::<Value>().await.unwrap()["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let listed = shell(&dir.0, &env, "tokens", &["list", "--json"]).json();
+    assert_eq!(listed["tokens"][0]["id"], id.as_str());
+    assert_eq!(listed["tokens"][0]["uses"], 1);
+    assert!(!listed.to_string().contains(&token));
+    let table = shell(&dir.0, &env, "tokens", &["list"]);
+    assert!(table.success().contains(&id) && table.success().contains("1/2"));
+
+    let revoked = shell(&dir.0, &env, "tokens", &["revoke", &id, "--json"]).json();
+    assert_eq!(revoked["state"], "revoked");
+    assert_eq!(register_with(token).await.unwrap().status(), 401);
+
+    let events = clients(&dir.0, &env, &["events", &client_id, "--json"]).json();
+    assert_eq!(events["events"][0]["event"], "registered");
+    assert_eq!(events["events"][0]["initial_access_token"], id.as_str());
+    let table = clients(&dir.0, &env, &["events", &client_id]);
+    assert!(table.success().contains("registered"));
+
+    let refused = shell(
+        &dir.0,
+        &env,
+        "tokens",
+        &["create", "--grant-type", "password"],
+    );
+    assert!(
+        refused.failure().contains("--grant-type"),
+        "{}",
+        refused.stderr
+    );
+    let unknown = shell(
+        &dir.0,
+        &env,
+        "tokens",
+        &["revoke", "iat_000000000000000000000000"],
+    );
+    assert!(unknown.failure().contains("no initial access token"));
 }

@@ -62,12 +62,32 @@ async fn secrets_never_reach_the_log() {
             ("DCR_LOG", "trace".into()),
         ],
     );
-    let response = reqwest::Client::new()
+    let http = reqwest::Client::new();
+    // A wrong bearer token, then a right one (an initial access token).
+    let refused = http
         .post(server.url("/register"))
         .header(
             "Authorization",
             "Bearer e2e-bearer-token-must-not-be-logged",
         )
+        .json(&claude_ai_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let issued: Value = http
+        .post(server.admin("/admin/initial-access-tokens"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let initial_access_token = issued["token"].as_str().unwrap().to_owned();
+    let response = http
+        .post(server.url("/register"))
+        .bearer_auth(&initial_access_token)
         .json(&claude_ai_body())
         .send()
         .await
@@ -92,6 +112,15 @@ async fn secrets_never_reach_the_log() {
     assert!(
         !logs.contains("e2e-bearer-token-must-not-be-logged"),
         "a bearer token was logged"
+    );
+    assert!(
+        !logs.contains(&initial_access_token),
+        "an initial access token was logged"
+    );
+    let registration_token = body["registration_access_token"].as_str().unwrap();
+    assert!(
+        !logs.contains(registration_token),
+        "a registration access token was logged"
     );
     assert!(
         !logs.contains("auth_callback"),

@@ -258,3 +258,71 @@ async fn concurrent_registrations_on_both_processes_all_land() {
         assert_eq!(listed, registered);
     }
 }
+
+/// An initial access token with `max_uses` spent through both processes at
+/// once (`DCR_REGISTRATION=token`): exactly `max_uses` registrations land,
+/// whichever process they reached.
+#[tokio::test]
+async fn two_processes_cannot_overspend_an_initial_access_token() {
+    let database = TestDatabase::postgres();
+    let (dir_a, dir_b) = (ScratchDir::new(), ScratchDir::new());
+    let env = [
+        ("DCR_DATABASE_URL", database.url_string()),
+        ("DCR_BIND", "127.0.0.1:0".into()),
+        ("DCR_BCRYPT_COST", "4".into()),
+        ("DCR_ADMIN_TOKEN", ADMIN_TOKEN.into()),
+        ("DCR_REGISTRATION", "token".into()),
+    ];
+    let (a, b) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| Server::start(&dir_a.0, &env));
+        let second = scope.spawn(|| Server::start(&dir_b.0, &env));
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    let http = Client::new();
+    let response = http
+        .post(a.admin("/admin/initial-access-tokens"))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"max_uses": 5, "description": "two replicas"}))
+        .send()
+        .await
+        .unwrap();
+    let created = json_of(response, 201).await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let attempts = (0..20).map(|attempt| {
+        let server = if attempt % 2 == 0 { &a } else { &b };
+        http.post(server.url("/register"))
+            .bearer_auth(&token)
+            .json(&claude_code_body())
+            .send()
+    });
+    let responses = futures_util::future::join_all(attempts).await;
+    let mut statuses = Vec::new();
+    for response in responses {
+        statuses.push(response.unwrap().status().as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        15,
+        "{statuses:?}"
+    );
+
+    // Both processes see the token spent.
+    for server in [&a, &b] {
+        let response = http
+            .get(server.admin(&format!("/admin/initial-access-tokens/{id}")))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let shown = json_of(response, 200).await;
+        assert_eq!(shown["uses"], 5);
+        assert_eq!(shown["state"], "used_up");
+    }
+}

@@ -39,11 +39,22 @@ pub enum BodyError {
 /// in one only when it is a member this server knows. Top-level members the
 /// server does not know are left out of the value.
 pub fn parse(bytes: &[u8]) -> Result<Value, BodyError> {
+    parse_within(bytes, Within::Body)
+}
+
+/// [`parse`] for a body that is not registration metadata (the admin API's):
+/// every member is kept, for the caller to judge, and an error names no
+/// member at all.
+pub fn parse_whole(bytes: &[u8]) -> Result<Value, BodyError> {
+    parse_within(bytes, Within::Nested)
+}
+
+fn parse_within(bytes: &[u8], within: Within) -> Result<Value, BodyError> {
     let finding = RefCell::new(None);
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let parsed = StrictValue {
         finding: &finding,
-        within: Within::Body,
+        within,
     }
     .deserialize(&mut deserializer)
     .and_then(|value| deserializer.end().map(|()| value));
@@ -74,7 +85,8 @@ enum Within {
     /// Inside a member this server knows, such as `jwks`.
     Known(&'static str),
     /// Inside a top-level value that is not an object (a body that will be
-    /// refused as such): kept, as nothing in it is a member.
+    /// refused as such), or anywhere in a body read whole
+    /// ([`parse_whole`]): kept, and never named in an error.
     Nested,
     /// Inside a member this server ignores: its name is the client's, and
     /// its value is checked but not kept.

@@ -287,6 +287,21 @@ pub enum Problem {
     SetByServer,
     /// An update's `client_secret` is not the client's current secret.
     SecretMismatch,
+    /// A whole number outside the range the member takes.
+    OutOfRange {
+        min: u64,
+        max: u64,
+    },
+    /// A member this request does not take (the admin API's bodies are
+    /// strict: a misspelt limit must not pass as no limit). Named by what
+    /// the request takes, never by what was sent.
+    UnexpectedMember {
+        expected: &'static str,
+    },
+    /// Not a host name, a `*.` pattern of one, or a private-use scheme.
+    InvalidHostPattern,
+    /// A redirect URI to a host an initial access token does not allow.
+    HostNotAllowed,
 }
 
 impl fmt::Display for Problem {
@@ -355,6 +370,19 @@ impl fmt::Display for Problem {
             }
             Self::SecretMismatch => f.write_str(
                 "does not match the client's current secret; a client cannot choose its secret (RFC 7592 section 2.2)",
+            ),
+            Self::OutOfRange { min, max } => {
+                write!(f, "must be a whole number from {min} to {max}")
+            }
+            Self::UnexpectedMember { expected } => write!(
+                f,
+                "has a member this request does not take; it takes {expected}"
+            ),
+            Self::InvalidHostPattern => f.write_str(
+                "must list lower-case host names (example.com), patterns of subdomains (*.example.com), IP literals or private-use URI schemes",
+            ),
+            Self::HostNotAllowed => f.write_str(
+                "goes to a host that the initial access token of this registration does not allow",
             ),
         }
     }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 pub mod access_token;
+pub mod audit;
 pub mod auth_method;
 pub mod body;
 pub mod client;
@@ -7,6 +8,7 @@ pub mod client_url;
 pub mod credentials;
 pub mod error;
 pub mod grant_types;
+pub mod initial_access;
 mod jwks;
 pub mod management;
 pub mod metadata;
@@ -21,6 +23,7 @@ mod uri;
 mod test_support;
 
 pub use access_token::{AccessToken, TokenDigest};
+pub use audit::{Actor, Event, EventKind, Occasion};
 pub use auth_method::AuthMethod;
 pub use body::BodyError;
 pub use client::{
@@ -33,6 +36,9 @@ pub use error::{
     CharClass, ErrorCode, MetadataError, Problem, RedirectUriError, UriSyntaxError, UrlError,
 };
 pub use grant_types::{GrantType, ResponseType};
+pub use initial_access::{
+    HostPattern, InitialAccessToken, InvalidTokenId, TokenId, TokenPolicy, TokenRequest,
+};
 pub use management::UpdateRequest;
 pub use metadata::{ApplicationType, ClientMetadata};
 pub use policy::{Limits, PolicyError, RegistrationPolicy, ScopeOverflow};

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::initial_access::TokenId;
+
 /// Characters kept of a `User-Agent`: enough for every real client's.
 pub const MAX_USER_AGENT_CHARS: usize = 200;
 
@@ -16,6 +18,9 @@ pub enum RegisteredVia {
     /// recorded.
     #[default]
     Open,
+    /// Open or token registration with an initial access token (RFC 7591
+    /// section 3); the token's id is in [`Provenance::token_id`].
+    Token,
     /// By an operator.
     Admin,
 }
@@ -24,6 +29,7 @@ impl RegisteredVia {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
+            Self::Token => "token",
             Self::Admin => "admin",
         }
     }
@@ -32,6 +38,7 @@ impl RegisteredVia {
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "open" => Some(Self::Open),
+            "token" => Some(Self::Token),
             "admin" => Some(Self::Admin),
             _ => None,
         }
@@ -51,6 +58,8 @@ pub struct Provenance {
     /// Its `User-Agent`, made safe to show (see [`Provenance::user_agent`]).
     pub user_agent: Option<String>,
     pub via: RegisteredVia,
+    /// The initial access token that authorized the registration.
+    pub token_id: Option<TokenId>,
 }
 
 impl Provenance {
@@ -102,10 +111,14 @@ mod tests {
 
     #[test]
     fn ways_of_registering_round_trip() {
-        for via in [RegisteredVia::Open, RegisteredVia::Admin] {
+        for via in [
+            RegisteredVia::Open,
+            RegisteredVia::Token,
+            RegisteredVia::Admin,
+        ] {
             assert_eq!(RegisteredVia::parse(via.as_str()), Some(via));
         }
-        assert_eq!(RegisteredVia::parse("token"), None);
+        assert_eq!(RegisteredVia::parse("imported"), None);
         assert_eq!(RegisteredVia::default(), RegisteredVia::Open);
     }
 }

@@ -174,6 +174,19 @@ impl RedirectUri {
         self.kind
     }
 
+    /// Where the redirect goes: the host of an `http(s)` URI (lower-case, an
+    /// IPv6 literal in brackets), or the scheme of a private-use URI, whose
+    /// operating system hands it to the app that claimed the scheme.
+    pub fn destination(&self) -> Option<String> {
+        let url = Url::parse(&self.verbatim).ok()?;
+        match self.kind {
+            RedirectKind::PrivateUse => Some(url.scheme().to_owned()),
+            RedirectKind::Https | RedirectKind::Loopback => {
+                url.host_str().map(str::to_ascii_lowercase)
+            }
+        }
+    }
+
     /// Whether a redirect URI presented at `/authorize` matches this registered
     /// one: exactly, or by the loopback port rule.
     pub fn matches(&self, presented: &str) -> bool {

@@ -14,6 +14,9 @@ use crate::config::{Config, Settings};
 pub use crate::listing::Status;
 use crate::listing::{ListQuery, ListRequest, ListingError};
 
+pub mod tokens;
+pub use tokens::TokensCommand;
+
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
 ///
 /// Every option is read from its DCR_* environment variable; a flag given on
@@ -42,6 +45,10 @@ pub enum Command {
     /// Manage registered clients, straight in the database.
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// Manage initial access tokens (DCR_REGISTRATION=token), straight in
+    /// the database.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +65,8 @@ pub enum ClientsCommand {
     Delete(ClientArgs),
     /// Issue a new secret (printed once); the old one stops working.
     RotateSecret(ClientArgs),
+    /// What happened to a client (also after it was deleted), oldest first.
+    Events(EventsArgs),
     /// Delete the clients past DCR_UNUSED_CLIENT_TTL_SECS or
     /// DCR_IDLE_CLIENT_TTL_SECS now (as the server does every
     /// DCR_PURGE_INTERVAL_SECS).
@@ -70,6 +79,15 @@ pub struct PruneArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// The client's client_id.
+    pub client_id: String,
+    /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
 }
@@ -113,6 +131,8 @@ pub struct ListArgs {
 pub enum CliError {
     #[error("no client has the client_id {0}")]
     NoSuchClient(String),
+    #[error("no initial access token has the id {0}")]
+    NoSuchToken(String),
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -135,7 +155,10 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
         ClientsCommand::Delete(args) => {
             let client_id = parse_id(&args.client_id)?;
             store
-                .delete_client(&client_id)
+                .delete_client(
+                    &client_id,
+                    &dcr_core::Occasion::admin(crate::clock::unix_now()),
+                )
                 .map_err(|err| not_found(err, &args.client_id))?;
             if args.json {
                 writeln!(
@@ -149,7 +172,48 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
             Ok(())
         }
         ClientsCommand::RotateSecret(args) => rotate_secret(config, store, &args, &mut out),
+        ClientsCommand::Events(args) => events(&args, store, &mut out),
     }
+}
+
+/// Every event of a client, page by page from the store.
+fn events(args: &EventsArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
+    const PAGE: i64 = 1000;
+    let client_id = parse_id(&args.client_id)?;
+    let key = client_id.to_string();
+    let mut events = Vec::new();
+    loop {
+        let after = events.last().map(|event: &dcr_core::Event| event.id);
+        let page = store.client_events(&key, after, PAGE)?;
+        let last_page = i64::try_from(page.len()).unwrap_or(i64::MAX) < PAGE;
+        events.extend(page);
+        if last_page {
+            break;
+        }
+    }
+    if events.is_empty() {
+        // No trail: the client must at least exist.
+        find(store, &args.client_id)?;
+    }
+    if args.json {
+        let views: Vec<Value> = events.iter().map(crate::views::event_view).collect();
+        writeln!(out, "{}", json!({ "events": views }))?;
+        return Ok(());
+    }
+    let rows: Vec<[String; 4]> = events
+        .iter()
+        .map(|event| {
+            [
+                format_time(event.at),
+                event.kind.to_string(),
+                event.actor.to_stored(),
+                event.token_id.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    write_table(out, ["AT", "EVENT", "ACTOR", "TOKEN"], &rows)?;
+    writeln!(out, "\n{} event(s)", events.len())?;
+    Ok(())
 }
 
 fn list(args: &ListArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
@@ -230,7 +294,11 @@ fn set_active(
 ) -> Result<(), CliError> {
     let client_id = parse_id(&args.client_id)?;
     store
-        .set_active(&client_id, active)
+        .set_active(
+            &client_id,
+            active,
+            &dcr_core::Occasion::admin(crate::clock::unix_now()),
+        )
         .map_err(|err| not_found(err, &args.client_id))?;
     let client = find(store, &args.client_id)?;
     print_client(&client, args.json, out)
@@ -248,7 +316,11 @@ fn rotate_secret(
         .rotate_secret(&config.policy, now, config.bcrypt_cost, &mut OsRng)
         .map_err(|err| CliError::Invalid(format!("cannot rotate: {err}")))?;
     store
-        .replace_credentials(&client.client_id, &credentials)
+        .replace_credentials(
+            &client.client_id,
+            &credentials,
+            &dcr_core::Occasion::admin(crate::clock::unix_now()),
+        )
         .map_err(|err| not_found(err, &args.client_id))?;
     let expires_at = credentials.secret_expires_at().unwrap_or(0);
     if args.json {
@@ -286,7 +358,11 @@ fn print_client(
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    let view = view(client);
+    print_view(view(client), json, out)
+}
+
+/// One object: a line per member for people, or JSON.
+fn print_view(view: Map<String, Value>, json: bool, out: &mut impl Write) -> Result<(), CliError> {
     if json {
         writeln!(out, "{}", Value::Object(view))?;
         return Ok(());

@@ -17,7 +17,7 @@ mod values;
 pub use discovery::Discovery;
 pub use values::{
     AdminToken, AuthMethodArg, BoolArg, GrantTypeArg, IpRange, ListArg, NativeSchemeArg,
-    ResponseTypeArg, ScopeArg, ScopePolicyArg, TokenArg,
+    RegistrationMode, ResponseTypeArg, ScopeArg, ScopePolicyArg, TokenArg,
 };
 use values::{
     parse_absolute_url, parse_admin_token, parse_database_url, parse_in_range, parse_list,
@@ -145,6 +145,15 @@ pub struct Settings {
     #[arg(long, env = "DCR_IDLE_CLIENT_TTL_SECS", default_value_t = 0, value_parser = parse_in_range::<u64>("DCR_IDLE_CLIENT_TTL_SECS", 0, 100 * 365 * 86_400))]
     pub idle_client_ttl_secs: u64,
 
+    /// Seconds the audit trail keeps an event; 0 keeps events forever.
+    #[arg(long, env = "DCR_AUDIT_RETENTION_SECS", default_value_t = 7_776_000, value_parser = parse_in_range::<u64>("DCR_AUDIT_RETENTION_SECS", 0, 100 * 365 * 86_400))]
+    pub audit_retention_secs: u64,
+
+    /// Who may register: open (anyone) or token (only with an initial
+    /// access token from the admin API).
+    #[arg(long, env = "DCR_REGISTRATION", default_value = "open", value_parser = parse_with::<RegistrationMode>("DCR_REGISTRATION", "open or token"))]
+    pub registration: RegistrationMode,
+
     /// Seconds between two purges of expired clients.
     #[arg(long, env = "DCR_PURGE_INTERVAL_SECS", default_value_t = 300, value_parser = parse_in_range::<u64>("DCR_PURGE_INTERVAL_SECS", 1, 86_400))]
     pub purge_interval_secs: u64,
@@ -252,6 +261,7 @@ pub struct Config {
     pub bcrypt_queue: usize,
     pub queue_max_wait: Duration,
     pub lifetimes: Lifetimes,
+    pub registration: RegistrationMode,
     pub purge_interval: Duration,
     pub verify_threads: usize,
     pub verify_cache_size: usize,
@@ -362,7 +372,9 @@ impl Settings {
             lifetimes: Lifetimes {
                 unused_ttl_secs: self.unused_client_ttl_secs,
                 idle_ttl_secs: self.idle_client_ttl_secs,
+                audit_retention_secs: self.audit_retention_secs,
             },
+            registration: self.registration,
             purge_interval: Duration::from_secs(self.purge_interval_secs),
             verify_threads: self.verify_threads.unwrap_or(cpus),
             verify_cache_size: self.verify_cache_size,

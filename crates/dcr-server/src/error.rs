@@ -40,6 +40,15 @@ pub enum ApiError {
     /// so the answer says nothing about which clients exist.
     #[error("the registration access token is missing, invalid or revoked")]
     InvalidToken,
+    /// RFC 7591 section 3 and RFC 6750 section 3.1: registration needs an
+    /// initial access token (`DCR_REGISTRATION=token`), or the one presented
+    /// does not authorize registrations (any more).
+    #[error(
+        "registration needs a valid initial access token as a bearer token; the one presented, if any, is unknown, expired, used up or revoked"
+    )]
+    InvalidInitialAccessToken,
+    #[error("no initial access token has this id")]
+    TokenNotFound,
     #[error("the admin API needs the bearer token configured in DCR_ADMIN_TOKEN")]
     AdminUnauthorized,
     /// The admin listener refuses browsers, and without a token any host
@@ -107,8 +116,11 @@ impl ApiError {
             | Self::UnsupportedMediaType
             | Self::PayloadTooLarge { .. }
             | Self::UnreadableBody => "invalid_client_metadata",
-            Self::NotFound | Self::DiscoveryNotConfigured | Self::ClientNotFound => "not_found",
-            Self::InvalidToken => "invalid_token",
+            Self::NotFound
+            | Self::DiscoveryNotConfigured
+            | Self::ClientNotFound
+            | Self::TokenNotFound => "not_found",
+            Self::InvalidToken | Self::InvalidInitialAccessToken => "invalid_token",
             Self::AdminUnauthorized => "unauthorized",
             Self::AdminForbidden(_) => "forbidden",
             Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
@@ -143,10 +155,13 @@ impl ResponseError for ApiError {
             }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound | Self::DiscoveryNotConfigured | Self::ClientNotFound => {
-                StatusCode::NOT_FOUND
+            Self::NotFound
+            | Self::DiscoveryNotConfigured
+            | Self::ClientNotFound
+            | Self::TokenNotFound => StatusCode::NOT_FOUND,
+            Self::InvalidToken | Self::InvalidInitialAccessToken | Self::AdminUnauthorized => {
+                StatusCode::UNAUTHORIZED
             }
-            Self::InvalidToken | Self::AdminUnauthorized => StatusCode::UNAUTHORIZED,
             Self::AdminForbidden(_) => StatusCode::FORBIDDEN,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -166,6 +181,11 @@ impl ResponseError for ApiError {
             "error_description": self.to_string(),
         });
         if let Self::Metadata(err) = self {
+            body["field"] = err.pointer.clone().into();
+        }
+        if let Self::AdminBody(inner) = self
+            && let Self::Metadata(err) = inner.as_ref()
+        {
             body["field"] = err.pointer.clone().into();
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -192,7 +212,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, allow.as_str()));
             }
-            Self::InvalidToken => {
+            Self::InvalidToken | Self::InvalidInitialAccessToken => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static(r#"Bearer error="invalid_token""#),
@@ -304,6 +324,16 @@ mod tests {
                 ApiError::AdminForbidden("no browsers"),
                 expect(403, "forbidden"),
             ),
+            (
+                ApiError::InvalidInitialAccessToken,
+                with_header(
+                    401,
+                    "invalid_token",
+                    "www-authenticate",
+                    r#"Bearer error="invalid_token""#,
+                ),
+            ),
+            (ApiError::TokenNotFound, expect(404, "not_found")),
             (ApiError::ClientNotFound, expect(404, "not_found")),
             (
                 ApiError::InvalidRequest("limit must be from 1 to 1000"),

@@ -7,6 +7,7 @@ pub mod config;
 pub mod drain;
 pub mod error;
 pub mod hashing;
+pub mod initial_access;
 pub mod listing;
 pub mod proxy;
 pub mod purge;

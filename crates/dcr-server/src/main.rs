@@ -18,21 +18,35 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::Serve => serve(config),
         Command::Clients(command) => {
-            // An operator at a shell must see why a command failed, whatever
-            // DCR_LOG filters out.
-            return match clients(command, &config) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => {
-                    eprintln!("error: {err}");
-                    ExitCode::FAILURE
-                }
-            };
+            return at_the_shell(&config, |store| {
+                dcr_server::cli::run(command, &config, store)
+            });
+        }
+        Command::Tokens(command) => {
+            return at_the_shell(&config, |store| {
+                dcr_server::cli::tokens::run(command, &config, store)
+            });
         }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             log::error!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a command of the shell. An operator at a shell must see why it
+/// failed, whatever DCR_LOG filters out.
+fn at_the_shell(
+    config: &dcr_server::Config,
+    command: impl FnOnce(&dcr_store::Store) -> Result<(), dcr_server::cli::CliError>,
+) -> ExitCode {
+    match in_the_database(config, command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
             ExitCode::FAILURE
         }
     }
@@ -55,15 +69,15 @@ fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>
     Ok(())
 }
 
-fn clients(
-    command: dcr_server::cli::ClientsCommand,
+fn in_the_database(
     config: &dcr_server::Config,
+    command: impl FnOnce(&dcr_store::Store) -> Result<(), dcr_server::cli::CliError>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = open_store(config)?;
     let outcome = store
         .run_migrations()
         .map_err(Into::into)
-        .and_then(|_| dcr_server::cli::run(command, config, &store).map_err(Into::into));
+        .and_then(|_| command(&store).map_err(Into::into));
     // Before the process exits (see `Store::close`).
     store.close(config.store.acquire_timeout);
     outcome

@@ -1,7 +1,8 @@
 //! The background purge of clients that have outlived their use
 //! (`DCR_UNUSED_CLIENT_TTL_SECS`, `DCR_IDLE_CLIENT_TTL_SECS`): every
 //! `DCR_PURGE_INTERVAL_SECS`, in batches, as RFC 7592 DELETE removes a
-//! client. Of several replicas on one Postgres, one purges at a time.
+//! client. Of several replicas on one Postgres, one purges at a time. The
+//! same round drops audit events past `DCR_AUDIT_RETENTION_SECS`.
 
 use std::time::Duration;
 
@@ -12,11 +13,12 @@ use crate::clock::unix_now;
 /// Clients removed per statement: short transactions, whatever the backlog.
 pub const BATCH: i64 = 500;
 
-/// The lifetimes of clients: 0 keeps them forever.
+/// The lifetimes of clients and of audit events: 0 keeps them forever.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lifetimes {
     pub unused_ttl_secs: u64,
     pub idle_ttl_secs: u64,
+    pub audit_retention_secs: u64,
 }
 
 impl Lifetimes {
@@ -25,17 +27,18 @@ impl Lifetimes {
     }
 
     pub fn is_off(self) -> bool {
-        self.unused_ttl_secs == 0 && self.idle_ttl_secs == 0
+        self.unused_ttl_secs == 0 && self.idle_ttl_secs == 0 && self.audit_retention_secs == 0
     }
 }
 
 /// Removes every expired client now, batch by batch; `None` when another
 /// replica is purging. Blocking: run it off async threads.
 pub fn purge_now(store: &Store, lifetimes: Lifetimes) -> Result<Option<usize>, StoreError> {
-    let expiry = lifetimes.expiry_at(unix_now());
+    let now = unix_now();
+    let expiry = lifetimes.expiry_at(now);
     let mut purged = 0;
     loop {
-        match store.purge_expired(&expiry, BATCH)? {
+        match store.purge_expired(&expiry, BATCH, now)? {
             None => return Ok((purged > 0).then_some(purged)),
             Some(removed) => {
                 purged += removed;
@@ -43,6 +46,24 @@ pub fn purge_now(store: &Store, lifetimes: Lifetimes) -> Result<Option<usize>, S
                     return Ok(Some(purged));
                 }
             }
+        }
+    }
+}
+
+/// Removes the audit events older than the retention, batch by batch, and
+/// returns how many. Blocking.
+pub fn purge_events_now(store: &Store, lifetimes: Lifetimes) -> Result<usize, StoreError> {
+    if lifetimes.audit_retention_secs == 0 {
+        return Ok(0);
+    }
+    let retention = i64::try_from(lifetimes.audit_retention_secs).unwrap_or(i64::MAX);
+    let before = unix_now().saturating_sub(retention);
+    let mut removed = 0;
+    loop {
+        let batch = store.purge_events(before, BATCH)?;
+        removed += batch;
+        if i64::try_from(batch).unwrap_or(i64::MAX) < BATCH {
+            return Ok(removed);
         }
     }
 }
@@ -57,13 +78,30 @@ pub async fn run(store: Store, lifetimes: Lifetimes, interval: Duration) {
     loop {
         ticks.tick().await;
         let store = store.clone();
-        match tokio::task::spawn_blocking(move || purge_now(&store, lifetimes)).await {
-            Ok(Ok(Some(purged))) if purged > 0 => {
+        let round = tokio::task::spawn_blocking(move || {
+            (
+                purge_now(&store, lifetimes),
+                purge_events_now(&store, lifetimes),
+            )
+        })
+        .await;
+        let Ok((clients, events)) = round else {
+            log::warn!("the purge task failed");
+            continue;
+        };
+        match clients {
+            Ok(Some(purged)) if purged > 0 => {
                 log::info!("purged {purged} clients past their lifetime");
             }
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => log::warn!("could not purge expired clients: {err}"),
-            Err(err) => log::warn!("the purge task failed: {err}"),
+            Ok(_) => {}
+            Err(err) => log::warn!("could not purge expired clients: {err}"),
+        }
+        match events {
+            Ok(removed) if removed > 0 => {
+                log::info!("dropped {removed} audit events past their retention");
+            }
+            Ok(_) => {}
+            Err(err) => log::warn!("could not drop old audit events: {err}"),
         }
     }
 }

@@ -107,6 +107,7 @@ impl Application {
             store,
             writer,
             policy: Arc::new(config.policy.clone()),
+            registration: config.registration,
             bcrypt_cost: config.bcrypt_cost,
             hashing: hashing.clone(),
             max_body_bytes: config.max_body_bytes,

@@ -7,7 +7,7 @@ use actix_web::HttpRequest;
 use dcr_core::{BcryptCost, ClientId, RegistrationPolicy};
 use dcr_store::{ClientWriter, Store};
 
-use crate::config::Discovery;
+use crate::config::{Discovery, RegistrationMode};
 use crate::hashing::HashingPool;
 use crate::proxy::PublicBase;
 use crate::rate_limit::{FailureLimiter, RateLimiter};
@@ -19,6 +19,8 @@ pub struct AppState {
     pub store: Store,
     pub writer: ClientWriter,
     pub policy: Arc<RegistrationPolicy>,
+    /// Whether registration needs an initial access token.
+    pub registration: RegistrationMode,
     pub bcrypt_cost: BcryptCost,
     /// bcrypt for registrations, RFC 7592 updates and rotations.
     pub hashing: HashingPool,

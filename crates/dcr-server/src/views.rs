@@ -2,7 +2,8 @@
 //! what an operator sees (admin API and CLI alike) and what the token
 //! endpoint must enforce (the verify answer).
 
-use dcr_core::RegisteredClient;
+use dcr_core::{Event, RegisteredClient, TokenId};
+use dcr_store::StoredToken;
 use serde_json::{Map, Value};
 
 /// What the token endpoint must enforce for a client.
@@ -25,7 +26,36 @@ pub fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
             "address": provenance.address,
             "user_agent": provenance.user_agent,
             "via": provenance.via.as_str(),
+            "initial_access_token": provenance.token_id.as_ref().map(TokenId::as_str),
         }),
     );
     view
+}
+
+/// An initial access token as the admin API and the CLI show it: never the
+/// token itself, which exists only in the answer that created it.
+pub fn token_view(token: &StoredToken, now: i64) -> Map<String, Value> {
+    let mut view = Map::new();
+    view.insert("id".into(), token.id.as_str().into());
+    view.insert("description".into(), token.description.clone().into());
+    view.insert("state".into(), token.state(now).as_str().into());
+    view.insert("created_at".into(), token.created_at.into());
+    view.insert("expires_at".into(), token.expires_at.into());
+    view.insert("max_uses".into(), token.max_uses.into());
+    view.insert("uses".into(), token.uses.into());
+    view.insert("revoked_at".into(), token.revoked_at.into());
+    view.insert("policy".into(), token.policy.to_json());
+    view
+}
+
+/// One audit event.
+pub fn event_view(event: &Event) -> Value {
+    serde_json::json!({
+        "id": event.id,
+        "event": event.kind.as_str(),
+        "at": event.at,
+        "actor": event.actor.to_stored(),
+        "client_id": event.client_id,
+        "initial_access_token": event.token_id,
+    })
 }

@@ -2,7 +2,7 @@
 
 use dcr_core::{
     ClientCredentials, ClientId, ClientMetadata, Provenance, RegisteredClient, RegisteredVia,
-    SecretHash, TokenDigest,
+    SecretHash, TokenDigest, TokenId,
 };
 use diesel::prelude::*;
 use serde_json::{Map, Value};
@@ -197,6 +197,7 @@ fn provenance_json(provenance: &Provenance) -> String {
         "address": provenance.address,
         "user_agent": provenance.user_agent,
         "via": provenance.via.as_str(),
+        "token_id": provenance.token_id.as_ref().map(TokenId::as_str),
     })
     .to_string()
 }
@@ -212,5 +213,9 @@ fn provenance_from_json(stored: &str) -> Option<Provenance> {
         address: text("address")?,
         user_agent: text("user_agent")?,
         via: RegisteredVia::parse(value.get("via")?.as_str()?)?,
+        token_id: text("token_id")?
+            .map(|id| TokenId::parse(&id))
+            .transpose()
+            .ok()?,
     })
 }

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+mod audit;
 mod clients;
 mod connection;
 mod error;
@@ -10,6 +11,7 @@ mod queries;
 mod schema;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+mod tokens;
 mod writer;
 
 use std::ops::{Deref, DerefMut};
@@ -24,6 +26,7 @@ pub use error::{Cause, StoreError};
 pub use lifetime::Expiry;
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use queries::SecretChange;
+pub use tokens::{StoredToken, TokenState};
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
 
 use connection::{Manager, ManagerError, PooledConn};

@@ -3,9 +3,10 @@
 //! advisory lock, so of several replicas only one purges at a time (the
 //! others skip that round); SQLite has one writer by construction.
 
-use dcr_core::ClientId;
+use dcr_core::{Actor, ClientId, EventKind};
 use diesel::prelude::*;
 
+use crate::audit::{self, Subject};
 use crate::schema::oauth_clients;
 use crate::{AnyConnection, Store, StoreError};
 
@@ -71,7 +72,13 @@ impl Store {
     /// Removes up to `batch` expired clients, as RFC 7592 DELETE does (the
     /// client and its tokens stop working everywhere), and returns how many.
     /// `None` when another replica is purging right now (Postgres).
-    pub fn purge_expired(&self, expiry: &Expiry, batch: i64) -> Result<Option<usize>, StoreError> {
+    /// Each removal is recorded as a `purged` event at `now`.
+    pub fn purge_expired(
+        &self,
+        expiry: &Expiry,
+        batch: i64,
+        now: i64,
+    ) -> Result<Option<usize>, StoreError> {
         if expiry.is_off() {
             return Ok(Some(0));
         }
@@ -95,13 +102,17 @@ impl Store {
                 }
                 // The same condition again: a client used since the select
                 // (in another session) is kept.
-                let deleted = diesel::delete(
+                let deleted: Vec<String> = diesel::delete(
                     oauth_clients::table
                         .filter(expired(expiry))
                         .filter(oauth_clients::client_id.eq_any(&ids)),
                 )
-                .execute(conn)?;
-                Ok(Some(deleted))
+                .returning(oauth_clients::client_id)
+                .get_results(conn)?;
+                let subjects: Vec<Subject<'_>> =
+                    deleted.iter().map(|id| Subject::Client(id)).collect();
+                audit::record_all(conn, EventKind::Purged, &subjects, Actor::Purge, |_| now)?;
+                Ok(Some(deleted.len()))
             })
         })
     }

@@ -1,9 +1,10 @@
 //! The queries on one client (or a batch of new ones): each statement, with
 //! the compare-and-swap guards RFC 7592 needs, beside the types it takes.
 
-use dcr_core::{ClientCredentials, ClientId, RegisteredClient, TokenDigest};
+use dcr_core::{ClientCredentials, ClientId, EventKind, Occasion, RegisteredClient, TokenDigest};
 use diesel::prelude::*;
 
+use crate::audit::{self, Subject};
 use crate::clients::ClientRow;
 use crate::schema::oauth_clients;
 use crate::{AnyConnection, Attempt, SYSTEM_USER_ID, Store, StoreError};
@@ -14,32 +15,37 @@ impl Store {
         self.insert_clients(&[client])
     }
 
-    /// Stores several new clients in one statement: all or none.
+    /// Stores several new clients, and their `registered` events, in one
+    /// transaction: all or none.
     pub fn insert_clients(&self, clients: &[&RegisteredClient]) -> Result<(), StoreError> {
         let rows: Vec<ClientRow> = clients
             .iter()
             .map(|client| ClientRow::from_client(client, SYSTEM_USER_ID))
             .collect();
         self.with_conn(|conn, attempt| {
-            // Diesel's multi-backend connection has no multi-row INSERT, so
-            // this one statement is built per backend.
-            let inserted = match conn {
-                AnyConnection::Postgresql(pg) => diesel::insert_into(oauth_clients::table)
-                    .values(&rows)
-                    .execute(pg),
-                AnyConnection::Sqlite(sqlite) => diesel::insert_into(oauth_clients::table)
-                    .values(&rows)
-                    .execute(sqlite),
-            };
-            match inserted {
-                // The statement is atomic and every client_id fresh: a
-                // duplicate on the retry means the first attempt committed.
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) if attempt == Attempt::Retry => Ok(()),
-                result => result.map(drop),
-            }
+            conn.transaction(|conn| {
+                // Diesel's multi-backend connection has no multi-row INSERT,
+                // so this one statement is built per backend.
+                let inserted = match conn {
+                    AnyConnection::Postgresql(pg) => diesel::insert_into(oauth_clients::table)
+                        .values(&rows)
+                        .execute(pg),
+                    AnyConnection::Sqlite(sqlite) => diesel::insert_into(oauth_clients::table)
+                        .values(&rows)
+                        .execute(sqlite),
+                };
+                match inserted {
+                    // The transaction is atomic and every client_id fresh: a
+                    // duplicate on the retry means the first attempt
+                    // committed, events and all.
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) if attempt == Attempt::Retry => return Ok(()),
+                    result => result?,
+                };
+                audit::record_registrations(conn, clients)
+            })
         })
     }
 
@@ -68,34 +74,40 @@ impl Store {
         updated: &RegisteredClient,
         authorized_by: &TokenDigest,
         secret: SecretChange,
+        by: &Occasion,
     ) -> Result<(), StoreError> {
         let row = ClientRow::from_client(updated, SYSTEM_USER_ID);
         let id = updated.client_id.to_string();
         let expected = authorized_by.to_stored();
         let changed = self.with_conn(|conn, attempt| {
-            let target = oauth_clients::table
-                .filter(oauth_clients::client_id.eq(&id))
-                .filter(oauth_clients::registration_token_digest.eq(&expected))
-                .filter(oauth_clients::is_active.eq(true));
-            let changed = match secret {
-                SecretChange::Keep => diesel::update(target)
-                    .set(row.metadata_changes())
-                    .execute(conn)?,
-                SecretChange::Replace => diesel::update(target)
-                    .set((row.metadata_changes(), row.secret_changes()))
-                    .execute(conn)?,
-            };
-            // A retry after a lost connection finds the new token in place
-            // when the first attempt committed.
-            if changed == 0 && attempt == Attempt::Retry {
-                return oauth_clients::table
+            conn.transaction(|conn| {
+                let target = oauth_clients::table
                     .filter(oauth_clients::client_id.eq(&id))
-                    .filter(oauth_clients::registration_token_digest.eq(row.token_digest()))
-                    .count()
-                    .get_result::<i64>(conn)
-                    .map(|found| usize::try_from(found).unwrap_or(0));
-            }
-            Ok(changed)
+                    .filter(oauth_clients::registration_token_digest.eq(&expected))
+                    .filter(oauth_clients::is_active.eq(true));
+                let changed = match secret {
+                    SecretChange::Keep => diesel::update(target)
+                        .set(row.metadata_changes())
+                        .execute(conn)?,
+                    SecretChange::Replace => diesel::update(target)
+                        .set((row.metadata_changes(), row.secret_changes()))
+                        .execute(conn)?,
+                };
+                // A retry after a lost connection finds the new token in
+                // place when the first attempt committed (with its event).
+                if changed == 0 && attempt == Attempt::Retry {
+                    return oauth_clients::table
+                        .filter(oauth_clients::client_id.eq(&id))
+                        .filter(oauth_clients::registration_token_digest.eq(row.token_digest()))
+                        .count()
+                        .get_result::<i64>(conn)
+                        .map(|found| usize::try_from(found).unwrap_or(0));
+                }
+                if changed > 0 {
+                    audit::record(conn, EventKind::Updated, Subject::Client(&id), by)?;
+                }
+                Ok(changed)
+            })
         })?;
         found_one(changed)
     }
@@ -109,38 +121,78 @@ impl Store {
         &self,
         client_id: &ClientId,
         authorized_by: &TokenDigest,
+        by: &Occasion,
     ) -> Result<(), StoreError> {
         let id = client_id.to_string();
         let expected = authorized_by.to_stored();
         let deleted = self.with_conn(|conn, _| {
-            diesel::delete(
-                oauth_clients::table
-                    .filter(oauth_clients::client_id.eq(&id))
-                    .filter(oauth_clients::registration_token_digest.eq(&expected))
-                    .filter(oauth_clients::is_active.eq(true)),
-            )
-            .execute(conn)
+            conn.transaction(|conn| {
+                let deleted = diesel::delete(
+                    oauth_clients::table
+                        .filter(oauth_clients::client_id.eq(&id))
+                        .filter(oauth_clients::registration_token_digest.eq(&expected))
+                        .filter(oauth_clients::is_active.eq(true)),
+                )
+                .execute(conn)?;
+                if deleted > 0 {
+                    audit::record(conn, EventKind::Deleted, Subject::Client(&id), by)?;
+                }
+                Ok(deleted)
+            })
         })?;
         found_one(deleted)
     }
 
     /// Removes a client for good. `NotFound` when there is none.
-    pub fn delete_client(&self, client_id: &ClientId) -> Result<(), StoreError> {
+    pub fn delete_client(&self, client_id: &ClientId, by: &Occasion) -> Result<(), StoreError> {
         let id = client_id.to_string();
-        let deleted =
-            self.with_conn(|conn, _| diesel::delete(oauth_clients::table.find(&id)).execute(conn))?;
+        let deleted = self.with_conn(|conn, _| {
+            conn.transaction(|conn| {
+                let deleted = diesel::delete(oauth_clients::table.find(&id)).execute(conn)?;
+                if deleted > 0 {
+                    audit::record(conn, EventKind::Deleted, Subject::Client(&id), by)?;
+                }
+                Ok(deleted)
+            })
+        })?;
         found_one(deleted)
     }
 
-    /// Enables or disables a client. `NotFound` when there is none.
-    pub fn set_active(&self, client_id: &ClientId, active: bool) -> Result<(), StoreError> {
+    /// Enables or disables a client. `NotFound` when there is none. Only a
+    /// change of state is recorded: disabling a disabled client is not an
+    /// event.
+    pub fn set_active(
+        &self,
+        client_id: &ClientId,
+        active: bool,
+        by: &Occasion,
+    ) -> Result<(), StoreError> {
         let id = client_id.to_string();
-        let changed = self.with_conn(|conn, _| {
-            diesel::update(oauth_clients::table.find(&id))
+        let found = self.with_conn(|conn, _| {
+            conn.transaction(|conn| {
+                let changed = diesel::update(
+                    oauth_clients::table
+                        .find(&id)
+                        .filter(oauth_clients::is_active.eq(!active)),
+                )
                 .set(oauth_clients::is_active.eq(active))
-                .execute(conn)
+                .execute(conn)?;
+                if changed > 0 {
+                    let kind = if active {
+                        EventKind::Enabled
+                    } else {
+                        EventKind::Disabled
+                    };
+                    audit::record(conn, kind, Subject::Client(&id), by)?;
+                    return Ok(1);
+                }
+                oauth_clients::table
+                    .find(&id)
+                    .count()
+                    .get_result::<i64>(conn)
+            })
         })?;
-        found_one(changed)
+        found_one(usize::try_from(found).unwrap_or(0))
     }
 
     /// Stores new credentials (a rotated secret). `NotFound` when there is no
@@ -150,6 +202,7 @@ impl Store {
         &self,
         client_id: &ClientId,
         credentials: &ClientCredentials,
+        by: &Occasion,
     ) -> Result<(), StoreError> {
         let id = client_id.to_string();
         let (hash, expires_at) = match credentials {
@@ -160,18 +213,24 @@ impl Store {
             } => (Some(secret_hash.as_stored().to_owned()), *secret_expires_at),
         };
         let changed = self.with_conn(|conn, _| {
-            // Only a client that still has a secret gets a new one: an update
-            // that just made it public must not be undone.
-            diesel::update(
-                oauth_clients::table
-                    .find(&id)
-                    .filter(oauth_clients::client_secret_hash.is_not_null()),
-            )
-            .set((
-                oauth_clients::client_secret_hash.eq(&hash),
-                oauth_clients::client_secret_expires_at.eq(expires_at),
-            ))
-            .execute(conn)
+            conn.transaction(|conn| {
+                // Only a client that still has a secret gets a new one: an
+                // update that just made it public must not be undone.
+                let changed = diesel::update(
+                    oauth_clients::table
+                        .find(&id)
+                        .filter(oauth_clients::client_secret_hash.is_not_null()),
+                )
+                .set((
+                    oauth_clients::client_secret_hash.eq(&hash),
+                    oauth_clients::client_secret_expires_at.eq(expires_at),
+                ))
+                .execute(conn)?;
+                if changed > 0 {
+                    audit::record(conn, EventKind::SecretRotated, Subject::Client(&id), by)?;
+                }
+                Ok(changed)
+            })
         })?;
         found_one(changed)
     }

@@ -31,3 +31,28 @@ diesel::table! {
 
 diesel::joinable!(oauth_clients -> users (created_by));
 diesel::allow_tables_to_appear_in_same_query!(users, oauth_clients);
+
+diesel::table! {
+    initial_access_tokens (id) {
+        id -> Text,
+        token_digest -> Text,
+        description -> Nullable<Text>,
+        policy -> Text,
+        max_uses -> Nullable<BigInt>,
+        uses -> BigInt,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> BigInt,
+        event -> Text,
+        client_id -> Nullable<Text>,
+        token_id -> Nullable<Text>,
+        actor -> Text,
+    }
+}

@@ -59,6 +59,23 @@ fn leaves_out_members_the_server_ignores() {
 }
 
 #[test]
+fn a_body_read_whole_keeps_every_member_and_names_none() {
+    let body = br#"{"max_use": 1, "policy": {"scope": "a"}, "x": [1, {"y": null}]}"#;
+    assert_eq!(
+        parse_whole(body).unwrap(),
+        json!({"max_use": 1, "policy": {"scope": "a"}, "x": [1, {"y": null}]})
+    );
+    assert_eq!(
+        parse_whole(br#"{"client_name": 1, "client_name": 2}"#),
+        refused("", Problem::DuplicateMember)
+    );
+    assert_eq!(
+        parse_whole(br#"{"policy": {"scope": "a", "scope": "b"}}"#),
+        refused("", Problem::DuplicateMember)
+    );
+}
+
+#[test]
 fn refuses_duplicate_member_names_at_every_depth() {
     let cases = [
         (

@@ -95,6 +95,12 @@ fn all_problems() -> Vec<Problem> {
         Problem::ClientIdMismatch,
         Problem::SetByServer,
         Problem::SecretMismatch,
+        Problem::OutOfRange { min: 1, max: 10 },
+        Problem::UnexpectedMember {
+            expected: "expires_in and max_uses",
+        },
+        Problem::InvalidHostPattern,
+        Problem::HostNotAllowed,
     ];
     problems.extend(REDIRECT_URI_ERRORS.map(Problem::RedirectUri));
     problems.extend(URI_SYNTAX_ERRORS.map(|err| Problem::RedirectUri(err.into())));
@@ -133,7 +139,11 @@ fn all_problems() -> Vec<Problem> {
             | Problem::Required
             | Problem::ClientIdMismatch
             | Problem::SetByServer
-            | Problem::SecretMismatch => {}
+            | Problem::SecretMismatch
+            | Problem::OutOfRange { .. }
+            | Problem::UnexpectedMember { .. }
+            | Problem::InvalidHostPattern
+            | Problem::HostNotAllowed => {}
         }
     }
     problems

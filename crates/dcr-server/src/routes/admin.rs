@@ -15,7 +15,7 @@ use crate::listing::{ListQuery, ListRequest, ListingError, Status};
 use crate::routes::json_body::read_json;
 use crate::routes::{no_store, with_store};
 use crate::state::AppState;
-use crate::views::{admin_view, enforcement_view};
+use crate::views::{admin_view, enforcement_view, event_view};
 
 /// The admin API's listing query (see `listing` for its rules).
 #[derive(Debug, Deserialize)]
@@ -111,7 +111,7 @@ async fn set_active(
 ) -> Result<HttpResponse, ApiError> {
     let client_id = parse_id(&path)?;
     let client = with_store(&state, move |store| {
-        store.set_active(&client_id, active)?;
+        store.set_active(&client_id, active, &dcr_core::Occasion::admin(unix_now()))?;
         store.find_client(&client_id)
     })
     .await
@@ -125,9 +125,11 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = parse_id(&path)?;
-    with_store(&state, move |store| store.delete_client(&client_id))
-        .await
-        .map_err(not_found_is_404)?;
+    with_store(&state, move |store| {
+        store.delete_client(&client_id, &dcr_core::Occasion::admin(unix_now()))
+    })
+    .await
+    .map_err(not_found_is_404)?;
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
@@ -154,7 +156,11 @@ pub async fn rotate_secret(
         })?;
     let expires_at = credentials.secret_expires_at().unwrap_or(0);
     with_store(&state, move |store| {
-        store.replace_credentials(&client_id, &credentials)
+        store.replace_credentials(
+            &client_id,
+            &credentials,
+            &dcr_core::Occasion::admin(unix_now()),
+        )
     })
     .await
     .map_err(not_found_is_404)?;
@@ -221,6 +227,66 @@ pub async fn verify(
     Ok(no_store(HttpResponse::Ok()).json(json!({
         "valid": true,
         "client": enforcement_view(&client),
+    })))
+}
+
+/// The audit query: a page size and the cursor of the previous page.
+#[derive(Debug, Deserialize)]
+struct EventParams {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+const DEFAULT_EVENTS: i64 = 100;
+const MAX_EVENTS: i64 = 1000;
+
+/// `GET /admin/clients/{client_id}/events`: what happened to a client, oldest
+/// first, also after it was deleted (until `DCR_AUDIT_RETENTION_SECS`).
+pub async fn events(
+    request: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    const BAD_QUERY: &str = "the query string does not parse: limit must be a whole number from 1 to 1000, and cursor the next_cursor of a previous page";
+    let params = web::Query::<EventParams>::from_query(request.query_string())
+        .map_err(|_| ApiError::InvalidRequest(BAD_QUERY))?
+        .into_inner();
+    let limit = params.limit.unwrap_or(DEFAULT_EVENTS);
+    if !(1..=MAX_EVENTS).contains(&limit) {
+        return Err(ApiError::InvalidRequest(BAD_QUERY));
+    }
+    let after = params
+        .cursor
+        .map(|cursor| cursor.parse::<i64>())
+        .transpose()
+        .map_err(|_| ApiError::InvalidRequest(BAD_QUERY))?;
+    let client_id = parse_id(&path)?;
+    let key = client_id.to_string();
+    let (events, exists) = with_store(&state, move |store| {
+        let events = store.client_events(&key, after, limit)?;
+        let exists = !events.is_empty()
+            || after.is_some()
+            || store
+                .find_client(&client_id)
+                .map(|_| true)
+                .or_else(|err| match err {
+                    dcr_store::StoreError::NotFound => Ok(false),
+                    other => Err(other),
+                })?;
+        Ok((events, exists))
+    })
+    .await?;
+    if !exists {
+        return Err(ApiError::ClientNotFound);
+    }
+    let full_page = i64::try_from(events.len()).unwrap_or(i64::MAX) == limit;
+    let next_cursor = full_page
+        .then(|| events.last().map(|event| event.id.to_string()))
+        .flatten();
+    let views: Vec<Value> = events.iter().map(event_view).collect();
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "events": views,
+        "next_cursor": next_cursor,
     })))
 }
 

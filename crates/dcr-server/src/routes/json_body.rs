@@ -16,10 +16,29 @@ pub async fn read_json(
 ) -> Result<serde_json::Value, ApiError> {
     require_json(request)?;
     let body = read_body(payload, limit).await?;
-    dcr_core::body::parse(&body).map_err(|err| match err {
+    dcr_core::body::parse(&body).map_err(body_error)
+}
+
+/// A JSON document of the admin API, every member kept for the handler to
+/// judge (the reading of [`read_json`], without its RFC 7591 vocabulary).
+pub async fn read_admin_json(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<serde_json::Value, ApiError> {
+    let read = async {
+        require_json(request)?;
+        let body = read_body(payload, limit).await?;
+        dcr_core::body::parse_whole(&body).map_err(body_error)
+    };
+    read.await.map_err(ApiError::on_admin_api)
+}
+
+fn body_error(err: dcr_core::BodyError) -> ApiError {
+    match err {
         dcr_core::BodyError::Syntax(position) => ApiError::MalformedJson(position),
         dcr_core::BodyError::Refused(refused) => ApiError::Metadata(refused),
-    })
+    }
 }
 
 /// RFC 7591 section 3.1: the request is JSON, sent as `application/json`

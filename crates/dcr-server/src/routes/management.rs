@@ -4,10 +4,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use dcr_core::{ClientId, RegisteredClient, UpdateError, UpdateRequest};
+use dcr_core::{
+    ClientId, Occasion, RegisteredClient, RegistrationPolicy, TokenPolicy, UpdateError,
+    UpdateRequest,
+};
 use rand::rngs::OsRng;
 
 use crate::bearer::bearer_token;
@@ -43,11 +47,12 @@ pub async fn update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let update_request = UpdateRequest::parse(&document, &client.client_id, &state.policy)?;
+    let (policy, token_policy) = policy_of(&state, &client).await?;
+    let update_request = UpdateRequest::parse(&document, &client.client_id, &policy)?;
 
-    let policy = state.policy.clone();
     let cost = state.bcrypt_cost;
     let now = unix_now();
+    let by = Occasion::client(client_address(&state, &request), now);
     let authorized_by = dcr_core::TokenDigest::of(&token);
     // Checking the presented secret and issuing a new one both hash: one
     // trip to the hashing pool does both.
@@ -59,6 +64,9 @@ pub async fn update(
             UpdateError::Refused(refused) => ApiError::Metadata(refused),
             UpdateError::Hash(err) => ApiError::internal("issuing credentials", err),
         })?;
+    if let Some(token_policy) = token_policy {
+        token_policy.check(&update.client.metadata)?;
+    }
 
     let stored = update.client.clone();
     let secret_change = if update.secret_replaced {
@@ -67,7 +75,7 @@ pub async fn update(
         dcr_store::SecretChange::Keep
     };
     with_store(&state, move |store| {
-        store.replace_client(&stored, &authorized_by, secret_change)
+        store.replace_client(&stored, &authorized_by, secret_change, &by)
     })
     .await
     .map_err(token_no_longer_valid)?;
@@ -78,16 +86,45 @@ pub async fn update(
 /// `DELETE /register/{client_id}` (RFC 7592 section 2.3): the client and its
 /// token stop working everywhere.
 pub async fn delete(
+    request: HttpRequest,
     Managed { client, token }: Managed,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let authorized_by = dcr_core::TokenDigest::of(&token);
+    let by = Occasion::client(client_address(&state, &request), unix_now());
     with_store(&state, move |store| {
-        store.delete_client_authorized(&client.client_id, &authorized_by)
+        store.delete_client_authorized(&client.client_id, &authorized_by, &by)
     })
     .await
     .map_err(token_no_longer_valid)?;
     Ok(no_store(HttpResponse::NoContent()).finish())
+}
+
+/// The rules an update is held to: those of registration, and for a
+/// client created with an initial access token that is not revoked, that
+/// token's policy too (so an update neither loses what the token granted
+/// nor escapes what it restricted). A revoked token's rights end with it.
+async fn policy_of(
+    state: &AppState,
+    client: &RegisteredClient,
+) -> Result<(Arc<RegistrationPolicy>, Option<TokenPolicy>), ApiError> {
+    let Some(token_id) = client.provenance.token_id.clone() else {
+        return Ok((state.policy.clone(), None));
+    };
+    let token = match with_store(state, move |store| store.find_token(&token_id)).await {
+        Ok(token) if token.revoked_at.is_none() => token,
+        Ok(_) | Err(ApiError::NotFound) => return Ok((state.policy.clone(), None)),
+        Err(err) => return Err(err),
+    };
+    let narrowed = token.policy.narrow(&state.policy)?;
+    Ok((Arc::new(narrowed), Some(token.policy)))
+}
+
+fn client_address(state: &AppState, request: &HttpRequest) -> Option<String> {
+    state
+        .rate_limiter
+        .client_of(request)
+        .map(|address| address.to_string())
 }
 
 /// The client named in the path, when the bearer token is its registration

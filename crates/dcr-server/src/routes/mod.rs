@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod discovery;
 pub mod health;
+pub mod initial_access;
 pub mod json_body;
 pub mod management;
 pub mod register;
@@ -131,6 +132,24 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     .service(resource(
         "/admin/clients/{client_id}/rotate-secret",
         vec![(Method::POST, web::route().to(admin::rotate_secret))],
+    ))
+    .service(resource(
+        "/admin/clients/{client_id}/events",
+        vec![(Method::GET, web::route().to(admin::events))],
+    ))
+    .service(resource(
+        "/admin/initial-access-tokens",
+        vec![
+            (Method::GET, web::route().to(initial_access::list)),
+            (Method::POST, web::route().to(initial_access::create)),
+        ],
+    ))
+    .service(resource(
+        "/admin/initial-access-tokens/{id}",
+        vec![
+            (Method::GET, web::route().to(initial_access::show)),
+            (Method::DELETE, web::route().to(initial_access::revoke)),
+        ],
     ))
     .service(resource(
         "/admin/clients/{client_id}/verify",

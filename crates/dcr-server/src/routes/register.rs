@@ -1,14 +1,22 @@
 //! `POST /register` (RFC 7591 section 3).
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::{ClientMetadata, Provenance, RegisteredVia, Registration};
+use dcr_core::initial_access::TOKEN_PREFIX;
+use dcr_core::{
+    ClientMetadata, Provenance, RegisteredVia, Registration, RegistrationPolicy, TokenDigest,
+};
+use dcr_store::{StoredToken, TokenState};
 use rand::rngs::OsRng;
 
+use crate::bearer::bearer_token;
 use crate::clock::unix_now;
+use crate::config::RegistrationMode;
 use crate::error::ApiError;
 use crate::routes::json_body::read_json;
-use crate::routes::no_store;
+use crate::routes::{no_store, with_store};
 use crate::state::AppState;
 
 pub async fn register(
@@ -22,19 +30,30 @@ pub async fn register(
         .admit(&request)
         .map_err(ApiError::RateLimited)?;
     let client_address = state.rate_limiter.client_of(&request);
+    let token = presented_token(&request, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let metadata = ClientMetadata::from_request(&document, &state.policy)?;
+    let (metadata, policy) = match &token {
+        Some(token) => {
+            let policy = token.policy.narrow(&state.policy)?;
+            let metadata = ClientMetadata::from_request(&document, &policy)?;
+            token.policy.check(&metadata)?;
+            (metadata, Arc::new(policy))
+        }
+        None => (
+            ClientMetadata::from_request(&document, &state.policy)?,
+            state.policy.clone(),
+        ),
+    };
 
     let now = unix_now();
     let cost = state.bcrypt_cost;
-    let policy = state.policy.clone();
     let registration = if metadata.token_endpoint_auth_method.needs_secret() {
         state
             .hashing
-            .run(move || Registration::issue(metadata, &policy, now, cost, &mut OsRng))
+            .run(move || issue(metadata, &policy, now, cost))
             .await?
     } else {
-        Registration::issue(metadata, &policy, now, cost, &mut OsRng)
+        issue(metadata, &policy, now, cost)
     }
     .map_err(|err| ApiError::internal("issuing credentials", err))?;
 
@@ -45,7 +64,12 @@ pub async fn register(
             .headers()
             .get(header::USER_AGENT)
             .and_then(|value| Provenance::user_agent(value.as_bytes())),
-        via: RegisteredVia::Open,
+        via: if token.is_some() {
+            RegisteredVia::Token
+        } else {
+            RegisteredVia::Open
+        },
+        token_id: token.as_ref().map(|token| token.id.clone()),
     };
 
     // The answer is ready before the write, but goes out only once the row
@@ -55,10 +79,54 @@ pub async fn register(
     let auth_method = registration.client.metadata.token_endpoint_auth_method;
     let client_uri = state.client_uri(&request, &client_id);
     let body = registration.management_response_body(&client_uri);
+    match token {
+        Some(token) => {
+            // Spending a use and storing the client are one transaction; the
+            // token may have been spent or revoked since it was checked.
+            let client = registration.client;
+            with_store(&state, move |store| {
+                store.insert_client_with_token(&client, &token.id)
+            })
+            .await
+            .map_err(|err| match err {
+                ApiError::NotFound => ApiError::InvalidInitialAccessToken,
+                other => other,
+            })?;
+        }
+        None => store_through_writer(&state, registration.client).await?,
+    }
+    // One line per registration: who and from where, never a secret. The
+    // name is shown quoted and escaped; it holds no control character.
+    log::info!(
+        "registered client {client_id} {:?} ({auth_method}) from {}",
+        client_name.as_deref().unwrap_or(""),
+        client_address.map_or_else(
+            || "an unknown address".to_owned(),
+            |address| address.to_string()
+        ),
+    );
+
+    Ok(no_store(HttpResponse::Created()).json(body))
+}
+
+fn issue(
+    metadata: ClientMetadata,
+    policy: &RegistrationPolicy,
+    now: i64,
+    cost: dcr_core::BcryptCost,
+) -> Result<Registration, dcr_core::credentials::HashError> {
+    Registration::issue(metadata, policy, now, cost, &mut OsRng)
+}
+
+/// Open registrations go through the group-commit writers.
+async fn store_through_writer(
+    state: &AppState,
+    client: dcr_core::RegisteredClient,
+) -> Result<(), ApiError> {
     let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
     state
         .writer
-        .submit(registration.client, move |outcome| {
+        .submit(client, move |outcome| {
             // The client may have gone away meanwhile; its row is kept anyway.
             let _ = stored_tx.send(outcome);
         })
@@ -72,16 +140,50 @@ pub async fn register(
     stored_rx
         .await
         .map_err(|err| ApiError::internal("waiting for the registration write", err))??;
-    // One line per registration: who and from where, never a secret. The
-    // name is shown quoted and escaped; it holds no control character.
-    log::info!(
-        "registered client {client_id} {:?} ({auth_method}) from {}",
-        client_name.as_deref().unwrap_or(""),
-        client_address.map_or_else(
-            || "an unknown address".to_owned(),
-            |address| address.to_string()
-        ),
-    );
+    Ok(())
+}
 
-    Ok(no_store(HttpResponse::Created()).json(body))
+/// The initial access token of a registration (RFC 7591 section 3), if one
+/// is presented: it must be active, whatever the mode. Without one, open
+/// mode registers anonymously and token mode refuses. An `Authorization`
+/// header of another scheme is not a token: open mode ignores it.
+async fn presented_token(
+    request: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<StoredToken>, ApiError> {
+    let presented = bearer_token(request.headers());
+    let raw = match (presented, state.registration) {
+        (Some(raw), _) => raw,
+        (None, RegistrationMode::Token) => return Err(ApiError::InvalidInitialAccessToken),
+        (None, RegistrationMode::Open) if claims_bearer(request) => {
+            // A bearer credential that does not parse is a mistake to report,
+            // not a reason to register anonymously.
+            return Err(ApiError::InvalidInitialAccessToken);
+        }
+        (None, RegistrationMode::Open) => return Ok(None),
+    };
+    // Not even shaped like one: no database round trip.
+    if !raw.starts_with(TOKEN_PREFIX) {
+        return Err(ApiError::InvalidInitialAccessToken);
+    }
+    let digest = TokenDigest::of(raw);
+    let token = with_store(state, move |store| store.find_token_by_digest(&digest))
+        .await
+        .map_err(|err| match err {
+            ApiError::NotFound => ApiError::InvalidInitialAccessToken,
+            other => other,
+        })?;
+    if token.state(unix_now()) == TokenState::Active {
+        Ok(Some(token))
+    } else {
+        Err(ApiError::InvalidInitialAccessToken)
+    }
+}
+
+fn claims_bearer(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.as_bytes().get(..6))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"bearer"))
 }

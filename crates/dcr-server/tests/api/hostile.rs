@@ -189,7 +189,9 @@ async fn verify_refuses_a_stored_public_client_with_a_client_only_grant(backend:
         .metadata
         .grant_types
         .push(dcr_core::GrantType::CLIENT_CREDENTIALS);
-    app.store.delete_client(&old_row.client_id).unwrap();
+    app.store
+        .delete_client(&old_row.client_id, &dcr_core::Occasion::admin(0))
+        .unwrap();
     app.store.insert_client(&old_row).unwrap();
     let answer = app.verify(client_id, None).await;
     assert_eq!(answer, json!({ "valid": false }));
@@ -234,6 +236,7 @@ async fn provenance_records_the_client_address_and_a_safe_user_agent(backend: Ba
             "address": "198.51.100.23",
             "user_agent": "claude-code/2.0.1 (evil?bytes)",
             "via": "open",
+            "initial_access_token": null,
         })
     );
 }

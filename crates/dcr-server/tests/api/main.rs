@@ -8,12 +8,14 @@ mod helpers;
 
 mod admin;
 mod admin_guard;
+mod audit;
 mod busy;
 mod cors;
 mod discovery;
 mod errors;
 mod health;
 mod hostile;
+mod initial_access;
 mod management;
 mod outage;
 mod protocol;

@@ -228,6 +228,7 @@ fn provenance_round_trips_and_old_rows_have_none(db: &TestDatabase) {
         address: Some("198.51.100.7".into()),
         user_agent: Some("claude-code/2.0.1 \"quoted\"".into()),
         via: dcr_core::RegisteredVia::Admin,
+        token_id: None,
     };
     store.insert_client(&client).unwrap();
     assert_eq!(store.find_client(&client.client_id).unwrap(), client);

@@ -55,7 +55,7 @@ fn closing_waits_for_running_statements_and_leaves_no_postgres_session() {
     let blocked = std::thread::spawn({
         let store = store.clone();
         let client_id = registration.client.client_id;
-        move || store.set_active(&client_id, false)
+        move || store.set_active(&client_id, false, &admin())
     });
     wait_until("the update waits for the lock", || {
         other_sessions(&mut observer, "AND wait_event_type = 'Lock'") == 1

@@ -19,7 +19,7 @@ fn set_active_disables_and_enables(db: &TestDatabase) {
     let registration = register(public_body(), 1000);
     store.insert_client(&registration.client).unwrap();
     let id = &registration.client.client_id;
-    store.set_active(id, false).unwrap();
+    store.set_active(id, false, &admin()).unwrap();
     let found = store.find_client(id).unwrap();
     assert!(!found.active);
     // Nothing else changed.
@@ -30,14 +30,14 @@ fn set_active_disables_and_enables(db: &TestDatabase) {
         },
         registration.client
     );
-    store.set_active(id, false).unwrap();
+    store.set_active(id, false, &admin()).unwrap();
     assert!(!store.find_client(id).unwrap().active);
-    store.set_active(id, true).unwrap();
+    store.set_active(id, true, &admin()).unwrap();
     assert_eq!(store.find_client(id).unwrap(), registration.client);
 
     let unknown = ClientId::parse("6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60").unwrap();
     assert!(matches!(
-        store.set_active(&unknown, false),
+        store.set_active(&unknown, false, &admin()),
         Err(StoreError::NotFound)
     ));
 }
@@ -47,13 +47,13 @@ fn delete_client_removes_it_once(db: &TestDatabase) {
     let gone = register(public_body(), 1010).client;
     let kept = register(public_body(), 1011).client;
     store.insert_clients(&[&gone, &kept]).unwrap();
-    store.delete_client(&gone.client_id).unwrap();
+    store.delete_client(&gone.client_id, &admin()).unwrap();
     assert!(matches!(
         store.find_client(&gone.client_id),
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.delete_client(&gone.client_id),
+        store.delete_client(&gone.client_id, &admin()),
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.find_client(&kept.client_id).unwrap(), kept);
@@ -81,7 +81,7 @@ fn replace_credentials_swaps_the_secret_only(db: &TestDatabase) {
         )
         .unwrap();
     store
-        .replace_credentials(&client.client_id, &credentials)
+        .replace_credentials(&client.client_id, &credentials, &admin())
         .unwrap();
 
     let found = store.find_client(&client.client_id).unwrap();
@@ -106,7 +106,7 @@ fn replace_credentials_swaps_the_secret_only(db: &TestDatabase) {
 
     let unknown = ClientId::parse("6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60").unwrap();
     assert!(matches!(
-        store.replace_credentials(&unknown, &credentials),
+        store.replace_credentials(&unknown, &credentials, &admin()),
         Err(StoreError::NotFound)
     ));
 }
@@ -171,7 +171,12 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
     // A wrong digest changes nothing.
     let wrong = dcr_core::TokenDigest::of("not-the-registration-token");
     assert!(matches!(
-        store.replace_client(&update.client, &wrong, dcr_store::SecretChange::Replace),
+        store.replace_client(
+            &update.client,
+            &wrong,
+            dcr_store::SecretChange::Replace,
+            &admin()
+        ),
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.find_client(&id).unwrap(), before);
@@ -182,6 +187,7 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
             &update.client,
             &original_digest,
             dcr_store::SecretChange::Replace,
+            &admin(),
         )
         .unwrap();
     let after = store.find_client(&id).unwrap();
@@ -211,19 +217,21 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
         store.replace_client(
             &second.client,
             &original_digest,
-            dcr_store::SecretChange::Replace
+            dcr_store::SecretChange::Replace,
+            &admin()
         ),
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.find_client(&id).unwrap(), after);
 
     // A deleted client cannot be updated back into existence.
-    store.delete_client(&id).unwrap();
+    store.delete_client(&id, &admin()).unwrap();
     assert!(matches!(
         store.replace_client(
             &update.client,
             &update.access_token.digest(),
-            dcr_store::SecretChange::Replace
+            dcr_store::SecretChange::Replace,
+            &admin()
         ),
         Err(StoreError::NotFound)
     ));
@@ -237,15 +245,17 @@ fn delete_client_authorized_needs_the_current_token_digest(db: &TestDatabase) {
     let id = &registration.client.client_id;
     let wrong = dcr_core::TokenDigest::of("not-the-registration-token");
     assert!(matches!(
-        store.delete_client_authorized(id, &wrong),
+        store.delete_client_authorized(id, &wrong, &admin()),
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.find_client(id).unwrap(), registration.client);
     let digest = registration.access_token.digest();
-    store.delete_client_authorized(id, &digest).unwrap();
+    store
+        .delete_client_authorized(id, &digest, &admin())
+        .unwrap();
     assert!(matches!(store.find_client(id), Err(StoreError::NotFound)));
     assert!(matches!(
-        store.delete_client_authorized(id, &digest),
+        store.delete_client_authorized(id, &digest, &admin()),
         Err(StoreError::NotFound)
     ));
 }
@@ -258,22 +268,22 @@ fn a_client_disabled_meanwhile_is_neither_replaced_nor_deleted_by_its_token(db: 
     store.insert_client(&registration.client).unwrap();
     let id = &registration.client.client_id;
     let digest = registration.access_token.digest();
-    store.set_active(id, false).unwrap();
+    store.set_active(id, false, &admin()).unwrap();
     let mut renamed = registration.client.clone();
     renamed.metadata.client_name = Some("Renamed".into());
     assert!(matches!(
-        store.replace_client(&renamed, &digest, dcr_store::SecretChange::Keep),
+        store.replace_client(&renamed, &digest, dcr_store::SecretChange::Keep, &admin()),
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.delete_client_authorized(id, &digest),
+        store.delete_client_authorized(id, &digest, &admin()),
         Err(StoreError::NotFound)
     ));
     let found = store.find_client(id).unwrap();
     assert_eq!(found.metadata, registration.client.metadata);
-    store.set_active(id, true).unwrap();
+    store.set_active(id, true, &admin()).unwrap();
     store
-        .replace_client(&renamed, &digest, dcr_store::SecretChange::Keep)
+        .replace_client(&renamed, &digest, dcr_store::SecretChange::Keep, &admin())
         .unwrap();
     assert_eq!(
         store
@@ -321,13 +331,16 @@ fn an_update_keeping_the_secret_leaves_a_rotated_secret_alone(db: &TestDatabase)
             &mut StdRng::seed_from_u64(1102),
         )
         .unwrap();
-    store.replace_credentials(&id, &credentials).unwrap();
+    store
+        .replace_credentials(&id, &credentials, &admin())
+        .unwrap();
 
     store
         .replace_client(
             &update.client,
             &registration.access_token.digest(),
             dcr_store::SecretChange::Keep,
+            &admin(),
         )
         .unwrap();
     let stored = store.find_client(&id).unwrap();
@@ -375,11 +388,12 @@ fn rotation_does_not_give_a_public_client_a_secret(db: &TestDatabase) {
             &update.client,
             &registration.access_token.digest(),
             dcr_store::SecretChange::Replace,
+            &admin(),
         )
         .unwrap();
 
     assert!(matches!(
-        store.replace_credentials(&id, &credentials),
+        store.replace_credentials(&id, &credentials, &admin()),
         Err(StoreError::NotFound)
     ));
     assert_eq!(

@@ -181,7 +181,7 @@ fn list_filters_by_status(db: &TestDatabase) {
     let cb = ["https://app.example/cb"];
     let on = insert_named(&store, Some("on"), &cb, 1);
     let off = insert_named(&store, Some("off"), &cb, 2);
-    store.set_active(&off, false).unwrap();
+    store.set_active(&off, false, &admin()).unwrap();
     let status = |active| ClientFilter {
         active,
         ..ClientFilter::default()
@@ -281,7 +281,7 @@ fn list_pages_oldest_first_without_gaps_or_repeats(db: &TestDatabase) {
 
     // Deleting the client a cursor points after loses nothing else.
     let first = store.list_clients(&all, 3, None).unwrap();
-    store.delete_client(&expected[2]).unwrap();
+    store.delete_client(&expected[2], &admin()).unwrap();
     let rest = store.list_clients(&all, 1000, first.next.as_ref()).unwrap();
     let rest: Vec<ClientId> = rest
         .clients

@@ -26,6 +26,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod audit;
 mod clients;
 mod closing;
 mod connections;
@@ -33,6 +34,7 @@ mod lifecycle;
 mod listing;
 mod migrations;
 mod purge;
+mod tokens;
 mod writer;
 
 fn register(body: serde_json::Value, seed: u64) -> Registration {
@@ -52,6 +54,14 @@ fn register_at(body: serde_json::Value, seed: u64, now: i64) -> Registration {
         &mut rng,
     )
     .unwrap()
+}
+
+/// When the changes of a test happen, for their audit events.
+const EVENT_TIME: i64 = 1_790_000_100;
+
+/// An operator's change at [`EVENT_TIME`].
+fn admin() -> dcr_core::Occasion {
+    dcr_core::Occasion::admin(EVENT_TIME)
 }
 
 fn public_body() -> serde_json::Value {

@@ -38,9 +38,18 @@ fn purge_removes_unused_and_idle_clients_only(db: &TestDatabase) {
     assert_eq!(expired, vec![idle, never_used_old], "oldest first");
 
     // In batches: one, then the other, then nothing.
-    assert_eq!(store.purge_expired(&expiry, 1).unwrap(), Some(1));
-    assert_eq!(store.purge_expired(&expiry, 10).unwrap(), Some(1));
-    assert_eq!(store.purge_expired(&expiry, 10).unwrap(), Some(0));
+    assert_eq!(
+        store.purge_expired(&expiry, 1, EVENT_TIME).unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store.purge_expired(&expiry, 10, EVENT_TIME).unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store.purge_expired(&expiry, 10, EVENT_TIME).unwrap(),
+        Some(0)
+    );
     for gone in [never_used_old, idle] {
         assert!(matches!(
             store.find_client(&gone),
@@ -54,7 +63,10 @@ fn purge_removes_unused_and_idle_clients_only(db: &TestDatabase) {
     // Without an idle lifetime, a client used once is kept however long ago.
     let idle_again = registered_at(&store, NOW - 300 * DAY, Some(NOW - 250 * DAY), 5);
     let unused_only = Expiry::at(NOW, 7 * DAY as u64, 0);
-    assert_eq!(store.purge_expired(&unused_only, 10).unwrap(), Some(0));
+    assert_eq!(
+        store.purge_expired(&unused_only, 10, EVENT_TIME).unwrap(),
+        Some(0)
+    );
     assert!(store.find_client(&idle_again).is_ok());
 }
 
@@ -65,7 +77,7 @@ fn purge_with_both_lifetimes_off_removes_nothing(db: &TestDatabase) {
     assert_eq!(off.unused_before, None);
     assert_eq!(off.idle_before, None);
     assert!(store.expired_clients(&off, 10).unwrap().is_empty());
-    assert_eq!(store.purge_expired(&off, 10).unwrap(), Some(0));
+    assert_eq!(store.purge_expired(&off, 10, EVENT_TIME).unwrap(), Some(0));
     assert!(store.find_client(&old).is_ok());
 }
 
@@ -86,7 +98,10 @@ fn clients_from_before_lifetimes_start_their_clock_at_the_upgrade(db: &TestDatab
     .unwrap();
     let expiry = Expiry::at(NOW, 7 * DAY as u64, 0);
     assert!(store.expired_clients(&expiry, 10).unwrap().is_empty());
-    assert_eq!(store.purge_expired(&expiry, 10).unwrap(), Some(0));
+    assert_eq!(
+        store.purge_expired(&expiry, 10, EVENT_TIME).unwrap(),
+        Some(0)
+    );
     assert!(store.find_client(&migrated).is_ok());
     // Seven days after the upgrade it goes like any other unused client.
     let later = Expiry::at(NOW + 7 * DAY, 7 * DAY as u64, 0);

@@ -146,7 +146,11 @@ async fn an_expired_secret_fails_verification(backend: Backend) {
         admin
             .app
             .store
-            .replace_credentials(&client_id, &expiring(expires_at))
+            .replace_credentials(
+                &client_id,
+                &expiring(expires_at),
+                &dcr_core::Occasion::admin(0),
+            )
             .unwrap();
         if valid {
             admin.assert_valid(&id, &right, "unexpired").await;

@@ -1,0 +1,417 @@
+//! Initial access tokens (RFC 7591 section 3): issued, listed, shown and
+//! revoked on the admin listener; required by `DCR_REGISTRATION=token`;
+//! spent once per registration; their policy applied to the registrations
+//! they authorize, in either mode, and to those clients' RFC 7592 updates.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value, json};
+
+use crate::helpers::*;
+
+on_both_backends!(
+    tokens_are_issued_listed_shown_and_revoked,
+    bad_token_requests_are_refused_naming_the_member,
+    token_mode_needs_an_active_token,
+    a_token_is_spent_once_per_registration,
+    a_token_policy_widens_and_narrows_what_a_registration_may_ask,
+    updates_of_a_token_client_keep_to_the_token_policy,
+);
+
+async fn admin(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = app
+        .client
+        .request(method, format!("{}{path}", app.admin_address));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Issues a token with `body`; returns (id, token).
+pub async fn create_token(app: &TestApp, body: Value) -> (String, String) {
+    let (status, created) = admin(
+        app,
+        Method::POST,
+        "/admin/initial-access-tokens",
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn register_with(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
+    let mut request = app.request(Method::POST, "/register").json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+async fn created(response: reqwest::Response) -> Map<String, Value> {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn assert_invalid_token(response: reqwest::Response) {
+    let (headers, _) =
+        assert_error(response, StatusCode::UNAUTHORIZED, "invalid_token", None).await;
+    assert_eq!(
+        header(&headers, "www-authenticate"),
+        Some(r#"Bearer error="invalid_token""#)
+    );
+}
+
+async fn tokens_are_issued_listed_shown_and_revoked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (status, body) = admin(
+        &app,
+        Method::POST,
+        "/admin/initial-access-tokens",
+        Some(json!({
+            "expires_in": 3600,
+            "max_uses": 5,
+            "description": "Partner A",
+            "policy": {"scope": "mcp:tools", "grant_types": ["authorization_code", "refresh_token"]}
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert!(
+        token.starts_with("dcr_iat_") && token.len() == 8 + 43,
+        "{token}"
+    );
+    assert_eq!(body["state"], "active");
+    assert_eq!(body["uses"], 0);
+    assert_eq!(body["max_uses"], 5);
+    let expires_at = body["expires_at"].as_i64().unwrap();
+    assert!((expires_at - unix_now() - 3600).abs() <= 5);
+    assert_eq!(body["policy"]["scope"], "mcp:tools");
+
+    let (status, listed) = admin(&app, Method::GET, "/admin/initial-access-tokens", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["tokens"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["tokens"][0]["id"], id.as_str());
+    let (status, shown) = admin(
+        &app,
+        Method::GET,
+        &format!("/admin/initial-access-tokens/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for view in [&listed, &shown] {
+        assert!(
+            !view.to_string().contains(&token),
+            "the token is shown once only"
+        );
+    }
+
+    let (status, revoked) = admin(
+        &app,
+        Method::DELETE,
+        &format!("/admin/initial-access-tokens/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert_eq!(revoked["state"], "revoked");
+    assert!(revoked["revoked_at"].is_i64());
+    let (_, listed) = admin(&app, Method::GET, "/admin/initial-access-tokens", None).await;
+    assert_eq!(listed["tokens"][0]["state"], "revoked");
+
+    for path in ["iat_000000000000000000000000", "not-an-id", "..%2F..%2Fetc"] {
+        let (status, body) = admin(
+            &app,
+            Method::GET,
+            &format!("/admin/initial-access-tokens/{path}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body["error"], "not_found");
+        let (status, _) = admin(
+            &app,
+            Method::DELETE,
+            &format!("/admin/initial-access-tokens/{path}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+async fn bad_token_requests_are_refused_naming_the_member(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let cases = [
+        (json!({"max_use": 1}), ""),
+        (json!({"expires_in": 0}), "/expires_in"),
+        (json!({"max_uses": "5"}), "/max_uses"),
+        (
+            json!({"policy": {"grant_types": ["password"]}}),
+            "/policy/grant_types/0",
+        ),
+        (
+            json!({"policy": {"redirect_uri_hosts": ["https://x.example"]}}),
+            "/policy/redirect_uri_hosts/0",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = app
+            .client
+            .post(format!("{}/admin/initial-access-tokens", app.admin_address))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (_, error) = assert_error(
+            response,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            Some(field),
+        )
+        .await;
+        assert!(
+            !error["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("max_use\"")
+        );
+    }
+    let (_, listed) = admin(&app, Method::GET, "/admin/initial-access-tokens", None).await;
+    assert_eq!(listed["tokens"], json!([]));
+}
+
+async fn token_mode_needs_an_active_token(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.registration = dcr_server::config::RegistrationMode::Token;
+    })
+    .await;
+    let body = fixture("claude_code");
+    assert_invalid_token(app.post_register(&body).await).await;
+    assert_invalid_token(register_with(&app, Some("dcr_iat_not-a-real-token"), &body).await).await;
+    assert_invalid_token(register_with(&app, Some("something-else"), &body).await).await;
+    // Basic is not a bearer token.
+    let basic = app
+        .request(Method::POST, "/register")
+        .basic_auth("user", Some("pass"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_invalid_token(basic).await;
+
+    let (id, token) = create_token(&app, json!({"description": "CI"})).await;
+    let registered = created(register_with(&app, Some(&token), &body).await).await;
+    let client_id = registered["client_id"].as_str().unwrap();
+    let (_, view) = admin(
+        &app,
+        Method::GET,
+        &format!("/admin/clients/{client_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(view["registered_from"]["via"], "token");
+    assert_eq!(view["registered_from"]["initial_access_token"], id.as_str());
+    assert_eq!(
+        app.find_client(client_id)
+            .provenance
+            .token_id
+            .unwrap()
+            .to_string(),
+        id
+    );
+
+    // Revoked: refused at once.
+    admin(
+        &app,
+        Method::DELETE,
+        &format!("/admin/initial-access-tokens/{id}"),
+        None,
+    )
+    .await;
+    assert_invalid_token(register_with(&app, Some(&token), &body).await).await;
+    assert_eq!(app.store.count_clients().unwrap(), 1);
+}
+
+async fn a_token_is_spent_once_per_registration(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, token) = create_token(&app, json!({"max_uses": 2})).await;
+    let body = fixture("cursor");
+    // Refused registrations spend nothing.
+    let refused = register_with(
+        &app,
+        Some(&token),
+        &json!({"redirect_uris": ["http://evil.example/cb"]}),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    for _ in 0..2 {
+        created(register_with(&app, Some(&token), &body).await).await;
+    }
+    assert_invalid_token(register_with(&app, Some(&token), &body).await).await;
+    let (_, shown) = admin(
+        &app,
+        Method::GET,
+        &format!("/admin/initial-access-tokens/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(shown["uses"], 2);
+    assert_eq!(shown["state"], "used_up");
+    // Open mode still registers without a token.
+    created(app.post_register(&body).await).await;
+
+    // Expired: refused.
+    let (_, expiring) = create_token(&app, json!({"expires_in": 1})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_invalid_token(register_with(&app, Some(&expiring), &body).await).await;
+}
+
+async fn a_token_policy_widens_and_narrows_what_a_registration_may_ask(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.allowed_scopes = Some(dcr_server::config::ScopeArg(
+            dcr_core::Scope::parse("mcp:read").unwrap(),
+        ));
+    })
+    .await;
+    let (_, partner) = create_token(
+        &app,
+        json!({"policy": {
+            "scope": "mcp:read mcp:write",
+            "redirect_uri_hosts": ["*.partner.example"],
+            "token_endpoint_auth_methods": ["none"],
+        }}),
+    )
+    .await;
+    let body = json!({
+        "client_name": "Partner",
+        "redirect_uris": ["https://app.partner.example/callback"],
+        "token_endpoint_auth_method": "none",
+        "scope": "mcp:read mcp:write",
+    });
+    // Anonymous: the server's scopes only.
+    assert_error(
+        app.post_register(&body).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_client_metadata",
+        Some("/scope"),
+    )
+    .await;
+    let registered = created(register_with(&app, Some(&partner), &body).await).await;
+    assert_eq!(registered["scope"], "mcp:read mcp:write");
+
+    let mut elsewhere = body.clone();
+    elsewhere["redirect_uris"] = json!(["https://evil.example/callback"]);
+    assert_error(
+        register_with(&app, Some(&partner), &elsewhere).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_redirect_uri",
+        Some("/redirect_uris/0"),
+    )
+    .await;
+    let mut secret = body.clone();
+    secret["token_endpoint_auth_method"] = json!("client_secret_basic");
+    assert_error(
+        register_with(&app, Some(&partner), &secret).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_client_metadata",
+        Some("/token_endpoint_auth_method"),
+    )
+    .await;
+    let mut wider = body.clone();
+    wider["scope"] = json!("mcp:admin");
+    assert_error(
+        register_with(&app, Some(&partner), &wider).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_client_metadata",
+        Some("/scope"),
+    )
+    .await;
+
+    // A bad bearer token in open mode is an error, not an anonymous
+    // registration; another scheme is ignored.
+    assert_invalid_token(
+        register_with(&app, Some("dcr_iat_unknown"), &fixture("claude_code")).await,
+    )
+    .await;
+    let basic = app
+        .request(Method::POST, "/register")
+        .basic_auth("user", Some("pass"))
+        .json(&fixture("claude_code"))
+        .send()
+        .await
+        .unwrap();
+    created(basic).await;
+}
+
+async fn updates_of_a_token_client_keep_to_the_token_policy(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, token) = create_token(
+        &app,
+        json!({"policy": {"redirect_uri_hosts": ["app.partner.example"]}}),
+    )
+    .await;
+    let body = json!({
+        "redirect_uris": ["https://app.partner.example/callback"],
+        "token_endpoint_auth_method": "none",
+    });
+    let registered = created(register_with(&app, Some(&token), &body).await).await;
+    let client_id = registered["client_id"].as_str().unwrap();
+    let access = registered["registration_access_token"].as_str().unwrap();
+    let put = |redirect: &str, access: &str| {
+        app.request(Method::PUT, &format!("/register/{client_id}"))
+            .bearer_auth(access)
+            .json(&json!({
+                "client_id": client_id,
+                "redirect_uris": [redirect],
+                "token_endpoint_auth_method": "none",
+            }))
+            .send()
+    };
+    let refused = put("https://evil.example/callback", access).await.unwrap();
+    assert_error(
+        refused,
+        StatusCode::BAD_REQUEST,
+        "invalid_redirect_uri",
+        Some("/redirect_uris/0"),
+    )
+    .await;
+    let response = put("https://app.partner.example/other", access)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let updated: Value = response.json().await.unwrap();
+    let access = updated["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Once the token is revoked, its restrictions (and rights) end.
+    admin(
+        &app,
+        Method::DELETE,
+        &format!("/admin/initial-access-tokens/{id}"),
+        None,
+    )
+    .await;
+    let response = put("https://elsewhere.example/callback", &access)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
