@@ -109,6 +109,32 @@ impl ApiError {
         }
     }
 
+    /// What became of the request, as the metrics' `outcome` label says it.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Metadata(_)
+            | Self::MalformedJson(_)
+            | Self::UnsupportedMediaType
+            | Self::PayloadTooLarge { .. }
+            | Self::UnreadableBody
+            | Self::AdminBody(_)
+            | Self::InvalidRequest(_)
+            | Self::MethodNotAllowed { .. } => "invalid",
+            Self::NotFound
+            | Self::DiscoveryNotConfigured
+            | Self::ClientNotFound
+            | Self::TokenNotFound => "not_found",
+            Self::InvalidToken
+            | Self::InvalidInitialAccessToken
+            | Self::AdminUnauthorized
+            | Self::AdminForbidden(_) => "unauthorized",
+            Self::RateLimited(_) => "rate_limited",
+            Self::Busy { .. } => "busy",
+            Self::Unavailable => "unavailable",
+            Self::Internal(_) => "error",
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             Self::Metadata(err) => err.code().as_str(),
@@ -226,7 +252,11 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(body)
+        let mut response = response.json(body);
+        response
+            .extensions_mut()
+            .insert(crate::metrics::Outcome(self.outcome()));
+        response
     }
 }
 

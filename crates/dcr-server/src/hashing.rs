@@ -29,6 +29,8 @@ pub struct HashingPool {
     /// Moving average of the time one item takes, in microseconds; 0 until
     /// the first item is done.
     micros_per_item: Arc<AtomicU64>,
+    /// Where each task's time is also recorded, for metrics.
+    timings: Option<prometheus::Histogram>,
 }
 
 impl HashingPool {
@@ -41,7 +43,26 @@ impl HashingPool {
             max_waiting,
             max_wait,
             micros_per_item: Arc::new(AtomicU64::new(0)),
+            timings: None,
         }
+    }
+
+    /// Records each task's time in `histogram` too.
+    #[must_use]
+    pub fn timed_by(mut self, histogram: prometheus::Histogram) -> Self {
+        self.timings = Some(histogram);
+        self
+    }
+
+    /// Tasks waiting for a thread.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Tasks running now.
+    pub fn running(&self) -> usize {
+        self.threads
+            .saturating_sub(self.permits.available_permits())
     }
 
     /// Runs `work` on a blocking thread once a hashing thread is free, if the
@@ -63,11 +84,16 @@ impl HashingPool {
             })?;
         drop(queued);
         let average = self.micros_per_item.clone();
+        let timings = self.timings.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let started = Instant::now();
             let result = work();
-            record(&average, started.elapsed());
+            let took = started.elapsed();
+            record(&average, took);
+            if let Some(timings) = timings {
+                timings.observe(took.as_secs_f64());
+            }
             result
         })
         .await;

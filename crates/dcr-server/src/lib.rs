@@ -9,6 +9,7 @@ pub mod error;
 pub mod hashing;
 pub mod initial_access;
 pub mod listing;
+pub mod metrics;
 pub mod proxy;
 pub mod purge;
 pub mod rate_limit;

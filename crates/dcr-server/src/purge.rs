@@ -9,6 +9,7 @@ use std::time::Duration;
 use dcr_store::{Expiry, Store, StoreError};
 
 use crate::clock::unix_now;
+use crate::metrics::Metrics;
 
 /// Clients removed per statement: short transactions, whatever the backlog.
 pub const BATCH: i64 = 500;
@@ -69,7 +70,7 @@ pub fn purge_events_now(store: &Store, lifetimes: Lifetimes) -> Result<usize, St
 }
 
 /// Purges every `interval` until dropped (at shutdown).
-pub async fn run(store: Store, lifetimes: Lifetimes, interval: Duration) {
+pub async fn run(store: Store, lifetimes: Lifetimes, interval: Duration, metrics: Metrics) {
     if lifetimes.is_off() {
         return std::future::pending().await;
     }
@@ -89,6 +90,10 @@ pub async fn run(store: Store, lifetimes: Lifetimes, interval: Duration) {
             log::warn!("the purge task failed");
             continue;
         };
+        metrics.purged(
+            clients.as_ref().map_or(0, |purged| purged.unwrap_or(0)),
+            *events.as_ref().unwrap_or(&0),
+        );
         match clients {
             Ok(Some(purged)) if purged > 0 => {
                 log::info!("purged {purged} clients past their lifetime");

@@ -17,6 +17,7 @@ use crate::admin_guard::AdminGuard;
 use crate::config::Config;
 use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
+use crate::metrics::{self, Listener, Metrics};
 use crate::proxy::PublicBase;
 use crate::purge::{self, Lifetimes};
 use crate::rate_limit::{FailureLimiter, RateLimiter};
@@ -54,6 +55,7 @@ pub struct Application {
     /// Closed at shutdown: hashing not yet started is answered 503.
     hashing_pools: [HashingPool; 2],
     lifetimes: Lifetimes,
+    metrics: Metrics,
     purge_interval: Duration,
 }
 
@@ -93,21 +95,25 @@ impl Application {
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
         let failures = Arc::new(FailureLimiter::new(config.failed_auth_limit));
+        let metrics = Metrics::new();
         let hashing = HashingPool::new(
             config.bcrypt_threads,
             config.bcrypt_queue,
             config.queue_max_wait,
-        );
+        )
+        .timed_by(metrics.hashing_histogram("registration"));
         let verify_hashing = HashingPool::new(
             config.verify_threads,
             config.bcrypt_queue,
             config.queue_max_wait,
-        );
+        )
+        .timed_by(metrics.hashing_histogram("verify"));
         let state = web::Data::new(AppState {
             store,
             writer,
             policy: Arc::new(config.policy.clone()),
             registration: config.registration,
+            metrics: metrics.clone(),
             bcrypt_cost: config.bcrypt_cost,
             hashing: hashing.clone(),
             max_body_bytes: config.max_body_bytes,
@@ -173,10 +179,15 @@ impl Application {
         let drain = Arc::new(Drain::default());
         let public_state = state.clone();
         let public_drain = drain.clone();
+        let public_metrics = metrics.clone();
         let server = HttpServer::new(move || {
             let drain = public_drain.clone();
+            let metrics = public_metrics.clone();
             App::new()
                 .app_data(public_state.clone())
+                .wrap_fn(move |request, service| {
+                    metrics::track(&metrics, Listener::Public, request, service)
+                })
                 .wrap(request_logger())
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .configure(routes::public_routes)
@@ -194,9 +205,11 @@ impl Application {
         .run();
 
         let admin_drain = drain.clone();
+        let admin_metrics = metrics.clone();
         let admin_server = HttpServer::new(move || {
             let drain = admin_drain.clone();
             let guard = admin_guard.clone();
+            let metrics = admin_metrics.clone();
             App::new()
                 .app_data(state.clone())
                 // Innermost, so a refusal is logged and drained like any
@@ -206,6 +219,9 @@ impl Application {
                         Ok(()) => Either::Left(service.call(request)),
                         Err(refusal) => Either::Right(ready(Ok(request.error_response(refusal)))),
                     }
+                })
+                .wrap_fn(move |request, service| {
+                    metrics::track(&metrics, Listener::Admin, request, service)
                 })
                 .wrap(request_logger())
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
@@ -232,6 +248,7 @@ impl Application {
             hashing_pools: [hashing, verify_hashing],
             lifetimes: config.lifetimes,
             purge_interval: config.purge_interval,
+            metrics,
         })
     }
 
@@ -261,7 +278,12 @@ impl Application {
         // Expired clients are purged while the servers run; the task is
         // dropped with this function's other futures at the stop (a purge
         // under way finishes on its blocking thread before the store closes).
-        let purging = purge::run(self.store.clone(), self.lifetimes, self.purge_interval);
+        let purging = purge::run(
+            self.store.clone(),
+            self.lifetimes,
+            self.purge_interval,
+            self.metrics.clone(),
+        );
         tokio::pin!(purging);
         let stopped_by_themselves = tokio::select! {
             () = &mut purging => Err("the purge task ended"),

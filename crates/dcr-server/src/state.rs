@@ -9,6 +9,7 @@ use dcr_store::{ClientWriter, Store};
 
 use crate::config::{Discovery, RegistrationMode};
 use crate::hashing::HashingPool;
+use crate::metrics::Metrics;
 use crate::proxy::PublicBase;
 use crate::rate_limit::{FailureLimiter, RateLimiter};
 use crate::verifier::Verifier;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub policy: Arc<RegistrationPolicy>,
     /// Whether registration needs an initial access token.
     pub registration: RegistrationMode,
+    pub metrics: Metrics,
     pub bcrypt_cost: BcryptCost,
     /// bcrypt for registrations, RFC 7592 updates and rotations.
     pub hashing: HashingPool,

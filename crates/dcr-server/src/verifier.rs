@@ -34,6 +34,11 @@ pub struct Verifier {
 }
 
 impl Verifier {
+    /// The verify call's own bcrypt threads.
+    pub fn hashing(&self) -> &HashingPool {
+        &self.hashing
+    }
+
     pub fn new(
         memory: VerifiedSecrets,
         failures: Arc<FailureLimiter>,

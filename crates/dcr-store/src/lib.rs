@@ -16,7 +16,8 @@ mod writer;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
@@ -25,7 +26,7 @@ pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
 pub use error::{Cause, StoreError};
 pub use lifetime::Expiry;
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
-pub use queries::SecretChange;
+pub use queries::{ClientCounts, SecretChange};
 pub use tokens::{StoredToken, TokenState};
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
 
@@ -64,6 +65,29 @@ pub struct Store {
     pool: Pool,
     url: DatabaseUrl,
     gate: Arc<Gate>,
+    checkouts: Arc<Checkouts>,
+}
+
+/// Connection checkouts since the store opened, for metrics.
+#[derive(Debug, Default)]
+struct Checkouts {
+    count: AtomicU64,
+    waited_micros: AtomicU64,
+    timeouts: AtomicU64,
+}
+
+/// The pool as metrics show it: its size now, and the checkouts so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub max_connections: u32,
+    pub open_connections: u32,
+    pub idle_connections: u32,
+    /// Connections handed out (counting each retry).
+    pub checkouts: u64,
+    /// Total time callers waited for them.
+    pub waited: Duration,
+    /// Callers that waited `acquire_timeout` and got none.
+    pub timeouts: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -106,6 +130,7 @@ impl Store {
             pool,
             url: config.url.clone(),
             gate,
+            checkouts: Arc::default(),
         })
     }
 
@@ -132,10 +157,33 @@ impl Store {
 
     fn conn(&self) -> Result<Checkout<'_>, StoreError> {
         let in_flight = self.gate.enter()?;
+        let started = Instant::now();
+        let conn = self.pool.get();
+        let waited = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.checkouts
+            .waited_micros
+            .fetch_add(waited, Ordering::Relaxed);
+        match &conn {
+            Ok(_) => self.checkouts.count.fetch_add(1, Ordering::Relaxed),
+            Err(_) => self.checkouts.timeouts.fetch_add(1, Ordering::Relaxed),
+        };
         Ok(Checkout {
-            conn: self.pool.get()?,
+            conn: conn?,
             _in_flight: in_flight,
         })
+    }
+
+    /// The pool's size now and its checkouts so far.
+    pub fn pool_status(&self) -> PoolStatus {
+        let state = self.pool.state();
+        PoolStatus {
+            max_connections: self.pool.max_size(),
+            open_connections: state.connections,
+            idle_connections: state.idle_connections,
+            checkouts: self.checkouts.count.load(Ordering::Relaxed),
+            waited: Duration::from_micros(self.checkouts.waited_micros.load(Ordering::Relaxed)),
+            timeouts: self.checkouts.timeouts.load(Ordering::Relaxed),
+        }
     }
 
     /// Runs `work` on a pooled connection. When the database has dropped that

@@ -250,6 +250,25 @@ impl Store {
     pub fn count_clients(&self) -> Result<i64, StoreError> {
         self.with_conn(|conn, _| oauth_clients::table.count().get_result(conn))
     }
+
+    /// The number of active and of disabled clients, in one statement.
+    pub fn count_clients_by_state(&self) -> Result<ClientCounts, StoreError> {
+        let rows: Vec<(bool, i64)> = self.with_conn(|conn, _| {
+            oauth_clients::table
+                .group_by(oauth_clients::is_active)
+                .select((oauth_clients::is_active, diesel::dsl::count_star()))
+                .load(conn)
+        })?;
+        let mut counts = ClientCounts::default();
+        for (active, count) in rows {
+            if active {
+                counts.active = count;
+            } else {
+                counts.disabled = count;
+            }
+        }
+        Ok(counts)
+    }
 }
 
 /// A statement aimed at one client by its key: none touched means there is
@@ -260,6 +279,13 @@ fn found_one(rows: usize) -> Result<(), StoreError> {
     } else {
         Ok(())
     }
+}
+
+/// Stored clients by state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClientCounts {
+    pub active: i64,
+    pub disabled: i64,
 }
 
 /// Whether an update writes the secret columns.

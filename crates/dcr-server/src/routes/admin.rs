@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::listing::{ListQuery, ListRequest, ListingError, Status};
+use crate::metrics::Outcome;
 use crate::routes::json_body::read_json;
 use crate::routes::{no_store, with_store};
 use crate::state::AppState;
@@ -208,7 +209,11 @@ pub async fn verify(
         .ok_or(ApiError::InvalidRequest(
             "the body must be a JSON object with an optional client_secret string",
         ))?;
-    let invalid = || no_store(HttpResponse::Ok()).json(json!({ "valid": false }));
+    let invalid = || {
+        let mut response = no_store(HttpResponse::Ok()).json(json!({ "valid": false }));
+        response.extensions_mut().insert(Outcome("invalid"));
+        response
+    };
     let Ok(client_id) = ClientId::parse(&path) else {
         return Ok(invalid());
     };
@@ -224,10 +229,12 @@ pub async fn verify(
     if !valid {
         return Ok(invalid());
     }
-    Ok(no_store(HttpResponse::Ok()).json(json!({
+    let mut response = no_store(HttpResponse::Ok()).json(json!({
         "valid": true,
         "client": enforcement_view(&client),
-    })))
+    }));
+    response.extensions_mut().insert(Outcome("valid"));
+    Ok(response)
 }
 
 /// The audit query: a page size and the cursor of the previous page.

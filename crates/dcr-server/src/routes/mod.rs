@@ -111,6 +111,10 @@ pub fn public_routes(cfg: &mut web::ServiceConfig) {
 /// The admin listener's route table (behind `admin_guard`).
 pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource(
+        "/metrics",
+        vec![(Method::GET, web::route().to(health::metrics))],
+    ))
+    .service(resource(
         "/admin/clients",
         vec![(Method::GET, web::route().to(admin::list))],
     ))

@@ -15,6 +15,7 @@ use crate::bearer::bearer_token;
 use crate::clock::unix_now;
 use crate::config::RegistrationMode;
 use crate::error::ApiError;
+use crate::metrics::Outcome;
 use crate::routes::json_body::read_json;
 use crate::routes::{no_store, with_store};
 use crate::state::AppState;
@@ -106,7 +107,9 @@ pub async fn register(
         ),
     );
 
-    Ok(no_store(HttpResponse::Created()).json(body))
+    let mut response = no_store(HttpResponse::Created()).json(body);
+    response.extensions_mut().insert(Outcome("created"));
+    Ok(response)
 }
 
 fn issue(

@@ -17,6 +17,7 @@ mod health;
 mod hostile;
 mod initial_access;
 mod management;
+mod metrics;
 mod outage;
 mod protocol;
 mod purge;

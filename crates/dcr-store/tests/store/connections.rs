@@ -14,6 +14,11 @@ fn unreachable_postgres_is_unavailable_not_a_hang() {
         store.count_clients(),
         Err(StoreError::Unavailable(_))
     ));
+    // Each failed checkout is counted, for the metrics.
+    let status = store.pool_status();
+    assert_eq!(status.timeouts, 2);
+    assert_eq!(status.checkouts, 0);
+    assert!(status.waited >= Duration::from_millis(500));
 }
 
 #[test]
@@ -87,4 +92,32 @@ fn postgres_connections_killed_under_the_pool_are_replaced() {
         registration.client
     );
     assert_eq!(store.count_clients().unwrap(), 5);
+}
+
+on_both_backends!(pool_status_and_client_counts_follow_the_work);
+
+fn pool_status_and_client_counts_follow_the_work(db: &TestDatabase) {
+    let store = db.store();
+    let before = store.pool_status();
+    assert_eq!(
+        before.max_connections,
+        StoreConfig::new(db.url().clone()).pool_size
+    );
+    let first = register(public_body(), 1).client;
+    let second = register(public_body(), 2).client;
+    store.insert_clients(&[&first, &second]).unwrap();
+    store
+        .set_active(&second.client_id, false, &admin())
+        .unwrap();
+    assert_eq!(
+        store.count_clients_by_state().unwrap(),
+        dcr_store::ClientCounts {
+            active: 1,
+            disabled: 1
+        }
+    );
+    let after = store.pool_status();
+    assert!(after.checkouts >= before.checkouts + 3);
+    assert_eq!(after.timeouts, 0);
+    assert!(after.open_connections >= after.idle_connections);
 }

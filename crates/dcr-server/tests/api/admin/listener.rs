@@ -29,6 +29,18 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         (Method::POST, format!("/admin/clients/{id}/enable")),
         (Method::POST, format!("/admin/clients/{id}/rotate-secret")),
         (Method::POST, format!("/admin/clients/{id}/verify")),
+        (Method::GET, format!("/admin/clients/{id}/events")),
+        (Method::GET, "/admin/initial-access-tokens".to_owned()),
+        (Method::POST, "/admin/initial-access-tokens".to_owned()),
+        (
+            Method::GET,
+            "/admin/initial-access-tokens/iat_000000000000000000000000".to_owned(),
+        ),
+        (
+            Method::DELETE,
+            "/admin/initial-access-tokens/iat_000000000000000000000000".to_owned(),
+        ),
+        (Method::GET, "/metrics".to_owned()),
         (Method::DELETE, format!("/admin/clients/{id}")),
     ];
     let same_length_wrong = "x".repeat(ADMIN_TOKEN.len());
@@ -94,6 +106,13 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         StatusCode::OK,
         StatusCode::OK,
         StatusCode::OK,
+        StatusCode::OK,
+        StatusCode::OK,
+        StatusCode::OK,
+        // The verify body is no token request.
+        StatusCode::BAD_REQUEST,
+        StatusCode::NOT_FOUND,
+        StatusCode::NOT_FOUND,
         StatusCode::OK,
         StatusCode::NO_CONTENT,
     ];

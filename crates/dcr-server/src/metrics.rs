@@ -1,0 +1,498 @@
+//! Prometheus metrics, served as text on the admin listener (`GET /metrics`).
+//! One registry per application, never a global: two applications in one
+//! process (the test suites) count apart.
+//!
+//! Requests are counted by one middleware on both listeners, from the route
+//! that matched and the [`Outcome`] each answer carries (errors set it from
+//! `ApiError`, handlers on success), so no handler can forget to count.
+//! What only exists at scrape time (queues, the pool, clients by state) is
+//! read then.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use dcr_store::{ClientCounts, PoolStatus};
+use prometheus::{
+    Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
+};
+
+use crate::hashing::HashingPool;
+
+/// What became of a request, in the words of the metrics' `outcome` label:
+/// set on every error answer (`ApiError::outcome`) and by handlers whose
+/// success has more than one meaning (`created`, `valid`, `invalid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome(pub &'static str);
+
+/// Which listener a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    Public,
+    Admin,
+}
+
+impl Listener {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// Request latency buckets, in seconds: from a cached verify (well under a
+/// millisecond) to a registration that waited on bcrypt and the database.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// Hashing time buckets: bcrypt from cost 4 (a millisecond) to 14 (a second).
+const HASHING_BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    registry: Registry,
+    registrations: IntCounterVec,
+    management: IntCounterVec,
+    verifications: IntCounterVec,
+    rejections: IntCounterVec,
+    request_seconds: HistogramVec,
+    hashing_seconds: HistogramVec,
+    hashing_queue: IntGaugeVec,
+    hashing_running: IntGaugeVec,
+    purged_clients: IntCounter,
+    dropped_events: IntCounter,
+    clients: IntGaugeVec,
+    pool_connections: IntGaugeVec,
+    pool_max: IntGauge,
+    pool_checkouts: IntCounter,
+    pool_wait_seconds: prometheus::Counter,
+    pool_timeouts: IntCounter,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry =
+            Registry::new_custom(Some("dcr".into()), None).unwrap_or_else(|_| Registry::new());
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            let vec = IntCounterVec::new(Opts::new(name, help), labels)
+                .unwrap_or_else(|err| unreachable_metric(name, &err));
+            register(&registry, Box::new(vec.clone()), name);
+            vec
+        };
+        let registrations = counter(
+            "registrations_total",
+            "POST /register by outcome: created, invalid, unauthorized, rate_limited, busy, unavailable, error.",
+            &["outcome"],
+        );
+        let management = counter(
+            "management_requests_total",
+            "RFC 7592 requests on /register/{client_id} by operation (read, update, delete) and outcome.",
+            &["operation", "outcome"],
+        );
+        let verifications = counter(
+            "verifications_total",
+            "Admin verify calls by outcome: valid, invalid, rate_limited, busy, unavailable, error.",
+            &["outcome"],
+        );
+        let rejections = counter(
+            "rejections_total",
+            "Answers 429 and 503 by status and reason (rate_limited, busy, unavailable).",
+            &["status", "reason"],
+        );
+        let histogram = |name: &str, help: &str, labels: &[&str], buckets: &[f64]| {
+            let vec = HistogramVec::new(
+                HistogramOpts::new(name, help).buckets(buckets.to_vec()),
+                labels,
+            )
+            .unwrap_or_else(|err| unreachable_metric(name, &err));
+            register(&registry, Box::new(vec.clone()), name);
+            vec
+        };
+        let request_seconds = histogram(
+            "http_request_duration_seconds",
+            "Time to answer a request, by listener, route pattern, method and status.",
+            &["listener", "route", "method", "status"],
+            &LATENCY_BUCKETS,
+        );
+        let hashing_seconds = histogram(
+            "hashing_seconds",
+            "Time one bcrypt task takes, by pool (registration, verify).",
+            &["pool"],
+            &HASHING_BUCKETS,
+        );
+        let gauge = |name: &str, help: &str, labels: &[&str]| {
+            let vec = IntGaugeVec::new(Opts::new(name, help), labels)
+                .unwrap_or_else(|err| unreachable_metric(name, &err));
+            register(&registry, Box::new(vec.clone()), name);
+            vec
+        };
+        let hashing_queue = gauge(
+            "hashing_queue_depth",
+            "Tasks waiting for a bcrypt thread, by pool.",
+            &["pool"],
+        );
+        let hashing_running = gauge(
+            "hashing_running",
+            "Tasks running on bcrypt threads, by pool.",
+            &["pool"],
+        );
+        let clients = gauge(
+            "clients",
+            "Stored clients by state (active, disabled).",
+            &["state"],
+        );
+        let pool_connections = gauge(
+            "db_pool_connections",
+            "Database connections by state (idle, in_use).",
+            &["state"],
+        );
+        let single = |name: &str, help: &str| {
+            let counter =
+                IntCounter::new(name, help).unwrap_or_else(|err| unreachable_metric(name, &err));
+            register(&registry, Box::new(counter.clone()), name);
+            counter
+        };
+        let purged_clients = single(
+            "purged_clients_total",
+            "Clients deleted by the lifetime rules.",
+        );
+        let dropped_events = single(
+            "audit_events_dropped_total",
+            "Audit events dropped past DCR_AUDIT_RETENTION_SECS.",
+        );
+        let pool_checkouts = single(
+            "db_pool_checkouts_total",
+            "Database connections handed out.",
+        );
+        let pool_timeouts = single(
+            "db_pool_timeouts_total",
+            "Callers that waited DCR_DATABASE_TIMEOUT_MS for a connection and got none (answered 503).",
+        );
+        let pool_wait_seconds = prometheus::Counter::new(
+            "db_pool_wait_seconds_total",
+            "Time spent waiting for a database connection.",
+        )
+        .unwrap_or_else(|err| unreachable_metric("db_pool_wait_seconds_total", &err));
+        register(
+            &registry,
+            Box::new(pool_wait_seconds.clone()),
+            "db_pool_wait_seconds_total",
+        );
+        let pool_max = IntGauge::new("db_pool_max_connections", "DCR_DATABASE_POOL_SIZE.")
+            .unwrap_or_else(|err| unreachable_metric("db_pool_max_connections", &err));
+        register(
+            &registry,
+            Box::new(pool_max.clone()),
+            "db_pool_max_connections",
+        );
+        let build = IntGaugeVec::new(
+            Opts::new("build_info", "The running version; always 1."),
+            &["version"],
+        )
+        .unwrap_or_else(|err| unreachable_metric("build_info", &err));
+        register(&registry, Box::new(build.clone()), "build_info");
+        build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        Self {
+            registry,
+            registrations,
+            management,
+            verifications,
+            rejections,
+            request_seconds,
+            hashing_seconds,
+            hashing_queue,
+            hashing_running,
+            purged_clients,
+            dropped_events,
+            clients,
+            pool_connections,
+            pool_max,
+            pool_checkouts,
+            pool_wait_seconds,
+            pool_timeouts,
+        }
+    }
+
+    /// The histogram a hashing pool records each task's time in.
+    pub fn hashing_histogram(&self, pool: &str) -> prometheus::Histogram {
+        self.hashing_seconds.with_label_values(&[pool])
+    }
+
+    pub fn purged(&self, clients: usize, events: usize) {
+        self.purged_clients.inc_by(as_u64(clients));
+        self.dropped_events.inc_by(as_u64(events));
+    }
+
+    /// Counts one answered request.
+    fn observe(&self, listener: Listener, answer: &Answer) {
+        let status = answer.status.to_string();
+        self.request_seconds
+            .with_label_values(&[listener.as_str(), &answer.route, answer.method, &status])
+            .observe(answer.seconds);
+        let outcome = answer.outcome;
+        match (listener, answer.route.as_str(), answer.method) {
+            (Listener::Public, "/register", "POST") => {
+                self.registrations.with_label_values(&[outcome]).inc();
+            }
+            (Listener::Public, "/register/{client_id}", method) => {
+                let operation = match method {
+                    "GET" => "read",
+                    "PUT" => "update",
+                    "DELETE" => "delete",
+                    _ => "other",
+                };
+                self.management
+                    .with_label_values(&[operation, outcome])
+                    .inc();
+            }
+            (Listener::Admin, "/admin/clients/{client_id}/verify", "POST") => {
+                self.verifications.with_label_values(&[outcome]).inc();
+            }
+            _ => {}
+        }
+        if answer.status == 429 || answer.status == 503 {
+            self.rejections.with_label_values(&[&status, outcome]).inc();
+        }
+    }
+
+    /// The text exposition format, with what exists only now read first.
+    pub fn render(&self, now: Scrape<'_>) -> String {
+        for (name, pool) in now.hashing {
+            self.hashing_queue
+                .with_label_values(&[name])
+                .set(as_i64(pool.waiting()));
+            self.hashing_running
+                .with_label_values(&[name])
+                .set(as_i64(pool.running()));
+        }
+        if let Some(counts) = now.clients {
+            self.clients
+                .with_label_values(&["active"])
+                .set(counts.active);
+            self.clients
+                .with_label_values(&["disabled"])
+                .set(counts.disabled);
+        }
+        let pool = now.pool;
+        let idle = i64::from(pool.idle_connections);
+        self.pool_connections.with_label_values(&["idle"]).set(idle);
+        self.pool_connections
+            .with_label_values(&["in_use"])
+            .set(i64::from(pool.open_connections) - idle);
+        self.pool_max.set(i64::from(pool.max_connections));
+        // The store counts; these counters follow it (never backwards).
+        catch_up(&self.pool_checkouts, pool.checkouts);
+        catch_up(&self.pool_timeouts, pool.timeouts);
+        let waited = pool.waited.as_secs_f64() - self.pool_wait_seconds.get();
+        if waited > 0.0 {
+            self.pool_wait_seconds.inc_by(waited);
+        }
+        let mut text = Vec::new();
+        match TextEncoder::new().encode(&self.registry.gather(), &mut text) {
+            Ok(()) => String::from_utf8_lossy(&text).into_owned(),
+            Err(err) => {
+                log::error!("could not render the metrics: {err}");
+                String::new()
+            }
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a scrape reads at that moment.
+#[derive(Debug)]
+pub struct Scrape<'a> {
+    pub hashing: [(&'static str, &'a HashingPool); 2],
+    pub pool: PoolStatus,
+    /// `None` when the database did not answer (the gauges keep their last
+    /// values; `dcr_db_pool_timeouts_total` tells why).
+    pub clients: Option<ClientCounts>,
+}
+
+/// One answered request, as the metrics label it.
+struct Answer {
+    route: String,
+    method: &'static str,
+    status: u16,
+    outcome: &'static str,
+    seconds: f64,
+}
+
+/// The middleware of both listeners: times every request and counts it.
+pub fn track<S, B>(
+    metrics: &Metrics,
+    listener: Listener,
+    request: ServiceRequest,
+    service: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let started = Instant::now();
+    let metrics = metrics.clone();
+    let method = method_label(request.method());
+    let response = service.call(request);
+    async move {
+        let response = response.await?;
+        let status = response.status();
+        let outcome = response
+            .response()
+            .extensions()
+            .get::<Outcome>()
+            .map_or_else(|| default_outcome(status.as_u16()), |outcome| outcome.0);
+        let answer = Answer {
+            route: route_label(response.request().match_pattern()),
+            method,
+            status: status.as_u16(),
+            outcome,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        metrics.observe(listener, &answer);
+        Ok(response)
+    }
+}
+
+/// The route pattern that matched (from the route table, a bounded set,
+/// never the path a client sent), or `unmatched`.
+fn route_label(pattern: Option<String>) -> String {
+    pattern.unwrap_or_else(|| "unmatched".to_owned())
+}
+
+/// The method, from a fixed set: a client chooses it, and a label must not
+/// grow with what clients choose.
+fn method_label(method: &Method) -> &'static str {
+    [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::PATCH,
+    ]
+    .iter()
+    .find(|known| *known == method)
+    .map_or("other", |known| match *known {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "PATCH",
+    })
+}
+
+/// An answer that set no outcome: what its status says.
+fn default_outcome(status: u16) -> &'static str {
+    match status {
+        200..=299 => "ok",
+        429 => "rate_limited",
+        503 => "unavailable",
+        400..=499 => "invalid",
+        _ => "error",
+    }
+}
+
+fn catch_up(counter: &IntCounter, total: u64) {
+    let behind = total.saturating_sub(counter.get());
+    if behind > 0 {
+        counter.inc_by(behind);
+    }
+}
+
+fn as_u64(value: usize) -> u64 {
+    u64::try_from(value).unwrap_or(u64::MAX)
+}
+
+fn as_i64(value: usize) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn register(registry: &Registry, collector: Box<dyn prometheus::core::Collector>, name: &str) {
+    if let Err(err) = registry.register(collector) {
+        unreachable_metric(name, &err);
+    }
+}
+
+/// The metrics are fixed at compile time: a name or label the library
+/// refuses is a programming error, found by the first test that starts an
+/// application.
+#[allow(clippy::panic)]
+fn unreachable_metric(name: &str, err: &prometheus::Error) -> ! {
+    panic!("metric {name} is malformed: {err}")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_bounded_whatever_a_client_sends() {
+        assert_eq!(route_label(None), "unmatched");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+        assert_eq!(method_label(&Method::PUT), "PUT");
+        for (status, outcome) in [
+            (201, "ok"),
+            (404, "invalid"),
+            (429, "rate_limited"),
+            (503, "unavailable"),
+            (500, "error"),
+        ] {
+            assert_eq!(default_outcome(status), outcome);
+        }
+    }
+
+    #[test]
+    fn every_metric_renders_with_the_prefix() {
+        let metrics = Metrics::new();
+        let answer = Answer {
+            route: "/register".to_owned(),
+            method: "POST",
+            status: 201,
+            outcome: "created",
+            seconds: 0.01,
+        };
+        metrics.observe(Listener::Public, &answer);
+        let pools = [
+            HashingPool::new(1, 1, std::time::Duration::from_secs(1)),
+            HashingPool::new(1, 1, std::time::Duration::from_secs(1)),
+        ];
+        let text = metrics.render(Scrape {
+            hashing: [("registration", &pools[0]), ("verify", &pools[1])],
+            pool: PoolStatus {
+                max_connections: 16,
+                open_connections: 3,
+                idle_connections: 2,
+                checkouts: 10,
+                waited: std::time::Duration::from_millis(5),
+                timeouts: 1,
+            },
+            clients: Some(ClientCounts {
+                active: 4,
+                disabled: 1,
+            }),
+        });
+        for line in [
+            "dcr_registrations_total{outcome=\"created\"} 1",
+            "dcr_clients{state=\"active\"} 4",
+            "dcr_db_pool_connections{state=\"in_use\"} 1",
+            "dcr_db_pool_checkouts_total 10",
+            "dcr_db_pool_timeouts_total 1",
+            "dcr_hashing_queue_depth{pool=\"verify\"} 0",
+        ] {
+            assert!(text.contains(line), "{line} missing from:\n{text}");
+        }
+        assert!(text.contains("dcr_build_info{version="));
+    }
+}
