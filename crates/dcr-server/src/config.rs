@@ -14,10 +14,11 @@ use url::Url;
 
 mod discovery;
 mod values;
+pub use crate::ip_range::IpRange;
 pub use discovery::Discovery;
 pub use values::{
-    AdminToken, AuthMethodArg, BoolArg, GrantTypeArg, IpRange, ListArg, NativeSchemeArg,
-    RegistrationMode, ResponseTypeArg, ScopeArg, ScopePolicyArg, TokenArg,
+    AdminToken, AuthMethodArg, BoolArg, GrantTypeArg, ListArg, NativeSchemeArg, RegistrationMode,
+    ResponseTypeArg, ScopeArg, ScopePolicyArg, TokenArg,
 };
 use values::{
     parse_absolute_url, parse_admin_token, parse_database_url, parse_in_range, parse_list,

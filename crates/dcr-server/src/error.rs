@@ -75,6 +75,12 @@ pub enum ApiError {
     Internal(#[source] Internal),
 }
 
+/// What became of a request, in the words of the metrics' `outcome` label:
+/// set on every error answer (`ApiError::outcome`) and by handlers whose
+/// success has more than one meaning (`created`, `valid`, `invalid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome(pub &'static str);
+
 /// The cause of a 500: what was being done, and the error that stopped it.
 #[derive(Debug, thiserror::Error)]
 #[error("{context}: {source}")]
@@ -253,9 +259,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = response.json(body);
-        response
-            .extensions_mut()
-            .insert(crate::metrics::Outcome(self.outcome()));
+        response.extensions_mut().insert(Outcome(self.outcome()));
         response
     }
 }

@@ -3,7 +3,7 @@
 //! process (the test suites) count apart.
 //!
 //! Requests are counted by one middleware on both listeners, from the route
-//! that matched and the [`Outcome`] each answer carries (errors set it from
+//! that matched and the `Outcome` each answer carries (errors set it from
 //! `ApiError`, handlers on success), so no handler can forget to count.
 //! What only exists at scrape time (queues, the pool, clients by state) is
 //! read then.
@@ -19,13 +19,8 @@ use prometheus::{
     Opts, Registry, TextEncoder,
 };
 
+use crate::error::Outcome;
 use crate::hashing::HashingPool;
-
-/// What became of a request, in the words of the metrics' `outcome` label:
-/// set on every error answer (`ApiError::outcome`) and by handlers whose
-/// success has more than one meaning (`created`, `valid`, `invalid`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome(pub &'static str);
 
 /// Which listener a request came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

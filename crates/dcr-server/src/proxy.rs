@@ -7,7 +7,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderMap};
 use url::Url;
 
-use crate::config::IpRange;
+use crate::ip_range::IpRange;
 
 #[derive(Debug, Clone)]
 pub struct PublicBase {

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use actix_web::HttpRequest;
 use dcr_core::ClientId;
 
-use crate::config::IpRange;
+use crate::ip_range::IpRange;
 
 /// Addresses remembered at once (each entry is a few dozen bytes).
 const MAX_TRACKED: usize = 100_000;

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::clock::unix_now;
-use crate::error::ApiError;
+use crate::error::{ApiError, Outcome};
 use crate::listing::{ListQuery, ListRequest, ListingError, Status};
-use crate::metrics::Outcome;
+
 use crate::routes::json_body::read_json;
 use crate::routes::{no_store, with_store};
 use crate::state::AppState;

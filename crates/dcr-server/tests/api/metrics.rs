@@ -48,14 +48,14 @@ fn parse_prometheus_text(text: &str) -> Samples {
             })
             .unwrap_or(name);
         assert!(declared.contains_key(family), "no TYPE for {line}");
-        if let Some(labels) = series.strip_prefix(name) {
-            if !labels.is_empty() {
-                assert!(labels.starts_with('{') && labels.ends_with('}'), "{line}");
-                for pair in labels[1..labels.len() - 1].split("\",") {
-                    let (key, quoted) = pair.split_once('=').unwrap();
-                    assert!(quoted.starts_with('"'), "{line}");
-                    assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
-                }
+        if let Some(labels) = series.strip_prefix(name)
+            && !labels.is_empty()
+        {
+            assert!(labels.starts_with('{') && labels.ends_with('}'), "{line}");
+            for pair in labels[1..labels.len() - 1].split("\",") {
+                let (key, quoted) = pair.split_once('=').unwrap();
+                assert!(quoted.starts_with('"'), "{line}");
+                assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
             }
         }
         let value: f64 = value
