@@ -82,4 +82,37 @@ echo "resident memory: idle $((RSS_IDLE / 1024)) MiB, after the run $((RSS_AFTER
 echo "rows stored: $ROWS; registrations answered other than 201: $NON_201"
 
 kill -TERM $SERVER; wait $SERVER || true
+
+# The same public run with the rate limits on, twice: once with this address
+# exempt from the per-address limit and a global ceiling out of reach (what
+# the limiter costs a request it admits), once at the defaults (60/hour per
+# address, 6000/minute in all), where a single address floods and nearly
+# every answer is a 429 (what a refusal costs).
+start_limited() {
+    DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" DCR_ADMIN_BIND="127.0.0.1:$ADMIN_PORT" \
+        "$@" "$BIN" 2>>/tmp/dcr-bench-server-limited.log &
+    SERVER=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+}
+: > /tmp/dcr-bench-server-limited.log
+echo "== wrk: public registrations, limits on, 127.0.0.1 exempt, global ceiling 1000000/second"
+start_limited env DCR_RATE_LIMIT_EXEMPT=127.0.0.1/32 DCR_RATE_LIMIT_GLOBAL=1000000/second
+BODY_FILE=bench/public-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-limited.txt
+LIMITED_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-limited.txt)
+kill -TERM $SERVER; wait $SERVER || true
+
+echo "== wrk: public registrations from one address at the default limits (a flood)"
+: > /tmp/dcr-bench-server-limited.log
+start_limited env
+BODY_FILE=bench/public-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-flood.txt
+FLOOD_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-flood.txt)
+FLOOD_CREATED=$(grep -c 'POST /register 201' /tmp/dcr-bench-server-limited.log || true)
+FLOOD_429=$(grep -c 'POST /register 429' /tmp/dcr-bench-server-limited.log || true)
+kill -TERM $SERVER; wait $SERVER || true
+
+echo
+echo "public registrations/s with the limiter admitting every request: $LIMITED_RPS (limits off: $PUBLIC_RPS)"
+echo "answers/s to a flood from one address at the default limits: $FLOOD_RPS ($FLOOD_CREATED created, $FLOOD_429 answered 429)"
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
