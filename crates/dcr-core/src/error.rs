@@ -302,6 +302,9 @@ pub enum Problem {
     InvalidHostPattern,
     /// A redirect URI to a host an initial access token does not allow.
     HostNotAllowed,
+    /// A name that claims, or looks like, a well-known client's without its
+    /// redirect URIs (`DCR_RESERVED_NAMES=refuse`).
+    ReservedName,
 }
 
 impl fmt::Display for Problem {
@@ -383,6 +386,9 @@ impl fmt::Display for Problem {
             ),
             Self::HostNotAllowed => f.write_str(
                 "goes to a host that the initial access token of this registration does not allow",
+            ),
+            Self::ReservedName => f.write_str(
+                "claims or resembles the name of a well-known client whose redirect URIs this registration does not have",
             ),
         }
     }

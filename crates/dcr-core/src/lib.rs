@@ -3,8 +3,10 @@ pub mod access_token;
 pub mod audit;
 pub mod auth_method;
 pub mod body;
+pub mod cimd;
 pub mod client;
 pub mod client_url;
+pub mod consent;
 pub mod credentials;
 pub mod error;
 pub mod grant_types;
@@ -48,3 +50,4 @@ pub use redirect_uri::{
     redirect_uri_matches,
 };
 pub use scope::{Scope, ScopeToken};
+pub use uri::is_public_address;

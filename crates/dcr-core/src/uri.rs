@@ -238,6 +238,16 @@ fn is_public_v4(address: Ipv4Addr) -> bool {
         || a >= 224)
 }
 
+/// Whether an address may be connected to as a public resource: what a
+/// fetcher checks on every address a name resolves to (see
+/// [`UriHost::is_public`] for the ranges).
+pub fn is_public_address(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(address) => is_public_v4(address),
+        IpAddr::V6(address) => is_public_v6(address),
+    }
+}
+
 /// Not unspecified, loopback, unique-local (`fc00::/7`), link-local
 /// (`fe80::/10`), multicast, documentation (`2001:db8::/32`); and an address
 /// that embeds an IPv4 one (mapped, compatible, NAT64, 6to4) is judged by it.

@@ -12,9 +12,13 @@ use crate::purge::Lifetimes;
 use crate::rate_limit::{Rate, RateSetting};
 use url::Url;
 
+mod cimd;
+mod consent;
 mod discovery;
 mod values;
 pub use crate::ip_range::IpRange;
+pub use cimd::{CimdConfig, CimdSettings, HostPatternArg};
+pub use consent::{ConsentConfig, ConsentSettings, ReservedNames};
 pub use discovery::Discovery;
 pub use values::{
     AdminToken, AuthMethodArg, BoolArg, GrantTypeArg, ListArg, NativeSchemeArg, RegistrationMode,
@@ -146,6 +150,12 @@ pub struct Settings {
     #[arg(long, env = "DCR_IDLE_CLIENT_TTL_SECS", default_value_t = 0, value_parser = parse_in_range::<u64>("DCR_IDLE_CLIENT_TTL_SECS", 0, 100 * 365 * 86_400))]
     pub idle_client_ttl_secs: u64,
 
+    #[command(flatten)]
+    pub cimd: CimdSettings,
+
+    #[command(flatten)]
+    pub consent: ConsentSettings,
+
     /// Seconds the audit trail keeps an event; 0 keeps events forever.
     #[arg(long, env = "DCR_AUDIT_RETENTION_SECS", default_value_t = 7_776_000, value_parser = parse_in_range::<u64>("DCR_AUDIT_RETENTION_SECS", 0, 100 * 365 * 86_400))]
     pub audit_retention_secs: u64,
@@ -263,6 +273,8 @@ pub struct Config {
     pub queue_max_wait: Duration,
     pub lifetimes: Lifetimes,
     pub registration: RegistrationMode,
+    pub cimd: CimdConfig,
+    pub consent: ConsentConfig,
     pub purge_interval: Duration,
     pub verify_threads: usize,
     pub verify_cache_size: usize,
@@ -376,6 +388,8 @@ impl Settings {
                 audit_retention_secs: self.audit_retention_secs,
             },
             registration: self.registration,
+            cimd: self.cimd.into_config()?,
+            consent: self.consent.into_config()?,
             purge_interval: Duration::from_secs(self.purge_interval_secs),
             verify_threads: self.verify_threads.unwrap_or(cpus),
             verify_cache_size: self.verify_cache_size,

@@ -49,6 +49,9 @@ pub enum ApiError {
     InvalidInitialAccessToken,
     #[error("no initial access token has this id")]
     TokenNotFound,
+    /// A URL client id whose document is not (now) a client's registration.
+    #[error("no client at this URL: {0}")]
+    NoUrlClient(String),
     #[error("the admin API needs the bearer token configured in DCR_ADMIN_TOKEN")]
     AdminUnauthorized,
     /// The admin listener refuses browsers, and without a token any host
@@ -129,7 +132,8 @@ impl ApiError {
             Self::NotFound
             | Self::DiscoveryNotConfigured
             | Self::ClientNotFound
-            | Self::TokenNotFound => "not_found",
+            | Self::TokenNotFound
+            | Self::NoUrlClient(_) => "not_found",
             Self::InvalidToken
             | Self::InvalidInitialAccessToken
             | Self::AdminUnauthorized
@@ -151,7 +155,8 @@ impl ApiError {
             Self::NotFound
             | Self::DiscoveryNotConfigured
             | Self::ClientNotFound
-            | Self::TokenNotFound => "not_found",
+            | Self::TokenNotFound
+            | Self::NoUrlClient(_) => "not_found",
             Self::InvalidToken | Self::InvalidInitialAccessToken => "invalid_token",
             Self::AdminUnauthorized => "unauthorized",
             Self::AdminForbidden(_) => "forbidden",
@@ -190,7 +195,8 @@ impl ResponseError for ApiError {
             Self::NotFound
             | Self::DiscoveryNotConfigured
             | Self::ClientNotFound
-            | Self::TokenNotFound => StatusCode::NOT_FOUND,
+            | Self::TokenNotFound
+            | Self::NoUrlClient(_) => StatusCode::NOT_FOUND,
             Self::InvalidToken | Self::InvalidInitialAccessToken | Self::AdminUnauthorized => {
                 StatusCode::UNAUTHORIZED
             }
@@ -368,6 +374,10 @@ mod tests {
                 ),
             ),
             (ApiError::TokenNotFound, expect(404, "not_found")),
+            (
+                ApiError::NoUrlClient("the server answered 404".into()),
+                expect(404, "not_found"),
+            ),
             (ApiError::ClientNotFound, expect(404, "not_found")),
             (
                 ApiError::InvalidRequest("limit must be from 1 to 1000"),

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 pub mod admin_guard;
 pub mod bearer;
+pub mod cimd;
 pub mod cli;
 pub mod clock;
 pub mod config;

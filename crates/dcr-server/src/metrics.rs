@@ -59,6 +59,8 @@ pub struct Metrics {
     hashing_running: IntGaugeVec,
     purged_clients: IntCounter,
     dropped_events: IntCounter,
+    cimd_fetches: IntCounterVec,
+    cimd_cache_hits: IntCounter,
     clients: IntGaugeVec,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
@@ -96,6 +98,11 @@ impl Metrics {
             "rejections_total",
             "Answers 429 and 503 by status and reason (rate_limited, busy, unavailable).",
             &["status", "reason"],
+        );
+        let cimd_fetches = counter(
+            "cimd_fetches_total",
+            "Client metadata document fetches by outcome: ok, invalid, status, too_large, timeout, network, address_refused, busy.",
+            &["outcome"],
         );
         let histogram = |name: &str, help: &str, labels: &[&str], buckets: &[f64]| {
             let vec = HistogramVec::new(
@@ -158,6 +165,10 @@ impl Metrics {
             "audit_events_dropped_total",
             "Audit events dropped past DCR_AUDIT_RETENTION_SECS.",
         );
+        let cimd_cache_hits = single(
+            "cimd_cache_hits_total",
+            "URL client id lookups answered from the cache.",
+        );
         let pool_checkouts = single(
             "db_pool_checkouts_total",
             "Database connections handed out.",
@@ -202,6 +213,8 @@ impl Metrics {
             hashing_running,
             purged_clients,
             dropped_events,
+            cimd_fetches,
+            cimd_cache_hits,
             clients,
             pool_connections,
             pool_max,
@@ -219,6 +232,14 @@ impl Metrics {
     pub fn purged(&self, clients: usize, events: usize) {
         self.purged_clients.inc_by(as_u64(clients));
         self.dropped_events.inc_by(as_u64(events));
+    }
+
+    pub fn cimd_fetch(&self, outcome: &str) {
+        self.cimd_fetches.with_label_values(&[outcome]).inc();
+    }
+
+    pub fn cimd_cache_hit(&self) {
+        self.cimd_cache_hits.inc();
     }
 
     /// Counts one answered request.

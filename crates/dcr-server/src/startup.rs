@@ -14,6 +14,7 @@ use dcr_store::{ClientWriter, Store, StoreError};
 use futures_util::future::{Either, ready};
 
 use crate::admin_guard::AdminGuard;
+use crate::cimd::UrlClients;
 use crate::config::Config;
 use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
@@ -37,6 +38,8 @@ pub enum StartError {
     Database { url: String, source: StoreError },
     #[error("configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
+    #[error("the client metadata document fetcher could not be built: {0}")]
+    Fetcher(#[from] reqwest::Error),
 }
 
 pub struct Application {
@@ -108,11 +111,20 @@ impl Application {
             config.queue_max_wait,
         )
         .timed_by(metrics.hashing_histogram("verify"));
+        let policy = Arc::new(config.policy.clone());
+        if config.cimd.allow_http_loopback {
+            log::warn!(
+                "DCR_CIMD_ALLOW_HTTP_LOOPBACK is on: client metadata documents are also fetched over plain http from loopback; for development and tests only"
+            );
+        }
+        let url_clients = UrlClients::new(config.cimd.clone(), policy.clone(), metrics.clone())?;
         let state = web::Data::new(AppState {
             store,
             writer,
-            policy: Arc::new(config.policy.clone()),
+            policy,
             registration: config.registration,
+            url_clients,
+            consent: config.consent.clone(),
             metrics: metrics.clone(),
             bcrypt_cost: config.bcrypt_cost,
             hashing: hashing.clone(),

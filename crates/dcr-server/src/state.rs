@@ -7,7 +7,8 @@ use actix_web::HttpRequest;
 use dcr_core::{BcryptCost, ClientId, RegistrationPolicy};
 use dcr_store::{ClientWriter, Store};
 
-use crate::config::{Discovery, RegistrationMode};
+use crate::cimd::UrlClients;
+use crate::config::{ConsentConfig, Discovery, RegistrationMode};
 use crate::hashing::HashingPool;
 use crate::metrics::Metrics;
 use crate::proxy::PublicBase;
@@ -23,6 +24,10 @@ pub struct AppState {
     /// Whether registration needs an initial access token.
     pub registration: RegistrationMode,
     pub metrics: Metrics,
+    /// URL client ids (Client ID Metadata Documents).
+    pub url_clients: UrlClients,
+    /// Well-known clients and the reserved-name rule (consent signals).
+    pub consent: ConsentConfig,
     pub bcrypt_cost: BcryptCost,
     /// bcrypt for registrations, RFC 7592 updates and rotations.
     pub hashing: HashingPool,

@@ -2,14 +2,36 @@
 //! what an operator sees (admin API and CLI alike) and what the token
 //! endpoint must enforce (the verify answer).
 
-use dcr_core::{Event, RegisteredClient, TokenId};
+use dcr_core::consent::{ConsentSignals, KnownClients, Source, Subject};
+use dcr_core::{Event, RegisteredClient, RegisteredVia, TokenId};
 use dcr_store::StoredToken;
 use serde_json::{Map, Value};
+
+use crate::cimd::UrlClient;
 
 /// What the token endpoint must enforce for a client.
 pub fn enforcement_view(client: &RegisteredClient) -> Value {
     let mut view = client.metadata.to_json();
     view.insert("client_id".into(), client.client_id.to_string().into());
+    Value::Object(view)
+}
+
+/// What the token endpoint must enforce for a URL client: its document's
+/// metadata, as validated, under its URL.
+pub fn url_enforcement_view(client: &UrlClient) -> Value {
+    let mut view = client.metadata.to_json();
+    view.insert("client_id".into(), client.url.as_str().into());
+    Value::Object(view)
+}
+
+/// A URL client as an operator sees it.
+pub fn url_admin_view(client: &UrlClient, active: bool, consent: Value) -> Value {
+    let mut view = client.metadata.to_json();
+    view.insert("client_id".into(), client.url.as_str().into());
+    view.insert("active".into(), active.into());
+    view.insert("source".into(), "metadata_document".into());
+    view.insert("fetched_at".into(), client.fetched_at.into());
+    view.insert("consent".into(), consent);
     Value::Object(view)
 }
 
@@ -58,4 +80,38 @@ pub fn event_view(event: &Event) -> Value {
         "client_id": event.client_id,
         "initial_access_token": event.token_id,
     })
+}
+
+/// The consent signals of a registered client (see `dcr_core::consent`).
+pub fn consent_view(client: &RegisteredClient, known: &KnownClients, now: i64) -> Value {
+    let source = match client.provenance.via {
+        RegisteredVia::Admin => Source::Admin,
+        RegisteredVia::Open | RegisteredVia::Token => Source::Registered,
+    };
+    ConsentSignals::of(
+        &Subject {
+            metadata: &client.metadata,
+            source,
+            registered_at: Some(client.issued_at),
+            verified_host: None,
+        },
+        known,
+        now,
+    )
+    .to_json()
+}
+
+/// The consent signals of a URL client: its host is proven by the fetch.
+pub fn url_consent_view(client: &UrlClient, known: &KnownClients, now: i64) -> Value {
+    ConsentSignals::of(
+        &Subject {
+            metadata: &client.metadata,
+            source: Source::MetadataDocument,
+            registered_at: None,
+            verified_host: Some(client.url.host()),
+        },
+        known,
+        now,
+    )
+    .to_json()
 }

@@ -12,6 +12,7 @@ mod schema;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 mod tokens;
+mod url_clients;
 mod writer;
 
 use std::ops::{Deref, DerefMut};

@@ -56,3 +56,11 @@ diesel::table! {
         actor -> Text,
     }
 }
+
+diesel::table! {
+    url_client_states (client_id) {
+        client_id -> Text,
+        is_active -> Bool,
+        changed_at -> BigInt,
+    }
+}

@@ -101,6 +101,7 @@ fn all_problems() -> Vec<Problem> {
         },
         Problem::InvalidHostPattern,
         Problem::HostNotAllowed,
+        Problem::ReservedName,
     ];
     problems.extend(REDIRECT_URI_ERRORS.map(Problem::RedirectUri));
     problems.extend(URI_SYNTAX_ERRORS.map(|err| Problem::RedirectUri(err.into())));
@@ -143,7 +144,8 @@ fn all_problems() -> Vec<Problem> {
             | Problem::OutOfRange { .. }
             | Problem::UnexpectedMember { .. }
             | Problem::InvalidHostPattern
-            | Problem::HostNotAllowed => {}
+            | Problem::HostNotAllowed
+            | Problem::ReservedName => {}
         }
     }
     problems

@@ -7,16 +7,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::{ClientId, RegisteredClient};
 use rand::rngs::OsRng;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::error::{ApiError, Outcome};
 use crate::listing::{ListQuery, ListRequest, ListingError, Status};
+use crate::routes::url_clients;
 
 use crate::routes::json_body::read_json;
-use crate::routes::{no_store, with_store};
+use crate::routes::{invalid, no_store, with_store};
 use crate::state::AppState;
-use crate::views::{admin_view, enforcement_view, event_view};
+use crate::views::{admin_view, consent_view, enforcement_view, event_view};
 
 /// The admin API's listing query (see `listing` for its rules).
 #[derive(Debug, Deserialize)]
@@ -84,8 +86,22 @@ pub async fn show(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    if UrlClients::looks_like_url(&path) {
+        return url_clients::show(&state, &path).await;
+    }
     let client = find(&state, &path).await?;
-    Ok(no_store(HttpResponse::Ok()).json(admin_view(&client)))
+    Ok(no_store(HttpResponse::Ok()).json(client_view(&state, &client)))
+}
+
+/// A registered client as the admin API shows one: with its consent
+/// signals.
+fn client_view(state: &AppState, client: &RegisteredClient) -> Map<String, Value> {
+    let mut view = admin_view(client);
+    view.insert(
+        "consent".into(),
+        consent_view(client, &state.consent.known_clients, unix_now()),
+    );
+    view
 }
 
 /// `POST /admin/clients/{client_id}/disable`: the client stops passing
@@ -110,6 +126,9 @@ async fn set_active(
     state: web::Data<AppState>,
     active: bool,
 ) -> Result<HttpResponse, ApiError> {
+    if UrlClients::looks_like_url(&path) {
+        return url_clients::set_active(&state, &path, active).await;
+    }
     let client_id = parse_id(&path)?;
     let client = with_store(&state, move |store| {
         store.set_active(&client_id, active, &dcr_core::Occasion::admin(unix_now()))?;
@@ -117,7 +136,7 @@ async fn set_active(
     })
     .await
     .map_err(not_found_is_404)?;
-    Ok(no_store(HttpResponse::Ok()).json(admin_view(&client)))
+    Ok(no_store(HttpResponse::Ok()).json(client_view(&state, &client)))
 }
 
 /// `DELETE /admin/clients/{client_id}`.
@@ -125,6 +144,11 @@ pub async fn delete(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    if UrlClients::looks_like_url(&path) {
+        return Err(ApiError::InvalidRequest(
+            "a URL client id is not stored, so it cannot be deleted: disable it instead",
+        ));
+    }
     let client_id = parse_id(&path)?;
     with_store(&state, move |store| {
         store.delete_client(&client_id, &dcr_core::Occasion::admin(unix_now()))
@@ -140,6 +164,11 @@ pub async fn rotate_secret(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    if UrlClients::looks_like_url(&path) {
+        return Err(ApiError::InvalidRequest(
+            "a URL client id has no secret; there is none to rotate",
+        ));
+    }
     let client = find(&state, &path).await?;
     let policy = state.policy.clone();
     let cost = state.bcrypt_cost;
@@ -209,11 +238,9 @@ pub async fn verify(
         .ok_or(ApiError::InvalidRequest(
             "the body must be a JSON object with an optional client_secret string",
         ))?;
-    let invalid = || {
-        let mut response = no_store(HttpResponse::Ok()).json(json!({ "valid": false }));
-        response.extensions_mut().insert(Outcome("invalid"));
-        response
-    };
+    if UrlClients::looks_like_url(&path) {
+        return url_clients::verify(&state, &path, presented.client_secret.is_some()).await;
+    }
     let Ok(client_id) = ClientId::parse(&path) else {
         return Ok(invalid());
     };
@@ -232,6 +259,7 @@ pub async fn verify(
     let mut response = no_store(HttpResponse::Ok()).json(json!({
         "valid": true,
         "client": enforcement_view(&client),
+        "consent": consent_view(&client, &state.consent.known_clients, unix_now()),
     }));
     response.extensions_mut().insert(Outcome("valid"));
     Ok(response)
@@ -267,19 +295,27 @@ pub async fn events(
         .map(|cursor| cursor.parse::<i64>())
         .transpose()
         .map_err(|_| ApiError::InvalidRequest(BAD_QUERY))?;
-    let client_id = parse_id(&path)?;
-    let key = client_id.to_string();
+    // A URL client id's trail holds its disabling and enabling.
+    let (key, client_id) = if UrlClients::looks_like_url(&path) {
+        (path.into_inner(), None)
+    } else {
+        let client_id = parse_id(&path)?;
+        (client_id.to_string(), Some(client_id))
+    };
     let (events, exists) = with_store(&state, move |store| {
         let events = store.client_events(&key, after, limit)?;
-        let exists = !events.is_empty()
-            || after.is_some()
-            || store
-                .find_client(&client_id)
+        let registered = |client_id: &ClientId| {
+            store
+                .find_client(client_id)
                 .map(|_| true)
                 .or_else(|err| match err {
                     dcr_store::StoreError::NotFound => Ok(false),
                     other => Err(other),
-                })?;
+                })
+        };
+        let exists = !events.is_empty()
+            || after.is_some()
+            || client_id.as_ref().map_or(Ok(true), registered)?;
         Ok((events, exists))
     })
     .await?;

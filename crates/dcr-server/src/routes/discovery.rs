@@ -74,6 +74,14 @@ pub async fn metadata(
                 .map(String::as_str),
         ),
     );
+    if state.url_clients.enabled() {
+        // URL client ids are resolved by the verify call
+        // (draft-ietf-oauth-client-id-metadata-document section 5).
+        document.insert(
+            "client_id_metadata_document_supported".into(),
+            Value::Bool(true),
+        );
+    }
     let mut response = if state.public_base.is_configured() {
         let mut response = HttpResponse::Ok();
         response.insert_header((

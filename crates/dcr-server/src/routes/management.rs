@@ -18,7 +18,7 @@ use crate::bearer::bearer_token;
 use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::routes::json_body::read_json;
-use crate::routes::{no_store, with_store};
+use crate::routes::{no_store, refuse_reserved_name, with_store};
 use crate::state::AppState;
 
 /// `GET /register/{client_id}` (RFC 7592 section 2.1). The plaintext secret
@@ -67,6 +67,7 @@ pub async fn update(
     if let Some(token_policy) = token_policy {
         token_policy.check(&update.client.metadata)?;
     }
+    refuse_reserved_name(&state, &update.client.metadata)?;
 
     let stored = update.client.clone();
     let secret_change = if update.secret_replaced {

@@ -5,14 +5,19 @@ pub mod initial_access;
 pub mod json_body;
 pub mod management;
 pub mod register;
+pub mod url_clients;
 
 use actix_cors::Cors;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, Resource, Route, web};
+use dcr_core::consent::{NameFlag, name_flags};
+use dcr_core::{ClientMetadata, MetadataError, Problem};
 use dcr_store::{Store, StoreError};
+use serde_json::json;
 
-use crate::error::ApiError;
+use crate::config::ReservedNames;
+use crate::error::{ApiError, Outcome};
 use crate::state::AppState;
 
 /// Runs store work on the blocking pool: Diesel is synchronous and must not
@@ -58,6 +63,39 @@ pub fn resource(path: &str, routes: Vec<(Method, Route)>) -> Resource {
         let allow = allow.clone();
         async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }
     }))
+}
+
+/// `DCR_RESERVED_NAMES=refuse`: a registration (or update) whose name
+/// claims or resembles a well-known client's, without being that client, is
+/// refused naming `client_name`. With `flag`, it is registered and flagged
+/// in the consent signals.
+pub fn refuse_reserved_name(
+    state: &AppState,
+    metadata: &ClientMetadata,
+) -> Result<(), MetadataError> {
+    if state.consent.reserved_names != ReservedNames::Refuse {
+        return Ok(());
+    }
+    let claims_another = name_flags(metadata, &state.consent.known_clients)
+        .iter()
+        .any(|flag| {
+            matches!(
+                flag,
+                NameFlag::ConfusableWith(_) | NameFlag::Impersonates(_)
+            )
+        });
+    if claims_another {
+        Err(MetadataError::at_key("client_name", Problem::ReservedName))
+    } else {
+        Ok(())
+    }
+}
+
+/// `{"valid": false}`: the same for every reason, so it helps no guesser.
+pub fn invalid() -> HttpResponse {
+    let mut response = no_store(HttpResponse::Ok()).json(json!({ "valid": false }));
+    response.extensions_mut().insert(Outcome("invalid"));
+    response
 }
 
 /// Every path the route table does not hold.

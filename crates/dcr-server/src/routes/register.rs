@@ -16,7 +16,7 @@ use crate::clock::unix_now;
 use crate::config::RegistrationMode;
 use crate::error::{ApiError, Outcome};
 use crate::routes::json_body::read_json;
-use crate::routes::{no_store, with_store};
+use crate::routes::{no_store, refuse_reserved_name, with_store};
 use crate::state::AppState;
 
 pub async fn register(
@@ -44,6 +44,7 @@ pub async fn register(
             state.policy.clone(),
         ),
     };
+    refuse_reserved_name(&state, &metadata)?;
 
     let now = unix_now();
     let cost = state.bcrypt_cost;

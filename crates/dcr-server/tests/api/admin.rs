@@ -154,6 +154,10 @@ impl Admin {
         let Some(Value::Object(client)) = answer.remove("client") else {
             panic!("{case}: a valid answer names the client: {answer:?}");
         };
+        let Some(Value::Object(consent)) = answer.remove("consent") else {
+            panic!("{case}: a valid answer carries the consent signals: {answer:?}");
+        };
+        assert_eq!(consent["source"], "registered", "{case}");
         assert!(answer.is_empty(), "{case}: unexpected members {answer:?}");
         assert_eq!(client["client_id"], client_id, "{case}");
         client

@@ -105,7 +105,8 @@ async fn default_metadata_names_the_endpoint_and_what_registration_accepts() {
             "grant_types_supported":
                 ["authorization_code", "refresh_token", "client_credentials"],
             "response_types_supported": ["code"],
-            "code_challenge_methods_supported": ["S256"]
+            "code_challenge_methods_supported": ["S256"],
+            "client_id_metadata_document_supported": true
         }))
     );
 }
@@ -182,7 +183,8 @@ async fn configured_metadata_merges_the_authorization_servers_endpoints() {
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "response_types_supported": ["code"],
             "scopes_supported": ["mcp:read", "mcp:write"],
-            "code_challenge_methods_supported": ["S256", "plain"]
+            "code_challenge_methods_supported": ["S256", "plain"],
+            "client_id_metadata_document_supported": true
         }))
     );
 }

@@ -10,6 +10,8 @@ mod admin;
 mod admin_guard;
 mod audit;
 mod busy;
+mod cimd;
+mod consent;
 mod cors;
 mod discovery;
 mod errors;

@@ -11,6 +11,7 @@ on_both_backends!(
     changes_that_do_not_happen_are_not_recorded,
     events_are_read_in_pages,
     old_events_are_purged_in_batches,
+    url_client_ids_are_enabled_until_an_operator_disables_them,
 );
 
 fn kinds(store: &Store, client_id: &ClientId) -> Vec<(EventKind, Actor, i64)> {
@@ -193,4 +194,36 @@ fn old_events_are_purged_in_batches(db: &TestDatabase) {
         assert!(store.find_client(&client.client_id).is_ok());
     }
     assert_eq!(kinds(&store, &recent.client_id).len(), 1);
+}
+
+fn url_client_ids_are_enabled_until_an_operator_disables_them(db: &TestDatabase) {
+    let store = db.store();
+    let url = "https://claude.ai/oauth/claude-code-client-metadata";
+    assert!(store.url_client_active(url).unwrap());
+    store.set_url_client_active(url, true, &admin()).unwrap();
+    store
+        .set_url_client_active(url, false, &Occasion::admin(EVENT_TIME + 1))
+        .unwrap();
+    store
+        .set_url_client_active(url, false, &Occasion::admin(EVENT_TIME + 2))
+        .unwrap();
+    assert!(!store.url_client_active(url).unwrap());
+    assert!(store.url_client_active("https://other.example/c").unwrap());
+    store
+        .set_url_client_active(url, true, &Occasion::admin(EVENT_TIME + 3))
+        .unwrap();
+    assert!(store.url_client_active(url).unwrap());
+    let kinds: Vec<(EventKind, i64)> = store
+        .client_events(url, None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|event| (event.kind, event.at))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (EventKind::Disabled, EVENT_TIME + 1),
+            (EventKind::Enabled, EVENT_TIME + 3)
+        ]
+    );
 }

@@ -37,7 +37,15 @@ async fn show_is_the_registration_without_secrets(backend: Backend) {
             header(response.headers(), "cache-control"),
             Some("no-store")
         );
-        let view = object(response, StatusCode::OK).await;
+        let mut view = object(response, StatusCode::OK).await;
+        let consent = view
+            .remove("consent")
+            .expect("the view has consent signals");
+        assert_eq!(consent["source"], "registered");
+        assert_eq!(
+            consent["registered_at"],
+            registration["client_id_issued_at"]
+        );
         assert_eq!(view, expected_view(&registration), "{body}");
     }
     for unknown in [

@@ -1,0 +1,602 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::policy::RegistrationPolicy;
+use crate::test_support::mcp_bodies;
+
+const NOW: i64 = 1_796_068_798;
+
+fn metadata(body: &Value) -> ClientMetadata {
+    ClientMetadata::from_request(body, &RegistrationPolicy::default())
+        .unwrap_or_else(|err| panic!("{body}: {err}"))
+}
+
+/// A public client with this name and these redirect URIs.
+fn client(name: &str, redirect_uris: &[&str]) -> ClientMetadata {
+    metadata(&json!({
+        "client_name": name,
+        "redirect_uris": redirect_uris,
+        "token_endpoint_auth_method": "none",
+    }))
+}
+
+fn signals(metadata: &ClientMetadata) -> ConsentSignals {
+    let subject = Subject {
+        metadata,
+        source: Source::Registered,
+        registered_at: None,
+        verified_host: None,
+    };
+    ConsentSignals::of(&subject, &KnownClients::builtin(), NOW)
+}
+
+fn flag_strings(metadata: &ClientMetadata) -> Vec<String> {
+    name_flags(metadata, &KnownClients::builtin())
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn the_builtin_file_parses() {
+    let builtin = KnownClients::parse(BUILTIN).unwrap();
+    let names: Vec<&str> = builtin.clients().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Claude",
+            "Claude Code",
+            "ChatGPT",
+            "Cursor",
+            "Visual Studio Code",
+            "MCP Inspector",
+            "Windsurf",
+        ]
+    );
+    assert_eq!(KnownClients::builtin().clients(), builtin.clients());
+}
+
+/// Every body real clients send comes out as that client, with nothing to
+/// warn about; a client the file does not list is nobody.
+#[test]
+fn fixture_bodies_are_recognised() {
+    let expected = [
+        ("claude_ai", Some("Claude")),
+        ("claude_code", Some("Claude Code")),
+        ("cursor", Some("Cursor")),
+        ("vscode", Some("Visual Studio Code")),
+        ("inspector", Some("MCP Inspector")),
+        ("native_2026", None),
+    ];
+    let known = KnownClients::builtin();
+    for (fixture, body) in mcp_bodies() {
+        let (_, want) = expected
+            .iter()
+            .find(|(name, _)| *name == fixture)
+            .unwrap_or_else(|| panic!("fixture {fixture} has no expectation here"));
+        let metadata = metadata(&body);
+        let found = known_client(&metadata, &known).map(|c| c.name.as_str());
+        assert_eq!(found, *want, "{fixture}");
+        assert_eq!(name_flags(&metadata, &known), [], "{fixture}");
+    }
+}
+
+/// One case per way a redirect URI meets a pattern, and per way it misses.
+#[test]
+fn redirect_patterns() {
+    let cases = [
+        // (pattern, redirect URI, matches)
+        ("https://claude.ai/cb", "https://claude.ai/cb", true),
+        ("https://claude.ai/cb", "https://claude.ai/cb2", false),
+        ("https://claude.ai/cb", "https://Claude.ai/cb", false),
+        (
+            "http://localhost/callback",
+            "http://localhost:52413/callback",
+            true,
+        ),
+        (
+            "http://localhost/callback",
+            "http://localhost/callback",
+            true,
+        ),
+        (
+            "http://localhost/callback",
+            "http://localhost:1/callback?x",
+            false,
+        ),
+        (
+            "http://localhost/callback",
+            "http://localhost:1/other",
+            false,
+        ),
+        (
+            "http://localhost/callback",
+            "http://127.0.0.1:1/callback",
+            false,
+        ),
+        ("http://127.0.0.1/", "http://127.0.0.1:33418", true),
+        ("http://[::1]/cb", "http://[::1]:9/cb", true),
+        // A port in the pattern is part of it.
+        ("http://localhost:6274/cb", "http://localhost:6274/cb", true),
+        (
+            "http://localhost:6274/cb",
+            "http://localhost:6275/cb",
+            false,
+        ),
+        ("http://127.0.0.1:80/cb", "http://127.0.0.1:8080/cb", false),
+        (
+            "cursor://anysphere.cursor-mcp/*",
+            "cursor://anysphere.cursor-mcp/a/b",
+            true,
+        ),
+        (
+            "cursor://anysphere.cursor-mcp/*",
+            "cursor://anysphere.cursor-mcp/",
+            true,
+        ),
+        (
+            "cursor://anysphere.cursor-mcp/*",
+            "cursor://anysphere.cursor-mcpx/",
+            false,
+        ),
+        ("windsurf://*", "windsurf://codeium/cb", true),
+        ("windsurf://*", "cursor://windsurf/cb", false),
+    ];
+    for (pattern, uri, matches) in cases {
+        let parsed = Pattern::parse(pattern).unwrap();
+        assert_eq!(parsed.matches(uri), matches, "{pattern} {uri}");
+    }
+}
+
+#[test]
+fn a_known_name_with_other_redirects_impersonates() {
+    let cases: [(&str, &[&str], &[&str]); 6] = [
+        (
+            "Claude",
+            &["https://evil.example/cb"],
+            &["impersonates:Claude"],
+        ),
+        (
+            "claude",
+            &["https://evil.example/cb"],
+            &["impersonates:Claude"],
+        ),
+        (
+            "Claude Code (memory)",
+            &["https://evil.example/cb"],
+            &["impersonates:Claude Code"],
+        ),
+        // One redirect elsewhere is enough: the code may go there.
+        (
+            "Claude",
+            &[
+                "https://claude.ai/api/mcp/auth_callback",
+                "https://evil.example/cb",
+            ],
+            &["impersonates:Claude"],
+        ),
+        ("Claude", &["https://claude.ai/api/mcp/auth_callback"], &[]),
+        // Starting with a known name is not claiming it.
+        ("Claudette", &["https://evil.example/cb"], &[]),
+    ];
+    for (name, uris, expected) in cases {
+        let metadata = client(name, uris);
+        assert_eq!(flag_strings(&metadata), expected, "{name}");
+        assert_eq!(
+            known_client(&metadata, &KnownClients::builtin()).is_some(),
+            expected.is_empty() && name == "Claude",
+            "{name}"
+        );
+    }
+}
+
+/// A client that claims a name but has no redirect URI at all is not that
+/// client.
+#[test]
+fn a_known_name_without_redirects_is_not_the_client() {
+    let metadata = metadata(&json!({
+        "client_name": "Claude",
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+    }));
+    assert_eq!(known_client(&metadata, &KnownClients::builtin()), None);
+    assert_eq!(flag_strings(&metadata), ["impersonates:Claude"]);
+}
+
+#[test]
+fn names_that_look_like_known_ones() {
+    let evil = ["https://evil.example/cb"];
+    let cases: [(&str, &[&str]); 9] = [
+        // Cyrillic С.
+        ("\u{421}laude", &["mixed_script", "confusable_with:Claude"]),
+        ("\u{421}LAUDE", &["mixed_script", "confusable_with:Claude"]),
+        ("C1aude", &["confusable_with:Claude"]),
+        // A capital I, which lower-casing alone would turn into an i.
+        ("CIaude", &["confusable_with:Claude"]),
+        ("c\u{406}aude", &["mixed_script", "confusable_with:Claude"]),
+        ("C1aude Code (memory)", &["confusable_with:Claude Code"]),
+        (
+            "\u{421}laude (x)",
+            &["mixed_script", "confusable_with:Claude"],
+        ),
+        ("Curs0r", &["confusable_with:Cursor"]),
+        ("Clause", &[]),
+    ];
+    for (name, expected) in cases {
+        assert_eq!(flag_strings(&client(name, &evil)), expected, "{name}");
+    }
+}
+
+#[test]
+fn mixed_script_names() {
+    let uris = ["https://app.example/cb"];
+    let cases: [(&str, bool); 10] = [
+        // Cyrillic а.
+        ("P\u{430}ypal", true),
+        // The part in parentheses is judged apart: a server's name in
+        // another script is no spoof, but a mixed word inside is.
+        ("Claude Code (メモリ)", false),
+        (
+            "Claude Code (\u{441}\u{435}\u{440}\u{432}\u{435}\u{440})",
+            false,
+        ),
+        ("Claude Code (P\u{430}ypal)", true),
+        ("Paypal", false),
+        ("Агент 007 (бета)", false),
+        ("クロード Code", true),
+        ("クロード 日本", false),
+        ("Zoë's Agent – v2", false),
+        ("😀 agent", false),
+    ];
+    for (name, mixed) in cases {
+        let flags = name_flags(&client(name, &uris), &KnownClients::builtin());
+        assert_eq!(flags.contains(&NameFlag::MixedScript), mixed, "{name}");
+    }
+    let unnamed = metadata(&json!({"redirect_uris": uris}));
+    assert_eq!(flag_strings(&unnamed), Vec::<String>::new());
+}
+
+#[test]
+fn loopback_only() {
+    let cases: [(&[&str], bool); 4] = [
+        (&["http://127.0.0.1:61000/cb"], true),
+        (&["http://localhost:1/cb", "http://[::1]:2/cb"], true),
+        (
+            &["http://127.0.0.1:33418", "https://vscode.dev/redirect"],
+            false,
+        ),
+        (&["com.example.app:/cb"], false),
+    ];
+    for (uris, expected) in cases {
+        let json = signals(&client("Agent", uris)).to_json();
+        assert_eq!(json["loopback_only"], expected, "{uris:?}");
+    }
+    let no_redirects = metadata(&json!({
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+    }));
+    assert_eq!(signals(&no_redirects).to_json()["loopback_only"], false);
+}
+
+#[test]
+fn redirect_hosts_are_distinct_in_order() {
+    let metadata = client(
+        "Agent",
+        &[
+            "https://B.example/cb",
+            "cursor://anysphere.cursor-mcp/x",
+            "https://b.example/other",
+            "http://127.0.0.1:1/cb",
+            "http://[::1]:2/cb",
+        ],
+    );
+    assert_eq!(
+        signals(&metadata).to_json()["redirect_hosts"],
+        json!(["b.example", "cursor", "127.0.0.1", "[::1]"])
+    );
+}
+
+#[test]
+fn same_host() {
+    let redirect = ["https://app.example/cb", "cursor://anysphere.cursor-mcp/x"];
+    let cases = [
+        (json!({}), Value::Null),
+        (
+            json!({"client_uri": "https://APP.example/about"}),
+            json!(true),
+        ),
+        (
+            json!({"logo_uri": "https://app.example/logo.png", "tos_uri": "https://app.example/tos"}),
+            json!(true),
+        ),
+        (
+            json!({"policy_uri": "https://other.example/privacy"}),
+            json!(false),
+        ),
+        (
+            json!({"client_uri": "https://app.example/", "logo_uri": "https://cdn.example/l.png"}),
+            json!(false),
+        ),
+    ];
+    for (links, expected) in cases {
+        let mut body = json!({"client_name": "Agent", "redirect_uris": redirect});
+        body.as_object_mut()
+            .unwrap()
+            .extend(links.as_object().unwrap().clone());
+        let json = signals(&metadata(&body)).to_json();
+        assert_eq!(json["same_host"], expected, "{links}");
+    }
+}
+
+#[test]
+fn age() {
+    let metadata = client("Agent", &["https://app.example/cb"]);
+    let cases = [
+        (None, Value::Null),
+        (Some(NOW - 120), json!(120)),
+        (Some(NOW), json!(0)),
+        // Registered "in the future" (a clock set back): never negative.
+        (Some(NOW + 5), json!(0)),
+        (Some(i64::MIN), json!(i64::MAX)),
+    ];
+    for (registered_at, expected) in cases {
+        let subject = Subject {
+            metadata: &metadata,
+            source: Source::Admin,
+            registered_at,
+            verified_host: None,
+        };
+        let json = ConsentSignals::of(&subject, &KnownClients::builtin(), NOW).to_json();
+        assert_eq!(json["age_secs"], expected, "{registered_at:?}");
+    }
+}
+
+#[test]
+fn the_json_shape() {
+    let metadata = metadata(&json!({
+        "client_name": "Claude",
+        "client_uri": "https://claude.ai",
+        "redirect_uris": ["https://claude.ai/api/mcp/auth_callback"],
+    }));
+    let subject = Subject {
+        metadata: &metadata,
+        source: Source::Registered,
+        registered_at: Some(1_796_068_678),
+        verified_host: None,
+    };
+    let signals = ConsentSignals::of(&subject, &KnownClients::builtin(), NOW);
+    assert_eq!(
+        signals.to_json(),
+        json!({"redirect_hosts": ["claude.ai"], "loopback_only": false, "same_host": true,
+               "name_flags": [], "known_client": "Claude", "source": "registered",
+               "verified_host": null, "registered_at": 1_796_068_678, "age_secs": 120})
+    );
+    assert_eq!(signals.name_flags(), []);
+
+    let impostor = client("\u{421}laude", &["https://evil.example/cb"]);
+    let subject = Subject {
+        metadata: &impostor,
+        source: Source::MetadataDocument,
+        registered_at: None,
+        verified_host: Some("evil.example"),
+    };
+    let signals = ConsentSignals::of(&subject, &KnownClients::builtin(), NOW);
+    assert_eq!(
+        signals.to_json(),
+        json!({"redirect_hosts": ["evil.example"], "loopback_only": false, "same_host": null,
+               "name_flags": ["mixed_script", "confusable_with:Claude"], "known_client": null,
+               "source": "metadata_document", "verified_host": "evil.example",
+               "registered_at": null, "age_secs": null})
+    );
+    assert_eq!(
+        signals.name_flags(),
+        [
+            NameFlag::MixedScript,
+            NameFlag::ConfusableWith("Claude".into())
+        ]
+    );
+}
+
+#[test]
+fn sources() {
+    let cases = [
+        (Source::Registered, "registered"),
+        (Source::MetadataDocument, "metadata_document"),
+        (Source::Admin, "admin"),
+        (Source::Imported, "imported"),
+    ];
+    for (source, expected) in cases {
+        assert_eq!(source.as_str(), expected);
+    }
+}
+
+#[test]
+fn by_metadata_document() {
+    let known = KnownClients::builtin();
+    let found = known.by_metadata_document("https://claude.ai/oauth/claude-code-client-metadata");
+    assert_eq!(found.map(|c| c.name.as_str()), Some("Claude Code"));
+    assert_eq!(
+        known.by_metadata_document("https://claude.ai/oauth/claude-code-client-metadata/"),
+        None
+    );
+}
+
+fn file(entries: Value) -> String {
+    json!({"clients": entries}).to_string()
+}
+
+#[test]
+fn bad_operator_files_say_what_is_wrong() {
+    let long_name = "a".repeat(101);
+    let too_many = file(Value::Array(vec![
+        json!({"name": "x", "redirect_uris": ["https://a.example/cb"]});
+        1001
+    ]));
+    let cases = [
+        (
+            "{".to_owned(),
+            "not JSON: EOF while parsing an object at line 1 column 1",
+        ),
+        ("[]".to_owned(), "must be an object with a clients array"),
+        ("{}".to_owned(), "clients: must be an array"),
+        (
+            json!({"clients": [], "extra": 1}).to_string(),
+            "unknown member \"extra\" (expected checked, clients)",
+        ),
+        (
+            json!({"clients": [], "checked": 1}).to_string(),
+            "checked: must be a string",
+        ),
+        (too_many, "clients: must have at most 1000 entries"),
+        (file(json!(["Claude"])), "clients[0]: must be an object"),
+        (
+            file(json!([{"name": "A", "redirect_uris": ["https://a.example/"], "uris": []}])),
+            "clients[0]: unknown member \"uris\" (expected name, redirect_uris, metadata_document)",
+        ),
+        (
+            file(json!([{"redirect_uris": ["https://a.example/"]}])),
+            "clients[0].name: must be a string",
+        ),
+        (
+            file(json!([{"name": " ", "redirect_uris": ["https://a.example/"]}])),
+            "clients[0].name: must not be empty",
+        ),
+        (
+            file(json!([{"name": long_name, "redirect_uris": ["https://a.example/"]}])),
+            "clients[0].name: must be at most 100 bytes long",
+        ),
+        (
+            file(json!([{"name": "A"}])),
+            "clients[0].redirect_uris: must be an array of strings",
+        ),
+        (
+            file(json!([{"name": "A", "redirect_uris": []}])),
+            "clients[0].redirect_uris: must not be empty",
+        ),
+        (
+            file(json!([{"name": "A", "redirect_uris": ["https://a.example/", 1]}])),
+            "clients[0].redirect_uris[1]: must be a string",
+        ),
+        (
+            file(json!([{"name": "A", "redirect_uris": ["https://a.example/", "not a url"]}])),
+            "clients[0].redirect_uris[1]: is not an absolute URI",
+        ),
+        (
+            file(json!([{"name": "A", "redirect_uris": ["*"]}])),
+            "clients[0].redirect_uris[0]: is not an absolute URI",
+        ),
+        (
+            file(json!([{"name": "A", "redirect_uris": ["https://*.a.example/cb"]}])),
+            "clients[0].redirect_uris[0]: may have a * only at the end",
+        ),
+        (
+            file(
+                json!([{"name": "A", "redirect_uris": ["https://a.example/"],
+                         "metadata_document": "http://a.example/m"}]),
+            ),
+            "clients[0].metadata_document: must be an https URL",
+        ),
+        (
+            file(json!([
+                {"name": "A", "redirect_uris": ["https://a.example/"]},
+                {"name": "a", "redirect_uris": ["https://b.example/"]}
+            ])),
+            "clients[1].name: repeats the name of clients[0]",
+        ),
+    ];
+    for (json, expected) in cases {
+        let err = KnownClients::parse(&json).expect_err(&json);
+        assert_eq!(err.to_string(), expected);
+    }
+}
+
+#[test]
+fn an_operator_entry_replaces_the_builtin_of_that_name() {
+    let operator = KnownClients::parse(
+        &json!({"checked": "2027-01-01", "clients": [
+            {"name": "claude", "redirect_uris": ["https://claude.ai/new_callback"]},
+            {"name": "Partner App", "redirect_uris": ["https://partner.example/cb"],
+             "metadata_document": "https://partner.example/client.json"}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let known = KnownClients::builtin().with(operator);
+    // Names are compared in NFC, as client names are stored.
+    let decomposed = KnownClients::parse(&file(
+        json!([{"name": "Zoe\u{301}", "redirect_uris": ["https://zoe.example/cb"]}]),
+    ))
+    .unwrap();
+    let zoe = client("Zo\u{e9}", &["https://zoe.example/cb"]);
+    assert_eq!(
+        known_client(&zoe, &decomposed).map(|c| c.name.as_str()),
+        Some("Zo\u{e9}")
+    );
+    assert_eq!(known.clients().len(), 8);
+    let claude: Vec<&KnownClient> = known
+        .clients()
+        .iter()
+        .filter(|c| c.name.eq_ignore_ascii_case("claude"))
+        .collect();
+    assert_eq!(claude.len(), 1);
+    assert_eq!(claude[0].redirect_uris, ["https://claude.ai/new_callback"]);
+
+    let moved = client("Claude", &["https://claude.ai/new_callback"]);
+    assert_eq!(
+        known_client(&moved, &known).map(|c| c.name.as_str()),
+        Some("claude")
+    );
+    let old = client("Claude", &["https://claude.ai/api/mcp/auth_callback"]);
+    assert_eq!(known_client(&old, &known), None);
+    assert_eq!(
+        name_flags(&old, &known),
+        [NameFlag::Impersonates("claude".into())]
+    );
+    assert!(
+        known
+            .by_metadata_document("https://partner.example/client.json")
+            .is_some()
+    );
+}
+
+fn name_strategy() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[CcС\u{421}\u{441}][lI1\u{406}][aа]ude( Code)?( \\(.{0,8}\\))?",
+        "[\\p{Latin}\\p{Cyrillic}\\p{Greek}\\p{Han} ()0-9]{0,20}",
+    ]
+}
+
+proptest! {
+    /// Whatever name registration lets through, the signals are computed.
+    #[test]
+    fn signals_never_panic(name in name_strategy(), uri in prop::sample::select(vec![
+        "https://claude.ai/api/mcp/auth_callback",
+        "http://localhost:1/callback",
+        "cursor://anysphere.cursor-mcp/x",
+        "https://evil.example/cb",
+    ])) {
+        let body = json!({"client_name": name, "redirect_uris": [uri]});
+        let Ok(metadata) = ClientMetadata::from_request(&body, &RegistrationPolicy::default())
+        else {
+            return Ok(());
+        };
+        let subject = Subject {
+            metadata: &metadata,
+            source: Source::Registered,
+            registered_at: Some(0),
+            verified_host: None,
+        };
+        let json = ConsentSignals::of(&subject, &KnownClients::builtin(), NOW).to_json();
+        prop_assert_eq!(json.as_object().map(|o| o.len()), Some(9));
+    }
+
+    /// Any text at all is read or refused, never a panic.
+    #[test]
+    fn operator_files_never_panic(text in any::<String>()) {
+        let _ = KnownClients::parse(&text);
+    }
+}

@@ -1,0 +1,73 @@
+//! Settings of the consent signals: which clients are well known, and what
+//! a name that claims one of them without being it gets.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use clap::Args;
+use dcr_core::consent::KnownClients;
+
+use super::ConfigError;
+use super::values::parse_with;
+
+#[derive(Debug, Clone, Args)]
+pub struct ConsentSettings {
+    /// A JSON file of well-known clients added to the built-in list (same
+    /// format as the repository's known-clients.json) [default: none].
+    #[arg(long, env = "DCR_KNOWN_CLIENTS_FILE")]
+    pub known_clients_file: Option<PathBuf>,
+
+    /// What a registration whose name claims (or looks like) a well-known
+    /// client's, without its redirect URIs, gets: flag (registered, and
+    /// flagged in the consent signals) or refuse (400).
+    #[arg(long, env = "DCR_RESERVED_NAMES", default_value = "flag", value_parser = parse_with::<ReservedNames>("DCR_RESERVED_NAMES", "flag or refuse"))]
+    pub reserved_names: ReservedNames,
+}
+
+/// `DCR_RESERVED_NAMES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReservedNames {
+    #[default]
+    Flag,
+    Refuse,
+}
+
+impl FromStr for ReservedNames {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "flag" => Ok(Self::Flag),
+            "refuse" => Ok(Self::Refuse),
+            _ => Err("must be flag or refuse".to_owned()),
+        }
+    }
+}
+
+/// The consent signals' configuration, checked and loaded.
+#[derive(Debug, Clone)]
+pub struct ConsentConfig {
+    pub known_clients: Arc<KnownClients>,
+    pub reserved_names: ReservedNames,
+}
+
+impl ConsentSettings {
+    pub fn into_config(self) -> Result<ConsentConfig, ConfigError> {
+        let mut known = KnownClients::builtin();
+        if let Some(path) = &self.known_clients_file {
+            let error = |message: String| ConfigError {
+                variable: "DCR_KNOWN_CLIENTS_FILE",
+                message,
+            };
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| error(format!("cannot read {}: {err}", path.display())))?;
+            let extra = KnownClients::parse(&text)
+                .map_err(|err| error(format!("{}: {err}", path.display())))?;
+            known = known.with(extra);
+        }
+        Ok(ConsentConfig {
+            known_clients: Arc::new(known),
+            reserved_names: self.reserved_names,
+        })
+    }
+}

@@ -1,0 +1,458 @@
+//! URL client ids (Client ID Metadata Documents): a local HTTP server
+//! serves documents (good, wrong client_id, redirects, oversize, slow), and
+//! the verify call and the admin view answer for them. Plain http on
+//! loopback is the development exception (DCR_CIMD_ALLOW_HTTP_LOOPBACK);
+//! everything else about the fetch is as in production.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::helpers::*;
+
+on_both_backends!(
+    a_document_is_a_client_for_verify_and_the_admin_view,
+    documents_that_break_a_rule_are_no_client,
+    lookups_share_one_fetch_and_failures_are_cached_briefly,
+    an_operator_disables_a_url_client_like_a_registered_one,
+    operator_policy_turns_url_client_ids_off_or_narrows_their_hosts,
+);
+
+/// One canned answer.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    delay: Duration,
+}
+
+fn ok(body: Value) -> Answer {
+    Answer {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+        delay: Duration::ZERO,
+    }
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers each path with what the
+/// test set, and counts the requests per path.
+struct DocumentServer {
+    base: String,
+    answers: Arc<Mutex<HashMap<String, Answer>>>,
+    hits: Arc<Mutex<HashMap<String, Arc<AtomicUsize>>>>,
+}
+
+impl DocumentServer {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let answers: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
+        let hits: Arc<Mutex<HashMap<String, Arc<AtomicUsize>>>> = Arc::default();
+        let (served, counted) = (answers.clone(), hits.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let (served, counted) = (served.clone(), counted.clone());
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buffer = [0u8; 1024];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&request).into_owned();
+                    let path = text.split(' ').nth(1).unwrap_or("/").to_owned();
+                    counted
+                        .lock()
+                        .unwrap()
+                        .entry(path.clone())
+                        .or_default()
+                        .fetch_add(1, Ordering::SeqCst);
+                    let answer = served
+                        .lock()
+                        .unwrap()
+                        .get(&path)
+                        .cloned()
+                        .unwrap_or(Answer {
+                            status: 404,
+                            headers: vec![],
+                            body: b"not here".to_vec(),
+                            delay: Duration::ZERO,
+                        });
+                    tokio::time::sleep(answer.delay).await;
+                    let mut head = format!(
+                        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                        answer.status,
+                        answer.body.len()
+                    );
+                    for (name, value) in &answer.headers {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(&answer.body).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        Self {
+            base,
+            answers,
+            hits,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn serve(&self, path: &str, answer: Answer) {
+        self.answers.lock().unwrap().insert(path.to_owned(), answer);
+    }
+
+    /// A good document for `path`, naming its own URL.
+    fn serve_document(&self, path: &str) -> String {
+        let url = self.url(path);
+        self.serve(path, ok(document(&url)));
+        url
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .get(path)
+            .map_or(0, |count| count.load(Ordering::SeqCst))
+    }
+}
+
+fn document(url: &str) -> Value {
+    json!({
+        "client_id": url,
+        "client_name": "Example Agent",
+        "client_uri": "https://agent.example.com/",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none"
+    })
+}
+
+async fn spawn_cimd_app(
+    backend: Backend,
+    configure: impl FnOnce(&mut dcr_server::Settings),
+) -> TestApp {
+    spawn_app_with(backend, |settings| {
+        settings.cimd.cimd_allow_http_loopback = dcr_server::config::BoolArg(true);
+        settings.cimd.cimd_timeout_ms = 500;
+        settings.cimd.cimd_min_ttl_secs = 1;
+        configure(settings);
+    })
+    .await
+}
+
+/// The path segment of a URL client id.
+fn encoded(url: &str) -> String {
+    url.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn verify_url(app: &TestApp, url: &str, body: Value) -> Value {
+    let response = app
+        .client
+        .post(format!(
+            "{}/admin/clients/{}/verify",
+            app.admin_address,
+            encoded(url)
+        ))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn admin_url(
+    app: &TestApp,
+    method: reqwest::Method,
+    url: &str,
+    suffix: &str,
+) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .request(
+            method,
+            format!(
+                "{}/admin/clients/{}{suffix}",
+                app.admin_address,
+                encoded(url)
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn a_document_is_a_client_for_verify_and_the_admin_view(backend: Backend) {
+    let documents = DocumentServer::start().await;
+    let app = spawn_cimd_app(backend, |settings| {
+        settings.authorization_endpoint = Some("https://as.example.com/authorize".parse().unwrap());
+        settings.token_endpoint = Some("https://as.example.com/token".parse().unwrap());
+    })
+    .await;
+    let url = documents.serve_document("/agent/client.json");
+
+    let answer = verify_url(&app, &url, json!({})).await;
+    assert_eq!(answer["valid"], true, "{answer}");
+    assert_eq!(answer["client"]["client_id"], url.as_str());
+    assert_eq!(answer["client"]["client_name"], "Example Agent");
+    assert_eq!(answer["client"]["token_endpoint_auth_method"], "none");
+    let consent = &answer["consent"];
+    assert_eq!(consent["source"], "metadata_document");
+    assert_eq!(consent["verified_host"], "127.0.0.1");
+    assert_eq!(consent["loopback_only"], true);
+    assert_eq!(consent["redirect_hosts"], json!(["127.0.0.1"]));
+    // A client without a secret presenting one is refused.
+    let with_secret = verify_url(&app, &url, json!({"client_secret": "guess"})).await;
+    assert_eq!(with_secret, json!({"valid": false}));
+
+    let (status, view) = admin_url(&app, reqwest::Method::GET, &url, "").await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["source"], "metadata_document");
+    assert_eq!(view["active"], true);
+    assert_eq!(view["redirect_uris"], json!(["http://127.0.0.1/callback"]));
+
+    let discovery: Value = app
+        .get("/.well-known/oauth-authorization-server")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["client_id_metadata_document_supported"], true);
+    // Neither delete nor rotate applies to a URL.
+    let (status, _) = admin_url(&app, reqwest::Method::DELETE, &url, "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = admin_url(&app, reqwest::Method::POST, &url, "/rotate-secret").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+async fn documents_that_break_a_rule_are_no_client(backend: Backend) {
+    let documents = DocumentServer::start().await;
+    let app = spawn_cimd_app(backend, |_| {}).await;
+    let good = documents.serve_document("/good");
+    let wrong_id = documents.url("/wrong-id");
+    documents.serve("/wrong-id", ok(document(&documents.url("/other"))));
+    let redirected = documents.url("/moved");
+    documents.serve(
+        "/moved",
+        Answer {
+            status: 302,
+            headers: vec![("Location".into(), good.clone())],
+            body: vec![],
+            delay: Duration::ZERO,
+        },
+    );
+    let oversize = documents.url("/big");
+    let mut big = document(&oversize);
+    big["client_name"] = json!("x".repeat(6000));
+    documents.serve("/big", ok(big));
+    let slow = documents.url("/slow");
+    let mut late = ok(document(&slow));
+    late.delay = Duration::from_secs(2);
+    documents.serve("/slow", late);
+    let secret = documents.url("/secret");
+    let mut with_secret = document(&secret);
+    with_secret["token_endpoint_auth_method"] = json!("client_secret_basic");
+    documents.serve("/secret", ok(with_secret));
+    let not_json = documents.url("/not-json");
+    documents.serve(
+        "/not-json",
+        Answer {
+            status: 200,
+            headers: vec![],
+            body: b"<html>".to_vec(),
+            delay: Duration::ZERO,
+        },
+    );
+    let missing = documents.url("/missing");
+
+    let refused = [
+        wrong_id.as_str(),
+        redirected.as_str(),
+        oversize.as_str(),
+        slow.as_str(),
+        secret.as_str(),
+        not_json.as_str(),
+        missing.as_str(),
+        // Not fetched at all: private addresses, no https, no path.
+        "https://10.0.0.7/client.json",
+        "https://169.254.169.254/latest/meta-data",
+        "https://localhost/client.json",
+        "http://example.com/client.json",
+        "https://example.com",
+    ];
+    for url in refused {
+        let started = Instant::now();
+        assert_eq!(
+            verify_url(&app, url, json!({})).await,
+            json!({"valid": false}),
+            "{url}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{url} took {:?}",
+            started.elapsed()
+        );
+        let (status, body) = admin_url(&app, reqwest::Method::GET, url, "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{url}: {body}");
+        assert_eq!(body["error"], "not_found");
+    }
+    assert_eq!(documents.hits("/good"), 0, "the redirect was not followed");
+    let (_, body) = admin_url(&app, reqwest::Method::GET, &wrong_id, "").await;
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("client_id"),
+        "{body}"
+    );
+}
+
+async fn lookups_share_one_fetch_and_failures_are_cached_briefly(backend: Backend) {
+    let documents = DocumentServer::start().await;
+    let app = spawn_cimd_app(backend, |settings| {
+        settings.cimd.cimd_min_ttl_secs = 300;
+    })
+    .await;
+    let url = documents.url("/burst");
+    let mut slowish = ok(document(&url));
+    slowish.delay = Duration::from_millis(200);
+    documents.serve("/burst", slowish);
+    let verifies = (0..20).map(|_| verify_url(&app, &url, json!({})));
+    for answer in futures_util::future::join_all(verifies).await {
+        assert_eq!(answer["valid"], true);
+    }
+    assert_eq!(
+        documents.hits("/burst"),
+        1,
+        "a burst of lookups made one fetch"
+    );
+    verify_url(&app, &url, json!({})).await;
+    assert_eq!(documents.hits("/burst"), 1, "then the cache answers");
+
+    // A failure is remembered for at most 30 seconds (here the minimum TTL
+    // is higher, so 30): the fixed document is not seen at once.
+    let broken = documents.url("/broken");
+    assert_eq!(verify_url(&app, &broken, json!({})).await["valid"], false);
+    documents.serve_document("/broken");
+    assert_eq!(verify_url(&app, &broken, json!({})).await["valid"], false);
+    assert_eq!(documents.hits("/broken"), 1);
+
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.admin_address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("dcr_cimd_fetches_total{outcome=\"ok\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("dcr_cimd_fetches_total{outcome=\"status\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("dcr_cimd_cache_hits_total 21"),
+        "{metrics}"
+    );
+}
+
+async fn an_operator_disables_a_url_client_like_a_registered_one(backend: Backend) {
+    let documents = DocumentServer::start().await;
+    let app = spawn_cimd_app(backend, |_| {}).await;
+    let url = documents.serve_document("/disable-me");
+    assert_eq!(verify_url(&app, &url, json!({})).await["valid"], true);
+    let (status, body) = admin_url(&app, reqwest::Method::POST, &url, "/disable").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["active"], false);
+    assert_eq!(
+        verify_url(&app, &url, json!({})).await,
+        json!({"valid": false})
+    );
+    let (_, view) = admin_url(&app, reqwest::Method::GET, &url, "").await;
+    assert_eq!(view["active"], false);
+    admin_url(&app, reqwest::Method::POST, &url, "/enable").await;
+    assert_eq!(verify_url(&app, &url, json!({})).await["valid"], true);
+    let (status, events) = admin_url(&app, reqwest::Method::GET, &url, "/events").await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    let kinds: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["disabled", "enabled"]);
+}
+
+async fn operator_policy_turns_url_client_ids_off_or_narrows_their_hosts(backend: Backend) {
+    let documents = DocumentServer::start().await;
+    let off = spawn_cimd_app(backend, |settings| {
+        settings.cimd.cimd = dcr_server::config::BoolArg(false);
+    })
+    .await;
+    let url = documents.serve_document("/c");
+    assert_eq!(
+        verify_url(&off, &url, json!({})).await,
+        json!({"valid": false})
+    );
+    assert_eq!(documents.hits("/c"), 0);
+    let blocked = spawn_cimd_app(backend, |settings| {
+        settings.cimd.cimd_blocked_hosts = Some(dcr_server::config::ListArg(vec![
+            "127.0.0.1".parse().unwrap(),
+        ]));
+    })
+    .await;
+    assert_eq!(
+        verify_url(&blocked, &url, json!({})).await,
+        json!({"valid": false})
+    );
+    assert_eq!(documents.hits("/c"), 0);
+    let allowed_elsewhere = spawn_cimd_app(backend, |settings| {
+        settings.cimd.cimd_allowed_hosts = Some(dcr_server::config::ListArg(vec![
+            "*.example.com".parse().unwrap(),
+        ]));
+    })
+    .await;
+    assert_eq!(
+        verify_url(&allowed_elsewhere, &url, json!({})).await,
+        json!({"valid": false})
+    );
+    assert_eq!(documents.hits("/c"), 0);
+}

@@ -1,0 +1,1 @@
+DROP TABLE url_client_states;
