@@ -22,7 +22,9 @@ psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE 
 
 # Default settings (bcrypt cost 12, info logs with one line per request).
 # Every request comes from 127.0.0.1: the registration rate limits are off.
-DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off \
+# URL client ids are served by a local document server over plain http, the
+# development exception (DCR_CIMD_ALLOW_HTTP_LOOPBACK).
+DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off DCR_CIMD_ALLOW_HTTP_LOOPBACK=true \
 DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" DCR_ADMIN_BIND="127.0.0.1:$ADMIN_PORT" "$BIN" 2>/tmp/dcr-bench-server.log &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -68,6 +70,34 @@ BODY_FILE=/tmp/dcr-bench-verify.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURAT
 VERIFY_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify.txt)
 VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/clients/$CLIENT_ID/verify" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-verify.json)
 
+echo "== wrk: admin verify of a registered public client ({}), $CONNECTIONS connections"
+PUBLIC_ID=$(curl -s "http://127.0.0.1:$PORT/register" -H 'Content-Type: application/json' -d @bench/public-client.json \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
+echo '{}' > /tmp/dcr-bench-empty.json
+BODY_FILE=/tmp/dcr-bench-empty.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/clients/$PUBLIC_ID/verify" | tee /tmp/dcr-bench-verify-public.txt
+VERIFY_PUBLIC_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify-public.txt)
+
+echo "== wrk: admin verify of a URL client id (its metadata document cached after the first fetch), $CONNECTIONS connections"
+DOC_PORT=${BENCH_DOC_PORT:-18082}
+DOC_DIR=$(mktemp -d)
+DOC_URL="http://127.0.0.1:$DOC_PORT/client.json"
+printf '{"client_id":"%s","client_name":"Bench Agent","redirect_uris":["http://127.0.0.1/callback"],"grant_types":["authorization_code","refresh_token"],"response_types":["code"],"token_endpoint_auth_method":"none"}' \
+    "$DOC_URL" > "$DOC_DIR/client.json"
+python3 -m http.server "$DOC_PORT" --bind 127.0.0.1 --directory "$DOC_DIR" 2>/tmp/dcr-bench-docs.log &
+DOCS=$!
+for _ in $(seq 1 50); do curl -sf "$DOC_URL" >/dev/null && break; sleep 0.1; done
+: > /tmp/dcr-bench-docs.log
+ENCODED=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$DOC_URL")
+BODY_FILE=/tmp/dcr-bench-empty.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/clients/$ENCODED/verify" | tee /tmp/dcr-bench-verify-url.txt
+VERIFY_URL_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify-url.txt)
+URL_VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/clients/$ENCODED/verify" -H 'Content-Type: application/json' -d '{}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["valid"])')
+DOC_FETCHES=$(grep -c 'GET /client.json' /tmp/dcr-bench-docs.log || true)
+kill $DOCS 2>/dev/null || true
+rm -rf "$DOC_DIR"
+
 RSS_AFTER=$(rss_kib)
 
 ROWS=$(psql -tAq "$PG/$DB" -c "SELECT count(*) FROM oauth_clients")
@@ -78,6 +108,7 @@ awk -v p="$PUBLIC_RPS" -v g="$PGBENCH_TPS" 'BEGIN {printf "public registrations/
 awk -v c="$CONF_RPS" -v n="$CPUS" -v ms="$HASH_MS" 'BEGIN {ideal = n*1000/ms; printf "confidential registrations/s: %.2f = %.1f %% of cores / time-per-hash (%d / %.1f ms = %.2f/s)\n", c, 100*c/ideal, n, ms, ideal}'
 echo "healthz p99 under bcrypt saturation: $HEALTH_P99"
 echo "verify calls/s for one client's secret: $VERIFY_RPS (answer: $VALID)"
+echo "verify calls/s of a registered public client: $VERIFY_PUBLIC_RPS; of a URL client id: $VERIFY_URL_RPS (valid: $URL_VALID; document fetches for the whole run: $DOC_FETCHES)"
 echo "resident memory: idle $((RSS_IDLE / 1024)) MiB, after the run $((RSS_AFTER / 1024)) MiB"
 echo "rows stored: $ROWS; registrations answered other than 201: $NON_201"
 

@@ -7,7 +7,7 @@
 mod fetch;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use dcr_core::cimd::{DocumentError, DocumentUrl, DocumentUrlError, validate_document};
@@ -61,7 +61,10 @@ pub enum LookupError {
 pub struct UrlClients {
     config: CimdConfig,
     policy: Arc<RegistrationPolicy>,
-    fetcher: Fetcher,
+    /// Built on the first lookup: its TLS set-up (the system's root
+    /// certificates, parsed) costs megabytes that a deployment without URL
+    /// client ids never needs.
+    fetcher: OnceLock<Fetcher>,
     turns: Semaphore,
     slots: Mutex<HashMap<String, Arc<Slot>>>,
     metrics: Metrics,
@@ -81,19 +84,27 @@ struct Entry {
 }
 
 impl UrlClients {
-    pub fn new(
-        config: CimdConfig,
-        policy: Arc<RegistrationPolicy>,
-        metrics: Metrics,
-    ) -> Result<Self, reqwest::Error> {
-        Ok(Self {
-            fetcher: Fetcher::new(&config)?,
+    pub fn new(config: CimdConfig, policy: Arc<RegistrationPolicy>, metrics: Metrics) -> Self {
+        Self {
+            fetcher: OnceLock::new(),
             turns: Semaphore::new(config.max_fetches),
             config,
             policy,
             slots: Mutex::default(),
             metrics,
-        })
+        }
+    }
+
+    fn fetcher(&self) -> Result<&Fetcher, FetchError> {
+        if let Some(fetcher) = self.fetcher.get() {
+            return Ok(fetcher);
+        }
+        let built = Fetcher::new(&self.config).map_err(|err| {
+            log::error!("the client metadata document fetcher could not be built: {err}");
+            FetchError::Network
+        })?;
+        // Two first lookups at once may both build one; either is kept.
+        Ok(self.fetcher.get_or_init(|| built))
     }
 
     pub fn enabled(&self) -> bool {
@@ -157,7 +168,7 @@ impl UrlClients {
         let Ok(Ok(_turn)) = turn else {
             return (Err(LookupError::Busy), Duration::ZERO);
         };
-        let fetched = match self.fetcher.fetch(url).await {
+        let fetched = match async { self.fetcher()?.fetch(url).await }.await {
             Ok(fetched) => fetched,
             Err(err) => {
                 log::info!("client metadata document {url} not fetched: {err}");

@@ -38,8 +38,6 @@ pub enum StartError {
     Database { url: String, source: StoreError },
     #[error("configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
-    #[error("the client metadata document fetcher could not be built: {0}")]
-    Fetcher(#[from] reqwest::Error),
 }
 
 pub struct Application {
@@ -117,7 +115,7 @@ impl Application {
                 "DCR_CIMD_ALLOW_HTTP_LOOPBACK is on: client metadata documents are also fetched over plain http from loopback; for development and tests only"
             );
         }
-        let url_clients = UrlClients::new(config.cimd.clone(), policy.clone(), metrics.clone())?;
+        let url_clients = UrlClients::new(config.cimd.clone(), policy.clone(), metrics.clone());
         let state = web::Data::new(AppState {
             store,
             writer,
