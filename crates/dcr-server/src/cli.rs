@@ -147,10 +147,10 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
         ClientsCommand::List(args) => list(&args, store, &mut out),
         ClientsCommand::Show(args) => {
             let client = find(store, &args.client_id)?;
-            print_client(&client, args.json, &mut out)
+            print_client(&client, config, args.json, &mut out)
         }
-        ClientsCommand::Disable(args) => set_active(store, &args, false, &mut out),
-        ClientsCommand::Enable(args) => set_active(store, &args, true, &mut out),
+        ClientsCommand::Disable(args) => set_active(store, config, &args, false, &mut out),
+        ClientsCommand::Enable(args) => set_active(store, config, &args, true, &mut out),
         ClientsCommand::Prune(args) => prune(&args, config, store, &mut out),
         ClientsCommand::Delete(args) => {
             let client_id = parse_id(&args.client_id)?;
@@ -288,6 +288,7 @@ fn list(args: &ListArgs, store: &Store, out: &mut impl Write) -> Result<(), CliE
 
 fn set_active(
     store: &Store,
+    config: &Config,
     args: &ClientArgs,
     active: bool,
     out: &mut impl Write,
@@ -301,7 +302,7 @@ fn set_active(
         )
         .map_err(|err| not_found(err, &args.client_id))?;
     let client = find(store, &args.client_id)?;
-    print_client(&client, args.json, out)
+    print_client(&client, config, args.json, out)
 }
 
 fn rotate_secret(
@@ -353,12 +354,23 @@ fn rotate_secret(
     Ok(())
 }
 
+/// One client, as the admin API shows it: with its consent signals.
 fn print_client(
     client: &RegisteredClient,
+    config: &Config,
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    print_view(view(client), json, out)
+    let mut view = view(client);
+    view.insert(
+        "consent".into(),
+        crate::views::consent_view(
+            client,
+            &config.consent.known_clients,
+            crate::clock::unix_now(),
+        ),
+    );
+    print_view(view, json, out)
 }
 
 /// One object: a line per member for people, or JSON.
