@@ -22,6 +22,7 @@ use crate::error::{JsonType, MetadataError, Problem, pointer_to_item};
 use crate::grant_types::GrantType;
 use crate::metadata::ClientMetadata;
 use crate::policy::RegistrationPolicy;
+use crate::redirect_uri::is_dotted_name;
 use crate::scope::Scope;
 use crate::text;
 
@@ -148,15 +149,7 @@ impl HostPattern {
             Some(parent) => (parent.to_owned(), true),
             None => (lower, false),
         };
-        let is_label = |label: &str| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        };
-        if name.split('.').all(is_label) {
+        if is_dotted_name(&name) {
             Ok(Self { name, subdomains })
         } else {
             Err(Problem::InvalidHostPattern)
@@ -253,52 +246,26 @@ impl TokenPolicy {
                 ));
             }
         };
-        let redirect_uri_hosts = string_list(members, "redirect_uri_hosts", base, max_items)?
-            .map(|raw| {
-                raw.iter()
-                    .enumerate()
-                    .map(|(index, raw)| {
-                        HostPattern::parse(raw).map_err(|problem| {
-                            MetadataError::new(item(base, "redirect_uri_hosts", index), problem)
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?;
-        let auth_methods = string_list(members, "token_endpoint_auth_methods", base, max_items)?
-            .map(|raw| {
-                raw.iter()
-                    .enumerate()
-                    .map(|(index, raw)| {
-                        let pointer = item(base, "token_endpoint_auth_methods", index);
-                        let method = AuthMethod::parse(raw)
-                            .map_err(|problem| MetadataError::new(pointer.clone(), problem))?;
-                        if server.supports_auth_method(method) {
-                            Ok(method)
-                        } else {
-                            Err(MetadataError::new(pointer, Problem::UnsupportedValue))
-                        }
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?;
-        let grant_types = string_list(members, "grant_types", base, max_items)?
-            .map(|raw| {
-                raw.iter()
-                    .enumerate()
-                    .map(|(index, raw)| {
-                        let pointer = item(base, "grant_types", index);
-                        let grant = GrantType::parse(raw)
-                            .map_err(|problem| MetadataError::new(pointer.clone(), problem))?;
-                        if server.supports_grant_type(&grant) {
-                            Ok(grant)
-                        } else {
-                            Err(MetadataError::new(pointer, Problem::UnsupportedValue))
-                        }
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?;
+        let list = |key: &str| string_list(members, key, base, max_items);
+        let redirect_uri_hosts = read_items(
+            list("redirect_uri_hosts")?,
+            base,
+            "redirect_uri_hosts",
+            HostPattern::parse,
+        )?;
+        let auth_methods = read_items(
+            list("token_endpoint_auth_methods")?,
+            base,
+            "token_endpoint_auth_methods",
+            |raw| {
+                let method = AuthMethod::parse(raw)?;
+                supported(server.supports_auth_method(method), method)
+            },
+        )?;
+        let grant_types = read_items(list("grant_types")?, base, "grant_types", |raw| {
+            let grant = GrantType::parse(raw)?;
+            supported(server.supports_grant_type(&grant), grant)
+        })?;
         Ok(Self {
             scope,
             redirect_uri_hosts,
@@ -459,6 +426,33 @@ impl TokenRequest {
             description,
             policy,
         })
+    }
+}
+
+/// Each item of an optional list read by `read`, an error naming its index.
+fn read_items<T>(
+    raw: Option<Vec<&str>>,
+    base: &str,
+    key: &str,
+    read: impl Fn(&str) -> Result<T, Problem>,
+) -> Result<Option<Vec<T>>, MetadataError> {
+    raw.map(|raw| {
+        raw.iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                read(raw).map_err(|problem| MetadataError::new(item(base, key, index), problem))
+            })
+            .collect()
+    })
+    .transpose()
+}
+
+/// A value this server offers, or `UnsupportedValue`.
+fn supported<T>(offered: bool, value: T) -> Result<T, Problem> {
+    if offered {
+        Ok(value)
+    } else {
+        Err(Problem::UnsupportedValue)
     }
 }
 

@@ -229,6 +229,16 @@ fn check_private_use_scheme(scheme: &str, policy: &RedirectPolicy) -> Result<(),
     if !scheme.contains('.') {
         return Err(RedirectUriError::SchemeNotAllowed);
     }
+    if is_dotted_name(scheme) {
+        Ok(())
+    } else {
+        Err(RedirectUriError::NotReverseDomainName)
+    }
+}
+
+/// Lower-case DNS labels joined by dots (`com.example.app`, `example.com`):
+/// the shape of a reverse-domain scheme and of a host pattern.
+pub(crate) fn is_dotted_name(name: &str) -> bool {
     let is_label = |label: &str| {
         !label.is_empty()
             && !label.starts_with('-')
@@ -237,11 +247,7 @@ fn check_private_use_scheme(scheme: &str, policy: &RedirectPolicy) -> Result<(),
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
-    if scheme.split('.').all(is_label) {
-        Ok(())
-    } else {
-        Err(RedirectUriError::NotReverseDomainName)
-    }
+    name.split('.').all(is_label)
 }
 
 /// Whether `presented` matches any of the registered redirect URIs.

@@ -316,33 +316,32 @@ async fn a_token_policy_widens_and_narrows_what_a_registration_may_ask(backend: 
     let registered = created(register_with(&app, Some(&partner), &body).await).await;
     assert_eq!(registered["scope"], "mcp:read mcp:write");
 
-    let mut elsewhere = body.clone();
-    elsewhere["redirect_uris"] = json!(["https://evil.example/callback"]);
-    assert_error(
-        register_with(&app, Some(&partner), &elsewhere).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_redirect_uri",
-        Some("/redirect_uris/0"),
-    )
-    .await;
-    let mut secret = body.clone();
-    secret["token_endpoint_auth_method"] = json!("client_secret_basic");
-    assert_error(
-        register_with(&app, Some(&partner), &secret).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_client_metadata",
-        Some("/token_endpoint_auth_method"),
-    )
-    .await;
-    let mut wider = body.clone();
-    wider["scope"] = json!("mcp:admin");
-    assert_error(
-        register_with(&app, Some(&partner), &wider).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_client_metadata",
-        Some("/scope"),
-    )
-    .await;
+    let refused = [
+        (
+            "redirect_uris",
+            json!(["https://evil.example/callback"]),
+            "invalid_redirect_uri",
+            "/redirect_uris/0",
+        ),
+        (
+            "token_endpoint_auth_method",
+            json!("client_secret_basic"),
+            "invalid_client_metadata",
+            "/token_endpoint_auth_method",
+        ),
+        (
+            "scope",
+            json!("mcp:admin"),
+            "invalid_client_metadata",
+            "/scope",
+        ),
+    ];
+    for (member, value, error, field) in refused {
+        let mut beyond = body.clone();
+        beyond[member] = value;
+        let response = register_with(&app, Some(&partner), &beyond).await;
+        assert_error(response, StatusCode::BAD_REQUEST, error, Some(field)).await;
+    }
 
     // A bad bearer token in open mode is an error, not an anonymous
     // registration; another scheme is ignored.
