@@ -226,6 +226,29 @@ fn validate_hostile_bodies(c: &mut Criterion) {
     group.finish();
 }
 
+/// `DCR_SECRET_HASH`: hashing a new secret and checking a presented one,
+/// bcrypt at the default cost against SHA-256.
+fn hash_secrets(c: &mut Criterion) {
+    use dcr_core::{BcryptCost, ClientSecret, SecretHashing};
+    let mut rng = rand::rngs::OsRng;
+    let secret = ClientSecret::generate(&mut rng);
+    let mut group = c.benchmark_group("secret_hashing");
+    group.sampling_mode(SamplingMode::Flat);
+    for (name, hashing) in [
+        ("bcrypt_cost_12", SecretHashing::Bcrypt(BcryptCost::DEFAULT)),
+        ("sha256", SecretHashing::Sha256),
+    ] {
+        let stored = secret.hash(hashing, &mut rng).expect("hashing works");
+        group.bench_function(format!("{name}/hash"), |b| {
+            b.iter(|| secret.hash(hashing, &mut rng))
+        });
+        group.bench_function(format!("{name}/verify"), |b| {
+            b.iter(|| stored.verify(secret.expose()))
+        });
+    }
+    group.finish();
+}
+
 fn quick() -> Criterion {
     Criterion::default()
         .sample_size(20)
@@ -238,4 +261,9 @@ criterion_group! {
     config = quick();
     targets = validate_fixtures, match_redirect_uris, validate_hostile_bodies
 }
-criterion_main!(benches);
+criterion_group! {
+    name = hashing;
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(3));
+    targets = hash_secrets
+}
+criterion_main!(benches, hashing);

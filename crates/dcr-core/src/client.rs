@@ -7,7 +7,7 @@ use rand::{CryptoRng, RngCore};
 use serde_json::{Map, Value};
 
 use crate::access_token::{AccessToken, TokenDigest};
-use crate::credentials::{BcryptCost, ClientId, ClientSecret, HashError, SecretHash};
+use crate::credentials::{ClientId, ClientSecret, HashError, SecretHash, SecretHashing};
 use crate::error::{MetadataError, Problem};
 use crate::management::UpdateRequest;
 use crate::metadata::ClientMetadata;
@@ -67,18 +67,18 @@ pub struct Registration {
 
 impl Registration {
     /// Issues the identifier, the registration access token and, when the
-    /// auth method needs one, the secret, hashed at `cost`. Hashing is slow by
-    /// design: call this off async threads for confidential clients.
+    /// auth method needs one, the secret, hashed by `hashing`. bcrypt is slow
+    /// by design: call this off async threads for confidential clients.
     pub fn issue<R: RngCore + CryptoRng>(
         metadata: ClientMetadata,
         policy: &RegistrationPolicy,
         now: i64,
-        cost: BcryptCost,
+        hashing: impl Into<SecretHashing>,
         rng: &mut R,
     ) -> Result<Self, HashError> {
         let client_id = ClientId::generate(rng);
         let (credentials, secret) = if metadata.token_endpoint_auth_method.needs_secret() {
-            let (secret, credentials) = new_secret(policy, now, cost, rng)?;
+            let (secret, credentials) = new_secret(policy, now, hashing.into(), rng)?;
             (credentials, Some(secret))
         } else {
             (ClientCredentials::Public, None)
@@ -121,11 +121,11 @@ impl Registration {
 fn new_secret<R: RngCore + CryptoRng>(
     policy: &RegistrationPolicy,
     now: i64,
-    cost: BcryptCost,
+    hashing: impl Into<SecretHashing>,
     rng: &mut R,
 ) -> Result<(ClientSecret, ClientCredentials), HashError> {
     let secret = ClientSecret::generate(rng);
-    let secret_hash = secret.hash(cost, rng)?;
+    let secret_hash = secret.hash(hashing, rng)?;
     let secret_expires_at = match i64::try_from(policy.secret_lifetime_secs) {
         Ok(0) | Err(_) => 0,
         Ok(lifetime) => now.saturating_add(lifetime),
@@ -237,7 +237,7 @@ impl RegisteredClient {
         request: UpdateRequest,
         policy: &RegistrationPolicy,
         now: i64,
-        cost: BcryptCost,
+        hashing: impl Into<SecretHashing>,
         rng: &mut R,
     ) -> Result<Update, UpdateError> {
         if let Some(presented) = &request.presented_secret
@@ -248,7 +248,7 @@ impl RegisteredClient {
                 Problem::SecretMismatch,
             )));
         }
-        Ok(self.update(request.metadata, policy, now, cost, rng)?)
+        Ok(self.update(request.metadata, policy, now, hashing, rng)?)
     }
 
     /// Replaces the metadata (RFC 7592 section 2.2) and rotates the
@@ -260,7 +260,7 @@ impl RegisteredClient {
         metadata: ClientMetadata,
         policy: &RegistrationPolicy,
         now: i64,
-        cost: BcryptCost,
+        hashing: impl Into<SecretHashing>,
         rng: &mut R,
     ) -> Result<Update, HashError> {
         let (credentials, secret) = match (
@@ -269,7 +269,7 @@ impl RegisteredClient {
         ) {
             (true, ClientCredentials::Confidential { .. }) => (self.credentials.clone(), None),
             (true, ClientCredentials::Public) => {
-                let (secret, credentials) = new_secret(policy, now, cost, rng)?;
+                let (secret, credentials) = new_secret(policy, now, hashing.into(), rng)?;
                 (credentials, Some(secret))
             }
             (false, _) => (ClientCredentials::Public, None),
@@ -305,12 +305,14 @@ impl RegisteredClient {
         &self,
         policy: &RegistrationPolicy,
         now: i64,
-        cost: BcryptCost,
+        hashing: impl Into<SecretHashing>,
         rng: &mut R,
     ) -> Result<(ClientSecret, ClientCredentials), RotateError> {
         match self.credentials {
             ClientCredentials::Public => Err(RotateError::NotConfidential),
-            ClientCredentials::Confidential { .. } => Ok(new_secret(policy, now, cost, rng)?),
+            ClientCredentials::Confidential { .. } => {
+                Ok(new_secret(policy, now, hashing.into(), rng)?)
+            }
         }
     }
 

@@ -6,6 +6,8 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 /// A `client_id`: a random (version 4) UUID, never reused.
@@ -61,16 +63,25 @@ impl ClientSecret {
         &self.0
     }
 
-    /// Hashes the secret with bcrypt. Slow by design: call it off async threads.
+    /// Hashes the secret by `hashing`. bcrypt is slow by design: call it
+    /// off async threads.
     pub fn hash<R: RngCore + CryptoRng>(
         &self,
-        cost: BcryptCost,
+        hashing: impl Into<SecretHashing>,
         rng: &mut R,
     ) -> Result<SecretHash, HashError> {
-        let mut salt = [0u8; 16];
-        rng.fill_bytes(&mut salt);
-        let parts = bcrypt::hash_with_salt(&self.0, cost.0, salt).map_err(|_| HashError)?;
-        Ok(SecretHash(parts.format_for_version(bcrypt::Version::TwoB)))
+        match hashing.into() {
+            SecretHashing::Bcrypt(cost) => {
+                let mut salt = [0u8; 16];
+                rng.fill_bytes(&mut salt);
+                let parts = bcrypt::hash_with_salt(&self.0, cost.0, salt).map_err(|_| HashError)?;
+                Ok(SecretHash(parts.format_for_version(bcrypt::Version::TwoB)))
+            }
+            SecretHashing::Sha256 => Ok(SecretHash(format!(
+                "{SHA256_PREFIX}{}",
+                hex(&Sha256::digest(self.0.as_bytes()))
+            ))),
+        }
     }
 }
 
@@ -83,6 +94,44 @@ impl fmt::Debug for ClientSecret {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("bcrypt could not hash the secret")]
 pub struct HashError;
+
+/// How new secrets are hashed (`DCR_SECRET_HASH`). Every stored scheme
+/// verifies whatever this is: the stored hash says which made it.
+///
+/// Secrets dcr issues carry 256 random bits, so no guess at one from a
+/// leaked hash can succeed, fast hash or slow: SHA-256 is as safe for them
+/// as bcrypt (the reasoning crates.io and GitHub apply to their tokens),
+/// and costs microseconds instead of a fifth of a second of a core. bcrypt
+/// stays the default for operators whose policy names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretHashing {
+    Bcrypt(BcryptCost),
+    Sha256,
+}
+
+impl SecretHashing {
+    /// Whether hashing takes long enough to need its own threads.
+    pub fn is_slow(self) -> bool {
+        matches!(self, Self::Bcrypt(_))
+    }
+}
+
+impl From<BcryptCost> for SecretHashing {
+    fn from(cost: BcryptCost) -> Self {
+        Self::Bcrypt(cost)
+    }
+}
+
+/// The stored form of a SHA-256 hash this server made: `$sha256$` and 64
+/// lower-case hex digits.
+const SHA256_PREFIX: &str = "$sha256$";
+/// Longest secret compared against a SHA-256 hash: issued secrets are 43
+/// bytes, imported ones far shorter than this.
+const SHA256_MAX_SECRET_BYTES: usize = 512;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
 
 /// The longest string bcrypt reads whole: it keys on at most 72 bytes, the
 /// NUL terminator included, and cycles a shorter key to fill them. So the
@@ -109,10 +158,57 @@ impl SecretHash {
     /// compares its outputs in constant time; a malformed hash never verifies.
     /// Refusing on length alone says nothing about the secret: its length is
     /// public.
+    ///
+    /// Three stored forms verify: bcrypt (`$2a$`, `$2b$`, `$2y$`), this
+    /// server's SHA-256 (`$sha256$` and 64 hex digits), and a bare
+    /// 64-hex-digit SHA-256 digest (as the endpoint dcr replaces stored them,
+    /// kept as they were by `dcr-server import`).
     pub fn verify(&self, presented: &str) -> bool {
-        presented.len() <= BCRYPT_MAX_SECRET_BYTES
-            && bcrypt::verify(presented, &self.0).unwrap_or(false)
+        match self.scheme() {
+            Some(StoredScheme::Bcrypt) => {
+                presented.len() <= BCRYPT_MAX_SECRET_BYTES
+                    && bcrypt::verify(presented, &self.0).unwrap_or(false)
+            }
+            Some(StoredScheme::Sha256(expected)) => {
+                presented.len() <= SHA256_MAX_SECRET_BYTES && {
+                    let actual = hex(&Sha256::digest(presented.as_bytes()));
+                    bool::from(actual.as_bytes().ct_eq(expected.as_bytes()))
+                }
+            }
+            None => false,
+        }
     }
+
+    /// Whether checking a secret against this hash is slow (bcrypt) and
+    /// belongs on the hashing threads.
+    pub fn is_slow(&self) -> bool {
+        !matches!(self.scheme(), Some(StoredScheme::Sha256(_)))
+    }
+
+    /// Whether this is a hash some scheme verifies (an import checks it).
+    pub fn is_recognised(&self) -> bool {
+        self.scheme().is_some()
+    }
+
+    fn scheme(&self) -> Option<StoredScheme> {
+        let is_hex_digest =
+            |digest: &str| digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit());
+        if ["$2a$", "$2b$", "$2y$"]
+            .iter()
+            .any(|prefix| self.0.starts_with(prefix))
+        {
+            return Some(StoredScheme::Bcrypt);
+        }
+        let digest = self.0.strip_prefix(SHA256_PREFIX).unwrap_or(&self.0);
+        is_hex_digest(digest).then(|| StoredScheme::Sha256(digest.to_ascii_lowercase()))
+    }
+}
+
+/// Which scheme made a stored hash.
+enum StoredScheme {
+    Bcrypt,
+    /// The lower-case hex digest (a stored digest may be upper-case).
+    Sha256(String),
 }
 
 impl fmt::Debug for SecretHash {
@@ -255,6 +351,70 @@ mod tests {
         assert!(stored.verify(secret.expose()));
         assert!(!SecretHash::from_stored("not a bcrypt hash".to_owned()).verify(secret.expose()));
         assert!(!SecretHash::from_stored(String::new()).verify(""));
+    }
+
+    #[test]
+    fn every_stored_scheme_verifies_whatever_hashes_new_secrets() {
+        let mut rng = rng();
+        let secret = ClientSecret::generate(&mut rng);
+        let fast = secret.hash(SecretHashing::Sha256, &mut rng).unwrap();
+        assert!(fast.as_stored().starts_with("$sha256$"));
+        assert_eq!(fast.as_stored().len(), 8 + 64);
+        assert!(!fast.is_slow());
+        let slow = secret.hash(test_cost(), &mut rng).unwrap();
+        assert!(slow.as_stored().starts_with("$2b$") && slow.is_slow());
+        for hash in [&fast, &slow] {
+            assert!(hash.verify(secret.expose()));
+            assert!(!hash.verify(""));
+            assert!(!hash.verify(&secret.expose()[1..]));
+            assert!(hash.is_recognised());
+        }
+        // No salt: equal secrets, equal digests; the secret's 256 bits are
+        // what no guess can find.
+        assert_eq!(fast, secret.hash(SecretHashing::Sha256, &mut rng).unwrap());
+    }
+
+    /// The forms the Next.js endpoint stored, kept as they are by an import.
+    #[test]
+    fn imported_hashes_verify_as_they_were_stored() {
+        let digest = "718873b42f6d0068d49ddb5e2890763e1bb40a9263cf061827ba5988682d35bb";
+        let cases = [
+            // The SHA-256 of "hello world, this is a test secret", bare hex.
+            (digest.to_owned(), "hello world, this is a test secret"),
+            (
+                digest.to_ascii_uppercase(),
+                "hello world, this is a test secret",
+            ),
+            (
+                bcrypt::hash_with_salt("imported", 4, [7; 16])
+                    .unwrap()
+                    .format_for_version(bcrypt::Version::TwoA),
+                "imported",
+            ),
+            (
+                bcrypt::hash_with_salt("imported", 4, [7; 16])
+                    .unwrap()
+                    .format_for_version(bcrypt::Version::TwoY),
+                "imported",
+            ),
+        ];
+        for (stored, secret) in cases {
+            let hash = SecretHash::from_stored(stored.clone());
+            assert!(hash.is_recognised(), "{stored}");
+            assert!(hash.verify(secret), "{stored}");
+            assert!(!hash.verify("wrong"), "{stored}");
+        }
+        for unknown in [
+            "",
+            "plain-text-secret",
+            "$1$md5crypt",
+            &"g".repeat(64),
+            "$sha256$abc",
+        ] {
+            let hash = SecretHash::from_stored(unknown.to_owned());
+            assert!(!hash.is_recognised(), "{unknown}");
+            assert!(!hash.verify(unknown));
+        }
     }
 
     #[test]

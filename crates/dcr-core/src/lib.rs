@@ -33,7 +33,7 @@ pub use client::{
     UpdateError,
 };
 pub use client_url::ClientUrl;
-pub use credentials::{BcryptCost, ClientId, ClientSecret, SecretHash};
+pub use credentials::{BcryptCost, ClientId, ClientSecret, SecretHash, SecretHashing};
 pub use error::{
     CharClass, ErrorCode, MetadataError, Problem, RedirectUriError, UriSyntaxError, UrlError,
 };

@@ -314,7 +314,7 @@ fn rotate_secret(
     let client = find(store, &args.client_id)?;
     let now = crate::clock::unix_now();
     let (secret, credentials) = client
-        .rotate_secret(&config.policy, now, config.bcrypt_cost, &mut OsRng)
+        .rotate_secret(&config.policy, now, config.secret_hashing, &mut OsRng)
         .map_err(|err| CliError::Invalid(format!("cannot rotate: {err}")))?;
     store
         .replace_credentials(

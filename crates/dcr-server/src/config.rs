@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Parser};
-use dcr_core::{BcryptCost, Limits, RedirectPolicy, RegistrationPolicy};
+use dcr_core::{BcryptCost, Limits, RedirectPolicy, RegistrationPolicy, SecretHashing};
 use dcr_store::{DatabaseUrl, StoreConfig};
 
 use crate::purge::Lifetimes;
@@ -22,7 +22,7 @@ pub use consent::{ConsentConfig, ConsentSettings, ReservedNames};
 pub use discovery::Discovery;
 pub use values::{
     AdminToken, AuthMethodArg, BoolArg, GrantTypeArg, ListArg, NativeSchemeArg, RegistrationMode,
-    ResponseTypeArg, ScopeArg, ScopePolicyArg, TokenArg,
+    ResponseTypeArg, ScopeArg, ScopePolicyArg, SecretHashArg, TokenArg,
 };
 use values::{
     parse_absolute_url, parse_admin_token, parse_database_url, parse_in_range, parse_list,
@@ -111,6 +111,11 @@ pub struct Settings {
     /// (for example https://auth.example.com). Unset: derived from each request.
     #[arg(long, env = "DCR_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<Url>,
+
+    /// How new client secrets are hashed: bcrypt (at DCR_BCRYPT_COST) or
+    /// sha256. Stored hashes of either scheme always verify.
+    #[arg(long, env = "DCR_SECRET_HASH", default_value = "bcrypt", value_parser = parse_with::<SecretHashArg>("DCR_SECRET_HASH", "bcrypt or sha256"))]
+    pub secret_hash: SecretHashArg,
 
     /// bcrypt work factor for client secrets (4 to 31). Lower it only in tests.
     #[arg(long, env = "DCR_BCRYPT_COST", default_value_t = 12, value_parser = parse_in_range::<u32>("DCR_BCRYPT_COST", 4, 31))]
@@ -268,6 +273,8 @@ pub struct Config {
     pub failed_auth_limit: Option<Rate>,
     pub discovery: Discovery,
     pub bcrypt_cost: BcryptCost,
+    /// How new secrets are hashed (`DCR_SECRET_HASH`, with the cost).
+    pub secret_hashing: SecretHashing,
     pub bcrypt_threads: usize,
     pub bcrypt_queue: usize,
     pub queue_max_wait: Duration,
@@ -379,6 +386,10 @@ impl Settings {
             failed_auth_limit: self.failed_auth_limit.0,
             discovery,
             bcrypt_cost,
+            secret_hashing: match self.secret_hash {
+                SecretHashArg::Bcrypt => SecretHashing::Bcrypt(bcrypt_cost),
+                SecretHashArg::Sha256 => SecretHashing::Sha256,
+            },
             bcrypt_threads: self.bcrypt_threads.unwrap_or(cpus),
             bcrypt_queue: self.bcrypt_queue,
             queue_max_wait: Duration::from_millis(self.queue_max_wait_ms),

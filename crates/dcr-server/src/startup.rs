@@ -124,7 +124,7 @@ impl Application {
             url_clients,
             consent: config.consent.clone(),
             metrics: metrics.clone(),
-            bcrypt_cost: config.bcrypt_cost,
+            secret_hashing: config.secret_hashing,
             hashing: hashing.clone(),
             max_body_bytes: config.max_body_bytes,
             public_base: PublicBase::new(

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
-use dcr_core::{BcryptCost, ClientId, RegistrationPolicy};
+use dcr_core::{ClientId, RegistrationPolicy, SecretHashing};
 use dcr_store::{ClientWriter, Store};
 
 use crate::cimd::UrlClients;
@@ -28,7 +28,8 @@ pub struct AppState {
     pub url_clients: UrlClients,
     /// Well-known clients and the reserved-name rule (consent signals).
     pub consent: ConsentConfig,
-    pub bcrypt_cost: BcryptCost,
+    /// How new secrets are hashed (`DCR_SECRET_HASH`).
+    pub secret_hashing: SecretHashing,
     /// bcrypt for registrations, RFC 7592 updates and rotations.
     pub hashing: HashingPool,
     pub max_body_bytes: usize,

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::credentials::BcryptCost;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;

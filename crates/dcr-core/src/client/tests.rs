@@ -9,6 +9,7 @@ mod credentials;
 mod management;
 mod updates;
 
+use crate::credentials::BcryptCost;
 use std::collections::HashSet;
 
 use rand::SeedableRng;

@@ -190,6 +190,25 @@ impl FromStr for ScopePolicyArg {
     }
 }
 
+/// `DCR_SECRET_HASH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecretHashArg {
+    #[default]
+    Bcrypt,
+    Sha256,
+}
+
+impl FromStr for SecretHashArg {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "bcrypt" => Ok(Self::Bcrypt),
+            "sha256" => Ok(Self::Sha256),
+            _ => Err("must be bcrypt or sha256".to_owned()),
+        }
+    }
+}
+
 /// Who may register (`DCR_REGISTRATION`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RegistrationMode {

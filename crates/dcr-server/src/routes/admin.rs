@@ -171,12 +171,12 @@ pub async fn rotate_secret(
     }
     let client = find(&state, &path).await?;
     let policy = state.policy.clone();
-    let cost = state.bcrypt_cost;
+    let hashing = state.secret_hashing;
     let now = unix_now();
     let client_id = client.client_id;
     let (secret, credentials) = state
         .hashing
-        .run(move || client.rotate_secret(&policy, now, cost, &mut OsRng))
+        .run(move || client.rotate_secret(&policy, now, hashing, &mut OsRng))
         .await?
         .map_err(|err| match err {
             dcr_core::RotateError::NotConfidential => ApiError::InvalidRequest(

@@ -50,7 +50,7 @@ pub async fn update(
     let (policy, token_policy) = policy_of(&state, &client).await?;
     let update_request = UpdateRequest::parse(&document, &client.client_id, &policy)?;
 
-    let cost = state.bcrypt_cost;
+    let hashing = state.secret_hashing;
     let now = unix_now();
     let by = Occasion::client(client_address(&state, &request), now);
     let authorized_by = dcr_core::TokenDigest::of(&token);
@@ -58,7 +58,7 @@ pub async fn update(
     // trip to the hashing pool does both.
     let update = state
         .hashing
-        .run(move || client.apply_update(update_request, &policy, now, cost, &mut OsRng))
+        .run(move || client.apply_update(update_request, &policy, now, hashing, &mut OsRng))
         .await?
         .map_err(|err| match err {
             UpdateError::Refused(refused) => ApiError::Metadata(refused),

@@ -47,14 +47,15 @@ pub async fn register(
     refuse_reserved_name(&state, &metadata)?;
 
     let now = unix_now();
-    let cost = state.bcrypt_cost;
-    let registration = if metadata.token_endpoint_auth_method.needs_secret() {
+    let hashing = state.secret_hashing;
+    // bcrypt on its own threads; a SHA-256 hash costs microseconds.
+    let registration = if metadata.token_endpoint_auth_method.needs_secret() && hashing.is_slow() {
         state
             .hashing
-            .run(move || issue(metadata, &policy, now, cost))
+            .run(move || issue(metadata, &policy, now, hashing))
             .await?
     } else {
-        issue(metadata, &policy, now, cost)
+        issue(metadata, &policy, now, hashing)
     }
     .map_err(|err| ApiError::internal("issuing credentials", err))?;
 
@@ -116,9 +117,9 @@ fn issue(
     metadata: ClientMetadata,
     policy: &RegistrationPolicy,
     now: i64,
-    cost: dcr_core::BcryptCost,
+    hashing: dcr_core::SecretHashing,
 ) -> Result<Registration, dcr_core::credentials::HashError> {
-    Registration::issue(metadata, policy, now, cost, &mut OsRng)
+    Registration::issue(metadata, policy, now, hashing, &mut OsRng)
 }
 
 /// Open registrations go through the group-commit writers.

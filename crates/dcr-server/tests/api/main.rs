@@ -26,3 +26,4 @@ mod purge;
 mod rate_limits;
 mod redirect_uris;
 mod register;
+mod secret_hash;
