@@ -10,5 +10,6 @@ mod process;
 mod cli;
 mod cli_clients;
 mod compose;
+mod import;
 mod lifecycle;
 mod two_processes;

@@ -18,10 +18,12 @@ pub enum EventKind {
     Purged,
     TokenCreated,
     TokenRevoked,
+    /// Copied in by `dcr-server import`.
+    Imported,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Registered,
         Self::Updated,
         Self::Deleted,
@@ -31,6 +33,7 @@ impl EventKind {
         Self::Purged,
         Self::TokenCreated,
         Self::TokenRevoked,
+        Self::Imported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl EventKind {
             Self::Purged => "purged",
             Self::TokenCreated => "token_created",
             Self::TokenRevoked => "token_revoked",
+            Self::Imported => "imported",
         }
     }
 

@@ -23,6 +23,8 @@ pub enum RegisteredVia {
     Token,
     /// By an operator.
     Admin,
+    /// Copied from the endpoint dcr replaced (`dcr-server import`).
+    Imported,
 }
 
 impl RegisteredVia {
@@ -31,6 +33,7 @@ impl RegisteredVia {
             Self::Open => "open",
             Self::Token => "token",
             Self::Admin => "admin",
+            Self::Imported => "imported",
         }
     }
 
@@ -40,6 +43,7 @@ impl RegisteredVia {
             "open" => Some(Self::Open),
             "token" => Some(Self::Token),
             "admin" => Some(Self::Admin),
+            "imported" => Some(Self::Imported),
             _ => None,
         }
     }

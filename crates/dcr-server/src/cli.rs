@@ -14,7 +14,9 @@ use crate::config::{Config, Settings};
 pub use crate::listing::Status;
 use crate::listing::{ListQuery, ListRequest, ListingError};
 
+pub mod import;
 pub mod tokens;
+pub use import::ImportArgs;
 pub use tokens::TokensCommand;
 
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
@@ -49,6 +51,9 @@ pub enum Command {
     /// the database.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Copy the clients of the Next.js registration endpoint's database
+    /// (SQLite/libSQL) into this store, keeping their ids and secrets.
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]

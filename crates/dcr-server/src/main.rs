@@ -27,6 +27,11 @@ fn main() -> ExitCode {
                 dcr_server::cli::tokens::run(command, &config, store)
             });
         }
+        Command::Import(args) => {
+            return at_the_shell(&config, |store| {
+                dcr_server::cli::import::run(&args, &config, store)
+            });
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

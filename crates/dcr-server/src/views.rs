@@ -86,6 +86,7 @@ pub fn event_view(event: &Event) -> Value {
 pub fn consent_view(client: &RegisteredClient, known: &KnownClients, now: i64) -> Value {
     let source = match client.provenance.via {
         RegisteredVia::Admin => Source::Admin,
+        RegisteredVia::Imported => Source::Imported,
         RegisteredVia::Open | RegisteredVia::Token => Source::Registered,
     };
     ConsentSignals::of(

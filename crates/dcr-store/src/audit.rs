@@ -82,13 +82,24 @@ pub(crate) fn record_registrations(
     conn: &mut AnyConnection,
     clients: &[&RegisteredClient],
 ) -> QueryResult<()> {
+    record_arrivals(conn, clients, EventKind::Registered, None)
+}
+
+/// One event per new client (one statement): `kind` at each client's
+/// registration, or at `at` when given.
+pub(crate) fn record_arrivals(
+    conn: &mut AnyConnection,
+    clients: &[&RegisteredClient],
+    kind: EventKind,
+    at: Option<i64>,
+) -> QueryResult<()> {
     let ids: Vec<String> = clients.iter().map(|c| c.client_id.to_string()).collect();
     let rows: Vec<NewEvent<'_>> = clients
         .iter()
         .zip(&ids)
         .map(|(client, client_id)| NewEvent {
-            at: client.issued_at,
-            event: EventKind::Registered.as_str(),
+            at: at.unwrap_or(client.issued_at),
+            event: kind.as_str(),
             client_id: Some(client_id),
             token_id: client.provenance.token_id.as_ref().map(TokenId::as_str),
             actor: registrant(client).to_stored(),
@@ -100,7 +111,7 @@ pub(crate) fn record_registrations(
 /// Who registered a client, by its provenance.
 fn registrant(client: &RegisteredClient) -> Actor {
     match client.provenance.via {
-        RegisteredVia::Admin => Actor::Admin,
+        RegisteredVia::Admin | RegisteredVia::Imported => Actor::Admin,
         RegisteredVia::Open | RegisteredVia::Token => {
             Actor::Client(client.provenance.address.clone())
         }
@@ -108,6 +119,9 @@ fn registrant(client: &RegisteredClient) -> Actor {
 }
 
 fn insert_events(conn: &mut AnyConnection, rows: &[NewEvent<'_>]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     // As for clients: the multi-backend connection has no multi-row INSERT.
     match conn {
         AnyConnection::Postgresql(pg) => diesel::insert_into(audit_events::table)

@@ -87,6 +87,13 @@ impl ClientRow {
         }
     }
 
+    /// Starts the "never used" lifetime at `at` instead of the registration
+    /// (an import: no rule deletes a client before it could be used here).
+    pub(crate) fn with_lifetime_from(mut self, at: i64) -> Self {
+        self.lifetime_from = Some(at);
+        self
+    }
+
     /// The columns an RFC 7592 update changes besides the secret: the
     /// metadata and the registration access token.
     #[allow(clippy::type_complexity)]

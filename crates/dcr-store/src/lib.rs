@@ -4,6 +4,7 @@ mod clients;
 mod connection;
 mod error;
 mod gate;
+mod legacy;
 mod lifetime;
 mod listing;
 mod migrate;
@@ -25,6 +26,7 @@ use diesel::r2d2::R2D2Connection;
 
 pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
 pub use error::{Cause, StoreError};
+pub use legacy::{LEGACY_SYSTEM_EMAIL, LegacyClient, read_legacy_clients};
 pub use lifetime::Expiry;
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use queries::{ClientCounts, SecretChange};

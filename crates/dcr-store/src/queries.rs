@@ -49,6 +49,46 @@ impl Store {
         })
     }
 
+    /// Stores imported clients in one transaction, skipping every client_id
+    /// already stored (so an import run twice changes nothing), each with an
+    /// `imported` event and its lifetime starting at `imported_at`. Returns
+    /// the client_ids stored and those skipped as present.
+    pub fn import_clients(
+        &self,
+        clients: &[RegisteredClient],
+        imported_at: i64,
+    ) -> Result<(Vec<ClientId>, Vec<ClientId>), StoreError> {
+        self.with_conn(|conn, _| {
+            conn.transaction(|conn| {
+                let mut stored = Vec::new();
+                let mut skipped = Vec::new();
+                // In chunks, for the bound on statement parameters; all in
+                // the one transaction.
+                for chunk in clients.chunks(500) {
+                    let ids: Vec<String> = chunk.iter().map(|c| c.client_id.to_string()).collect();
+                    let present: Vec<String> = oauth_clients::table
+                        .filter(oauth_clients::client_id.eq_any(&ids))
+                        .select(oauth_clients::client_id)
+                        .load(conn)?;
+                    let (old, new): (Vec<&RegisteredClient>, Vec<&RegisteredClient>) = chunk
+                        .iter()
+                        .partition(|client| present.contains(&client.client_id.to_string()));
+                    for client in &new {
+                        let row = ClientRow::from_client(client, SYSTEM_USER_ID)
+                            .with_lifetime_from(imported_at);
+                        diesel::insert_into(oauth_clients::table)
+                            .values(&row)
+                            .execute(conn)?;
+                    }
+                    audit::record_arrivals(conn, &new, EventKind::Imported, Some(imported_at))?;
+                    stored.extend(new.iter().map(|client| client.client_id));
+                    skipped.extend(old.iter().map(|client| client.client_id));
+                }
+                Ok((stored, skipped))
+            })
+        })
+    }
+
     pub fn find_client(&self, client_id: &ClientId) -> Result<RegisteredClient, StoreError> {
         let id = client_id.to_string();
         let row: ClientRow = self.with_conn(|conn, _| {
