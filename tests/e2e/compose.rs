@@ -42,12 +42,68 @@ fn compose_environment() -> Vec<(String, String)> {
     env
 }
 
+/// `KEY=value` lines of .env.example, which stands in for the operator's .env.
+fn example_env_file() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.env.example"))
+        .expect(".env.example exists beside docker-compose.yml");
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (key, value) = line.split_once('=').expect("KEY=value lines");
+            (key.to_owned(), value.to_owned())
+        })
+        .collect()
+}
+
+/// A compose value with `${NAME...}` replaced from the env file, as compose
+/// interpolates it.
+fn interpolate(value: &str, env_file: &[(String, String)]) -> String {
+    let Some(reference) = value
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+    else {
+        return value.to_owned();
+    };
+    let name = reference.split([':', '-', '?']).next().unwrap_or_default();
+    env_file
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.clone())
+        .unwrap_or_else(|| panic!("{name} is in neither the environment nor .env.example"))
+}
+
+#[test]
+fn the_admin_port_is_published_on_loopback_only() {
+    let compose = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docker-compose.yml"
+    ))
+    .unwrap();
+    let admin_port = compose_environment()
+        .into_iter()
+        .find(|(key, _)| key == "DCR_ADMIN_BIND")
+        .map(|(_, bind)| bind.rsplit(':').next().unwrap().to_owned())
+        .expect("compose sets DCR_ADMIN_BIND");
+    let published: Vec<&str> = compose
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("- \"") && line.contains(&format!(":{admin_port}\"")))
+        .collect();
+    assert!(!published.is_empty(), "the admin port is published");
+    for line in published {
+        assert!(line.starts_with("- \"127.0.0.1:"), "{line}");
+    }
+    assert!(compose.contains(r#"test: ["CMD", "dcr-server", "healthcheck"]"#));
+}
+
 #[tokio::test]
 async fn the_compose_environment_serves_on_postgres() {
     let database = TestDatabase::postgres();
     let dir = ScratchDir::new();
     let mut env: Vec<(&str, String)> = Vec::new();
     let compose = compose_environment();
+    let env_file = example_env_file();
     // The published listener faces a network: it must know its URL.
     let setting = |name: &str| {
         compose
@@ -70,9 +126,9 @@ async fn the_compose_environment_serves_on_postgres() {
                 );
                 database.url_string()
             }
-            // Any free port instead of the published 8080.
-            "DCR_BIND" => "127.0.0.1:0".to_owned(),
-            _ => value.clone(),
+            // Any free ports instead of the published 8080 and 9090.
+            "DCR_BIND" | "DCR_ADMIN_BIND" => "127.0.0.1:0".to_owned(),
+            _ => interpolate(value, &env_file),
         };
         env.push((key.as_str(), value));
     }
@@ -95,4 +151,26 @@ async fn the_compose_environment_serves_on_postgres() {
     assert_eq!(database.store().count_clients().unwrap(), 2);
     let ready = client.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
+    // The admin API wants the token from the env file.
+    let token = interpolate("${DCR_ADMIN_TOKEN}", &env_file);
+    let listed = client
+        .get(server.admin("/admin/clients"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let refused = client
+        .get(server.admin("/admin/clients"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    // Discovery is published with the example authorization server.
+    let discovery = client
+        .get(server.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(discovery.status(), 200, "{}", server.logs());
 }

@@ -100,7 +100,10 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
     let dir = ScratchDir::new();
     build_legacy_database(&dir.0.join("legacy.db"));
     let env = [
-        ("DCR_DATABASE_URL", dir.0.join("dcr.sqlite3").display().to_string()),
+        (
+            "DCR_DATABASE_URL",
+            dir.0.join("dcr.sqlite3").display().to_string(),
+        ),
         ("DCR_BIND", "127.0.0.1:0".to_owned()),
         ("DCR_ADMIN_BIND", "127.0.0.1:0".to_owned()),
         ("DCR_BCRYPT_COST", "4".to_owned()),
@@ -118,7 +121,11 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
         .collect();
     assert_eq!(
         skipped,
-        vec![DANGEROUS, "mcp-client-1", "a8098c1a-f86e-11da-bd1a-00112444be1e"]
+        vec![
+            DANGEROUS,
+            "mcp-client-1",
+            "a8098c1a-f86e-11da-bd1a-00112444be1e"
+        ]
     );
     for skip in dry["skipped"].as_array().unwrap() {
         assert!(!skip["reason"].as_str().unwrap().is_empty());
@@ -143,12 +150,36 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
     assert!(output.contains(r#"{"would_delete":[]}"#), "{output}");
 
     let server = Server::start(&dir.0, &env);
-    assert!(verify(&server, CLAUDE_AI, json!({"client_secret": "secret-claude-ai"})).await);
+    assert!(
+        verify(
+            &server,
+            CLAUDE_AI,
+            json!({"client_secret": "secret-claude-ai"})
+        )
+        .await
+    );
     assert!(!verify(&server, CLAUDE_AI, json!({"client_secret": "wrong"})).await);
-    assert!(verify(&server, HASHED_SHA256, json!({"client_secret": "secret-sha256"})).await);
+    assert!(
+        verify(
+            &server,
+            HASHED_SHA256,
+            json!({"client_secret": "secret-sha256"})
+        )
+        .await
+    );
     assert!(verify(&server, CLAUDE_CODE, json!({})).await);
-    assert!(!verify(&server, CLAUDE_CODE, json!({"client_secret": "secret-sha256"})).await);
-    assert!(!verify(&server, DISABLED, json!({})).await, "imported disabled");
+    assert!(
+        !verify(
+            &server,
+            CLAUDE_CODE,
+            json!({"client_secret": "secret-sha256"})
+        )
+        .await
+    );
+    assert!(
+        !verify(&server, DISABLED, json!({})).await,
+        "imported disabled"
+    );
 
     let view: Value = reqwest::Client::new()
         .get(server.admin(&format!("/admin/clients/{CLAUDE_AI}")))
@@ -162,7 +193,10 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
     assert_eq!(view["scope"], "mcp:tools mcp:resources");
     assert_eq!(view["token_endpoint_auth_method"], "client_secret_post");
     assert_eq!(view["registered_from"]["via"], "imported");
-    assert_eq!(view["registered_from"]["user_agent"], "Claude-User (claude.ai)");
+    assert_eq!(
+        view["registered_from"]["user_agent"],
+        "Claude-User (claude.ai)"
+    );
     assert_eq!(view["consent"]["source"], "imported");
     let events: Value = reqwest::Client::new()
         .get(server.admin(&format!("/admin/clients/{CLAUDE_AI}/events")))

@@ -268,3 +268,19 @@ async fn sigterm_during_a_database_outage_exits_cleanly() {
     server.signal("TERM");
     assert_clean_exit(&mut server);
 }
+
+/// `dcr-server healthcheck`, what the image's HEALTHCHECK runs: 0 while
+/// `/readyz` answers 200 at DCR_BIND, non-zero when nothing answers.
+#[test]
+fn healthcheck_exits_zero_only_while_the_server_is_ready() {
+    let dir = ScratchDir::new();
+    let server = Server::start(&dir.0, &[("DCR_BIND", "127.0.0.1:0".into())]);
+    let bind = server.base_url.trim_start_matches("http://").to_owned();
+    let (status, output) =
+        crate::process::run(&dir.0, &["healthcheck"], &[("DCR_BIND", bind.clone())]);
+    assert!(status.success(), "{output}");
+    drop(server);
+    let (status, output) = crate::process::run(&dir.0, &["healthcheck"], &[("DCR_BIND", bind)]);
+    assert!(!status.success(), "{output}");
+    assert!(output.contains("unhealthy"), "{output}");
+}

@@ -51,6 +51,9 @@ pub enum Command {
     /// the database.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Exit 0 when /readyz at DCR_BIND answers 200, non-zero otherwise (the
+    /// container's HEALTHCHECK).
+    Healthcheck,
     /// Copy the clients of the Next.js registration endpoint's database
     /// (SQLite/libSQL) into this store, keeping their ids and secrets.
     Import(ImportArgs),

@@ -8,6 +8,7 @@ pub mod config;
 pub mod drain;
 pub mod error;
 pub mod hashing;
+pub mod healthcheck;
 pub mod import;
 pub mod initial_access;
 pub mod ip_range;

@@ -27,6 +27,17 @@ fn main() -> ExitCode {
                 dcr_server::cli::tokens::run(command, &config, store)
             });
         }
+        Command::Healthcheck => {
+            // The same environment as the server's: a configuration it
+            // would refuse is unhealthy too (exit 2 above).
+            return match dcr_server::healthcheck::check(config.bind) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(unhealthy) => {
+                    eprintln!("unhealthy: {unhealthy}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Command::Import(args) => {
             return at_the_shell(&config, |store| {
                 dcr_server::cli::import::run(&args, &config, store)
