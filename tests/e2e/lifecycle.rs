@@ -284,3 +284,68 @@ fn healthcheck_exits_zero_only_while_the_server_is_ready() {
     assert!(!status.success(), "{output}");
     assert!(output.contains("unhealthy"), "{output}");
 }
+
+/// DCR_LOG_FORMAT=json: every line one JSON object; each request's line
+/// with its fields; the request id taken only from a trusted proxy and
+/// returned in X-Request-Id; no secret, token or query string anywhere.
+#[tokio::test]
+async fn json_logs_carry_each_request_s_fields_and_no_secret() {
+    for trusted in [false, true] {
+        let dir = ScratchDir::new();
+        let mut env = vec![
+            ("DCR_BIND", "127.0.0.1:0".to_owned()),
+            ("DCR_BCRYPT_COST", "4".to_owned()),
+            ("DCR_LOG_FORMAT", "json".to_owned()),
+        ];
+        if trusted {
+            env.push(("DCR_TRUSTED_PROXIES", "127.0.0.1/32".to_owned()));
+        }
+        let server = Server::start(&dir.0, &env);
+        let response = reqwest::Client::new()
+            .post(server.url("/register?secret_in_query=1"))
+            .header("X-Request-Id", "gateway-req-42")
+            .json(&claude_ai_body())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let returned_id = response
+            .headers()
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(returned_id == "gateway-req-42", trusted, "{returned_id}");
+        let body: Value = response.json().await.unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let logs = server.logs();
+        let lines: Vec<Value> = logs
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+            .collect();
+        for line in &lines {
+            for member in ["time", "level", "target", "message"] {
+                assert!(line.get(member).is_some(), "{member} missing: {line}");
+            }
+        }
+        let request = lines
+            .iter()
+            .find(|line| line["target"] == "dcr_server::request" && line["route"] == "/register")
+            .unwrap_or_else(|| panic!("no request line: {logs}"));
+        assert_eq!(request["method"], "POST");
+        assert_eq!(request["status"], 201);
+        assert_eq!(request["client_address"], "127.0.0.1");
+        assert_eq!(request["client_id"], body["client_id"]);
+        assert_eq!(request["request_id"], returned_id.as_str());
+        assert!(request["latency_ms"].as_f64().unwrap() >= 0.0);
+        for secret in [
+            body["client_secret"].as_str().unwrap(),
+            body["registration_access_token"].as_str().unwrap(),
+            "secret_in_query",
+        ] {
+            assert!(!logs.contains(secret), "{secret} reached the log");
+        }
+    }
+}

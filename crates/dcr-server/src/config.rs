@@ -155,6 +155,11 @@ pub struct Settings {
     #[arg(long, env = "DCR_IDLE_CLIENT_TTL_SECS", default_value_t = 0, value_parser = parse_in_range::<u64>("DCR_IDLE_CLIENT_TTL_SECS", 0, 100 * 365 * 86_400))]
     pub idle_client_ttl_secs: u64,
 
+    /// How log lines are written: text (for people) or json (one object
+    /// per line, for log pipelines).
+    #[arg(long, env = "DCR_LOG_FORMAT", default_value = "text", value_parser = parse_with::<crate::logging::LogFormat>("DCR_LOG_FORMAT", "text or json"))]
+    pub log_format: crate::logging::LogFormat,
+
     #[command(flatten)]
     pub cimd: CimdSettings,
 

@@ -5,8 +5,8 @@ use dcr_server::startup::open_store;
 use dcr_server::{Application, Cli, Command};
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().filter_or("DCR_LOG", "info")).init();
     let cli = Cli::parse();
+    dcr_server::logging::init(cli.settings.log_format);
     let config = match cli.settings.into_config() {
         Ok(config) => config,
         Err(err) => {

@@ -228,6 +228,16 @@ impl RateLimiter {
     }
 
     /// The request's client address (see `client_address`).
+    /// Whether the request came straight from a trusted proxy (which may
+    /// then say things about it in headers, such as `X-Request-Id`).
+    pub fn from_trusted_proxy(&self, request: &HttpRequest) -> bool {
+        request.peer_addr().is_some_and(|peer| {
+            self.trusted_proxies
+                .iter()
+                .any(|range| range.contains(peer.ip()))
+        })
+    }
+
     pub fn client_of(&self, request: &HttpRequest) -> Option<IpAddr> {
         let peer = request.peer_addr()?.ip();
         let forwarded = request

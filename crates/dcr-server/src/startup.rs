@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, Service as _};
-use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 use dcr_core::TokenDigest;
 use dcr_store::{ClientWriter, Store, StoreError};
@@ -22,6 +21,7 @@ use crate::metrics::{self, Listener, Metrics};
 use crate::proxy::PublicBase;
 use crate::purge::{self, Lifetimes};
 use crate::rate_limit::{FailureLimiter, RateLimiter};
+use crate::request_log;
 use crate::routes;
 use crate::state::AppState;
 use crate::verified_secrets::VerifiedSecrets;
@@ -193,12 +193,15 @@ impl Application {
         let server = HttpServer::new(move || {
             let drain = public_drain.clone();
             let metrics = public_metrics.clone();
+            let logged = public_state.clone();
             App::new()
                 .app_data(public_state.clone())
                 .wrap_fn(move |request, service| {
                     metrics::track(&metrics, Listener::Public, request, service)
                 })
-                .wrap(request_logger())
+                .wrap_fn(move |request, service| {
+                    request_log::track(&logged, Listener::Public, request, service)
+                })
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .configure(routes::public_routes)
         })
@@ -220,6 +223,7 @@ impl Application {
             let drain = admin_drain.clone();
             let guard = admin_guard.clone();
             let metrics = admin_metrics.clone();
+            let logged = state.clone();
             App::new()
                 .app_data(state.clone())
                 // Innermost, so a refusal is logged and drained like any
@@ -233,7 +237,9 @@ impl Application {
                 .wrap_fn(move |request, service| {
                     metrics::track(&metrics, Listener::Admin, request, service)
                 })
-                .wrap(request_logger())
+                .wrap_fn(move |request, service| {
+                    request_log::track(&logged, Listener::Admin, request, service)
+                })
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .configure(routes::admin_routes)
         })
@@ -415,11 +421,4 @@ pub fn open_store(config: &Config) -> Result<Store, StartError> {
         url: config.store.url.to_string(),
         source,
     })
-}
-
-/// One line per request: who, method, path (never the query), status and
-/// latency. Bodies and headers, where secrets travel, are never logged.
-fn request_logger() -> Logger {
-    Logger::new("%a %{method}xi %U %s %Dms")
-        .custom_request_replace("method", |request| request.method().to_string())
 }

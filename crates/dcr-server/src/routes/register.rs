@@ -15,6 +15,7 @@ use crate::bearer::bearer_token;
 use crate::clock::unix_now;
 use crate::config::RegistrationMode;
 use crate::error::{ApiError, Outcome};
+use crate::request_log::LoggedClient;
 use crate::routes::json_body::read_json;
 use crate::routes::{no_store, refuse_reserved_name, with_store};
 use crate::state::AppState;
@@ -110,6 +111,7 @@ pub async fn register(
 
     let mut response = no_store(HttpResponse::Created()).json(body);
     response.extensions_mut().insert(Outcome("created"));
+    response.extensions_mut().insert(LoggedClient(client_id));
     Ok(response)
 }
 

@@ -1,0 +1,75 @@
+//! The process's log: `DCR_LOG` filters it (env_logger syntax), and
+//! `DCR_LOG_FORMAT` shapes it: `text` for people, `json` (one object per
+//! line) for log pipelines. Lines that carry fields (each request's, see
+//! `request_log`) carry them as JSON members; in text they are already in
+//! the message.
+
+use std::io::Write as _;
+use std::str::FromStr;
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err("must be text or json".to_owned()),
+        }
+    }
+}
+
+/// Installs the logger; call once, first thing.
+pub fn init(format: LogFormat) {
+    let mut builder =
+        env_logger::Builder::from_env(env_logger::Env::default().filter_or("DCR_LOG", "info"));
+    match format {
+        // The message says it all; the fields would repeat it.
+        LogFormat::Text => builder.format_key_values(|_, _| Ok(())),
+        LogFormat::Json => builder.format(|buf, record| {
+            let mut line = Map::new();
+            line.insert("time".into(), buf.timestamp_millis().to_string().into());
+            line.insert("level".into(), record.level().as_str().into());
+            line.insert("target".into(), record.target().into());
+            line.insert("message".into(), record.args().to_string().into());
+            let mut fields = Fields(&mut line);
+            // A field that does not convert is left out, never fatal.
+            let _ = record.key_values().visit(&mut fields);
+            writeln!(buf, "{}", Value::Object(line))
+        }),
+    };
+    builder.init();
+}
+
+/// A log record's key-values, as JSON members.
+struct Fields<'a>(&'a mut Map<String, Value>);
+
+impl<'kvs> log::kv::VisitSource<'kvs> for Fields<'_> {
+    fn visit_pair(
+        &mut self,
+        key: log::kv::Key<'kvs>,
+        value: log::kv::Value<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        let json = if let Some(number) = value.to_u64() {
+            Value::from(number)
+        } else if let Some(number) = value.to_i64() {
+            Value::from(number)
+        } else if let Some(number) = value.to_f64() {
+            Value::from(number)
+        } else if let Some(flag) = value.to_bool() {
+            Value::from(flag)
+        } else {
+            Value::from(value.to_string())
+        };
+        self.0.insert(key.as_str().to_owned(), json);
+        Ok(())
+    }
+}
