@@ -119,10 +119,11 @@ mod tests {
             RegisteredVia::Open,
             RegisteredVia::Token,
             RegisteredVia::Admin,
+            RegisteredVia::Imported,
         ] {
             assert_eq!(RegisteredVia::parse(via.as_str()), Some(via));
         }
-        assert_eq!(RegisteredVia::parse("imported"), None);
+        assert_eq!(RegisteredVia::parse("Open"), None);
         assert_eq!(RegisteredVia::default(), RegisteredVia::Open);
     }
 }

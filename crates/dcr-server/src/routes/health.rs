@@ -38,3 +38,52 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .body(text)
 }
+
+/// The OpenAPI 3.1 document of both listeners, `docs/openapi.yaml`: written
+/// in JSON (which is YAML), so it is served as it is.
+pub const OPENAPI: &str = include_str!("../../../../docs/openapi.yaml");
+
+/// `GET /openapi.json` on the admin listener.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::OPENAPI;
+
+    /// The document is JSON (so it is served as it is), OpenAPI 3.1, and
+    /// describes both listeners' routes.
+    #[test]
+    fn the_openapi_document_is_json_and_names_every_route() {
+        let document: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        assert_eq!(document["openapi"], "3.1.0");
+        let paths = document["paths"].as_object().unwrap();
+        for path in [
+            "/register",
+            "/register/{client_id}",
+            "/.well-known/oauth-authorization-server",
+            "/healthz",
+            "/readyz",
+            "/admin/clients",
+            "/admin/clients/{client_id}",
+            "/admin/clients/{client_id}/disable",
+            "/admin/clients/{client_id}/enable",
+            "/admin/clients/{client_id}/rotate-secret",
+            "/admin/clients/{client_id}/verify",
+            "/admin/clients/{client_id}/events",
+            "/admin/initial-access-tokens",
+            "/admin/initial-access-tokens/{id}",
+            "/metrics",
+            "/openapi.json",
+        ] {
+            assert!(
+                paths.contains_key(path),
+                "{path} is not in docs/openapi.yaml"
+            );
+        }
+    }
+}

@@ -153,6 +153,10 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
         vec![(Method::GET, web::route().to(health::metrics))],
     ))
     .service(resource(
+        "/openapi.json",
+        vec![(Method::GET, web::route().to(health::openapi))],
+    ))
+    .service(resource(
         "/admin/clients",
         vec![(Method::GET, web::route().to(admin::list))],
     ))
