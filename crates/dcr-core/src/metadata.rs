@@ -117,6 +117,17 @@ impl ClientMetadata {
         .validate()
     }
 
+    /// The SHA-256 of every registered value, as hex: two registrations
+    /// with equal metadata have equal fingerprints (`DCR_DEDUP_PUBLIC`).
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest as _, Sha256};
+        let canonical = Value::Object(self.to_json()).to_string();
+        Sha256::digest(canonical.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
     /// Every registered value, under its RFC 7591 name.
     pub fn to_json(&self) -> Map<String, Value> {
         let mut out = Map::new();

@@ -170,6 +170,11 @@ pub struct Settings {
     #[arg(long, env = "DCR_AUDIT_RETENTION_SECS", default_value_t = 7_776_000, value_parser = parse_in_range::<u64>("DCR_AUDIT_RETENTION_SECS", 0, 100 * 365 * 86_400))]
     pub audit_retention_secs: u64,
 
+    /// Answer a public-client registration whose metadata equals an active
+    /// public client's with that client (and no registration access token).
+    #[arg(long, env = "DCR_DEDUP_PUBLIC", default_value = "false", value_parser = parse_with::<BoolArg>("DCR_DEDUP_PUBLIC", "true or false"))]
+    pub dedup_public: BoolArg,
+
     /// Who may register: open (anyone) or token (only with an initial
     /// access token from the admin API).
     #[arg(long, env = "DCR_REGISTRATION", default_value = "open", value_parser = parse_with::<RegistrationMode>("DCR_REGISTRATION", "open or token"))]
@@ -285,6 +290,7 @@ pub struct Config {
     pub queue_max_wait: Duration,
     pub lifetimes: Lifetimes,
     pub registration: RegistrationMode,
+    pub dedup_public: bool,
     pub cimd: CimdConfig,
     pub consent: ConsentConfig,
     pub purge_interval: Duration,
@@ -404,6 +410,7 @@ impl Settings {
                 audit_retention_secs: self.audit_retention_secs,
             },
             registration: self.registration,
+            dedup_public: self.dedup_public.0,
             cimd: self.cimd.into_config()?,
             consent: self.consent.into_config()?,
             purge_interval: Duration::from_secs(self.purge_interval_secs),

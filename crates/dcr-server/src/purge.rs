@@ -52,8 +52,12 @@ pub fn purge_now(store: &Store, lifetimes: Lifetimes) -> Result<Option<usize>, S
 }
 
 /// Removes the audit events older than the retention, batch by batch, and
-/// returns how many. Blocking.
+/// returns how many; and the dedup fingerprints of clients that are gone.
+/// Blocking.
 pub fn purge_events_now(store: &Store, lifetimes: Lifetimes) -> Result<usize, StoreError> {
+    // Fingerprints whose client is gone (DCR_DEDUP_PUBLIC) go with each round.
+    let full_batch = usize::try_from(BATCH).unwrap_or(usize::MAX);
+    while store.purge_orphan_public_keys(BATCH)? == full_batch {}
     if lifetimes.audit_retention_secs == 0 {
         return Ok(0);
     }

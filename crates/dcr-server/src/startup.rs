@@ -121,6 +121,7 @@ impl Application {
             writer,
             policy,
             registration: config.registration,
+            dedup_public: config.dedup_public,
             url_clients,
             consent: config.consent.clone(),
             metrics: metrics.clone(),

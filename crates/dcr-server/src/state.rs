@@ -23,6 +23,8 @@ pub struct AppState {
     pub policy: Arc<RegistrationPolicy>,
     /// Whether registration needs an initial access token.
     pub registration: RegistrationMode,
+    /// `DCR_DEDUP_PUBLIC`.
+    pub dedup_public: bool,
     pub metrics: Metrics,
     /// URL client ids (Client ID Metadata Documents).
     pub url_clients: UrlClients,

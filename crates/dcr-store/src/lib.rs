@@ -2,6 +2,7 @@
 mod audit;
 mod clients;
 mod connection;
+mod dedup;
 mod error;
 mod gate;
 mod legacy;

@@ -30,7 +30,7 @@ diesel::table! {
 }
 
 diesel::joinable!(oauth_clients -> users (created_by));
-diesel::allow_tables_to_appear_in_same_query!(users, oauth_clients);
+diesel::allow_tables_to_appear_in_same_query!(users, oauth_clients, public_client_keys);
 
 diesel::table! {
     initial_access_tokens (id) {
@@ -62,5 +62,12 @@ diesel::table! {
         client_id -> Text,
         is_active -> Bool,
         changed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    public_client_keys (fingerprint) {
+        fingerprint -> Text,
+        client_id -> Text,
     }
 }

@@ -46,6 +46,17 @@ pub async fn register(
         ),
     };
     refuse_reserved_name(&state, &metadata)?;
+    // Anonymous public clients only: a confidential client's secret cannot
+    // be handed out again, and a token registration is counted to its token.
+    let dedup = (state.dedup_public
+        && token.is_none()
+        && !metadata.token_endpoint_auth_method.needs_secret())
+    .then(|| metadata.fingerprint());
+    if let Some(fingerprint) = &dedup
+        && let Some(response) = answer_duplicate(&state, fingerprint, &metadata).await?
+    {
+        return Ok(response);
+    }
 
     let now = unix_now();
     let hashing = state.secret_hashing;
@@ -98,6 +109,17 @@ pub async fn register(
         }
         None => store_through_writer(&state, registration.client).await?,
     }
+    if let Some(fingerprint) = dedup {
+        // Only a shortcut for later registrations: failing to remember it
+        // costs a duplicate, never this registration.
+        let remembered = with_store(&state, move |store| {
+            store.remember_public_client(&fingerprint, &client_id)
+        })
+        .await;
+        if let Err(err) = remembered {
+            log::warn!("could not remember public client {client_id} for DCR_DEDUP_PUBLIC: {err}");
+        }
+    }
     // One line per registration: who and from where, never a secret. The
     // name is shown quoted and escaped; it holds no control character.
     log::info!(
@@ -113,6 +135,40 @@ pub async fn register(
     response.extensions_mut().insert(Outcome("created"));
     response.extensions_mut().insert(LoggedClient(client_id));
     Ok(response)
+}
+
+/// `DCR_DEDUP_PUBLIC`: the active public client registered with exactly
+/// this metadata, answered as its registration (RFC 7591 section 3.2.1)
+/// without a registration access token: handing one out would let a
+/// stranger manage, and repoint, someone else's registration. Its "never
+/// used" lifetime starts again, as for a new client.
+async fn answer_duplicate(
+    state: &AppState,
+    fingerprint: &str,
+    metadata: &ClientMetadata,
+) -> Result<Option<HttpResponse>, ApiError> {
+    let (fingerprint, wanted) = (fingerprint.to_owned(), metadata.clone());
+    let now = unix_now();
+    let found = with_store(state, move |store| {
+        let found = store.find_public_duplicate(&fingerprint, &wanted)?;
+        if let Some(client) = &found {
+            store.restart_lifetime(&client.client_id, now)?;
+        }
+        Ok(found)
+    })
+    .await?;
+    Ok(found.map(|client| {
+        log::info!(
+            "answered a registration with the existing public client {} (DCR_DEDUP_PUBLIC)",
+            client.client_id
+        );
+        let mut response = no_store(HttpResponse::Created()).json(client.response_body(None));
+        response.extensions_mut().insert(Outcome("created"));
+        response
+            .extensions_mut()
+            .insert(LoggedClient(client.client_id));
+        response
+    }))
 }
 
 fn issue(

@@ -13,6 +13,7 @@ mod busy;
 mod cimd;
 mod consent;
 mod cors;
+mod dedup;
 mod discovery;
 mod errors;
 mod health;
