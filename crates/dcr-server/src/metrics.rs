@@ -8,6 +8,7 @@
 //! What only exists at scrape time (queues, the pool, clients by state) is
 //! read then.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -46,8 +47,13 @@ const LATENCY_BUCKETS: [f64; 14] = [
 /// Hashing time buckets: bcrypt from cost 4 (a millisecond) to 14 (a second).
 const HASHING_BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 
+/// The application's metrics; cloned into every request's middleware, so a
+/// clone is one reference count.
 #[derive(Debug, Clone)]
-pub struct Metrics {
+pub struct Metrics(Arc<Instruments>);
+
+#[derive(Debug)]
+pub struct Instruments {
     registry: Registry,
     registrations: IntCounterVec,
     management: IntCounterVec,
@@ -201,7 +207,7 @@ impl Metrics {
         .unwrap_or_else(|err| unreachable_metric("build_info", &err));
         register(&registry, Box::new(build.clone()), "build_info");
         build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
-        Self {
+        Self(Arc::new(Instruments {
             registry,
             registrations,
             management,
@@ -221,7 +227,7 @@ impl Metrics {
             pool_checkouts,
             pool_wait_seconds,
             pool_timeouts,
-        }
+        }))
     }
 
     /// The histogram a hashing pool records each task's time in.
@@ -314,6 +320,14 @@ impl Metrics {
                 String::new()
             }
         }
+    }
+}
+
+impl std::ops::Deref for Metrics {
+    type Target = Instruments;
+
+    fn deref(&self) -> &Instruments {
+        &self.0
     }
 }
 
