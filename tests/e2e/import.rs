@@ -82,6 +82,17 @@ fn import(dir: &ScratchDir, env: &[(&str, String)], extra: &[&str]) -> Value {
     serde_json::from_str(line).unwrap()
 }
 
+async fn admin_get(server: &Server, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(server.admin(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn verify(server: &Server, client_id: &str, body: Value) -> bool {
     let answer: Value = reqwest::Client::new()
         .post(server.admin(&format!("/admin/clients/{client_id}/verify")))
@@ -181,14 +192,7 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
         "imported disabled"
     );
 
-    let view: Value = reqwest::Client::new()
-        .get(server.admin(&format!("/admin/clients/{CLAUDE_AI}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = admin_get(&server, &format!("/admin/clients/{CLAUDE_AI}")).await;
     assert_eq!(view["client_id_issued_at"], 1_748_781_296);
     assert_eq!(view["scope"], "mcp:tools mcp:resources");
     assert_eq!(view["token_endpoint_auth_method"], "client_secret_post");
@@ -198,13 +202,6 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
         "Claude-User (claude.ai)"
     );
     assert_eq!(view["consent"]["source"], "imported");
-    let events: Value = reqwest::Client::new()
-        .get(server.admin(&format!("/admin/clients/{CLAUDE_AI}/events")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events = admin_get(&server, &format!("/admin/clients/{CLAUDE_AI}/events")).await;
     assert_eq!(events["events"][0]["event"], "imported");
 }
