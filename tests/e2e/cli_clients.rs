@@ -560,3 +560,31 @@ async fn tokens_commands_issue_list_and_revoke() {
     );
     assert!(unknown.failure().contains("no initial access token"));
 }
+
+/// `clients disable|enable|events` take a URL client id too, as the admin
+/// API does: the decision is stored, whatever the document says now.
+#[test]
+fn url_client_ids_are_disabled_from_the_shell() {
+    let database = TestDatabase::sqlite();
+    let dir = ScratchDir::new();
+    let env = environment(&database);
+    let url = "https://agent.example.com/oauth/client.json";
+    let disabled = clients(&dir.0, &env, &["disable", url, "--json"]).json();
+    assert_eq!(
+        disabled,
+        json!({"client_id": url, "active": false, "source": "metadata_document"})
+    );
+    assert!(!database.store().url_client_active(url).unwrap());
+    clients(&dir.0, &env, &["enable", url]).success();
+    assert!(database.store().url_client_active(url).unwrap());
+    let events = clients(&dir.0, &env, &["events", url, "--json"]).json();
+    let kinds: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["disabled", "enabled"]);
+    let refused = clients(&dir.0, &env, &["disable", "http://agent.example.com/c"]);
+    assert!(refused.failure().contains("https"), "{}", refused.stderr);
+}

@@ -187,8 +187,13 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
 /// Every event of a client, page by page from the store.
 fn events(args: &EventsArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
     const PAGE: i64 = 1000;
-    let client_id = parse_id(&args.client_id)?;
-    let key = client_id.to_string();
+    // A URL client id's trail holds its disabling and enabling.
+    let is_url = crate::cimd::UrlClients::looks_like_url(&args.client_id);
+    let key = if is_url {
+        args.client_id.clone()
+    } else {
+        parse_id(&args.client_id)?.to_string()
+    };
     let mut events = Vec::new();
     loop {
         let after = events.last().map(|event: &dcr_core::Event| event.id);
@@ -199,7 +204,7 @@ fn events(args: &EventsArgs, store: &Store, out: &mut impl Write) -> Result<(), 
             break;
         }
     }
-    if events.is_empty() {
+    if events.is_empty() && !is_url {
         // No trail: the client must at least exist.
         find(store, &args.client_id)?;
     }
@@ -301,6 +306,9 @@ fn set_active(
     active: bool,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
+    if crate::cimd::UrlClients::looks_like_url(&args.client_id) {
+        return set_url_client_active(store, config, args, active, out);
+    }
     let client_id = parse_id(&args.client_id)?;
     store
         .set_active(
@@ -311,6 +319,29 @@ fn set_active(
         .map_err(|err| not_found(err, &args.client_id))?;
     let client = find(store, &args.client_id)?;
     print_client(&client, config, args.json, out)
+}
+
+/// A URL client id (Client ID Metadata Documents) is disabled as the admin
+/// API does it: recorded, whether or not its document can be fetched now.
+fn set_url_client_active(
+    store: &Store,
+    config: &Config,
+    args: &ClientArgs,
+    active: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let url = dcr_core::cimd::DocumentUrl::parse(&args.client_id, config.cimd.allow_http_loopback)
+        .map_err(|err| CliError::Invalid(format!("the URL client id {err}")))?;
+    store.set_url_client_active(
+        url.as_str(),
+        active,
+        &dcr_core::Occasion::admin(crate::clock::unix_now()),
+    )?;
+    let mut view = Map::new();
+    view.insert("client_id".into(), url.as_str().into());
+    view.insert("active".into(), active.into());
+    view.insert("source".into(), "metadata_document".into());
+    print_view(view, args.json, out)
 }
 
 fn rotate_secret(
