@@ -62,7 +62,7 @@ impl TokenDigest {
     }
 
     pub fn to_stored(&self) -> String {
-        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+        crate::credentials::hex(&self.0)
     }
 
     /// Whether `presented` is the token this digest was made from, in time

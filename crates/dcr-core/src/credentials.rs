@@ -129,7 +129,8 @@ const SHA256_PREFIX: &str = "$sha256$";
 /// bytes, imported ones far shorter than this.
 const SHA256_MAX_SECRET_BYTES: usize = 512;
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex, the stored form of every digest and random id.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

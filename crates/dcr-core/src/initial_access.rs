@@ -79,8 +79,7 @@ impl TokenId {
     pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
         let mut bytes = [0u8; ID_BYTES];
         rng.fill_bytes(&mut bytes);
-        let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-        Self(format!("{ID_PREFIX}{hex}"))
+        Self(format!("{ID_PREFIX}{}", crate::credentials::hex(&bytes)))
     }
 
     /// Only the form [`TokenId::generate`] makes; anything else names no token.

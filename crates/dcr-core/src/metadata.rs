@@ -122,10 +122,7 @@ impl ClientMetadata {
     pub fn fingerprint(&self) -> String {
         use sha2::{Digest as _, Sha256};
         let canonical = Value::Object(self.to_json()).to_string();
-        Sha256::digest(canonical.as_bytes())
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        crate::credentials::hex(&Sha256::digest(canonical.as_bytes()))
     }
 
     /// Every registered value, under its RFC 7591 name.
