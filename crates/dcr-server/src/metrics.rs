@@ -2,17 +2,15 @@
 //! One registry per application, never a global: two applications in one
 //! process (the test suites) count apart.
 //!
-//! Requests are counted by one middleware on both listeners, from the route
-//! that matched and the `Outcome` each answer carries (errors set it from
+//! Requests are counted by the request middleware of both listeners
+//! (`request_log`), from the route that matched and the `Outcome` each
+//! answer carries (errors set it from
 //! `ApiError`, handlers on success), so no handler can forget to count.
 //! What only exists at scrape time (queues, the pool, clients by state) is
 //! read then.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use dcr_store::{ClientCounts, PoolStatus};
 use prometheus::{
@@ -31,7 +29,7 @@ pub enum Listener {
 }
 
 impl Listener {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Public => "public",
             Self::Admin => "admin",
@@ -248,14 +246,38 @@ impl Metrics {
         self.cimd_cache_hits.inc();
     }
 
-    /// Counts one answered request.
-    fn observe(&self, listener: Listener, answer: &Answer) {
+    /// Counts one answered request (`request_log`'s middleware, which sees
+    /// every request of both listeners, reports each here): `route` is the
+    /// pattern that matched, `outcome` what the answer said of itself
+    /// (`Outcome`), if anything.
+    pub fn observe_request(
+        &self,
+        listener: Listener,
+        method: &Method,
+        route: &str,
+        status: u16,
+        outcome: Option<Outcome>,
+        seconds: f64,
+    ) {
+        self.observe(
+            listener,
+            &Answer {
+                route,
+                method: method_label(method),
+                status,
+                outcome: outcome.map_or_else(|| default_outcome(status), |outcome| outcome.0),
+                seconds,
+            },
+        );
+    }
+
+    fn observe(&self, listener: Listener, answer: &Answer<'_>) {
         let status = answer.status.to_string();
         self.request_seconds
-            .with_label_values(&[listener.as_str(), &answer.route, answer.method, &status])
+            .with_label_values(&[listener.as_str(), answer.route, answer.method, &status])
             .observe(answer.seconds);
         let outcome = answer.outcome;
-        match (listener, answer.route.as_str(), answer.method) {
+        match (listener, answer.route, answer.method) {
             (Listener::Public, "/register", "POST") => {
                 self.registrations.with_label_values(&[outcome]).inc();
             }
@@ -348,53 +370,12 @@ pub struct Scrape<'a> {
 }
 
 /// One answered request, as the metrics label it.
-struct Answer {
-    route: String,
+struct Answer<'a> {
+    route: &'a str,
     method: &'static str,
     status: u16,
     outcome: &'static str,
     seconds: f64,
-}
-
-/// The middleware of both listeners: times every request and counts it.
-pub fn track<S, B>(
-    metrics: &Metrics,
-    listener: Listener,
-    request: ServiceRequest,
-    service: &S,
-) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let started = Instant::now();
-    let metrics = metrics.clone();
-    let method = method_label(request.method());
-    let response = service.call(request);
-    async move {
-        let response = response.await?;
-        let status = response.status();
-        let outcome = response
-            .response()
-            .extensions()
-            .get::<Outcome>()
-            .map_or_else(|| default_outcome(status.as_u16()), |outcome| outcome.0);
-        let answer = Answer {
-            route: route_label(response.request().match_pattern()),
-            method,
-            status: status.as_u16(),
-            outcome,
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        metrics.observe(listener, &answer);
-        Ok(response)
-    }
-}
-
-/// The route pattern that matched (from the route table, a bounded set,
-/// never the path a client sent), or `unmatched`.
-fn route_label(pattern: Option<String>) -> String {
-    pattern.unwrap_or_else(|| "unmatched".to_owned())
 }
 
 /// The method, from a fixed set: a client chooses it, and a label must not
@@ -469,7 +450,6 @@ mod tests {
 
     #[test]
     fn labels_are_bounded_whatever_a_client_sends() {
-        assert_eq!(route_label(None), "unmatched");
         assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
         assert_eq!(method_label(&Method::PUT), "PUT");
         for (status, outcome) in [
@@ -487,7 +467,7 @@ mod tests {
     fn every_metric_renders_with_the_prefix() {
         let metrics = Metrics::new();
         let answer = Answer {
-            route: "/register".to_owned(),
+            route: "/register",
             method: "POST",
             status: 201,
             outcome: "created",

@@ -1,4 +1,6 @@
-//! One log line per request, on both listeners: request id, method, route
+//! The request middleware of both listeners: one log line per request, and
+//! its count in the metrics (`Metrics::observe_request`). The line holds the
+//! request id, method, route
 //! pattern, path, status, latency, client address, and the client id where
 //! one is known. Never a query string, a header's value (but the request
 //! id's) or a body: secrets and tokens travel in those.
@@ -17,6 +19,7 @@ use actix_web::web;
 use dcr_core::ClientId;
 use rand::RngCore as _;
 
+use crate::error::Outcome;
 use crate::metrics::Listener;
 use crate::state::AppState;
 
@@ -42,12 +45,13 @@ where
 {
     let started = Instant::now();
     let id = request_id(state, &request);
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let path = request.path().to_owned();
     let client_address = state
         .rate_limiter
         .client_of(request.request())
         .map_or_else(|| "-".to_owned(), |address| address.to_string());
+    let metrics = state.metrics.clone();
     let response = service.call(request);
     async move {
         let mut response = response.await?;
@@ -70,7 +74,10 @@ where
                     .and_then(|raw| ClientId::parse(raw).ok())
             })
             .map_or_else(|| "-".to_owned(), |id| id.to_string());
-        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let seconds = started.elapsed().as_secs_f64();
+        let outcome = response.response().extensions().get::<Outcome>().copied();
+        metrics.observe_request(listener, &method, &route, status, outcome, seconds);
+        let latency_ms = seconds * 1000.0;
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(REQUEST_ID, value);
         }
@@ -79,7 +86,7 @@ where
         log::info!(
             target: "dcr_server::request",
             request_id = id.as_str(),
-            listener = listener_name(listener),
+            listener = listener.as_str(),
             method = method.as_str(),
             route = route.as_str(),
             status = status,
@@ -90,13 +97,6 @@ where
             path.escape_default()
         );
         Ok(response)
-    }
-}
-
-fn listener_name(listener: Listener) -> &'static str {
-    match listener {
-        Listener::Public => "public",
-        Listener::Admin => "admin",
     }
 }
 

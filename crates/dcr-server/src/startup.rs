@@ -17,7 +17,7 @@ use crate::cimd::UrlClients;
 use crate::config::Config;
 use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
-use crate::metrics::{self, Listener, Metrics};
+use crate::metrics::{Listener, Metrics};
 use crate::proxy::PublicBase;
 use crate::purge::{self, Lifetimes};
 use crate::rate_limit::{FailureLimiter, RateLimiter};
@@ -190,16 +190,11 @@ impl Application {
         let drain = Arc::new(Drain::default());
         let public_state = state.clone();
         let public_drain = drain.clone();
-        let public_metrics = metrics.clone();
         let server = HttpServer::new(move || {
             let drain = public_drain.clone();
-            let metrics = public_metrics.clone();
             let logged = public_state.clone();
             App::new()
                 .app_data(public_state.clone())
-                .wrap_fn(move |request, service| {
-                    metrics::track(&metrics, Listener::Public, request, service)
-                })
                 .wrap_fn(move |request, service| {
                     request_log::track(&logged, Listener::Public, request, service)
                 })
@@ -219,24 +214,19 @@ impl Application {
         .run();
 
         let admin_drain = drain.clone();
-        let admin_metrics = metrics.clone();
         let admin_server = HttpServer::new(move || {
             let drain = admin_drain.clone();
             let guard = admin_guard.clone();
-            let metrics = admin_metrics.clone();
             let logged = state.clone();
             App::new()
                 .app_data(state.clone())
-                // Innermost, so a refusal is logged and drained like any
+                // Innermost, so a refusal is logged, counted and drained like any
                 // answer; in front of every route, the fallback included.
                 .wrap_fn(move |request, service| {
                     match guard.check(request.path(), request.headers()) {
                         Ok(()) => Either::Left(service.call(request)),
                         Err(refusal) => Either::Right(ready(Ok(request.error_response(refusal)))),
                     }
-                })
-                .wrap_fn(move |request, service| {
-                    metrics::track(&metrics, Listener::Admin, request, service)
                 })
                 .wrap_fn(move |request, service| {
                     request_log::track(&logged, Listener::Admin, request, service)
