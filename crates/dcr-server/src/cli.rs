@@ -400,14 +400,10 @@ fn print_client(
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    let mut view = view(client);
-    view.insert(
-        "consent".into(),
-        crate::views::consent_view(
-            client,
-            &config.consent.known_clients,
-            crate::clock::unix_now(),
-        ),
+    let view = crate::views::client_view(
+        client,
+        &config.consent.known_clients,
+        crate::clock::unix_now(),
     );
     print_view(view, json, out)
 }

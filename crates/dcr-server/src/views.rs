@@ -54,6 +54,18 @@ pub fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
     view
 }
 
+/// One client as the admin API and the CLI show it: the admin view with its
+/// consent signals. (Lists leave the signals out.)
+pub fn client_view(
+    client: &RegisteredClient,
+    known: &KnownClients,
+    now: i64,
+) -> Map<String, Value> {
+    let mut view = admin_view(client);
+    view.insert("consent".into(), consent_view(client, known, now));
+    view
+}
+
 /// An initial access token as the admin API and the CLI show it: never the
 /// token itself, which exists only in the answer that created it.
 pub fn token_view(token: &StoredToken, now: i64) -> Map<String, Value> {

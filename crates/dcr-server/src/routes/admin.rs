@@ -18,7 +18,7 @@ use crate::routes::url_clients;
 use crate::routes::json_body::read_json;
 use crate::routes::{invalid, no_store, with_store};
 use crate::state::AppState;
-use crate::views::{admin_view, consent_view, enforcement_view, event_view};
+use crate::views::{self, admin_view, consent_view, enforcement_view, event_view};
 
 /// The admin API's listing query (see `listing` for its rules).
 #[derive(Debug, Deserialize)]
@@ -96,12 +96,7 @@ pub async fn show(
 /// A registered client as the admin API shows one: with its consent
 /// signals.
 fn client_view(state: &AppState, client: &RegisteredClient) -> Map<String, Value> {
-    let mut view = admin_view(client);
-    view.insert(
-        "consent".into(),
-        consent_view(client, &state.consent.known_clients, unix_now()),
-    );
-    view
+    views::client_view(client, &state.consent.known_clients, unix_now())
 }
 
 /// `POST /admin/clients/{client_id}/disable`: the client stops passing
