@@ -51,13 +51,17 @@ pub fn purge_now(store: &Store, lifetimes: Lifetimes) -> Result<Option<usize>, S
     }
 }
 
-/// Removes the audit events older than the retention, batch by batch, and
-/// returns how many; and the dedup fingerprints of clients that are gone.
-/// Blocking.
-pub fn purge_events_now(store: &Store, lifetimes: Lifetimes) -> Result<usize, StoreError> {
-    // Fingerprints whose client is gone (DCR_DEDUP_PUBLIC) go with each round.
+/// Removes the `DCR_DEDUP_PUBLIC` fingerprints whose client is gone
+/// (deleted or purged), batch by batch. Blocking.
+pub fn purge_orphan_keys_now(store: &Store) -> Result<(), StoreError> {
     let full_batch = usize::try_from(BATCH).unwrap_or(usize::MAX);
     while store.purge_orphan_public_keys(BATCH)? == full_batch {}
+    Ok(())
+}
+
+/// Removes the audit events older than the retention, batch by batch, and
+/// returns how many. Blocking.
+pub fn purge_events_now(store: &Store, lifetimes: Lifetimes) -> Result<usize, StoreError> {
     if lifetimes.audit_retention_secs == 0 {
         return Ok(0);
     }
@@ -87,10 +91,11 @@ pub async fn run(store: Store, lifetimes: Lifetimes, interval: Duration, metrics
             (
                 purge_now(&store, lifetimes),
                 purge_events_now(&store, lifetimes),
+                purge_orphan_keys_now(&store),
             )
         })
         .await;
-        let Ok((clients, events)) = round else {
+        let Ok((clients, events, keys)) = round else {
             log::warn!("the purge task failed");
             continue;
         };
@@ -111,6 +116,9 @@ pub async fn run(store: Store, lifetimes: Lifetimes, interval: Duration, metrics
             }
             Ok(_) => {}
             Err(err) => log::warn!("could not drop old audit events: {err}"),
+        }
+        if let Err(err) = keys {
+            log::warn!("could not drop the fingerprints of deleted clients: {err}");
         }
     }
 }
