@@ -175,22 +175,10 @@ fn encoded(url: &str) -> String {
         .collect()
 }
 
-async fn verify_url(app: &TestApp, url: &str, body: Value) -> Value {
-    let response = app
-        .client
-        .post(format!(
-            "{}/admin/clients/{}/verify",
-            app.admin_address,
-            encoded(url)
-        ))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{text}");
-    serde_json::from_str(&text).unwrap()
+/// The verify call for a URL client id: the helpers' call, with the URL
+/// percent-encoded as its path segment.
+async fn verify_url(app: &TestApp, url: &str, secret: Option<&str>) -> Value {
+    app.verify(&encoded(url), secret).await
 }
 
 async fn admin_url(
@@ -225,7 +213,7 @@ async fn a_document_is_a_client_for_verify_and_the_admin_view(backend: Backend) 
     .await;
     let url = documents.serve_document("/agent/client.json");
 
-    let answer = verify_url(&app, &url, json!({})).await;
+    let answer = verify_url(&app, &url, None).await;
     assert_eq!(answer["valid"], true, "{answer}");
     assert_eq!(answer["client"]["client_id"], url.as_str());
     assert_eq!(answer["client"]["client_name"], "Example Agent");
@@ -236,7 +224,7 @@ async fn a_document_is_a_client_for_verify_and_the_admin_view(backend: Backend) 
     assert_eq!(consent["loopback_only"], true);
     assert_eq!(consent["redirect_hosts"], json!(["127.0.0.1"]));
     // A client without a secret presenting one is refused.
-    let with_secret = verify_url(&app, &url, json!({"client_secret": "guess"})).await;
+    let with_secret = verify_url(&app, &url, Some("guess")).await;
     assert_eq!(with_secret, json!({"valid": false}));
 
     let (status, view) = admin_url(&app, reqwest::Method::GET, &url, "").await;
@@ -317,7 +305,7 @@ async fn documents_that_break_a_rule_are_no_client(backend: Backend) {
     for url in refused {
         let started = Instant::now();
         assert_eq!(
-            verify_url(&app, url, json!({})).await,
+            verify_url(&app, url, None).await,
             json!({"valid": false}),
             "{url}"
         );
@@ -351,7 +339,7 @@ async fn lookups_share_one_fetch_and_failures_are_cached_briefly(backend: Backen
     let mut slowish = ok(document(&url));
     slowish.delay = Duration::from_millis(200);
     documents.serve("/burst", slowish);
-    let verifies = (0..20).map(|_| verify_url(&app, &url, json!({})));
+    let verifies = (0..20).map(|_| verify_url(&app, &url, None));
     for answer in futures_util::future::join_all(verifies).await {
         assert_eq!(answer["valid"], true);
     }
@@ -360,15 +348,15 @@ async fn lookups_share_one_fetch_and_failures_are_cached_briefly(backend: Backen
         1,
         "a burst of lookups made one fetch"
     );
-    verify_url(&app, &url, json!({})).await;
+    verify_url(&app, &url, None).await;
     assert_eq!(documents.hits("/burst"), 1, "then the cache answers");
 
     // A failure is remembered for at most 30 seconds (here the minimum TTL
     // is higher, so 30): the fixed document is not seen at once.
     let broken = documents.url("/broken");
-    assert_eq!(verify_url(&app, &broken, json!({})).await["valid"], false);
+    assert_eq!(verify_url(&app, &broken, None).await["valid"], false);
     documents.serve_document("/broken");
-    assert_eq!(verify_url(&app, &broken, json!({})).await["valid"], false);
+    assert_eq!(verify_url(&app, &broken, None).await["valid"], false);
     assert_eq!(documents.hits("/broken"), 1);
 
     let metrics = app
@@ -398,18 +386,15 @@ async fn an_operator_disables_a_url_client_like_a_registered_one(backend: Backen
     let documents = DocumentServer::start().await;
     let app = spawn_cimd_app(backend, |_| {}).await;
     let url = documents.serve_document("/disable-me");
-    assert_eq!(verify_url(&app, &url, json!({})).await["valid"], true);
+    assert_eq!(verify_url(&app, &url, None).await["valid"], true);
     let (status, body) = admin_url(&app, reqwest::Method::POST, &url, "/disable").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["active"], false);
-    assert_eq!(
-        verify_url(&app, &url, json!({})).await,
-        json!({"valid": false})
-    );
+    assert_eq!(verify_url(&app, &url, None).await, json!({"valid": false}));
     let (_, view) = admin_url(&app, reqwest::Method::GET, &url, "").await;
     assert_eq!(view["active"], false);
     admin_url(&app, reqwest::Method::POST, &url, "/enable").await;
-    assert_eq!(verify_url(&app, &url, json!({})).await["valid"], true);
+    assert_eq!(verify_url(&app, &url, None).await["valid"], true);
     let (status, events) = admin_url(&app, reqwest::Method::GET, &url, "/events").await;
     assert_eq!(status, StatusCode::OK, "{events}");
     let kinds: Vec<&str> = events["events"]
@@ -428,10 +413,7 @@ async fn operator_policy_turns_url_client_ids_off_or_narrows_their_hosts(backend
     })
     .await;
     let url = documents.serve_document("/c");
-    assert_eq!(
-        verify_url(&off, &url, json!({})).await,
-        json!({"valid": false})
-    );
+    assert_eq!(verify_url(&off, &url, None).await, json!({"valid": false}));
     assert_eq!(documents.hits("/c"), 0);
     let blocked = spawn_cimd_app(backend, |settings| {
         settings.cimd.cimd_blocked_hosts = Some(dcr_server::config::ListArg(vec![
@@ -440,7 +422,7 @@ async fn operator_policy_turns_url_client_ids_off_or_narrows_their_hosts(backend
     })
     .await;
     assert_eq!(
-        verify_url(&blocked, &url, json!({})).await,
+        verify_url(&blocked, &url, None).await,
         json!({"valid": false})
     );
     assert_eq!(documents.hits("/c"), 0);
@@ -451,7 +433,7 @@ async fn operator_policy_turns_url_client_ids_off_or_narrows_their_hosts(backend
     })
     .await;
     assert_eq!(
-        verify_url(&allowed_elsewhere, &url, json!({})).await,
+        verify_url(&allowed_elsewhere, &url, None).await,
         json!({"valid": false})
     );
     assert_eq!(documents.hits("/c"), 0);
