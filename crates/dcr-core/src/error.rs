@@ -298,7 +298,8 @@ pub enum Problem {
     UnexpectedMember {
         expected: &'static str,
     },
-    /// Not a host name, a `*.` pattern of one, or a private-use scheme.
+    /// Not a host name, a `*.` pattern of one, an IP literal, or (in a token
+    /// policy) a private-use scheme with its colon.
     InvalidHostPattern,
     /// A redirect URI to a host an initial access token does not allow.
     HostNotAllowed,
@@ -382,7 +383,7 @@ impl fmt::Display for Problem {
                 "has a member this request does not take; it takes {expected}"
             ),
             Self::InvalidHostPattern => f.write_str(
-                "must list lower-case host names (example.com), patterns of subdomains (*.example.com), IP literals or private-use URI schemes",
+                "must list host names (example.com), patterns of subdomains (*.example.com), IP literals or private-use URI schemes with their colon (com.example.app:)",
             ),
             Self::HostNotAllowed => f.write_str(
                 "goes to a host that the initial access token of this registration does not allow",

@@ -111,10 +111,10 @@ impl fmt::Display for TokenId {
 #[error("not an initial access token id")]
 pub struct InvalidTokenId;
 
-/// Where a token's registrations may redirect: a host (`app.example.com`), all
-/// subdomains of one (`*.example.com`, not the name itself), an IP literal
-/// (`127.0.0.1`, `[::1]`), or a private-use scheme (`cursor`,
-/// `com.example.app`), compared with [`crate::RedirectUri::destination`].
+/// A host (`app.example.com`), all subdomains of one (`*.example.com`, not
+/// the name itself), or an IP literal (`127.0.0.1`, `[::1]`), compared with
+/// the host of a URL. In a token policy, a host entry of
+/// [`RedirectPattern`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostPattern {
     name: String,
@@ -184,7 +184,7 @@ pub struct TokenPolicy {
     /// clients get. A scope outside it is refused, never narrowed.
     pub scope: Option<Scope>,
     /// Every redirect URI must go to one of these.
-    pub redirect_uri_hosts: Option<Vec<HostPattern>>,
+    pub redirect_uri_hosts: Option<Vec<RedirectPattern>>,
     /// A subset of the server's auth methods.
     pub auth_methods: Option<Vec<AuthMethod>>,
     /// A subset of the server's grant types.
@@ -250,7 +250,7 @@ impl TokenPolicy {
             list("redirect_uri_hosts")?,
             base,
             "redirect_uri_hosts",
-            HostPattern::parse,
+            RedirectPattern::parse,
         )?;
         let auth_methods = read_items(
             list("token_endpoint_auth_methods")?,
@@ -354,10 +354,7 @@ impl TokenPolicy {
             return Ok(());
         };
         for (index, redirect) in metadata.redirect_uris.iter().enumerate() {
-            let allowed = redirect
-                .destination()
-                .is_some_and(|destination| patterns.iter().any(|p| p.matches(&destination)));
-            if !allowed {
+            if !patterns.iter().any(|pattern| pattern.admits(redirect)) {
                 return Err(MetadataError::new(
                     pointer_to_item("redirect_uris", index),
                     Problem::HostNotAllowed,
@@ -520,6 +517,10 @@ fn whole_number(
             .ok_or_else(|| MetadataError::at_key(key, Problem::OutOfRange { min: 1, max })),
     }
 }
+
+mod redirect_pattern;
+
+pub use redirect_pattern::RedirectPattern;
 
 #[cfg(test)]
 mod tests;

@@ -39,7 +39,8 @@ pub use error::{
 };
 pub use grant_types::{GrantType, ResponseType};
 pub use initial_access::{
-    HostPattern, InitialAccessToken, InvalidTokenId, TokenId, TokenPolicy, TokenRequest,
+    HostPattern, InitialAccessToken, InvalidTokenId, RedirectPattern, TokenId, TokenPolicy,
+    TokenRequest,
 };
 pub use management::UpdateRequest;
 pub use metadata::{ApplicationType, ClientMetadata};

@@ -239,7 +239,7 @@ fn a_token_policy_narrows_methods_grants_and_redirect_hosts() {
     let partner = policy(json!({
         "token_endpoint_auth_methods": ["none"],
         "grant_types": ["authorization_code", "refresh_token"],
-        "redirect_uri_hosts": ["*.partner.example", "127.0.0.1", "cursor"],
+        "redirect_uri_hosts": ["*.partner.example", "127.0.0.1", "cursor:"],
     }));
     // The server's default (client_secret_basic) is not allowed: the
     // token's first method becomes the default.

@@ -41,8 +41,8 @@ pub struct CreateArgs {
     /// DCR_ALLOWED_SCOPES for them).
     #[arg(long)]
     pub scope: Option<String>,
-    /// A host (or *.domain, or private-use scheme) redirect URIs must go to;
-    /// repeat for more.
+    /// A host (or *.domain) of https or loopback redirect URIs, or a
+    /// private-use scheme with its colon (cursor:); repeat for more.
     #[arg(long = "redirect-host")]
     pub redirect_hosts: Vec<String>,
     /// An auth method its registrations may use; repeat for more.
