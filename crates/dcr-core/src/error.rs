@@ -303,6 +303,9 @@ pub enum Problem {
     InvalidHostPattern,
     /// A redirect URI to a host an initial access token does not allow.
     HostNotAllowed,
+    /// An update of a client registered with an initial access token whose
+    /// policy is no longer stored: nothing says what the client may become.
+    RegistrationPolicyUnknown,
     /// A name that claims, or looks like, a well-known client's without its
     /// redirect URIs (`DCR_RESERVED_NAMES=refuse`).
     ReservedName,
@@ -387,6 +390,9 @@ impl fmt::Display for Problem {
             ),
             Self::HostNotAllowed => f.write_str(
                 "goes to a host that the initial access token of this registration does not allow",
+            ),
+            Self::RegistrationPolicyUnknown => f.write_str(
+                "cannot be applied: this client was registered with an initial access token that is no longer stored, and its updates are held to that token's policy",
             ),
             Self::ReservedName => f.write_str(
                 "claims or resembles the name of a well-known client whose redirect URIs this registration does not have",

@@ -42,7 +42,7 @@ pub use initial_access::{
     HostPattern, InitialAccessToken, InvalidTokenId, RedirectPattern, TokenId, TokenPolicy,
     TokenRequest,
 };
-pub use management::UpdateRequest;
+pub use management::{RegisteredUnder, UpdateRequest, UpdateRules};
 pub use metadata::{ApplicationType, ClientMetadata};
 pub use policy::{Limits, PolicyError, RegistrationPolicy, ScopeOverflow};
 pub use provenance::{Provenance, RegisteredVia};

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::credentials::ClientId;
 use crate::error::{JsonType, MetadataError, Problem};
+use crate::initial_access::TokenPolicy;
 use crate::metadata::ClientMetadata;
 use crate::policy::RegistrationPolicy;
 
@@ -90,6 +91,70 @@ impl UpdateRequest {
             metadata: ClientMetadata::from_request(body, policy)?,
             presented_secret,
         })
+    }
+}
+
+/// The policy a client was registered under, as far as the store knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisteredUnder<'a> {
+    /// The server's own rules (an anonymous registration).
+    Server,
+    /// The policy of the initial access token it was registered with,
+    /// whatever became of the token since (revoked, expired, used up).
+    Token(&'a TokenPolicy),
+    /// An initial access token whose row is no longer stored.
+    UnknownToken,
+}
+
+/// The rules an RFC 7592 update is held to: those of registration and, for a
+/// client registered with an initial access token, that token's policy. The
+/// policy stays with the client whatever becomes of the token: a revoked
+/// partner must not be able to widen its clients past what it was given (nor
+/// do its clients lose what it granted). When the token's policy is no longer
+/// known, every update is refused rather than judged by looser rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateRules {
+    policy: RegistrationPolicy,
+    token: Option<TokenPolicy>,
+}
+
+impl UpdateRules {
+    pub fn new(
+        server: &RegistrationPolicy,
+        under: RegisteredUnder<'_>,
+    ) -> Result<Self, MetadataError> {
+        match under {
+            RegisteredUnder::Server => Ok(Self {
+                policy: server.clone(),
+                token: None,
+            }),
+            RegisteredUnder::Token(token) => Ok(Self {
+                policy: token.narrow(server)?,
+                token: Some(token.clone()),
+            }),
+            RegisteredUnder::UnknownToken => {
+                Err(MetadataError::new("", Problem::RegistrationPolicyUnknown))
+            }
+        }
+    }
+
+    /// Checks an update body for the client `client_id` against these rules.
+    pub fn parse(
+        &self,
+        body: &Value,
+        client_id: &ClientId,
+    ) -> Result<UpdateRequest, MetadataError> {
+        let request = UpdateRequest::parse(body, client_id, &self.policy)?;
+        if let Some(token) = &self.token {
+            token.check(&request.metadata)?;
+        }
+        Ok(request)
+    }
+
+    /// The registration policy an accepted update is applied with (it sets
+    /// the lifetime of a secret the update issues).
+    pub fn policy(&self) -> &RegistrationPolicy {
+        &self.policy
     }
 }
 
@@ -202,6 +267,59 @@ mod tests {
         let shown = format!("{update:?}");
         assert!(!shown.contains("s3cret-value"), "{shown}");
         assert!(shown.contains("<redacted>"), "{shown}");
+    }
+
+    fn partner() -> TokenPolicy {
+        TokenPolicy {
+            redirect_uri_hosts: Some(vec![crate::RedirectPattern::parse("localhost").unwrap()]),
+            auth_methods: Some(vec![crate::AuthMethod::None]),
+            ..TokenPolicy::default()
+        }
+    }
+
+    #[test]
+    fn updates_keep_to_the_policy_the_client_was_registered_under() {
+        let server = RegistrationPolicy::default();
+        let rules = UpdateRules::new(&server, RegisteredUnder::Token(&partner())).unwrap();
+        rules.parse(&body(), &client_id()).unwrap();
+        let cases = [
+            (
+                "redirect_uris",
+                json!(["https://elsewhere.example/cb"]),
+                "/redirect_uris/0",
+            ),
+            (
+                "token_endpoint_auth_method",
+                json!("client_secret_basic"),
+                "/token_endpoint_auth_method",
+            ),
+        ];
+        for (member, value, pointer) in cases {
+            let mut sent = body();
+            sent[member] = value;
+            assert_eq!(
+                rules.parse(&sent, &client_id()).unwrap_err().pointer,
+                pointer,
+                "{member}"
+            );
+            // The server's rules alone would take it.
+            let open = UpdateRules::new(&server, RegisteredUnder::Server).unwrap();
+            open.parse(&sent, &client_id()).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_lost_token_policy_refuses_every_update() {
+        let err = UpdateRules::new(
+            &RegistrationPolicy::default(),
+            RegisteredUnder::UnknownToken,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            MetadataError::new("", Problem::RegistrationPolicyUnknown)
+        );
+        assert_eq!(err.code(), ErrorCode::InvalidClientMetadata);
     }
 
     #[test]

@@ -101,6 +101,7 @@ fn all_problems() -> Vec<Problem> {
         },
         Problem::InvalidHostPattern,
         Problem::HostNotAllowed,
+        Problem::RegistrationPolicyUnknown,
         Problem::ReservedName,
     ];
     problems.extend(REDIRECT_URI_ERRORS.map(Problem::RedirectUri));
@@ -145,6 +146,7 @@ fn all_problems() -> Vec<Problem> {
             | Problem::UnexpectedMember { .. }
             | Problem::InvalidHostPattern
             | Problem::HostNotAllowed
+            | Problem::RegistrationPolicyUnknown
             | Problem::ReservedName => {}
         }
     }

@@ -4,14 +4,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use dcr_core::{
-    ClientId, Occasion, RegisteredClient, RegistrationPolicy, TokenPolicy, UpdateError,
-    UpdateRequest,
-};
+use dcr_core::{ClientId, Occasion, RegisteredClient, RegisteredUnder, UpdateError, UpdateRules};
 use rand::rngs::OsRng;
 
 use crate::bearer::bearer_token;
@@ -47,8 +43,8 @@ pub async fn update(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let (policy, token_policy) = policy_of(&state, &client).await?;
-    let update_request = UpdateRequest::parse(&document, &client.client_id, &policy)?;
+    let rules = update_rules(&state, &client).await?;
+    let update_request = rules.parse(&document, &client.client_id)?;
 
     let hashing = state.secret_hashing;
     let now = unix_now();
@@ -58,15 +54,12 @@ pub async fn update(
     // trip to the hashing pool does both.
     let update = state
         .hashing
-        .run(move || client.apply_update(update_request, &policy, now, hashing, &mut OsRng))
+        .run(move || client.apply_update(update_request, rules.policy(), now, hashing, &mut OsRng))
         .await?
         .map_err(|err| match err {
             UpdateError::Refused(refused) => ApiError::Metadata(refused),
             UpdateError::Hash(err) => ApiError::internal("issuing credentials", err),
         })?;
-    if let Some(token_policy) = token_policy {
-        token_policy.check(&update.client.metadata)?;
-    }
     refuse_reserved_name(&state, &update.client.metadata)?;
 
     let stored = update.client.clone();
@@ -101,24 +94,27 @@ pub async fn delete(
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
-/// The rules an update is held to: those of registration, and for a
-/// client created with an initial access token that is not revoked, that
-/// token's policy too (so an update neither loses what the token granted
-/// nor escapes what it restricted). A revoked token's rights end with it.
-async fn policy_of(
+/// The rules an update is held to ([`UpdateRules`]): for a client created
+/// with an initial access token, that token's policy is read whatever the
+/// token's state (revoked tokens are kept), and a token that is gone refuses
+/// the update.
+async fn update_rules(
     state: &AppState,
     client: &RegisteredClient,
-) -> Result<(Arc<RegistrationPolicy>, Option<TokenPolicy>), ApiError> {
+) -> Result<UpdateRules, ApiError> {
     let Some(token_id) = client.provenance.token_id.clone() else {
-        return Ok((state.policy.clone(), None));
+        return Ok(UpdateRules::new(&state.policy, RegisteredUnder::Server)?);
     };
     let token = match with_store(state, move |store| store.find_token(&token_id)).await {
-        Ok(token) if token.revoked_at.is_none() => token,
-        Ok(_) | Err(ApiError::NotFound) => return Ok((state.policy.clone(), None)),
+        Ok(token) => Some(token),
+        Err(ApiError::NotFound) => None,
         Err(err) => return Err(err),
     };
-    let narrowed = token.policy.narrow(&state.policy)?;
-    Ok((Arc::new(narrowed), Some(token.policy)))
+    let under = match &token {
+        Some(token) => RegisteredUnder::Token(&token.policy),
+        None => RegisteredUnder::UnknownToken,
+    };
+    Ok(UpdateRules::new(&state.policy, under)?)
 }
 
 fn client_address(state: &AppState, request: &HttpRequest) -> Option<String> {
