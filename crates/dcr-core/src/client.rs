@@ -48,7 +48,8 @@ pub struct RegisteredClient {
     pub credentials: ClientCredentials,
     pub active: bool,
     /// Digest of the current registration access token (RFC 7592); `None`
-    /// only for a client that can no longer be managed through it.
+    /// for a client that cannot be managed through it (one shared by
+    /// [`RegisteredClient::issue_shared`], or imported).
     pub registration_token: Option<TokenDigest>,
     /// Unix seconds of the last successful credential check, if any.
     pub last_used_at: Option<i64>,
@@ -182,6 +183,33 @@ pub enum RotateError {
 }
 
 impl RegisteredClient {
+    /// A public client that later registrations of the same metadata may be
+    /// answered with (`DCR_DEDUP_PUBLIC`): no secret and no registration
+    /// access token. A client handed to several registrants must have no
+    /// management token outstanding: with one, its first registrant could
+    /// repoint everyone's redirects, switch the client to a secret only it
+    /// receives, or delete it (RFC 7592 section 2). `None` when the metadata
+    /// needs a secret, which cannot be handed out twice.
+    pub fn issue_shared<R: RngCore + CryptoRng>(
+        metadata: ClientMetadata,
+        now: i64,
+        rng: &mut R,
+    ) -> Option<Self> {
+        if metadata.token_endpoint_auth_method.needs_secret() {
+            return None;
+        }
+        Some(Self {
+            client_id: ClientId::generate(rng),
+            issued_at: now,
+            metadata,
+            credentials: ClientCredentials::Public,
+            active: true,
+            registration_token: None,
+            last_used_at: None,
+            provenance: Provenance::default(),
+        })
+    }
+
     /// The client information response (RFC 7591 section 3.2.1). The plaintext
     /// secret exists only at issuance, so later reads omit it.
     pub fn response_body(&self, secret: Option<&ClientSecret>) -> Map<String, Value> {

@@ -125,6 +125,14 @@ impl ClientMetadata {
         crate::credentials::hex(&Sha256::digest(canonical.as_bytes()))
     }
 
+    /// The key under which `DCR_DEDUP_PUBLIC` shares one client among the
+    /// registrations of this metadata: its [`ClientMetadata::fingerprint`],
+    /// or `None` when the method needs a secret, which cannot be handed out
+    /// twice.
+    pub fn share_key(&self) -> Option<String> {
+        (!self.token_endpoint_auth_method.needs_secret()).then(|| self.fingerprint())
+    }
+
     /// Every registered value, under its RFC 7591 name.
     pub fn to_json(&self) -> Map<String, Value> {
         let mut out = Map::new();

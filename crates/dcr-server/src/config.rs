@@ -170,8 +170,9 @@ pub struct Settings {
     #[arg(long, env = "DCR_AUDIT_RETENTION_SECS", default_value_t = 7_776_000, value_parser = parse_in_range::<u64>("DCR_AUDIT_RETENTION_SECS", 0, 100 * 365 * 86_400))]
     pub audit_retention_secs: u64,
 
-    /// Answer a public-client registration whose metadata equals an active
-    /// public client's with that client (and no registration access token).
+    /// Public-client registrations share one client per metadata: each is
+    /// answered with the active client registered with equal metadata, and
+    /// none (the first included) gets a registration access token.
     #[arg(long, env = "DCR_DEDUP_PUBLIC", default_value = "false", value_parser = parse_with::<BoolArg>("DCR_DEDUP_PUBLIC", "true or false"))]
     pub dedup_public: BoolArg,
 

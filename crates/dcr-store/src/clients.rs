@@ -42,21 +42,96 @@ pub(crate) struct ClientRow {
     lifetime_from: Option<i64>,
 }
 
-impl ClientRow {
-    pub(crate) fn from_client(client: &RegisteredClient, created_by: &str) -> Self {
-        let mut metadata = client.metadata.to_json();
-        let mut take_text = |key: &str| match metadata.remove(key) {
+/// The metadata as the row's columns hold it.
+struct MetadataColumns {
+    client_name: Option<String>,
+    redirect_uris: String,
+    scope: Option<String>,
+    token_endpoint_auth_method: String,
+    software_id: Option<String>,
+    metadata: String,
+}
+
+impl MetadataColumns {
+    fn of(metadata: &ClientMetadata) -> Self {
+        let mut members = metadata.to_json();
+        let mut take_text = |key: &str| match members.remove(key) {
             Some(Value::String(text)) => Some(text),
             _ => None,
         };
         let client_name = take_text("client_name");
         let scope = take_text("scope");
         let software_id = take_text("software_id");
-        let token_endpoint_auth_method = client.metadata.token_endpoint_auth_method.as_str();
-        metadata.remove("token_endpoint_auth_method");
-        let redirect_uris = metadata
+        members.remove("token_endpoint_auth_method");
+        let redirect_uris = members
             .remove("redirect_uris")
             .unwrap_or_else(|| Value::Array(Vec::new()));
+        Self {
+            client_name,
+            redirect_uris: redirect_uris.to_string(),
+            scope,
+            token_endpoint_auth_method: metadata.token_endpoint_auth_method.as_str().to_owned(),
+            software_id,
+            metadata: Value::Object(members).to_string(),
+        }
+    }
+}
+
+type Db = <crate::AnyConnection as Connection>::Backend;
+
+/// The rows whose metadata columns hold exactly `metadata`, as
+/// [`ClientRow::from_client`] writes it.
+pub(crate) fn has_metadata(
+    metadata: &ClientMetadata,
+) -> Box<
+    dyn BoxableExpression<
+            oauth_clients::table,
+            Db,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
+> {
+    type Condition = Box<
+        dyn BoxableExpression<
+                oauth_clients::table,
+                Db,
+                SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+            >,
+    >;
+    let columns = MetadataColumns::of(metadata);
+    let client_name: Condition = match columns.client_name {
+        Some(name) => Box::new(oauth_clients::client_name.eq(name)),
+        None => Box::new(oauth_clients::client_name.is_null().nullable()),
+    };
+    let scope: Condition = match columns.scope {
+        Some(scope) => Box::new(oauth_clients::scope.eq(scope)),
+        None => Box::new(oauth_clients::scope.is_null().nullable()),
+    };
+    let software_id: Condition = match columns.software_id {
+        Some(id) => Box::new(oauth_clients::software_id.eq(id)),
+        None => Box::new(oauth_clients::software_id.is_null().nullable()),
+    };
+    Box::new(
+        oauth_clients::redirect_uris
+            .eq(columns.redirect_uris)
+            .and(oauth_clients::token_endpoint_auth_method.eq(columns.token_endpoint_auth_method))
+            .and(oauth_clients::metadata.eq(columns.metadata))
+            .nullable()
+            .and(client_name)
+            .and(scope)
+            .and(software_id),
+    )
+}
+
+impl ClientRow {
+    pub(crate) fn from_client(client: &RegisteredClient, created_by: &str) -> Self {
+        let MetadataColumns {
+            client_name,
+            redirect_uris,
+            scope,
+            token_endpoint_auth_method,
+            software_id,
+            metadata,
+        } = MetadataColumns::of(&client.metadata);
         let (client_secret_hash, client_secret_expires_at) = match &client.credentials {
             ClientCredentials::Public => (None, 0),
             ClientCredentials::Confidential {
@@ -69,11 +144,11 @@ impl ClientRow {
             client_secret_hash,
             client_secret_expires_at,
             client_name,
-            redirect_uris: redirect_uris.to_string(),
+            redirect_uris,
             scope,
-            token_endpoint_auth_method: token_endpoint_auth_method.to_owned(),
+            token_endpoint_auth_method,
             software_id,
-            metadata: Value::Object(metadata).to_string(),
+            metadata,
             created_at: client.issued_at,
             created_by: created_by.to_owned(),
             is_active: client.active,

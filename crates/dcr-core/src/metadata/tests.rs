@@ -280,3 +280,21 @@ fn uses_redirects_follows_the_grants() {
     let machine = validate(&json!({ "grant_types": ["client_credentials"] })).unwrap();
     assert!(!machine.uses_redirects());
 }
+
+/// DCR_DEDUP_PUBLIC shares a client by the fingerprint of its metadata, and
+/// never one whose method needs a secret.
+#[test]
+fn share_keys_are_fingerprints_of_metadata_without_a_secret() {
+    let public = validate(&body(json!({"token_endpoint_auth_method": "none"}))).unwrap();
+    assert_eq!(public.share_key(), Some(public.fingerprint()));
+    let renamed = validate(&body(json!({
+        "token_endpoint_auth_method": "none",
+        "client_name": "Other",
+    })))
+    .unwrap();
+    assert_ne!(renamed.share_key(), public.share_key());
+    for method in ["client_secret_basic", "client_secret_post"] {
+        let confidential = validate(&body(json!({"token_endpoint_auth_method": method}))).unwrap();
+        assert_eq!(confidential.share_key(), None, "{method}");
+    }
+}

@@ -6,7 +6,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::initial_access::TOKEN_PREFIX;
 use dcr_core::{
-    ClientMetadata, Provenance, RegisteredVia, Registration, RegistrationPolicy, TokenDigest,
+    ClientMetadata, Provenance, RegisteredClient, RegisteredVia, Registration, RegistrationPolicy,
+    TokenDigest,
 };
 use dcr_store::{StoredToken, TokenState};
 use rand::rngs::OsRng;
@@ -46,12 +47,11 @@ pub async fn register(
         ),
     };
     refuse_reserved_name(&state, &metadata)?;
-    // Anonymous public clients only: a confidential client's secret cannot
-    // be handed out again, and a token registration is counted to its token.
-    let dedup = (state.dedup_public
-        && token.is_none()
-        && !metadata.token_endpoint_auth_method.needs_secret())
-    .then(|| metadata.fingerprint());
+    // Anonymous registrations only: a token registration is counted to its
+    // token (and held to its policy).
+    let dedup = (state.dedup_public && token.is_none())
+        .then(|| metadata.share_key())
+        .flatten();
     if let Some(fingerprint) = &dedup
         && let Some(response) = answer_duplicate(&state, fingerprint, &metadata).await?
     {
@@ -59,20 +59,24 @@ pub async fn register(
     }
 
     let now = unix_now();
-    let hashing = state.secret_hashing;
-    // bcrypt on its own threads; a SHA-256 hash costs microseconds.
-    let registration = if metadata.token_endpoint_auth_method.needs_secret() && hashing.is_slow() {
-        state
-            .hashing
-            .run(move || issue(metadata, &policy, now, hashing))
-            .await?
-    } else {
-        issue(metadata, &policy, now, hashing)
-    }
-    .map_err(|err| ApiError::internal("issuing credentials", err))?;
-
-    let mut registration = registration;
-    registration.client.provenance = Provenance {
+    // A client that later registrants of this metadata will be handed has
+    // no registration access token: none of them manages everyone's client.
+    let shared = dedup
+        .as_ref()
+        .and_then(|_| RegisteredClient::issue_shared(metadata.clone(), now, &mut OsRng));
+    let (mut client, body) = match shared {
+        Some(client) => {
+            let body = client.response_body(None);
+            (client, body)
+        }
+        None => {
+            let registration = issue_managed(&state, metadata, policy, now).await?;
+            let client_uri = state.client_uri(&request, &registration.client.client_id);
+            let body = registration.management_response_body(&client_uri);
+            (registration.client, body)
+        }
+    };
+    client.provenance = Provenance {
         address: client_address.map(|address| address.to_string()),
         user_agent: request
             .headers()
@@ -88,16 +92,13 @@ pub async fn register(
 
     // The answer is ready before the write, but goes out only once the row
     // is committed: nothing is acknowledged that is not stored.
-    let client_id = registration.client.client_id;
-    let client_name = registration.client.metadata.client_name.clone();
-    let auth_method = registration.client.metadata.token_endpoint_auth_method;
-    let client_uri = state.client_uri(&request, &client_id);
-    let body = registration.management_response_body(&client_uri);
+    let client_id = client.client_id;
+    let client_name = client.metadata.client_name.clone();
+    let auth_method = client.metadata.token_endpoint_auth_method;
     match token {
         Some(token) => {
             // Spending a use and storing the client are one transaction; the
             // token may have been spent or revoked since it was checked.
-            let client = registration.client;
             with_store(&state, move |store| {
                 store.insert_client_with_token(&client, &token.id)
             })
@@ -107,7 +108,7 @@ pub async fn register(
                 other => other,
             })?;
         }
-        None => store_through_writer(&state, registration.client).await?,
+        None => store_through_writer(&state, client).await?,
     }
     if let Some(fingerprint) = dedup {
         // Only a shortcut for later registrations: failing to remember it
@@ -137,11 +138,11 @@ pub async fn register(
     Ok(response)
 }
 
-/// `DCR_DEDUP_PUBLIC`: the active public client registered with exactly
-/// this metadata, answered as its registration (RFC 7591 section 3.2.1)
-/// without a registration access token: handing one out would let a
-/// stranger manage, and repoint, someone else's registration. Its "never
-/// used" lifetime starts again, as for a new client.
+/// `DCR_DEDUP_PUBLIC`: the client that registrations of exactly this
+/// metadata share, answered as its registration (RFC 7591 section 3.2.1).
+/// It has no registration access token, so there is none to hand out (see
+/// [`dcr_store::Store::answer_public_duplicate`] for which clients qualify
+/// and how their lifetime restarts).
 async fn answer_duplicate(
     state: &AppState,
     fingerprint: &str,
@@ -150,11 +151,7 @@ async fn answer_duplicate(
     let (fingerprint, wanted) = (fingerprint.to_owned(), metadata.clone());
     let now = unix_now();
     let found = with_store(state, move |store| {
-        let found = store.find_public_duplicate(&fingerprint, &wanted)?;
-        if let Some(client) = &found {
-            store.restart_lifetime(&client.client_id, now)?;
-        }
-        Ok(found)
+        store.answer_public_duplicate(&fingerprint, &wanted, now)
     })
     .await?;
     Ok(found.map(|client| {
@@ -171,13 +168,24 @@ async fn answer_duplicate(
     }))
 }
 
-fn issue(
+/// A client with its registration access token, and its secret when its
+/// method needs one: bcrypt on its own threads; a SHA-256 hash costs
+/// microseconds.
+async fn issue_managed(
+    state: &AppState,
     metadata: ClientMetadata,
-    policy: &RegistrationPolicy,
+    policy: Arc<RegistrationPolicy>,
     now: i64,
-    hashing: dcr_core::SecretHashing,
-) -> Result<Registration, dcr_core::credentials::HashError> {
-    Registration::issue(metadata, policy, now, hashing, &mut OsRng)
+) -> Result<Registration, ApiError> {
+    let hashing = state.secret_hashing;
+    let slow = metadata.token_endpoint_auth_method.needs_secret() && hashing.is_slow();
+    let issue = move || Registration::issue(metadata, &policy, now, hashing, &mut OsRng);
+    if slow {
+        state.hashing.run(issue).await?
+    } else {
+        issue()
+    }
+    .map_err(|err| ApiError::internal("issuing credentials", err))
 }
 
 /// Open registrations go through the group-commit writers.

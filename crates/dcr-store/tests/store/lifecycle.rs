@@ -12,7 +12,6 @@ on_both_backends!(
     replace_client_needs_the_current_token_digest,
     an_update_keeping_the_secret_leaves_a_rotated_secret_alone,
     rotation_does_not_give_a_public_client_a_secret,
-    public_duplicates_are_found_only_while_they_still_match,
 );
 
 fn set_active_disables_and_enables(db: &TestDatabase) {
@@ -401,76 +400,4 @@ fn rotation_does_not_give_a_public_client_a_secret(db: &TestDatabase) {
         store.find_client(&id).unwrap().credentials,
         ClientCredentials::Public
     );
-}
-
-/// DCR_DEDUP_PUBLIC's keys: found while the client is active, public and
-/// unchanged; orphans purged; a restarted lifetime keeps a client from the
-/// "never used" purge.
-fn public_duplicates_are_found_only_while_they_still_match(db: &TestDatabase) {
-    let store = db.store();
-    let old = register_at(public_body(), 1200, EVENT_TIME - 30 * 86_400).client;
-    store.insert_client(&old).unwrap();
-    let fingerprint = old.metadata.fingerprint();
-    assert!(
-        store
-            .find_public_duplicate(&fingerprint, &old.metadata)
-            .unwrap()
-            .is_none()
-    );
-    store
-        .remember_public_client(&fingerprint, &old.client_id)
-        .unwrap();
-    let found = store
-        .find_public_duplicate(&fingerprint, &old.metadata)
-        .unwrap();
-    assert_eq!(found.map(|client| client.client_id), Some(old.client_id));
-
-    // Past the "never used" lifetime, until a duplicate restarts it.
-    let expiry = dcr_store::Expiry::at(EVENT_TIME, 7 * 86_400, 0);
-    assert_eq!(
-        store.expired_clients(&expiry, 10).unwrap(),
-        vec![old.client_id]
-    );
-    store.restart_lifetime(&old.client_id, EVENT_TIME).unwrap();
-    assert!(store.expired_clients(&expiry, 10).unwrap().is_empty());
-
-    let mut other = public_body();
-    other["client_name"] = json!("Other");
-    let other_metadata = register(other, 1201).client.metadata;
-    assert!(
-        store
-            .find_public_duplicate(&fingerprint, &other_metadata)
-            .unwrap()
-            .is_none()
-    );
-    store.set_active(&old.client_id, false, &admin()).unwrap();
-    assert!(
-        store
-            .find_public_duplicate(&fingerprint, &old.metadata)
-            .unwrap()
-            .is_none()
-    );
-
-    // Replaced by a newer client; then orphaned when that one goes.
-    let newer = register(public_body(), 1202).client;
-    store.insert_client(&newer).unwrap();
-    store
-        .remember_public_client(&fingerprint, &newer.client_id)
-        .unwrap();
-    assert!(
-        store
-            .find_public_duplicate(&fingerprint, &newer.metadata)
-            .unwrap()
-            .is_some()
-    );
-    assert_eq!(store.purge_orphan_public_keys(10).unwrap(), 0);
-    store.delete_client(&newer.client_id, &admin()).unwrap();
-    assert!(
-        store
-            .find_public_duplicate(&fingerprint, &newer.metadata)
-            .unwrap()
-            .is_none()
-    );
-    assert_eq!(store.purge_orphan_public_keys(10).unwrap(), 1);
-    assert_eq!(store.purge_orphan_public_keys(10).unwrap(), 0);
 }

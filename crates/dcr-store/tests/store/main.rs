@@ -30,6 +30,7 @@ mod audit;
 mod clients;
 mod closing;
 mod connections;
+mod dedup;
 mod lifecycle;
 mod listing;
 mod migrations;

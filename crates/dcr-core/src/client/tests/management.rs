@@ -180,3 +180,31 @@ pub(super) fn holds_token(client: &RegisteredClient, token: &str) -> bool {
         .as_ref()
         .is_some_and(|digest| digest.matches(token))
 }
+
+/// DCR_DEDUP_PUBLIC: a client handed to several registrants has no
+/// registration access token that any of them could manage it with, and no
+/// secret; one whose method needs a secret is never shared.
+#[test]
+fn a_shared_client_has_no_token_and_no_secret() {
+    for (seed, method) in (60u64..).zip(METHODS) {
+        let metadata = metadata(method);
+        let shared = RegisteredClient::issue_shared(metadata.clone(), NOW, &mut rng(seed));
+        if AuthMethod::parse(method).unwrap().needs_secret() {
+            assert_eq!(shared, None, "{method}");
+            continue;
+        }
+        let shared = shared.unwrap();
+        assert_eq!(shared.registration_token, None, "{method}");
+        assert_eq!(shared.credentials, ClientCredentials::Public, "{method}");
+        assert!(shared.active && shared.last_used_at.is_none());
+        assert_eq!((shared.issued_at, &shared.metadata), (NOW, &metadata));
+        let body = shared.response_body(None);
+        for member in MANAGEMENT_MEMBERS.iter().chain(&["client_secret"]) {
+            assert!(!body.contains_key(*member), "{method}: {member}");
+        }
+        // No token, even an empty one, manages it.
+        for presented in ["", "a-token"] {
+            assert!(!shared.accepts_registration_token(presented), "{method}");
+        }
+    }
+}
