@@ -5,6 +5,7 @@
 //! everything else about the fetch is as in production.
 
 mod documents;
+mod fairness;
 
 use std::time::{Duration, Instant};
 
