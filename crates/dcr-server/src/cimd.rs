@@ -1,32 +1,40 @@
 //! URL client ids (Client ID Metadata Documents): the verify call and the
 //! admin view accept an `https` URL as `client_id`; the document there is
 //! fetched (SSRF-safely, `fetch`), validated by the registration policy,
-//! and cached. Concurrent lookups of one URL share one fetch; failures are
-//! cached only briefly. Each replica keeps its own cache.
+//! and cached (`cache`). Concurrent lookups of one URL share one fetch;
+//! failures are cached only briefly, per URL and per host (`hosts`); fetches
+//! take turns fairly between hosts (`turns`). Each replica keeps its own
+//! cache.
 
+mod cache;
 mod fetch;
+mod hosts;
+mod turns;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use dcr_core::cimd::{DocumentError, DocumentUrl, DocumentUrlError, validate_document};
+use dcr_core::consent::KnownClients;
 use dcr_core::{ClientMetadata, RegistrationPolicy};
-use tokio::sync::Semaphore;
+use tokio::sync::OnceCell;
 
 use crate::clock::unix_now;
 use crate::config::CimdConfig;
 use crate::metrics::Metrics;
 
+use cache::Cache;
 pub use fetch::FetchError;
 use fetch::Fetcher;
+use hosts::FailingHosts;
+use turns::Turns;
 
 /// How long a failed lookup is remembered, at most: long enough that a
 /// burst of verifies for a broken URL makes one fetch, short enough that a
 /// fixed document is seen soon.
 const NEGATIVE_TTL: Duration = Duration::from_secs(30);
-/// URLs remembered at once; past this, expired entries go first, then an
-/// arbitrary half.
+/// URLs remembered at once, known clients' documents apart (see `cache`).
 const MAX_ENTRIES: usize = 10_000;
 
 /// A client identified by the document at its URL.
@@ -55,23 +63,31 @@ pub enum LookupError {
     Invalid(DocumentError),
     #[error("too many documents are being fetched; retry shortly")]
     Busy,
+    #[error("the host of this client_id failed its last fetches; it is tried again shortly")]
+    HostFailing,
 }
 
 #[derive(Debug)]
 pub struct UrlClients {
     config: CimdConfig,
     policy: Arc<RegistrationPolicy>,
-    /// Built on the first lookup: its TLS set-up (the system's root
-    /// certificates, parsed) costs megabytes that a deployment without URL
-    /// client ids never needs.
-    fetcher: OnceLock<Fetcher>,
-    turns: Semaphore,
-    slots: Mutex<HashMap<String, Arc<Slot>>>,
+    /// Built once, off the HTTP workers, and only while URL client ids are
+    /// on: its TLS set-up reads and parses the system's root certificates
+    /// (megabytes, and a blocking file read; see `prepare_in_background`).
+    fetcher: Arc<OnceCell<Fetcher>>,
+    turns: Turns,
+    failing_hosts: FailingHosts,
+    /// The documents of the known clients (`known-clients.json` and the
+    /// operator's file): never evicted, never refused for their host.
+    known: HashSet<String>,
+    slots: Mutex<Cache<Arc<Slot>>>,
     metrics: Metrics,
 }
 
 /// One URL's cache entry; its lock is held while it is fetched, so every
-/// other lookup of that URL waits for that one fetch.
+/// other lookup of that URL waits for that one fetch. Whoever holds an
+/// `Arc` of it uses it: the cache evicts a slot only when it holds the last
+/// one (clones are made under the cache's lock alone).
 #[derive(Debug, Default)]
 struct Slot {
     entry: tokio::sync::Mutex<Option<Entry>>,
@@ -84,27 +100,44 @@ struct Entry {
 }
 
 impl UrlClients {
-    pub fn new(config: CimdConfig, policy: Arc<RegistrationPolicy>, metrics: Metrics) -> Self {
+    pub fn new(
+        config: CimdConfig,
+        policy: Arc<RegistrationPolicy>,
+        known_clients: &KnownClients,
+        metrics: Metrics,
+    ) -> Self {
         Self {
-            fetcher: OnceLock::new(),
-            turns: Semaphore::new(config.max_fetches),
+            fetcher: Arc::default(),
+            turns: Turns::new(config.max_fetches, config.max_fetches_per_host),
+            failing_hosts: FailingHosts::new(negative_ttl(&config)),
+            known: known_clients
+                .clients()
+                .iter()
+                .filter_map(|client| client.metadata_document.clone())
+                .collect(),
             config,
             policy,
-            slots: Mutex::default(),
+            slots: Mutex::new(Cache::new(MAX_ENTRIES)),
             metrics,
         }
     }
 
-    fn fetcher(&self) -> Result<&Fetcher, FetchError> {
-        if let Some(fetcher) = self.fetcher.get() {
-            return Ok(fetcher);
+    /// When URL client ids are on, starts building the fetcher on a
+    /// blocking thread, so the first lookup finds it ready (or waits for
+    /// that one build) and no listener waits for it. Called once at
+    /// start-up, from within the runtime; outside one it does nothing and
+    /// the first lookup builds it (off the worker too).
+    pub fn prepare_in_background(&self) {
+        if !self.config.enabled {
+            return;
         }
-        let built = Fetcher::new(&self.config).map_err(|err| {
-            log::error!("the client metadata document fetcher could not be built: {err}");
-            FetchError::Network
-        })?;
-        // Two first lookups at once may both build one; either is kept.
-        Ok(self.fetcher.get_or_init(|| built))
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (cell, config) = (self.fetcher.clone(), self.config.clone());
+        runtime.spawn(async move {
+            let _ = built_fetcher(&cell, &config).await;
+        });
     }
 
     pub fn enabled(&self) -> bool {
@@ -151,6 +184,7 @@ impl UrlClients {
             Err(LookupError::Fetch(err)) => err.outcome(),
             Err(LookupError::Invalid(_)) => "invalid",
             Err(LookupError::Busy) => "busy",
+            Err(LookupError::HostFailing) => "host_failing",
             Err(_) => "refused",
         });
         *entry = Some(Entry {
@@ -161,16 +195,42 @@ impl UrlClients {
     }
 
     async fn fetch(&self, url: &DocumentUrl) -> (Result<Arc<UrlClient>, LookupError>, Duration) {
-        let negative = NEGATIVE_TTL.min(self.config.min_ttl);
-        // A bounded number of fetches at once; a lookup waits for a turn no
-        // longer than a fetch may take.
-        let turn = tokio::time::timeout(self.config.timeout, self.turns.acquire()).await;
-        let Ok(Ok(_turn)) = turn else {
+        let negative = negative_ttl(&self.config);
+        let host = url.host();
+        // A host that keeps failing is refused at once, before and after the
+        // wait for a turn (it may have failed meanwhile).
+        let known = self.known.contains(url.as_str());
+        let refused = || !known && self.failing_hosts.refuses(host, Instant::now());
+        if refused() {
+            return (Err(LookupError::HostFailing), Duration::ZERO);
+        }
+        // A lookup waits for a turn no longer than a fetch may take.
+        let Some(_turn) = self.turns.take(host, self.config.timeout).await else {
             return (Err(LookupError::Busy), Duration::ZERO);
         };
-        let fetched = match async { self.fetcher()?.fetch(url).await }.await {
-            Ok(fetched) => fetched,
+        if refused() {
+            return (Err(LookupError::HostFailing), Duration::ZERO);
+        }
+        let Ok(fetcher) = built_fetcher(&self.fetcher, &self.config).await else {
+            return (Err(LookupError::Fetch(FetchError::Network)), Duration::ZERO);
+        };
+        let fair_share = async {
+            tokio::time::sleep(self.config.timeout / 2).await;
+            self.turns.contended(host).await;
+        };
+        let fetched = tokio::select! {
+            fetched = fetcher.fetch(url) => fetched,
+            () = fair_share => Err(FetchError::Cut),
+        };
+        let fetched = match fetched {
+            Ok(fetched) => {
+                self.failing_hosts.answered(host);
+                fetched
+            }
             Err(err) => {
+                if err.is_the_hosts() {
+                    self.failing_hosts.failed(host, Instant::now());
+                }
                 log::info!("client metadata document {url} not fetched: {err}");
                 return (Err(LookupError::Fetch(err)), negative);
             }
@@ -191,41 +251,52 @@ impl UrlClients {
         }
     }
 
+    /// The cache slot of `url`, counting this use.
     fn slot(&self, url: &str) -> Arc<Slot> {
-        let mut slots = self.lock_slots();
-        if let Some(slot) = slots.get(url) {
-            return slot.clone();
-        }
-        if slots.len() >= MAX_ENTRIES {
-            evict(&mut slots);
-        }
-        let slot = Arc::new(Slot::default());
-        slots.insert(url.to_owned(), slot.clone());
-        slot
+        let pinned = self.known.contains(url);
+        self.lock_slots()
+            .get_or_insert(url, pinned, Arc::default, |slot| {
+                Arc::strong_count(slot) == 1
+            })
     }
 
-    fn lock_slots(&self) -> MutexGuard<'_, HashMap<String, Arc<Slot>>> {
-        // A panic while holding the map leaves it consistent: every
-        // operation on it is a single insert or removal.
+    fn lock_slots(&self) -> MutexGuard<'_, Cache<Arc<Slot>>> {
+        // A panic while holding the cache leaves it usable: at worst an
+        // entry is missing from the recency order and is never evicted.
         self.slots
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// Makes room: entries that have expired (and are not being fetched) go;
-/// if none has, half the table, so the cost stays amortised constant.
-fn evict(slots: &mut HashMap<String, Arc<Slot>>) {
-    let now = Instant::now();
-    slots.retain(|_, slot| match slot.entry.try_lock() {
-        Ok(entry) => entry.as_ref().is_some_and(|entry| entry.expires > now),
-        // Being fetched: someone waits for it.
-        Err(_) => true,
-    });
-    if slots.len() >= MAX_ENTRIES {
-        let drop: Vec<String> = slots.keys().take(MAX_ENTRIES / 2).cloned().collect();
-        for url in drop {
-            slots.remove(&url);
-        }
-    }
+/// How long a failure is remembered, per URL and per host.
+fn negative_ttl(config: &CimdConfig) -> Duration {
+    NEGATIVE_TTL.min(config.min_ttl)
 }
+
+/// The fetcher, built by the first caller on a blocking thread (every
+/// other caller waits for that build). A failed build is logged and tried
+/// again by the next lookup.
+async fn built_fetcher<'a>(
+    cell: &'a OnceCell<Fetcher>,
+    config: &CimdConfig,
+) -> Result<&'a Fetcher, FetchError> {
+    cell.get_or_try_init(|| async {
+        let config = config.clone();
+        match tokio::task::spawn_blocking(move || Fetcher::new(&config)).await {
+            Ok(Ok(fetcher)) => Ok(fetcher),
+            Ok(Err(err)) => {
+                log::error!("the client metadata document fetcher could not be built: {err}");
+                Err(FetchError::Network)
+            }
+            Err(err) => {
+                log::error!("building the client metadata document fetcher failed: {err}");
+                Err(FetchError::Network)
+            }
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests;

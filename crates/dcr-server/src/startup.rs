@@ -115,7 +115,13 @@ impl Application {
                 "DCR_CIMD_ALLOW_HTTP_LOOPBACK is on: client metadata documents are also fetched over plain http from loopback; for development and tests only"
             );
         }
-        let url_clients = UrlClients::new(config.cimd.clone(), policy.clone(), metrics.clone());
+        let url_clients = UrlClients::new(
+            config.cimd.clone(),
+            policy.clone(),
+            &config.consent.known_clients,
+            metrics.clone(),
+        );
+        url_clients.prepare_in_background();
         let state = web::Data::new(AppState {
             store,
             writer,

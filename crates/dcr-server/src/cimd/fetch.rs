@@ -35,6 +35,10 @@ pub enum FetchError {
     TooLarge,
     #[error("the fetch took longer than DCR_CIMD_TIMEOUT_MS")]
     Timeout,
+    #[error(
+        "the fetch was cut: it took longer than half of DCR_CIMD_TIMEOUT_MS while other lookups waited for a turn"
+    )]
+    Cut,
     #[error("the document could not be fetched (connection or TLS failed)")]
     Network,
 }
@@ -47,7 +51,18 @@ impl FetchError {
             Self::Status(_) => "status",
             Self::TooLarge => "too_large",
             Self::Timeout => "timeout",
+            Self::Cut => "cut",
             Self::Network => "network",
+        }
+    }
+
+    /// Whether the failure is the host's own rather than one path's: a
+    /// stranger can make any host answer `404` (see `hosts`).
+    pub fn is_the_hosts(&self) -> bool {
+        match self {
+            Self::Address | Self::Timeout | Self::Cut | Self::Network => true,
+            Self::Status(status) => *status >= 500,
+            Self::TooLarge => false,
         }
     }
 }

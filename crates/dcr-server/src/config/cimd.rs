@@ -50,6 +50,12 @@ pub struct CimdSettings {
     /// within DCR_CIMD_TIMEOUT_MS.
     #[arg(long, env = "DCR_CIMD_MAX_FETCHES", default_value_t = 16, value_parser = parse_in_range::<usize>("DCR_CIMD_MAX_FETCHES", 1, 1024))]
     pub cimd_max_fetches: usize,
+
+    /// Of those, fetches under way at once for one host, so that one host
+    /// cannot take every turn [default: a quarter of DCR_CIMD_MAX_FETCHES,
+    /// rounded up].
+    #[arg(long, env = "DCR_CIMD_MAX_FETCHES_PER_HOST", value_parser = parse_in_range::<usize>("DCR_CIMD_MAX_FETCHES_PER_HOST", 1, 1024))]
+    pub cimd_max_fetches_per_host: Option<usize>,
 }
 
 /// A host pattern of configuration (see `dcr_core::HostPattern`).
@@ -77,6 +83,8 @@ pub struct CimdConfig {
     pub blocked_hosts: Vec<HostPattern>,
     pub allow_http_loopback: bool,
     pub max_fetches: usize,
+    /// At most `max_fetches`.
+    pub max_fetches_per_host: usize,
 }
 
 impl CimdSettings {
@@ -87,6 +95,18 @@ impl CimdSettings {
                 message: format!(
                     "must not exceed DCR_CIMD_MAX_TTL_SECS ({})",
                     self.cimd_max_ttl_secs
+                ),
+            });
+        }
+        let max_fetches_per_host = self
+            .cimd_max_fetches_per_host
+            .unwrap_or(self.cimd_max_fetches.div_ceil(4));
+        if max_fetches_per_host > self.cimd_max_fetches {
+            return Err(ConfigError {
+                variable: "DCR_CIMD_MAX_FETCHES_PER_HOST",
+                message: format!(
+                    "must not exceed DCR_CIMD_MAX_FETCHES ({})",
+                    self.cimd_max_fetches
                 ),
             });
         }
@@ -104,6 +124,7 @@ impl CimdSettings {
             blocked_hosts: patterns(self.cimd_blocked_hosts),
             allow_http_loopback: self.cimd_allow_http_loopback.0,
             max_fetches: self.cimd_max_fetches,
+            max_fetches_per_host,
         })
     }
 }
@@ -141,6 +162,7 @@ mod tests {
             blocked_hosts: patterns(blocked),
             allow_http_loopback: false,
             max_fetches: 16,
+            max_fetches_per_host: 4,
         }
     }
 
@@ -160,5 +182,25 @@ mod tests {
         for (config, host, accepted) in cases {
             assert_eq!(config.accepts_host(host), accepted, "{host}");
         }
+    }
+
+    /// One host's share of the fetches: a quarter by default (rounded up),
+    /// never more than all of them.
+    #[test]
+    fn a_host_gets_a_quarter_of_the_fetches_unless_set() {
+        let per_host = |max: usize, set: Option<usize>| {
+            let mut settings = crate::Settings::defaults().cimd;
+            settings.cimd_max_fetches = max;
+            settings.cimd_max_fetches_per_host = set;
+            settings
+                .into_config()
+                .map(|config| config.max_fetches_per_host)
+        };
+        assert_eq!(per_host(16, None).unwrap(), 4);
+        assert_eq!(per_host(2, None).unwrap(), 1);
+        assert_eq!(per_host(10, None).unwrap(), 3);
+        assert_eq!(per_host(16, Some(16)).unwrap(), 16);
+        let err = per_host(16, Some(17)).unwrap_err();
+        assert_eq!(err.variable, "DCR_CIMD_MAX_FETCHES_PER_HOST");
     }
 }

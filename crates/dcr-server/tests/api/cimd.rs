@@ -4,16 +4,16 @@
 //! loopback is the development exception (DCR_CIMD_ALLOW_HTTP_LOOPBACK);
 //! everything else about the fetch is as in production.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod documents;
+mod fairness;
+
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::helpers::*;
+use documents::{Answer, DocumentServer, document, ok};
 
 on_both_backends!(
     a_document_is_a_client_for_verify_and_the_admin_view,
@@ -22,132 +22,6 @@ on_both_backends!(
     an_operator_disables_a_url_client_like_a_registered_one,
     operator_policy_turns_url_client_ids_off_or_narrows_their_hosts,
 );
-
-/// One canned answer.
-#[derive(Clone)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    delay: Duration,
-}
-
-fn ok(body: Value) -> Answer {
-    Answer {
-        status: 200,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: body.to_string().into_bytes(),
-        delay: Duration::ZERO,
-    }
-}
-
-/// A tiny HTTP/1.1 server on 127.0.0.1 that answers each path with what the
-/// test set, and counts the requests per path.
-struct DocumentServer {
-    base: String,
-    answers: Arc<Mutex<HashMap<String, Answer>>>,
-    hits: Arc<Mutex<HashMap<String, Arc<AtomicUsize>>>>,
-}
-
-impl DocumentServer {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-        let answers: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
-        let hits: Arc<Mutex<HashMap<String, Arc<AtomicUsize>>>> = Arc::default();
-        let (served, counted) = (answers.clone(), hits.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut socket, _)) = listener.accept().await else {
-                    return;
-                };
-                let (served, counted) = (served.clone(), counted.clone());
-                tokio::spawn(async move {
-                    let mut request = Vec::new();
-                    let mut buffer = [0u8; 1024];
-                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match socket.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => request.extend_from_slice(&buffer[..n]),
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&request).into_owned();
-                    let path = text.split(' ').nth(1).unwrap_or("/").to_owned();
-                    counted
-                        .lock()
-                        .unwrap()
-                        .entry(path.clone())
-                        .or_default()
-                        .fetch_add(1, Ordering::SeqCst);
-                    let answer = served
-                        .lock()
-                        .unwrap()
-                        .get(&path)
-                        .cloned()
-                        .unwrap_or(Answer {
-                            status: 404,
-                            headers: vec![],
-                            body: b"not here".to_vec(),
-                            delay: Duration::ZERO,
-                        });
-                    tokio::time::sleep(answer.delay).await;
-                    let mut head = format!(
-                        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-                        answer.status,
-                        answer.body.len()
-                    );
-                    for (name, value) in &answer.headers {
-                        head.push_str(&format!("{name}: {value}\r\n"));
-                    }
-                    head.push_str("\r\n");
-                    let _ = socket.write_all(head.as_bytes()).await;
-                    let _ = socket.write_all(&answer.body).await;
-                    let _ = socket.shutdown().await;
-                });
-            }
-        });
-        Self {
-            base,
-            answers,
-            hits,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn serve(&self, path: &str, answer: Answer) {
-        self.answers.lock().unwrap().insert(path.to_owned(), answer);
-    }
-
-    /// A good document for `path`, naming its own URL.
-    fn serve_document(&self, path: &str) -> String {
-        let url = self.url(path);
-        self.serve(path, ok(document(&url)));
-        url
-    }
-
-    fn hits(&self, path: &str) -> usize {
-        self.hits
-            .lock()
-            .unwrap()
-            .get(path)
-            .map_or(0, |count| count.load(Ordering::SeqCst))
-    }
-}
-
-fn document(url: &str) -> Value {
-    json!({
-        "client_id": url,
-        "client_name": "Example Agent",
-        "client_uri": "https://agent.example.com/",
-        "redirect_uris": ["http://127.0.0.1/callback"],
-        "grant_types": ["authorization_code", "refresh_token"],
-        "response_types": ["code"],
-        "token_endpoint_auth_method": "none"
-    })
-}
 
 async fn spawn_cimd_app(
     backend: Backend,
@@ -261,6 +135,7 @@ async fn documents_that_break_a_rule_are_no_client(backend: Backend) {
             headers: vec![("Location".into(), good.clone())],
             body: vec![],
             delay: Duration::ZERO,
+            trickle: None,
         },
     );
     let oversize = documents.url("/big");
@@ -283,6 +158,7 @@ async fn documents_that_break_a_rule_are_no_client(backend: Backend) {
             headers: vec![],
             body: b"<html>".to_vec(),
             delay: Duration::ZERO,
+            trickle: None,
         },
     );
     let missing = documents.url("/missing");
