@@ -425,7 +425,9 @@ fn public_duplicates_are_found_only_while_they_still_match(db: &TestDatabase) {
         .unwrap();
     assert_eq!(found.map(|client| client.client_id), Some(old.client_id));
 
-    // Past the "never used" lifetime, until a duplicate restarts it.
+    // Past the "never used" lifetime (armed long ago), until a duplicate
+    // restarts it.
+    super::purge::armed_long_ago(&store);
     let expiry = dcr_store::Expiry::at(EVENT_TIME, 7 * 86_400, 0);
     assert_eq!(
         store.expired_clients(&expiry, 10).unwrap(),
