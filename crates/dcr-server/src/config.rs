@@ -146,7 +146,9 @@ pub struct Settings {
     pub bcrypt_queue: usize,
 
     /// Seconds after registration at which a client never used (no successful
-    /// verify call) is deleted; 0 keeps such clients.
+    /// verify call or used report) is deleted, counted from the deployment's
+    /// first such call at the earliest (before it, nothing is deleted); 0
+    /// keeps such clients.
     #[arg(long, env = "DCR_UNUSED_CLIENT_TTL_SECS", default_value_t = 604_800, value_parser = parse_in_range::<u64>("DCR_UNUSED_CLIENT_TTL_SECS", 0, 100 * 365 * 86_400))]
     pub unused_client_ttl_secs: u64,
 
