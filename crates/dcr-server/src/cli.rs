@@ -14,6 +14,7 @@ use crate::config::{Config, Settings};
 pub use crate::listing::Status;
 use crate::listing::{ListQuery, ListRequest, ListingError};
 
+mod events;
 pub mod import;
 mod output;
 mod prune;
@@ -22,6 +23,7 @@ pub use import::ImportArgs;
 pub use output::format_time;
 pub use tokens::TokensCommand;
 
+use events::events;
 use output::{print_view, write_table};
 use prune::prune;
 
@@ -188,51 +190,6 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
         ClientsCommand::RotateSecret(args) => rotate_secret(config, store, &args, &mut out),
         ClientsCommand::Events(args) => events(&args, store, &mut out),
     }
-}
-
-/// Every event of a client, page by page from the store.
-fn events(args: &EventsArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
-    const PAGE: i64 = 1000;
-    // A URL client id's trail holds its disabling and enabling.
-    let is_url = crate::cimd::UrlClients::looks_like_url(&args.client_id);
-    let key = if is_url {
-        args.client_id.clone()
-    } else {
-        parse_id(&args.client_id)?.to_string()
-    };
-    let mut events = Vec::new();
-    loop {
-        let after = events.last().map(|event: &dcr_core::Event| event.id);
-        let page = store.client_events(&key, after, PAGE)?;
-        let last_page = i64::try_from(page.len()).unwrap_or(i64::MAX) < PAGE;
-        events.extend(page);
-        if last_page {
-            break;
-        }
-    }
-    if events.is_empty() && !is_url {
-        // No trail: the client must at least exist.
-        find(store, &args.client_id)?;
-    }
-    if args.json {
-        let views: Vec<Value> = events.iter().map(crate::views::event_view).collect();
-        writeln!(out, "{}", json!({ "events": views }))?;
-        return Ok(());
-    }
-    let rows: Vec<[String; 4]> = events
-        .iter()
-        .map(|event| {
-            [
-                format_time(event.at),
-                event.kind.to_string(),
-                event.actor.to_stored(),
-                event.token_id.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    write_table(out, ["AT", "EVENT", "ACTOR", "TOKEN"], &rows)?;
-    writeln!(out, "\n{} event(s)", events.len())?;
-    Ok(())
 }
 
 fn list(args: &ListArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
