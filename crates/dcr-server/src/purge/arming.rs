@@ -57,6 +57,10 @@ impl Arming {
     /// write per process, one at a time (a use meanwhile does not wait for
     /// it). A failed write is tried again by the next use.
     pub async fn arm(&self, now: i64) -> Result<(), StoreError> {
+        // Every valid verify comes here: once armed, one read and no more.
+        if self.is_armed() {
+            return Ok(());
+        }
         let claimed = self.0.state.compare_exchange(
             UNARMED_STATE,
             ARMING_STATE,
@@ -107,5 +111,41 @@ impl Arming {
             self.0.state.store(ARMED_STATE, Ordering::Release);
         }
         self.0.metrics.set_unused_purge_armed(self.is_armed());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use dcr_store::test_support::TestDatabase;
+
+    use super::*;
+
+    /// Armed once, a process never writes again: with its store closed
+    /// (every call fails), arming still succeeds. A failed write leaves the
+    /// rule unarmed for the next use to try; a purge round's reading arms
+    /// it without a write.
+    #[tokio::test]
+    async fn a_process_writes_the_arming_once() {
+        let db = TestDatabase::sqlite();
+        let store = db.store();
+        let arming = Arming::new(store.clone(), Metrics::new(), None);
+        assert!(!arming.is_armed());
+        arming.arm(1_800_000_000).await.unwrap();
+        assert!(arming.is_armed());
+        assert_eq!(store.unused_purge_armed_at().unwrap(), Some(1_800_000_000));
+
+        assert!(store.close(Duration::from_secs(1)));
+        arming.arm(1_800_000_100).await.unwrap();
+
+        let another = Arming::new(store, Metrics::new(), None);
+        assert!(another.arm(1_800_000_200).await.is_err());
+        assert!(!another.is_armed());
+        assert!(another.arm(1_800_000_300).await.is_err(), "tried again");
+        another.observe(Some(1_800_000_000));
+        assert!(another.is_armed());
+        another.arm(1_800_000_400).await.unwrap();
     }
 }
