@@ -155,7 +155,14 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
     assert_eq!(again["imported"], json!([]), "a second run changes nothing");
     assert_eq!(again["already_present"], dry["imported"]);
 
-    // Nothing is past its lifetime: the clocks start at the import.
+    // Nothing is past its lifetime: the clocks start at the import, also
+    // in a deployment whose never-used rule was armed long before it.
+    let store = dcr_store::Store::open(&dcr_store::StoreConfig::new(
+        dcr_store::DatabaseUrl::Sqlite(dir.0.join("dcr.sqlite3").display().to_string()),
+    ))
+    .unwrap();
+    store.arm_unused_purge(0).unwrap();
+    drop(store);
     let (status, output) = run(&dir.0, &["clients", "prune", "--dry-run", "--json"], &env);
     assert!(status.success(), "{output}");
     assert!(output.contains(r#"{"would_delete":[]}"#), "{output}");

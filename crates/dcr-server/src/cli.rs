@@ -14,10 +14,18 @@ use crate::config::{Config, Settings};
 pub use crate::listing::Status;
 use crate::listing::{ListQuery, ListRequest, ListingError};
 
+mod events;
 pub mod import;
+mod output;
+mod prune;
 pub mod tokens;
 pub use import::ImportArgs;
+pub use output::format_time;
 pub use tokens::TokensCommand;
+
+use events::events;
+use output::{print_view, write_table};
+use prune::prune;
 
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
 ///
@@ -182,51 +190,6 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
         ClientsCommand::RotateSecret(args) => rotate_secret(config, store, &args, &mut out),
         ClientsCommand::Events(args) => events(&args, store, &mut out),
     }
-}
-
-/// Every event of a client, page by page from the store.
-fn events(args: &EventsArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
-    const PAGE: i64 = 1000;
-    // A URL client id's trail holds its disabling and enabling.
-    let is_url = crate::cimd::UrlClients::looks_like_url(&args.client_id);
-    let key = if is_url {
-        args.client_id.clone()
-    } else {
-        parse_id(&args.client_id)?.to_string()
-    };
-    let mut events = Vec::new();
-    loop {
-        let after = events.last().map(|event: &dcr_core::Event| event.id);
-        let page = store.client_events(&key, after, PAGE)?;
-        let last_page = i64::try_from(page.len()).unwrap_or(i64::MAX) < PAGE;
-        events.extend(page);
-        if last_page {
-            break;
-        }
-    }
-    if events.is_empty() && !is_url {
-        // No trail: the client must at least exist.
-        find(store, &args.client_id)?;
-    }
-    if args.json {
-        let views: Vec<Value> = events.iter().map(crate::views::event_view).collect();
-        writeln!(out, "{}", json!({ "events": views }))?;
-        return Ok(());
-    }
-    let rows: Vec<[String; 4]> = events
-        .iter()
-        .map(|event| {
-            [
-                format_time(event.at),
-                event.kind.to_string(),
-                event.actor.to_stored(),
-                event.token_id.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    write_table(out, ["AT", "EVENT", "ACTOR", "TOKEN"], &rows)?;
-    writeln!(out, "\n{} event(s)", events.len())?;
-    Ok(())
 }
 
 fn list(args: &ListArgs, store: &Store, out: &mut impl Write) -> Result<(), CliError> {
@@ -408,32 +371,6 @@ fn print_client(
     print_view(view, json, out)
 }
 
-/// One object: a line per member for people, or JSON.
-fn print_view(view: Map<String, Value>, json: bool, out: &mut impl Write) -> Result<(), CliError> {
-    if json {
-        writeln!(out, "{}", Value::Object(view))?;
-        return Ok(());
-    }
-    let width = view.keys().map(String::len).max().unwrap_or(0);
-    for (key, value) in &view {
-        let shown = match value {
-            Value::String(text) => text.clone(),
-            Value::Null => "-".to_owned(),
-            Value::Array(items) => items
-                .iter()
-                .map(|item| {
-                    item.as_str()
-                        .map_or_else(|| item.to_string(), str::to_owned)
-                })
-                .collect::<Vec<_>>()
-                .join(" "),
-            other => other.to_string(),
-        };
-        writeln!(out, "{key:width$}  {shown}")?;
-    }
-    Ok(())
-}
-
 /// The registration as an operator sees it: the same as the admin API.
 fn view(client: &RegisteredClient) -> Map<String, Value> {
     crate::views::admin_view(client)
@@ -458,103 +395,5 @@ fn not_found(err: StoreError, raw_client_id: &str) -> CliError {
     match err {
         StoreError::NotFound => CliError::NoSuchClient(raw_client_id.to_owned()),
         other => CliError::Store(other),
-    }
-}
-
-fn write_table<const N: usize>(
-    out: &mut impl Write,
-    header: [&str; N],
-    rows: &[[String; N]],
-) -> std::io::Result<()> {
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:width$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
-    };
-    writeln!(out, "{}", line(header.to_vec()))?;
-    for row in rows {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
-    }
-    Ok(())
-}
-
-fn prune(
-    args: &PruneArgs,
-    config: &Config,
-    store: &Store,
-    out: &mut impl Write,
-) -> Result<(), CliError> {
-    if args.dry_run {
-        let expiry = config.lifetimes.expiry_at(crate::clock::unix_now());
-        let expired = store.expired_clients(&expiry, i64::MAX)?;
-        if args.json {
-            let ids: Vec<String> = expired.iter().map(ToString::to_string).collect();
-            writeln!(out, "{}", json!({ "would_delete": ids }))?;
-        } else {
-            for client_id in &expired {
-                writeln!(out, "{client_id}")?;
-            }
-            writeln!(out, "{} clients would be deleted", expired.len())?;
-        }
-        return Ok(());
-    }
-    let purged = crate::purge::purge_now(store, config.lifetimes)?;
-    match (purged, args.json) {
-        (Some(purged), true) => writeln!(out, "{}", json!({ "deleted": purged }))?,
-        (Some(purged), false) => writeln!(out, "deleted {purged} clients")?,
-        (None, _) => {
-            return Err(CliError::Invalid(
-                "another process is purging right now; try again shortly".into(),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (the `time` crate, already in
-/// the tree through actix-web, does the calendar); a time outside its range
-/// (years beyond 9999) is shown as the number it is.
-pub fn format_time(unix: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(at) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second()
-        ),
-        Err(_) => format!("{unix} (Unix seconds)"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_time;
-
-    #[test]
-    fn times_are_utc_calendar_dates() {
-        let cases = [
-            (0, "1970-01-01 00:00:00 UTC"),
-            (951_782_400, "2000-02-29 00:00:00 UTC"),
-            (1_795_888_964, "2026-11-28 18:02:44 UTC"),
-            (-1, "1969-12-31 23:59:59 UTC"),
-            (i64::MAX, "9223372036854775807 (Unix seconds)"),
-        ];
-        for (unix, expected) in cases {
-            assert_eq!(format_time(unix), expected);
-        }
     }
 }

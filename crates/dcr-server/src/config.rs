@@ -130,8 +130,8 @@ pub struct Settings {
     #[arg(long, env = "DCR_VERIFY_CACHE_SIZE", default_value_t = 10_000, value_parser = parse_in_range::<usize>("DCR_VERIFY_CACHE_SIZE", 0, 10_000_000))]
     pub verify_cache_size: usize,
 
-    /// Seconds within which a client's repeated valid checks do not write its
-    /// last_used_at again; 0 writes every use.
+    /// Seconds within which a client's repeated valid checks (or used
+    /// reports) do not write its last_used_at again; 0 writes every use.
     #[arg(long, env = "DCR_LAST_USED_RESOLUTION_SECS", default_value_t = 60, value_parser = parse_in_range::<u64>("DCR_LAST_USED_RESOLUTION_SECS", 0, 86_400))]
     pub last_used_resolution_secs: u64,
 
@@ -146,7 +146,9 @@ pub struct Settings {
     pub bcrypt_queue: usize,
 
     /// Seconds after registration at which a client never used (no successful
-    /// verify call) is deleted; 0 keeps such clients.
+    /// verify call or used report) is deleted, counted from the deployment's
+    /// first such call at the earliest (before it, nothing is deleted); 0
+    /// keeps such clients.
     #[arg(long, env = "DCR_UNUSED_CLIENT_TTL_SECS", default_value_t = 604_800, value_parser = parse_in_range::<u64>("DCR_UNUSED_CLIENT_TTL_SECS", 0, 100 * 365 * 86_400))]
     pub unused_client_ttl_secs: u64,
 

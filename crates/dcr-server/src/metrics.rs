@@ -71,6 +71,7 @@ pub struct Instruments {
     pool_checkouts: IntCounter,
     pool_wait_seconds: prometheus::Counter,
     pool_timeouts: IntCounter,
+    unused_purge_armed: IntGauge,
 }
 
 impl Metrics {
@@ -205,6 +206,16 @@ impl Metrics {
         .unwrap_or_else(|err| unreachable_metric("build_info", &err));
         register(&registry, Box::new(build.clone()), "build_info");
         build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        let unused_purge_armed = IntGauge::new(
+            "unused_purge_armed",
+            "1 once a verify call or a used report has armed the never-used rule (DCR_UNUSED_CLIENT_TTL_SECS) in this deployment; 0 before, when it deletes nothing.",
+        )
+        .unwrap_or_else(|err| unreachable_metric("unused_purge_armed", &err));
+        register(
+            &registry,
+            Box::new(unused_purge_armed.clone()),
+            "unused_purge_armed",
+        );
         Self(Arc::new(Instruments {
             registry,
             registrations,
@@ -225,7 +236,13 @@ impl Metrics {
             pool_checkouts,
             pool_wait_seconds,
             pool_timeouts,
+            unused_purge_armed,
         }))
+    }
+
+    /// Whether the never-used rule is armed, as this process last learnt it.
+    pub fn set_unused_purge_armed(&self, armed: bool) {
+        self.unused_purge_armed.set(i64::from(armed));
     }
 
     /// The histogram a hashing pool records each task's time in.

@@ -2,7 +2,10 @@
 //! (`DCR_UNUSED_CLIENT_TTL_SECS`, `DCR_IDLE_CLIENT_TTL_SECS`): every
 //! `DCR_PURGE_INTERVAL_SECS`, in batches, as RFC 7592 DELETE removes a
 //! client. Of several replicas on one Postgres, one purges at a time. The
-//! same round drops audit events past `DCR_AUDIT_RETENTION_SECS`.
+//! same round drops audit events past `DCR_AUDIT_RETENTION_SECS`. The
+//! never-used rule deletes nothing until the deployment arms it (`arming`).
+
+mod arming;
 
 use std::time::Duration;
 
@@ -10,6 +13,8 @@ use dcr_store::{Expiry, Store, StoreError};
 
 use crate::clock::unix_now;
 use crate::metrics::Metrics;
+
+pub use arming::{Arming, UNARMED};
 
 /// Clients removed per statement: short transactions, whatever the backlog.
 pub const BATCH: i64 = 500;
@@ -77,8 +82,16 @@ pub fn purge_events_now(store: &Store, lifetimes: Lifetimes) -> Result<usize, St
     }
 }
 
-/// Purges every `interval` until dropped (at shutdown).
-pub async fn run(store: Store, lifetimes: Lifetimes, interval: Duration, metrics: Metrics) {
+/// Purges every `interval` until dropped (at shutdown). Each round also
+/// reads whether the never-used rule is armed: another replica may have
+/// armed it.
+pub async fn run(
+    store: Store,
+    lifetimes: Lifetimes,
+    interval: Duration,
+    metrics: Metrics,
+    arming: Arming,
+) {
     if lifetimes.is_off() {
         return std::future::pending().await;
     }
@@ -92,13 +105,17 @@ pub async fn run(store: Store, lifetimes: Lifetimes, interval: Duration, metrics
                 purge_now(&store, lifetimes),
                 purge_events_now(&store, lifetimes),
                 purge_orphan_keys_now(&store),
+                store.unused_purge_armed_at(),
             )
         })
         .await;
-        let Ok((clients, events, keys)) = round else {
+        let Ok((clients, events, keys, armed_at)) = round else {
             log::warn!("the purge task failed");
             continue;
         };
+        if let Ok(armed_at) = armed_at {
+            arming.observe(armed_at);
+        }
         metrics.purged(
             clients.as_ref().map_or(0, |purged| purged.unwrap_or(0)),
             *events.as_ref().unwrap_or(&0),

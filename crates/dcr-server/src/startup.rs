@@ -19,7 +19,7 @@ use crate::drain::{self, Drain};
 use crate::hashing::HashingPool;
 use crate::metrics::{Listener, Metrics};
 use crate::proxy::PublicBase;
-use crate::purge::{self, Lifetimes};
+use crate::purge::{self, Arming, Lifetimes};
 use crate::rate_limit::{FailureLimiter, RateLimiter};
 use crate::request_log;
 use crate::routes;
@@ -57,6 +57,7 @@ pub struct Application {
     hashing_pools: [HashingPool; 2],
     lifetimes: Lifetimes,
     metrics: Metrics,
+    arming: Arming,
     purge_interval: Duration,
 }
 
@@ -84,6 +85,16 @@ impl Application {
         if !applied.is_empty() {
             log::info!("applied migrations {}", applied.join(", "));
         }
+        let unused_purge_armed_at =
+            store
+                .unused_purge_armed_at()
+                .map_err(|source| StartError::Database {
+                    url: store.url().to_string(),
+                    source,
+                })?;
+        if unused_purge_armed_at.is_none() && config.lifetimes.unused_ttl_secs > 0 {
+            log::warn!("{}", purge::UNARMED);
+        }
         let listener = bind(config.bind)?;
         let admin_listener = bind(admin_address(&config))?;
         let port = local_port(&listener, config.bind)?;
@@ -97,6 +108,7 @@ impl Application {
         let store_for_verify = store.clone();
         let failures = Arc::new(FailureLimiter::new(config.failed_auth_limit));
         let metrics = Metrics::new();
+        let arming = Arming::new(store.clone(), metrics.clone(), unused_purge_armed_at);
         let hashing = HashingPool::new(
             config.bcrypt_threads,
             config.bcrypt_queue,
@@ -152,6 +164,7 @@ impl Application {
                 verify_hashing.clone(),
                 store_for_verify,
                 i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),
+                arming.clone(),
             ),
         });
         log::info!(
@@ -262,6 +275,7 @@ impl Application {
             lifetimes: config.lifetimes,
             purge_interval: config.purge_interval,
             metrics,
+            arming,
         })
     }
 
@@ -296,6 +310,7 @@ impl Application {
             self.lifetimes,
             self.purge_interval,
             self.metrics.clone(),
+            self.arming.clone(),
         );
         tokio::pin!(purging);
         let stopped_by_themselves = tokio::select! {

@@ -11,16 +11,18 @@
 //!   registrations.
 //! - A valid check records the client's last use, at most once per
 //!   `DCR_LAST_USED_RESOLUTION_SECS`, so a busy client costs no database
-//!   write per token request.
+//!   write per token request, and arms the never-used rule (one write per
+//!   process at most). The token endpoint's used report records the same.
 
 use std::sync::Arc;
 
 use actix_web::web;
 use dcr_core::{CredentialCheck, RegisteredClient, SecretHash};
-use dcr_store::Store;
+use dcr_store::{Store, StoreError};
 
 use crate::error::ApiError;
 use crate::hashing::HashingPool;
+use crate::purge::Arming;
 use crate::rate_limit::FailureLimiter;
 use crate::verified_secrets::VerifiedSecrets;
 
@@ -31,6 +33,7 @@ pub struct Verifier {
     hashing: HashingPool,
     store: Store,
     last_used_resolution_secs: i64,
+    arming: Arming,
 }
 
 impl Verifier {
@@ -45,6 +48,7 @@ impl Verifier {
         hashing: HashingPool,
         store: Store,
         last_used_resolution_secs: i64,
+        arming: Arming,
     ) -> Self {
         Self {
             memory: Arc::new(memory),
@@ -52,6 +56,7 @@ impl Verifier {
             hashing,
             store,
             last_used_resolution_secs,
+            arming,
         }
     }
 
@@ -73,8 +78,11 @@ impl Verifier {
                 unexpired,
             } => self.secret_matches(client, hash, presented).await? && unexpired,
         };
-        if valid {
-            self.record_use(client, now).await;
+        if valid && let Err(err) = self.record_use(client, now).await {
+            log::warn!(
+                "could not record the use of client {}: {err}",
+                client.client_id
+            );
         }
         Ok(valid)
     }
@@ -116,20 +124,22 @@ impl Verifier {
         Ok(matched)
     }
 
-    async fn record_use(&self, client: &RegisteredClient, now: i64) {
+    /// Records a use of `client` at `now` (a valid check, or the token
+    /// endpoint's used report): its last use, unless recorded less than
+    /// `DCR_LAST_USED_RESOLUTION_SECS` ago, and the arming of the
+    /// never-used rule.
+    pub async fn record_use(&self, client: &RegisteredClient, now: i64) -> Result<(), StoreError> {
+        let armed = self.arming.arm(now).await;
         let recorded_recently = client
             .last_used_at
             .is_some_and(|last| now.saturating_sub(last) < self.last_used_resolution_secs);
-        if recorded_recently {
-            return;
+        if !recorded_recently {
+            let store = self.store.clone();
+            let client_id = client.client_id;
+            web::block(move || store.touch_last_used(&client_id, now))
+                .await
+                .map_err(|err| StoreError::Other(format!("recording a use: {err}").into()))??;
         }
-        let store = self.store.clone();
-        let client_id = client.client_id;
-        let recorded = web::block(move || store.touch_last_used(&client_id, now)).await;
-        match recorded {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => log::warn!("could not record the use of client {client_id}: {err}"),
-            Err(err) => log::warn!("could not record the use of client {client_id}: {err}"),
-        }
+        armed
     }
 }

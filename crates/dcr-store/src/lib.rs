@@ -3,6 +3,7 @@ mod audit;
 mod clients;
 mod connection;
 mod dedup;
+mod deployment;
 mod error;
 mod gate;
 mod legacy;

@@ -2,11 +2,15 @@
 //! their removal in batches. On Postgres a purge holds a transaction-level
 //! advisory lock, so of several replicas only one purges at a time (the
 //! others skip that round); SQLite has one writer by construction.
+//!
+//! The never-used rule applies only once armed (`deployment.rs`): both
+//! methods here read the arming themselves, so no caller can forget it.
 
 use dcr_core::{Actor, ClientId, EventKind};
 use diesel::prelude::*;
 
 use crate::audit::{self, Subject};
+use crate::deployment;
 use crate::schema::oauth_clients;
 use crate::{AnyConnection, Store, StoreError};
 
@@ -18,7 +22,8 @@ const PURGE_LOCK_KEY: i64 = 0x6463_7270_7572_6765;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expiry {
     /// Registered before this and never used (no successful credential
-    /// check): `DCR_UNUSED_CLIENT_TTL_SECS` ago. `None`: kept.
+    /// check or used report): `DCR_UNUSED_CLIENT_TTL_SECS` ago. `None`:
+    /// kept. The store applies it only once armed (`after_arming`).
     pub unused_before: Option<i64>,
     /// Last used before this: `DCR_IDLE_CLIENT_TTL_SECS` ago. `None`: kept.
     pub idle_before: Option<i64>,
@@ -36,14 +41,31 @@ impl Expiry {
         }
     }
 
+    /// The thresholds as the arming of the never-used rule leaves them.
+    /// Unarmed (`None`), the rule deletes nothing: a deployment whose token
+    /// endpoint checks credentials without asking dcr, and reports no use,
+    /// would otherwise lose every working client. Armed at `T`, each
+    /// client's never-used clock starts at the later of its own start and
+    /// `T`, so the rule is off until one lifetime after `T`, and as before
+    /// from then on. The idle rule is not concerned: it needs a recorded use.
+    pub fn after_arming(self, armed_at: Option<i64>) -> Self {
+        Self {
+            unused_before: self
+                .unused_before
+                .filter(|before| armed_at.is_some_and(|armed_at| armed_at < *before)),
+            ..self
+        }
+    }
+
     fn is_off(&self) -> bool {
         self.unused_before.is_none() && self.idle_before.is_none()
     }
 }
 
 impl Store {
-    /// Up to `limit` clients that `expiry` says have outlived their use,
-    /// oldest first (what a purge would remove).
+    /// Up to `limit` clients that `expiry`, after the arming of the
+    /// never-used rule, says have outlived their use, oldest first (what a
+    /// purge would remove).
     pub fn expired_clients(
         &self,
         expiry: &Expiry,
@@ -53,8 +75,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = self.with_conn(|conn, _| {
+            let expiry = expiry.after_arming(deployment::unused_purge_armed_at(conn)?);
+            if expiry.is_off() {
+                return Ok(Vec::new());
+            }
             oauth_clients::table
-                .filter(expired(expiry))
+                .filter(expired(&expiry))
                 .select(oauth_clients::client_id)
                 .order((oauth_clients::created_at, oauth_clients::client_id))
                 .limit(limit)
@@ -69,8 +95,9 @@ impl Store {
             .collect()
     }
 
-    /// Removes up to `batch` expired clients, as RFC 7592 DELETE does (the
-    /// client and its tokens stop working everywhere), and returns how many.
+    /// Removes up to `batch` expired clients (`expiry` after the arming of
+    /// the never-used rule), as RFC 7592 DELETE does (the client and its
+    /// tokens stop working everywhere), and returns how many.
     /// `None` when another replica is purging right now (Postgres).
     /// Each removal is recorded as a `purged` event at `now`.
     pub fn purge_expired(
@@ -91,8 +118,14 @@ impl Store {
                         return Ok(None);
                     }
                 }
+                // Once armed, the arming never changes: read under the lock,
+                // it holds for the whole round.
+                let expiry = expiry.after_arming(deployment::unused_purge_armed_at(conn)?);
+                if expiry.is_off() {
+                    return Ok(Some(0));
+                }
                 let ids: Vec<String> = oauth_clients::table
-                    .filter(expired(expiry))
+                    .filter(expired(&expiry))
                     .select(oauth_clients::client_id)
                     .order((oauth_clients::created_at, oauth_clients::client_id))
                     .limit(batch)
@@ -104,7 +137,7 @@ impl Store {
                 // (in another session) is kept.
                 let deleted: Vec<String> = diesel::delete(
                     oauth_clients::table
-                        .filter(expired(expiry))
+                        .filter(expired(&expiry))
                         .filter(oauth_clients::client_id.eq_any(&ids)),
                 )
                 .returning(oauth_clients::client_id)

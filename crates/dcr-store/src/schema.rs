@@ -71,3 +71,10 @@ diesel::table! {
         client_id -> Text,
     }
 }
+
+diesel::table! {
+    deployment_state (name) {
+        name -> Text,
+        value -> BigInt,
+    }
+}

@@ -260,6 +260,31 @@ pub async fn verify(
     Ok(response)
 }
 
+/// `POST /admin/clients/{client_id}/used`: a token endpoint that checks a
+/// client's credentials itself reports that the client was used. Recorded
+/// as a valid verify records it: the last use (at most once per
+/// `DCR_LAST_USED_RESOLUTION_SECS`) and the arming of the never-used rule;
+/// nothing else. A disabled client's use counts too: the lifetimes ignore
+/// the disabled state, and a recent last use shows the operator that the
+/// token endpoint still accepts the client.
+pub async fn used(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if UrlClients::looks_like_url(&path) {
+        return Err(ApiError::InvalidRequest(
+            "a URL client id is not stored and has no lifetime: there is no use to record",
+        ));
+    }
+    let client = find(&state, &path).await?;
+    state
+        .verifier
+        .record_use(&client, unix_now())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(no_store(HttpResponse::NoContent()).finish())
+}
+
 /// The audit query: a page size and the cursor of the previous page.
 #[derive(Debug, Deserialize)]
 struct EventParams {

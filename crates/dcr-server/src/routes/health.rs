@@ -74,6 +74,7 @@ mod tests {
             "/admin/clients/{client_id}/enable",
             "/admin/clients/{client_id}/rotate-secret",
             "/admin/clients/{client_id}/verify",
+            "/admin/clients/{client_id}/used",
             "/admin/clients/{client_id}/events",
             "/admin/initial-access-tokens",
             "/admin/initial-access-tokens/{id}",

@@ -202,6 +202,10 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
         vec![(Method::POST, web::route().to(admin::verify))],
     ))
     .service(resource(
+        "/admin/clients/{client_id}/used",
+        vec![(Method::POST, web::route().to(admin::used))],
+    ))
+    .service(resource(
         "/healthz",
         vec![(Method::GET, web::route().to(health::healthz))],
     ))

@@ -9,6 +9,7 @@ mod lifecycle;
 mod listener;
 mod listing;
 mod rotation;
+mod used;
 mod verify;
 
 use std::collections::HashSet;

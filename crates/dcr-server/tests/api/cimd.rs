@@ -119,6 +119,11 @@ async fn a_document_is_a_client_for_verify_and_the_admin_view(backend: Backend) 
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = admin_url(&app, reqwest::Method::POST, &url, "/rotate-secret").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Nor a used report: a URL client is not stored, so it has no lifetime;
+    // and its verify, valid above, arms no purge of registered clients.
+    let (status, _) = admin_url(&app, reqwest::Method::POST, &url, "/used").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.store.unused_purge_armed_at().unwrap(), None);
 }
 
 async fn documents_that_break_a_rule_are_no_client(backend: Backend) {

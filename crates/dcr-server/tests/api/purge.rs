@@ -1,5 +1,6 @@
 //! The background purge: a client never used within
 //! DCR_UNUSED_CLIENT_TTL_SECS goes; one the token endpoint verified stays.
+//! The never-used rule applies once armed: here the verify arms it.
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,8 @@ async fn clients_never_used_are_purged_in_the_background(backend: Backend) {
     let unused_id = unused["client_id"].as_str().unwrap();
     let used_id = used["client_id"].as_str().unwrap();
     assert_eq!(app.verify(used_id, None).await["valid"], true);
+    // The first valid verify armed the never-used rule.
+    assert!(app.store.unused_purge_armed_at().unwrap().is_some());
 
     // Waits for the purge (every second, for clients older than a second),
     // with a deadline far beyond it.

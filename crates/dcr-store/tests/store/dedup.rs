@@ -124,6 +124,7 @@ fn an_answered_client_outlives_both_purge_rules(db: &TestDatabase) {
         .unwrap();
     let idle_key = remembered(&store, &idle);
 
+    super::purge::armed_long_ago(&store);
     let expiry = Expiry::at(EVENT_TIME, 7 * DAY as u64, 7 * DAY as u64);
     let mut expired = store.expired_clients(&expiry, 10).unwrap();
     expired.sort_by_key(ToString::to_string);

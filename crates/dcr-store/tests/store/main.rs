@@ -26,6 +26,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod arming;
 mod audit;
 mod clients;
 mod closing;

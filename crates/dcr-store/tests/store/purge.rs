@@ -1,5 +1,6 @@
 //! Client lifetime: which clients have outlived their use, and their purge
-//! in batches.
+//! in batches. The never-used rule deletes only once armed (see
+//! `arming.rs`); these tests arm it long before their clients exist.
 
 use dcr_store::Expiry;
 
@@ -11,10 +12,24 @@ on_both_backends!(
     purge_with_both_lifetimes_off_removes_nothing,
 );
 
-const DAY: i64 = 86_400;
-const NOW: i64 = 1_800_000_000;
+pub(super) const DAY: i64 = 86_400;
+pub(super) const NOW: i64 = 1_800_000_000;
 
-fn registered_at(store: &Store, created_at: i64, used_at: Option<i64>, seed: u64) -> ClientId {
+/// Arms the never-used rule a year before [`NOW`], as a deployment that has
+/// long reported the use of its clients.
+pub(super) fn armed_long_ago(store: &Store) {
+    assert_eq!(
+        store.arm_unused_purge(NOW - 365 * DAY).unwrap(),
+        NOW - 365 * DAY
+    );
+}
+
+pub(super) fn registered_at(
+    store: &Store,
+    created_at: i64,
+    used_at: Option<i64>,
+    seed: u64,
+) -> ClientId {
     let registration = register_at(public_body(), seed, created_at);
     store.insert_client(&registration.client).unwrap();
     if let Some(used_at) = used_at {
@@ -27,6 +42,7 @@ fn registered_at(store: &Store, created_at: i64, used_at: Option<i64>, seed: u64
 
 fn purge_removes_unused_and_idle_clients_only(db: &TestDatabase) {
     let store = db.store();
+    armed_long_ago(&store);
     let never_used_old = registered_at(&store, NOW - 8 * DAY, None, 1);
     let never_used_new = registered_at(&store, NOW - DAY, None, 2);
     let used_recently = registered_at(&store, NOW - 200 * DAY, Some(NOW - DAY), 3);
@@ -87,6 +103,7 @@ fn purge_with_both_lifetimes_off_removes_nothing(db: &TestDatabase) {
 fn clients_from_before_lifetimes_start_their_clock_at_the_upgrade(db: &TestDatabase) {
     use diesel::prelude::*;
     let store = db.store();
+    armed_long_ago(&store);
     let migrated = registered_at(&store, NOW - 300 * DAY, None, 7);
     let mut conn = connect(db);
     // What the migration does to the rows it finds: the upgrade was a day ago.

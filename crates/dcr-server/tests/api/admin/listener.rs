@@ -42,6 +42,7 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         ),
         (Method::GET, "/metrics".to_owned()),
         (Method::GET, "/openapi.json".to_owned()),
+        (Method::POST, format!("/admin/clients/{id}/used")),
         (Method::DELETE, format!("/admin/clients/{id}")),
     ];
     let same_length_wrong = "x".repeat(ADMIN_TOKEN.len());
@@ -117,6 +118,7 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         StatusCode::OK,
         StatusCode::OK,
         StatusCode::NO_CONTENT,
+        StatusCode::NO_CONTENT,
     ];
     for ((method, path), status) in routes.iter().zip(expected) {
         let response = admin
@@ -165,6 +167,7 @@ async fn admin_paths_stay_off_the_public_listener(backend: Backend) {
         (Method::POST, "/admin/clients".to_owned(), "GET"),
         (Method::PUT, format!("/admin/clients/{id}"), "GET, DELETE"),
         (Method::GET, format!("/admin/clients/{id}/verify"), "POST"),
+        (Method::GET, format!("/admin/clients/{id}/used"), "POST"),
         (
             Method::GET,
             format!("/admin/clients/{id}/rotate-secret"),
