@@ -95,7 +95,6 @@ impl Application {
             })?;
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
-        let failures = Arc::new(FailureLimiter::new(config.failed_auth_limit));
         let metrics = Metrics::new();
         let hashing = HashingPool::new(
             config.bcrypt_threads,
@@ -139,10 +138,9 @@ impl Application {
                 config.rate_limit_exempt.clone(),
                 config.trusted_proxies.clone(),
             ),
-            failures: failures.clone(),
             verifier: Verifier::new(
                 VerifiedSecrets::new(config.verify_cache_size),
-                failures,
+                FailureLimiter::new(config.failed_auth_limit),
                 verify_hashing.clone(),
                 store_for_verify,
                 i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),
