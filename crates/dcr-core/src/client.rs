@@ -12,7 +12,8 @@ use crate::error::{MetadataError, Problem};
 use crate::management::UpdateRequest;
 use crate::metadata::ClientMetadata;
 use crate::policy::RegistrationPolicy;
-use crate::provenance::Provenance;
+use crate::provenance::{Provenance, RegisteredVia};
+use crate::secret_tag::SecretTag;
 
 /// How a client authenticates at the token endpoint. Only a confidential
 /// client has a secret; a public one has no field that could hold one.
@@ -21,6 +22,11 @@ pub enum ClientCredentials {
     Public,
     Confidential {
         secret_hash: SecretHash,
+        /// The tag of the secret beside a bcrypt hash, so a wrong secret is
+        /// refused without bcrypt (see `secret_tag`); `None` for a SHA-256
+        /// hash (cheap to check anyway), an imported secret, and a secret
+        /// issued before tags until its first confirmed use.
+        secret_tag: Option<SecretTag>,
         /// Unix seconds; 0 means the secret never expires.
         secret_expires_at: i64,
     },
@@ -79,7 +85,7 @@ impl Registration {
     ) -> Result<Self, HashError> {
         let client_id = ClientId::generate(rng);
         let (credentials, secret) = if metadata.token_endpoint_auth_method.needs_secret() {
-            let (secret, credentials) = new_secret(policy, now, hashing.into(), rng)?;
+            let (secret, credentials) = new_secret(client_id, policy, now, hashing.into(), rng)?;
             (credentials, Some(secret))
         } else {
             (ClientCredentials::Public, None)
@@ -118,8 +124,10 @@ impl Registration {
     }
 }
 
-/// A fresh secret and the credentials that store it.
+/// A fresh secret for `client_id` and the credentials that store it: its
+/// hash, and its tag when the hash is bcrypt.
 fn new_secret<R: RngCore + CryptoRng>(
+    client_id: ClientId,
     policy: &RegistrationPolicy,
     now: i64,
     hashing: impl Into<SecretHashing>,
@@ -127,6 +135,9 @@ fn new_secret<R: RngCore + CryptoRng>(
 ) -> Result<(ClientSecret, ClientCredentials), HashError> {
     let secret = ClientSecret::generate(rng);
     let secret_hash = secret.hash(hashing, rng)?;
+    let secret_tag = secret_hash
+        .is_slow()
+        .then(|| SecretTag::of(&client_id, &secret, &secret_hash));
     let secret_expires_at = match i64::try_from(policy.secret_lifetime_secs) {
         Ok(0) | Err(_) => 0,
         Ok(lifetime) => now.saturating_add(lifetime),
@@ -135,6 +146,7 @@ fn new_secret<R: RngCore + CryptoRng>(
         secret,
         ClientCredentials::Confidential {
             secret_hash,
+            secret_tag,
             secret_expires_at,
         },
     ))
@@ -297,7 +309,8 @@ impl RegisteredClient {
         ) {
             (true, ClientCredentials::Confidential { .. }) => (self.credentials.clone(), None),
             (true, ClientCredentials::Public) => {
-                let (secret, credentials) = new_secret(policy, now, hashing.into(), rng)?;
+                let (secret, credentials) =
+                    new_secret(self.client_id, policy, now, hashing.into(), rng)?;
                 (credentials, Some(secret))
             }
             (false, _) => (ClientCredentials::Public, None),
@@ -327,6 +340,26 @@ impl RegisteredClient {
         }
     }
 
+    /// The tag to store for `confirmed`, a secret just confirmed against
+    /// this client's hash, when the client has none that applies and the
+    /// secret is one dcr issued ([`SecretTag::to_fill_in`]).
+    pub fn secret_tag_to_fill_in(&self, confirmed: &str) -> Option<SecretTag> {
+        match &self.credentials {
+            ClientCredentials::Confidential {
+                secret_hash,
+                secret_tag,
+                ..
+            } => SecretTag::to_fill_in(
+                &self.client_id,
+                secret_hash,
+                *secret_tag,
+                self.provenance.via == RegisteredVia::Imported,
+                confirmed,
+            ),
+            ClientCredentials::Public => None,
+        }
+    }
+
     /// Issues a new secret for a confidential client; the old one stops
     /// working once the result is stored.
     pub fn rotate_secret<R: RngCore + CryptoRng>(
@@ -338,9 +371,13 @@ impl RegisteredClient {
     ) -> Result<(ClientSecret, ClientCredentials), RotateError> {
         match self.credentials {
             ClientCredentials::Public => Err(RotateError::NotConfidential),
-            ClientCredentials::Confidential { .. } => {
-                Ok(new_secret(policy, now, hashing.into(), rng)?)
-            }
+            ClientCredentials::Confidential { .. } => Ok(new_secret(
+                self.client_id,
+                policy,
+                now,
+                hashing.into(),
+                rng,
+            )?),
         }
     }
 
@@ -357,6 +394,7 @@ impl RegisteredClient {
                 hash,
                 presented,
                 unexpired,
+                ..
             } => hash.verify(presented) && unexpired,
         }
     }
@@ -378,14 +416,25 @@ impl RegisteredClient {
             (
                 ClientCredentials::Confidential {
                     secret_hash,
+                    secret_tag,
                     secret_expires_at,
                 },
                 Some(presented),
-            ) => CredentialCheck::CompareSecret {
-                hash: secret_hash,
-                presented,
-                unexpired: *secret_expires_at == 0 || now < *secret_expires_at,
-            },
+            ) => {
+                // A tag left from a secret replaced without one says nothing.
+                let tag = secret_tag.filter(|tag| tag.belongs_to(secret_hash));
+                match tag {
+                    Some(tag) if !tag.admits(&self.client_id, presented) => {
+                        CredentialCheck::Refused
+                    }
+                    _ => CredentialCheck::CompareSecret {
+                        hash: secret_hash,
+                        presented,
+                        unexpired: *secret_expires_at == 0 || now < *secret_expires_at,
+                        vetted: tag.is_some(),
+                    },
+                }
+            }
             // A row from before public clients were refused the grants that
             // need authentication must not pass without any (RFC 6749
             // sections 4.3.2 and 4.4.2).
@@ -407,7 +456,8 @@ impl RegisteredClient {
 /// Where a credential check stands before any secret is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialCheck<'a> {
-    /// Refused by a rule that needs no comparison.
+    /// Refused by a rule that needs no comparison (a wrong secret whose tag
+    /// does not match is one).
     Refused,
     /// A public client presenting nothing, as it should.
     Accepted,
@@ -418,6 +468,9 @@ pub enum CredentialCheck<'a> {
         hash: &'a SecretHash,
         presented: &'a str,
         unexpired: bool,
+        /// The presented secret matched the stored tag: a wrong one gets
+        /// this far once in 2^32, so the comparison needs no failure limit.
+        vetted: bool,
     },
 }
 

@@ -45,7 +45,7 @@ impl fmt::Display for ClientId {
 pub struct InvalidClientId;
 
 /// Bytes of entropy in a secret: 256 bits (SPEC "Credentials").
-const SECRET_BYTES: usize = 32;
+pub(crate) const SECRET_BYTES: usize = 32;
 
 /// A plaintext `client_secret`, shown to the client once and then dropped.
 pub struct ClientSecret(String);

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod provenance;
 pub mod redirect_uri;
 pub mod scope;
+pub mod secret_tag;
 mod text;
 mod uri;
 
@@ -51,4 +52,5 @@ pub use redirect_uri::{
     redirect_uri_matches,
 };
 pub use scope::{Scope, ScopeToken};
+pub use secret_tag::SecretTag;
 pub use uri::is_public_address;

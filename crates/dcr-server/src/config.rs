@@ -84,9 +84,10 @@ pub struct Settings {
     #[arg(long, env = "DCR_RATE_LIMIT_EXEMPT", value_parser = parse_list::<IpRange>("DCR_RATE_LIMIT_EXEMPT"))]
     pub rate_limit_exempt: Option<ListArg<IpRange>>,
 
-    /// Failed credentials one client may get per period before its checks
-    /// pause: wrong registration access tokens and wrong secrets at the
-    /// verify call. <count>/<second|minute|hour>, or off.
+    /// Failed credentials at the verify call per end-client address and
+    /// period (the address the token endpoint passes as client_address, else
+    /// the caller's); past it, wrong answers become 429 and untagged secrets
+    /// wait for bcrypt. <count>/<second|minute|hour>, or off.
     #[arg(long, env = "DCR_FAILED_AUTH_LIMIT", default_value = "10/minute", value_parser = parse_with::<RateSetting>("DCR_FAILED_AUTH_LIMIT", "a rate such as 10/minute, or off"))]
     pub failed_auth_limit: RateSetting,
 

@@ -70,8 +70,9 @@ pub enum ApiError {
     /// stopping.
     #[error("the server is busy; retry in {retry_after_secs} seconds")]
     Busy { retry_after_secs: u64 },
-    /// Over a registration rate limit (`DCR_RATE_LIMIT`, `DCR_RATE_LIMIT_GLOBAL`).
-    #[error("{}; retry after {} seconds", match .0.scope { crate::rate_limit::LimitScope::Address => "too many registrations from this address", crate::rate_limit::LimitScope::Global => "too many registrations at the moment", crate::rate_limit::LimitScope::Client => "too many failed credentials for this client" }, .0.retry_after_secs)]
+    /// Over a registration rate limit (`DCR_RATE_LIMIT`, `DCR_RATE_LIMIT_GLOBAL`),
+    /// or the failed-credential limit (`DCR_FAILED_AUTH_LIMIT`).
+    #[error("{}; retry after {} seconds", match .0.scope { crate::rate_limit::LimitScope::Address => "too many registrations from this address", crate::rate_limit::LimitScope::Global => "too many registrations at the moment", crate::rate_limit::LimitScope::FailedCredentials => "too many failed credentials from this address" }, .0.retry_after_secs)]
     RateLimited(crate::rate_limit::Limited),
     /// Anything unexpected: a fixed answer, and the cause in the log.
     #[error("the server failed to process the request")]

@@ -121,6 +121,10 @@ fn try_convert(
     let credentials = match (metadata.token_endpoint_auth_method.needs_secret(), hash) {
         (true, Some(hash)) if hash.is_recognised() => ClientCredentials::Confidential {
             secret_hash: hash,
+            // A secret dcr did not issue may be weak: it never gets a tag
+            // (see dcr-core's `secret_tag`), so its wrong guesses are
+            // bounded by the verify call's failure limit instead.
+            secret_tag: None,
             secret_expires_at: 0,
         },
         (true, Some(_)) => {

@@ -24,9 +24,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix_web::HttpRequest;
-use dcr_core::ClientId;
 
 use crate::ip_range::IpRange;
+
+mod failures;
+
+pub use failures::FailureLimiter;
 
 /// Addresses remembered at once (each entry is a few dozen bytes).
 const MAX_TRACKED: usize = 100_000;
@@ -90,8 +93,8 @@ pub enum LimitScope {
     Address,
     /// Registrations from all addresses.
     Global,
-    /// Failed credentials of one client.
-    Client,
+    /// Failed credentials from one end-client address (the verify call).
+    FailedCredentials,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -173,19 +176,13 @@ impl<K: Eq + Hash + Copy> Buckets<K> {
         Ok(())
     }
 
-    /// The seconds until `key` has a token, if it has none now.
-    fn empty_for(&self, key: K, now: Instant) -> Option<u64> {
+    /// Gives back a token `take` took (up to a full bucket).
+    fn give_back(&self, key: K, now: Instant) {
         let mut table = lock(&self.table);
-        let bucket = table.get_mut(&key)?;
-        bucket.refill(self.rate, now);
-        (bucket.tokens < 1.0).then(|| bucket.wait_secs(self.rate))
-    }
-
-    /// Spends a token of `key` if it has one (a failure to count).
-    fn spend(&self, key: K, now: Instant) {
-        // The failure is counted whether or not a token is left: `take`
-        // with nothing else to agree never refuses for another reason.
-        let _ = self.take(key, now, || Ok::<(), ()>(()), |_| ());
+        if let Some(bucket) = table.get_mut(&key) {
+            bucket.refill(self.rate, now);
+            bucket.tokens = (bucket.tokens + 1.0).min(f64::from(self.rate.count));
+        }
     }
 
     #[cfg(test)]
@@ -298,46 +295,6 @@ impl RateLimiter {
     fn set_max_tracked(&mut self, max: usize) {
         if let Some(addresses) = &mut self.addresses {
             addresses.max_tracked = max;
-        }
-    }
-}
-
-/// Failed credentials per client: wrong registration access tokens (RFC
-/// 7592) and wrong secrets at the verify call. Past the limit the client's
-/// credentials are not checked until a failure's worth has refilled, so a
-/// secret cannot be guessed at bcrypt speed forever; a check already
-/// confirmed (remembered by the verify call) is not affected.
-#[derive(Debug)]
-pub struct FailureLimiter {
-    failures: Option<Buckets<ClientId>>,
-}
-
-impl FailureLimiter {
-    pub fn new(rate: Option<Rate>) -> Self {
-        Self {
-            failures: rate.map(Buckets::new),
-        }
-    }
-
-    /// Refuses while `client` has used up its failures.
-    pub fn check(&self, client: &ClientId) -> Result<(), Limited> {
-        let Some(failures) = &self.failures else {
-            return Ok(());
-        };
-        match failures.empty_for(*client, Instant::now()) {
-            Some(retry_after_secs) => Err(Limited {
-                scope: LimitScope::Client,
-                limit: failures.rate.count,
-                retry_after_secs,
-            }),
-            None => Ok(()),
-        }
-    }
-
-    /// Counts one failed credential of `client`.
-    pub fn record_failure(&self, client: &ClientId) {
-        if let Some(failures) = &self.failures {
-            failures.spend(*client, Instant::now());
         }
     }
 }

@@ -106,7 +106,6 @@ impl Application {
             })?;
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
-        let failures = Arc::new(FailureLimiter::new(config.failed_auth_limit));
         let metrics = Metrics::new();
         let arming = Arming::new(store.clone(), metrics.clone(), unused_purge_armed_at);
         let hashing = HashingPool::new(
@@ -157,10 +156,9 @@ impl Application {
                 config.rate_limit_exempt.clone(),
                 config.trusted_proxies.clone(),
             ),
-            failures: failures.clone(),
             verifier: Verifier::new(
                 VerifiedSecrets::new(config.verify_cache_size),
-                failures,
+                FailureLimiter::new(config.failed_auth_limit),
                 verify_hashing.clone(),
                 store_for_verify,
                 i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),

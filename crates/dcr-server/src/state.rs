@@ -12,7 +12,7 @@ use crate::config::{ConsentConfig, Discovery, RegistrationMode};
 use crate::hashing::HashingPool;
 use crate::metrics::Metrics;
 use crate::proxy::PublicBase;
-use crate::rate_limit::{FailureLimiter, RateLimiter};
+use crate::rate_limit::RateLimiter;
 use crate::verifier::Verifier;
 
 /// What every handler shares.
@@ -41,9 +41,6 @@ pub struct AppState {
     pub verifier: Verifier,
     /// The limits of `POST /register`.
     pub rate_limiter: RateLimiter,
-    /// Failed credentials per client (RFC 7592 tokens; the verifier's
-    /// secrets share it).
-    pub failures: Arc<FailureLimiter>,
 }
 
 impl AppState {

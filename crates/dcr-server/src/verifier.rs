@@ -9,11 +9,21 @@
 //!   burst after a restart runs bcrypt once.
 //! - bcrypt runs on the verify call's own threads, never behind a burst of
 //!   registrations.
+//! - A secret whose tag does not match is refused without bcrypt (core's
+//!   `SecretTag`); a right secret always matches its tag, so no one's
+//!   failures can keep it out. Only a secret without a tag (issued before
+//!   tags, or imported) runs bcrypt under the failure limit, charged to the
+//!   end client's address (`rate_limit::FailureLimiter`), and a secret dcr
+//!   issued gets its tag at its first confirmed use.
+//! - Every wrong answer, for any `client_id` or none, counts against the
+//!   address in the same way, so the limit tells a guesser nothing about
+//!   which ids exist.
 //! - A valid check records the client's last use, at most once per
 //!   `DCR_LAST_USED_RESOLUTION_SECS`, so a busy client costs no database
 //!   write per token request, and arms the never-used rule (one write per
 //!   process at most). The token endpoint's used report records the same.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::web;
@@ -26,10 +36,19 @@ use crate::purge::Arming;
 use crate::rate_limit::FailureLimiter;
 use crate::verified_secrets::VerifiedSecrets;
 
+/// How a secret comparison came out.
+enum Compared {
+    Matched,
+    /// `counted`: the failure is already counted against the address.
+    Wrong {
+        counted: bool,
+    },
+}
+
 #[derive(Debug)]
 pub struct Verifier {
     memory: Arc<VerifiedSecrets>,
-    failures: Arc<FailureLimiter>,
+    failures: FailureLimiter,
     hashing: HashingPool,
     store: Store,
     last_used_resolution_secs: i64,
@@ -44,7 +63,7 @@ impl Verifier {
 
     pub fn new(
         memory: VerifiedSecrets,
-        failures: Arc<FailureLimiter>,
+        failures: FailureLimiter,
         hashing: HashingPool,
         store: Store,
         last_used_resolution_secs: i64,
@@ -60,15 +79,22 @@ impl Verifier {
         }
     }
 
-    /// Whether `client` may authenticate now with `presented` (its secret, or
-    /// nothing for a public client). A valid check records the use; failing
-    /// to record it is logged, never an error.
+    /// Whether `client` (`None`: no client has the id asked about) may
+    /// authenticate now with `presented` (its secret, or nothing for a
+    /// public client), the end client being at `address`. A valid check
+    /// records the use; failing to record it is logged, never an error. A
+    /// wrong one counts against `address`, and past the limit is `429`.
     pub async fn verify(
         &self,
-        client: &RegisteredClient,
+        client: Option<&RegisteredClient>,
         presented: Option<&str>,
+        address: Option<IpAddr>,
         now: i64,
     ) -> Result<bool, ApiError> {
+        let Some(client) = client else {
+            self.count_failure(address)?;
+            return Ok(false);
+        };
         let valid = match client.credential_check(presented, now) {
             CredentialCheck::Refused => false,
             CredentialCheck::Accepted => true,
@@ -76,52 +102,98 @@ impl Verifier {
                 hash,
                 presented,
                 unexpired,
-            } => self.secret_matches(client, hash, presented).await? && unexpired,
+                vetted,
+            } => match self.compare(hash, presented, vetted, address).await? {
+                Compared::Matched => {
+                    self.fill_in_tag(client, hash, presented).await;
+                    unexpired
+                }
+                // Counted before bcrypt ran.
+                Compared::Wrong { counted: true } => return Ok(false),
+                Compared::Wrong { counted: false } => false,
+            },
         };
-        if valid && let Err(err) = self.record_use(client, now).await {
-            log::warn!(
-                "could not record the use of client {}: {err}",
-                client.client_id
-            );
+        if valid {
+            if let Err(err) = self.record_use(client, now).await {
+                log::warn!(
+                    "could not record the use of client {}: {err}",
+                    client.client_id
+                );
+            }
+        } else {
+            self.count_failure(address)?;
         }
         Ok(valid)
     }
 
+    /// A wrong answer, counted against `address`; `429` once it has no
+    /// failures left. Alike for every `client_id`, so that nothing here
+    /// says whether one exists.
+    fn count_failure(&self, address: Option<IpAddr>) -> Result<(), ApiError> {
+        self.failures.take(address).map_err(ApiError::RateLimited)
+    }
+
     /// A remembered comparison is answered at once; a new one waits its
-    /// turn, runs bcrypt unless the client has used up its failed
-    /// credentials (429), and counts a failure when it does not match.
-    async fn secret_matches(
+    /// turn and runs. bcrypt without a tag that vetted the secret runs only
+    /// while `address` has failures left (else `429`), holding one of them
+    /// until the secret proves right.
+    async fn compare(
         &self,
-        client: &RegisteredClient,
         hash: &SecretHash,
         presented: &str,
-    ) -> Result<bool, ApiError> {
+        vetted: bool,
+        address: Option<IpAddr>,
+    ) -> Result<Compared, ApiError> {
         if self.memory.remembers(hash, presented) {
-            return Ok(true);
+            return Ok(Compared::Matched);
         }
         // Wait for a check of this pair under way, then ask the memory again:
         // the check before may have settled it.
         let _turn = self.memory.take_turn(hash, presented).await;
         if self.memory.remembers(hash, presented) {
-            return Ok(true);
+            return Ok(Compared::Matched);
         }
-        self.failures
-            .check(&client.client_id)
-            .map_err(ApiError::RateLimited)?;
+        let limited = hash.is_slow() && !vetted;
+        if limited {
+            self.failures.take(address).map_err(ApiError::RateLimited)?;
+        }
         let memory = self.memory.clone();
         let matched = if hash.is_slow() {
             let (hash, presented) = (hash.clone(), presented.to_owned());
             self.hashing
                 .run(move || memory.verify(&hash, &presented))
-                .await?
+                .await
         } else {
             // A SHA-256 comparison costs microseconds: no thread hop.
-            memory.verify(hash, presented)
+            Ok(memory.verify(hash, presented))
         };
-        if !matched {
-            self.failures.record_failure(&client.client_id);
+        if limited && !matches!(matched, Ok(false)) {
+            // Right, or not checked at all (busy): not a failure.
+            self.failures.give_back(address);
         }
-        Ok(matched)
+        Ok(if matched? {
+            Compared::Matched
+        } else {
+            Compared::Wrong { counted: limited }
+        })
+    }
+
+    /// Stores the tag of a secret just confirmed, for a client whose secret
+    /// dcr issued before tags: from then on its wrong secrets cost no
+    /// bcrypt. Failing to store it is logged; the next success tries again.
+    async fn fill_in_tag(&self, client: &RegisteredClient, hash: &SecretHash, presented: &str) {
+        let Some(tag) = client.secret_tag_to_fill_in(presented) else {
+            return;
+        };
+        let (store, client_id, hash) = (self.store.clone(), client.client_id, hash.clone());
+        let stored = web::block(move || store.fill_secret_tag(&client_id, &hash, &tag)).await;
+        match stored {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                log::warn!("could not store the secret tag of client {client_id}: {err}")
+            }
+            Err(err) => log::warn!("could not store the secret tag of client {client_id}: {err}"),
+        }
     }
 
     /// Records a use of `client` at `now` (a valid check, or the token

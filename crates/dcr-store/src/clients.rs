@@ -2,7 +2,7 @@
 
 use dcr_core::{
     ClientCredentials, ClientId, ClientMetadata, Provenance, RegisteredClient, RegisteredVia,
-    SecretHash, TokenDigest, TokenId,
+    SecretHash, SecretTag, TokenDigest, TokenId,
 };
 use diesel::prelude::*;
 use serde_json::{Map, Value};
@@ -40,6 +40,8 @@ pub(crate) struct ClientRow {
     provenance: Option<String>,
     /// Where the "never used" lifetime starts (see the migration).
     lifetime_from: Option<i64>,
+    /// The secret's tag beside a bcrypt hash (`SecretTag::to_stored`).
+    client_secret_tag: Option<String>,
 }
 
 /// The metadata as the row's columns hold it.
@@ -132,13 +134,8 @@ impl ClientRow {
             software_id,
             metadata,
         } = MetadataColumns::of(&client.metadata);
-        let (client_secret_hash, client_secret_expires_at) = match &client.credentials {
-            ClientCredentials::Public => (None, 0),
-            ClientCredentials::Confidential {
-                secret_hash,
-                secret_expires_at,
-            } => (Some(secret_hash.as_stored().to_owned()), *secret_expires_at),
-        };
+        let (client_secret_hash, client_secret_tag, client_secret_expires_at) =
+            stored_secret(&client.credentials);
         Self {
             client_id: client.client_id.to_string(),
             client_secret_hash,
@@ -159,6 +156,7 @@ impl ClientRow {
             last_used_at: client.last_used_at,
             provenance: Some(provenance_json(&client.provenance)),
             lifetime_from: Some(client.issued_at),
+            client_secret_tag,
         }
     }
 
@@ -195,14 +193,17 @@ impl ClientRow {
     }
 
     /// The secret columns, for updates that issue or remove a secret.
+    #[allow(clippy::type_complexity)]
     pub(crate) fn secret_changes(
         &self,
     ) -> (
         diesel::dsl::Eq<oauth_clients::client_secret_hash, Option<String>>,
+        diesel::dsl::Eq<oauth_clients::client_secret_tag, Option<String>>,
         diesel::dsl::Eq<oauth_clients::client_secret_expires_at, i64>,
     ) {
         (
             oauth_clients::client_secret_hash.eq(self.client_secret_hash.clone()),
+            oauth_clients::client_secret_tag.eq(self.client_secret_tag.clone()),
             oauth_clients::client_secret_expires_at.eq(self.client_secret_expires_at),
         )
     }
@@ -245,6 +246,12 @@ impl ClientRow {
         let credentials = match self.client_secret_hash {
             Some(hash) => ClientCredentials::Confidential {
                 secret_hash: SecretHash::from_stored(hash),
+                // A tag that does not read back is no tag: the secret is
+                // then checked by bcrypt alone, as before tags.
+                secret_tag: self
+                    .client_secret_tag
+                    .as_deref()
+                    .and_then(SecretTag::from_stored),
                 secret_expires_at: self.client_secret_expires_at,
             },
             None => ClientCredentials::Public,
@@ -270,6 +277,24 @@ impl ClientRow {
                 None => Provenance::default(),
             },
         })
+    }
+}
+
+/// The secret columns of `credentials`: hash, tag and expiry.
+pub(crate) fn stored_secret(
+    credentials: &ClientCredentials,
+) -> (Option<String>, Option<String>, i64) {
+    match credentials {
+        ClientCredentials::Public => (None, None, 0),
+        ClientCredentials::Confidential {
+            secret_hash,
+            secret_tag,
+            secret_expires_at,
+        } => (
+            Some(secret_hash.as_stored().to_owned()),
+            secret_tag.as_ref().map(SecretTag::to_stored),
+            *secret_expires_at,
+        ),
     }
 }
 

@@ -1,11 +1,14 @@
 //! The queries on one client (or a batch of new ones): each statement, with
 //! the compare-and-swap guards RFC 7592 needs, beside the types it takes.
 
-use dcr_core::{ClientCredentials, ClientId, EventKind, Occasion, RegisteredClient, TokenDigest};
+use dcr_core::{
+    ClientCredentials, ClientId, EventKind, Occasion, RegisteredClient, SecretHash, SecretTag,
+    TokenDigest,
+};
 use diesel::prelude::*;
 
 use crate::audit::{self, Subject};
-use crate::clients::ClientRow;
+use crate::clients::{ClientRow, stored_secret};
 use crate::schema::oauth_clients;
 use crate::{AnyConnection, Attempt, SYSTEM_USER_ID, Store, StoreError};
 
@@ -245,13 +248,7 @@ impl Store {
         by: &Occasion,
     ) -> Result<(), StoreError> {
         let id = client_id.to_string();
-        let (hash, expires_at) = match credentials {
-            ClientCredentials::Public => (None, 0),
-            ClientCredentials::Confidential {
-                secret_hash,
-                secret_expires_at,
-            } => (Some(secret_hash.as_stored().to_owned()), *secret_expires_at),
-        };
+        let (hash, tag, expires_at) = stored_secret(credentials);
         let changed = self.with_conn(|conn, _| {
             conn.transaction(|conn| {
                 // Only a client that still has a secret gets a new one: an
@@ -263,6 +260,7 @@ impl Store {
                 )
                 .set((
                     oauth_clients::client_secret_hash.eq(&hash),
+                    oauth_clients::client_secret_tag.eq(&tag),
                     oauth_clients::client_secret_expires_at.eq(expires_at),
                 ))
                 .execute(conn)?;
@@ -273,6 +271,29 @@ impl Store {
             })
         })?;
         found_one(changed)
+    }
+
+    /// Stores the tag of a secret the verify call confirmed against `hash`
+    /// (a client registered before tags), if the client still has that
+    /// hash: a secret rotated meanwhile keeps the tag its rotation wrote.
+    pub fn fill_secret_tag(
+        &self,
+        client_id: &ClientId,
+        hash: &SecretHash,
+        tag: &SecretTag,
+    ) -> Result<(), StoreError> {
+        let id = client_id.to_string();
+        let (hash, tag) = (hash.as_stored(), tag.to_stored());
+        self.with_conn(|conn, _| {
+            diesel::update(
+                oauth_clients::table
+                    .find(&id)
+                    .filter(oauth_clients::client_secret_hash.eq(hash)),
+            )
+            .set(oauth_clients::client_secret_tag.eq(Some(&tag)))
+            .execute(conn)
+        })?;
+        Ok(())
     }
 
     /// Records a successful credential check.

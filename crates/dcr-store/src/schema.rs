@@ -26,6 +26,7 @@ diesel::table! {
         last_used_at -> Nullable<BigInt>,
         provenance -> Nullable<Text>,
         lifetime_from -> Nullable<BigInt>,
+        client_secret_tag -> Nullable<Text>,
     }
 }
 

@@ -173,6 +173,11 @@ fn issue_stores_the_digest_of_a_fresh_registration_access_token() {
             ClientCredentials::Confidential { secret_hash, .. } => {
                 ClientCredentials::Confidential {
                     secret_hash: secret_hash.clone(),
+                    secret_tag: Some(crate::secret_tag::SecretTag::of(
+                        &registration.client.client_id,
+                        registration.secret.as_ref().unwrap(),
+                        secret_hash,
+                    )),
                     secret_expires_at: 0,
                 }
             }

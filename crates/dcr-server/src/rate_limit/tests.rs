@@ -154,28 +154,3 @@ fn memory_stays_bounded_whatever_addresses_come() {
         assert!(limiter.tracked() <= 1000, "{}", limiter.tracked());
     }
 }
-
-#[test]
-fn failed_credentials_pause_a_client_until_they_refill() {
-    let limiter = FailureLimiter::new(Some(rate("2/minute")));
-    let client = ClientId::parse("6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60").unwrap();
-    let other = ClientId::parse("00000000-0000-4000-8000-000000000000").unwrap();
-    assert_eq!(limiter.check(&client), Ok(()));
-    limiter.record_failure(&client);
-    assert_eq!(limiter.check(&client), Ok(()));
-    limiter.record_failure(&client);
-    let refused = limiter.check(&client).unwrap_err();
-    assert_eq!(refused.scope, LimitScope::Client);
-    assert_eq!(refused.limit, 2);
-    assert_eq!(refused.retry_after_secs, 30);
-    // Failures keep counting while paused, and other clients are unaffected.
-    limiter.record_failure(&client);
-    assert!(limiter.check(&client).is_err());
-    assert_eq!(limiter.check(&other), Ok(()));
-    // Off: nothing is counted.
-    let off = FailureLimiter::new(None);
-    for _ in 0..100 {
-        off.record_failure(&client);
-    }
-    assert_eq!(off.check(&client), Ok(()));
-}

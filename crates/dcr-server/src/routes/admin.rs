@@ -3,6 +3,8 @@
 //! Every request here has passed `admin_guard` (the bearer token, or the
 //! loopback rules without one): no handler checks it again.
 
+use std::net::IpAddr;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::{ClientId, RegisteredClient};
 use rand::rngs::OsRng;
@@ -15,7 +17,7 @@ use crate::error::{ApiError, Outcome};
 use crate::listing::{ListQuery, ListRequest, ListingError, Status};
 use crate::routes::url_clients;
 
-use crate::routes::json_body::read_json;
+use crate::routes::json_body::read_admin_json;
 use crate::routes::{invalid, no_store, with_store};
 use crate::state::AppState;
 use crate::views::{self, admin_view, consent_view, enforcement_view, event_view};
@@ -199,6 +201,9 @@ pub async fn rotate_secret(
 #[derive(Deserialize)]
 struct VerifyRequest {
     client_secret: Option<String>,
+    /// The end client's address, as the token endpoint saw it: what failed
+    /// credentials are charged to. Read by `client_address`.
+    client_address: Option<Value>,
 }
 
 /// Shows whether a secret was presented, never the secret.
@@ -209,48 +214,78 @@ impl std::fmt::Debug for VerifyRequest {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "<redacted>"),
             )
+            .field("client_address", &self.client_address)
             .finish()
+    }
+}
+
+impl VerifyRequest {
+    /// `client_address`: an IPv4 or IPv6 address exactly as `IpAddr` writes
+    /// one (no port, brackets, zone or leading zeros), or absent (`null`).
+    fn client_address(&self) -> Result<Option<IpAddr>, ApiError> {
+        const MALFORMED: &str =
+            "client_address must be an IPv4 or IPv6 address, without port or brackets";
+        match &self.client_address {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(raw)) => raw
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::InvalidRequest(MALFORMED)),
+            Some(_) => Err(ApiError::InvalidRequest(MALFORMED)),
+        }
     }
 }
 
 /// `POST /admin/clients/{client_id}/verify`: the token endpoint passes on the
 /// credentials it received. Shaped like RFC 7662 introspection: `valid`, and
 /// for a valid client what the token endpoint must enforce. An invalid answer
-/// carries no reason that would help a guesser.
+/// carries no reason that would help a guesser, and is the same for an id
+/// no client has: its failure counts against the end client's address
+/// (`client_address`, else this request's own) like any other.
 pub async fn verify(
     request: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let document = read_json(&request, payload, state.max_body_bytes)
-        .await
-        .map_err(ApiError::on_admin_api)?;
+    // Every member kept: `client_address` is no registration metadata.
+    let document = read_admin_json(&request, payload, state.max_body_bytes).await?;
     // Only an object: serde would also read `["secret"]` into the struct.
     let presented: VerifyRequest = Some(document)
         .filter(Value::is_object)
         .and_then(|document| serde_json::from_value(document).ok())
         .ok_or(ApiError::InvalidRequest(
-            "the body must be a JSON object with an optional client_secret string",
+            "the body must be a JSON object with an optional client_secret string and an optional client_address string",
         ))?;
+    let address = match presented.client_address()? {
+        Some(address) => Some(address),
+        None => state.rate_limiter.client_of(&request),
+    };
     if UrlClients::looks_like_url(&path) {
         return url_clients::verify(&state, &path, presented.client_secret.is_some()).await;
     }
-    let Ok(client_id) = ClientId::parse(&path) else {
-        return Ok(invalid());
-    };
-    let client = match with_store(&state, move |store| store.find_client(&client_id)).await {
-        Ok(client) => client,
-        Err(ApiError::NotFound) => return Ok(invalid()),
-        Err(err) => return Err(err),
+    let client = match ClientId::parse(&path) {
+        Ok(client_id) => {
+            match with_store(&state, move |store| store.find_client(&client_id)).await {
+                Ok(client) => Some(client),
+                Err(ApiError::NotFound) => None,
+                Err(err) => return Err(err),
+            }
+        }
+        Err(_) => None,
     };
     let valid = state
         .verifier
-        .verify(&client, presented.client_secret.as_deref(), unix_now())
+        .verify(
+            client.as_ref(),
+            presented.client_secret.as_deref(),
+            address,
+            unix_now(),
+        )
         .await?;
-    if !valid {
+    let Some(client) = client.filter(|_| valid) else {
         return Ok(invalid());
-    }
+    };
     let mut response = no_store(HttpResponse::Ok()).json(json!({
         "valid": true,
         "client": enforcement_view(&client),

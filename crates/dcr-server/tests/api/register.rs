@@ -67,12 +67,17 @@ async fn confidential_client_gets_a_secret_stored_only_as_a_bcrypt_hash(backend:
     let stored = app.find_client(response["client_id"].as_str().unwrap());
     let ClientCredentials::Confidential {
         secret_hash,
+        secret_tag,
         secret_expires_at,
     } = &stored.credentials
     else {
         panic!("a client_secret_post client is stored as confidential");
     };
     assert_eq!(*secret_expires_at, 0);
+    // Beside the bcrypt hash, the secret's tag (never the secret).
+    let tag = secret_tag.expect("a bcrypt-hashed secret is stored with its tag");
+    assert!(tag.admits(&stored.client_id, secret) && tag.belongs_to(secret_hash));
+    assert!(!tag.to_stored().contains(secret));
     let hash = secret_hash.as_stored();
     assert_ne!(hash, secret, "the secret is stored in plain text");
     assert!(!hash.contains(secret));

@@ -87,6 +87,7 @@ fn replace_credentials_swaps_the_secret_only(db: &TestDatabase) {
     let found = store.find_client(&client.client_id).unwrap();
     let ClientCredentials::Confidential {
         secret_hash,
+        secret_tag,
         secret_expires_at,
     } = &found.credentials
     else {
@@ -94,6 +95,8 @@ fn replace_credentials_swaps_the_secret_only(db: &TestDatabase) {
     };
     assert!(secret_hash.verify(new.expose()));
     assert!(!secret_hash.verify(&old));
+    assert_eq!(&found.credentials, &credentials, "the new tag too");
+    assert!(secret_tag.is_some_and(|tag| tag.admits(&client.client_id, new.expose())));
     assert_eq!(*secret_expires_at, 1_790_000_500 + 3600);
     // Metadata, token, state and times are untouched.
     assert_eq!(

@@ -117,6 +117,7 @@ fn rotate_secret_issues_a_new_secret() {
             .unwrap();
         let ClientCredentials::Confidential {
             secret_hash,
+            secret_tag,
             secret_expires_at,
         } = &credentials
         else {
@@ -127,6 +128,12 @@ fn rotate_secret_issues_a_new_secret() {
         assert_eq!(secret.expose().len(), 43);
         assert!(secret_hash.verify(secret.expose()));
         assert!(!secret_hash.verify(old_secret));
+        // The new secret's tag, made with the new hash.
+        let tag = secret_tag.expect("a rotated bcrypt secret has a tag");
+        assert!(tag.belongs_to(secret_hash));
+        let client_id = registration.client.client_id;
+        assert!(tag.admits(&client_id, secret.expose()));
+        assert!(!tag.admits(&client_id, old_secret));
 
         let rotated = RegisteredClient {
             credentials: credentials.clone(),
@@ -305,10 +312,12 @@ fn a_string_that_bcrypt_confuses_with_the_secret_is_refused() {
 #[test]
 fn credential_check_leaves_only_the_comparison_to_the_caller() {
     let policy = with_lifetime(3600);
-    let confidential = issue_with("client_secret_basic", &policy, 240).client;
+    let registration = issue_with("client_secret_basic", &policy, 240);
+    let secret = secret_of(&registration);
+    let confidential = registration.client.clone();
     let public = issue_with("none", &policy, 241).client;
     let compare =
-        |client: &RegisteredClient, now: i64| match client.credential_check(Some("x"), now) {
+        |client: &RegisteredClient, now: i64| match client.credential_check(Some(secret), now) {
             CredentialCheck::CompareSecret {
                 unexpired,
                 presented,
@@ -316,10 +325,10 @@ fn credential_check_leaves_only_the_comparison_to_the_caller() {
             } => Some((unexpired, presented.to_owned())),
             _ => None,
         };
-    assert_eq!(compare(&confidential, NOW), Some((true, "x".to_owned())));
+    assert_eq!(compare(&confidential, NOW), Some((true, secret.to_owned())));
     assert_eq!(
         compare(&confidential, NOW + 3600),
-        Some((false, "x".to_owned()))
+        Some((false, secret.to_owned()))
     );
     assert_eq!(
         confidential.credential_check(None, NOW),

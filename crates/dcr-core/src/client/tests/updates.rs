@@ -106,6 +106,7 @@ fn update_transitions() {
                 let secret = update.secret.as_ref().expect("a new secret").expose();
                 let ClientCredentials::Confidential {
                     secret_hash,
+                    secret_tag,
                     secret_expires_at,
                 } = &update.client.credentials
                 else {
@@ -113,6 +114,9 @@ fn update_transitions() {
                 };
                 assert_eq!(*secret_expires_at, LATER + 7200, "{case}");
                 assert!(secret_hash.verify(secret), "{case}");
+                let tag = secret_tag.expect("an issued bcrypt secret has a tag");
+                assert!(tag.belongs_to(secret_hash), "{case}");
+                assert!(tag.admits(&update.client.client_id, secret), "{case}");
                 assert_eq!(secret.len(), 43, "{case}");
                 assert_ne!(secret, new_token, "{case}");
                 assert!(update.client.secret_matches(secret), "{case}");

@@ -131,13 +131,17 @@ async fn an_expired_secret_fails_verification(backend: Backend) {
     let id = id_of(&registration);
     let right = with_secret(secret_of(&registration));
     let client_id = ClientId::parse(&id).unwrap();
-    let ClientCredentials::Confidential { secret_hash, .. } =
-        admin.app.find_client(&id).credentials
+    let ClientCredentials::Confidential {
+        secret_hash,
+        secret_tag,
+        ..
+    } = admin.app.find_client(&id).credentials
     else {
         panic!("client_secret_post makes a confidential client");
     };
     let expiring = |secret_expires_at| ClientCredentials::Confidential {
         secret_hash: secret_hash.clone(),
+        secret_tag,
         secret_expires_at,
     };
 
