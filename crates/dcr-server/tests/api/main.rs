@@ -16,6 +16,7 @@ mod cors;
 mod dedup;
 mod discovery;
 mod errors;
+mod framing;
 mod health;
 mod hostile;
 mod initial_access;
