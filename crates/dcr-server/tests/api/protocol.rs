@@ -172,8 +172,8 @@ async fn wrong_methods_are_405_with_allow() {
         (Method::PUT, "/register", "POST"),
         (Method::DELETE, "/register", "POST"),
         (Method::PATCH, "/register", "POST"),
-        (Method::POST, "/healthz", "GET"),
-        (Method::DELETE, "/readyz", "GET"),
+        (Method::POST, "/healthz", "GET, HEAD"),
+        (Method::DELETE, "/readyz", "GET, HEAD"),
     ] {
         let response = app
             .request(method.clone(), path)
@@ -337,4 +337,78 @@ async fn a_body_in_a_coding_or_charset_but_utf_8_is_refused() {
         let response = send("/register", &headers, false).await.unwrap();
         assert_eq!(response.status(), StatusCode::CREATED, "{headers:?}");
     }
+}
+
+/// RFC 9110 section 9.3.2: wherever `GET` is served, `HEAD` is too, with
+/// the same status and headers and no body; and `Allow` names it.
+#[tokio::test]
+async fn head_is_answered_wherever_get_is() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.authorization_endpoint =
+            Some("https://auth.example.com/authorize".parse().unwrap());
+        settings.token_endpoint = Some("https://auth.example.com/token".parse().unwrap());
+    })
+    .await;
+    let registered = app.register(&fixture("claude_ai")).await;
+    let client_id = registered["client_id"].as_str().unwrap();
+    let token = registered["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let public = [
+        "/healthz".to_owned(),
+        "/readyz".to_owned(),
+        "/.well-known/oauth-authorization-server".to_owned(),
+        format!("/register/{client_id}"),
+    ];
+    let admin = [
+        "/healthz".to_owned(),
+        "/openapi.json".to_owned(),
+        "/metrics".to_owned(),
+        "/admin/clients".to_owned(),
+        format!("/admin/clients/{client_id}"),
+        format!("/admin/clients/{client_id}/events"),
+        "/admin/initial-access-tokens".to_owned(),
+    ];
+    let paths = public
+        .iter()
+        .map(|path| format!("{}{path}", app.address))
+        .chain(
+            admin
+                .iter()
+                .map(|path| format!("{}{path}", app.admin_address)),
+        );
+    for url in paths {
+        let send = |method: Method| app.client.request(method, &url).bearer_auth(&token).send();
+        let get = send(Method::GET).await.unwrap();
+        let head = send(Method::HEAD).await.unwrap();
+        assert_eq!(head.status(), get.status(), "{url}");
+        assert!(get.status().is_success(), "{url}: {}", get.status());
+        let (get_headers, head_headers) = (get.headers().clone(), head.headers().clone());
+        assert_eq!(
+            header(&head_headers, "content-type"),
+            header(&get_headers, "content-type"),
+            "{url}"
+        );
+        assert_eq!(
+            header(&head_headers, "cache-control"),
+            header(&get_headers, "cache-control"),
+            "{url}"
+        );
+        // The metrics count this very request: their length may differ.
+        if !url.ends_with("/metrics") {
+            assert_eq!(
+                header(&head_headers, "content-length"),
+                header(&get_headers, "content-length"),
+                "{url}"
+            );
+        }
+        assert!(!get.bytes().await.unwrap().is_empty(), "{url}");
+        assert!(head.bytes().await.unwrap().is_empty(), "{url}");
+    }
+
+    // A route without GET has no HEAD either.
+    let response = app.request(Method::HEAD, "/register").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(response.headers(), "allow"), Some("POST"));
 }
