@@ -28,7 +28,9 @@ pub async fn read(
     Managed { client, token }: Managed,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let client_uri = state.client_uri(&request, &client.client_id);
+    let client_uri = state
+        .configuration_endpoint(&request)?
+        .client_uri(&client.client_id);
     Ok(
         no_store(HttpResponse::Ok()).json(client.management_response_body(
             None,
@@ -46,6 +48,7 @@ pub async fn update(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let endpoint = state.configuration_endpoint(&request)?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
     let (policy, token_policy) = policy_of(&state, &client).await?;
     let update_request = UpdateRequest::parse(&document, &client.client_id, &policy)?;
@@ -80,7 +83,7 @@ pub async fn update(
     })
     .await
     .map_err(token_no_longer_valid)?;
-    let client_uri = state.client_uri(&request, &update.client.client_id);
+    let client_uri = endpoint.client_uri(&update.client.client_id);
     Ok(no_store(HttpResponse::Ok()).json(update.management_response_body(&client_uri)))
 }
 

@@ -31,6 +31,7 @@ pub async fn register(
         .admit(&request)
         .map_err(ApiError::RateLimited)?;
     let client_address = state.rate_limiter.client_of(&request);
+    let endpoint = state.configuration_endpoint(&request)?;
     let token = presented_token(&request, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
     let (metadata, policy) = match &token {
@@ -91,7 +92,7 @@ pub async fn register(
     let client_id = registration.client.client_id;
     let client_name = registration.client.metadata.client_name.clone();
     let auth_method = registration.client.metadata.token_endpoint_auth_method;
-    let client_uri = state.client_uri(&request, &client_id);
+    let client_uri = endpoint.client_uri(&client_id);
     let body = registration.management_response_body(&client_uri);
     match token {
         Some(token) => {

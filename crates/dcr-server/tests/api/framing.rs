@@ -4,51 +4,7 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
-
-use crate::helpers::{Backend, spawn_app};
-
-/// What came back on one connection: every byte, and whether the server
-/// closed it (a read returned end of file) before the wait ran out.
-struct Exchange {
-    text: String,
-    closed: bool,
-}
-
-impl Exchange {
-    /// The status codes of every response on the connection, in order.
-    fn statuses(&self) -> Vec<u16> {
-        self.text
-            .match_indices("HTTP/1.")
-            .filter_map(|(at, _)| self.text.get(at + 9..at + 12)?.parse().ok())
-            .collect()
-    }
-}
-
-/// Writes `request` on a new connection to `address` (`http://host:port`)
-/// and reads until the server closes it or `wait` passes with nothing new.
-async fn exchange(address: &str, request: &[u8], wait: Duration) -> Exchange {
-    let mut stream = TcpStream::connect(address.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut received = Vec::new();
-    let mut buffer = [0_u8; 8192];
-    let closed = loop {
-        match tokio::time::timeout(wait, stream.read(&mut buffer)).await {
-            Ok(Ok(0)) => break true,
-            Ok(Ok(read)) => received.extend_from_slice(&buffer[..read]),
-            // A reset after the answer is a close as well.
-            Ok(Err(_)) => break true,
-            Err(_) => break false,
-        }
-    };
-    Exchange {
-        text: String::from_utf8_lossy(&received).into_owned(),
-        closed,
-    }
-}
+use crate::helpers::{Backend, exchange, spawn_app};
 
 /// A request smuggled behind the first: a server that frames the first one
 /// differently from the gateway would answer it as a request of its own.
