@@ -22,7 +22,8 @@ pub const SERVER_SET_MEMBERS: [&str; 4] = [
 #[derive(Clone, PartialEq, Eq)]
 pub struct UpdateRequest {
     pub metadata: ClientMetadata,
-    /// The `client_secret` the client sent, which must match its current one.
+    /// The `client_secret` the client sent, which must match its current one
+    /// (never empty: `""` is not given).
     pub presented_secret: Option<String>,
 }
 
@@ -75,8 +76,15 @@ impl UpdateRequest {
         {
             return Err(MetadataError::at_key(member, Problem::SetByServer));
         }
+        // RFC 7592 section 2.2: a client MAY send its secret, which must
+        // then be the current one; the server MAY ignore an empty value as
+        // it ignores an omitted one. `""` is "not given", as for every
+        // member: a client whose serializer writes unset strings as `""`
+        // (a public client has no secret to send) can still update, and an
+        // empty string passes nothing that absence does not.
         let presented_secret = match members.get("client_secret") {
             None | Some(Value::Null) => None,
+            Some(Value::String(secret)) if secret.is_empty() => None,
             Some(Value::String(secret)) => Some(secret.clone()),
             Some(_) => {
                 return Err(MetadataError::at_key(
@@ -246,6 +254,12 @@ mod tests {
         let update =
             UpdateRequest::parse(&sent, &client_id(), &RegistrationPolicy::default()).unwrap();
         assert_eq!(update.presented_secret.as_deref(), Some("s3cret"));
+        for not_given in [json!(""), json!(null)] {
+            sent["client_secret"] = not_given;
+            let update =
+                UpdateRequest::parse(&sent, &client_id(), &RegistrationPolicy::default()).unwrap();
+            assert_eq!(update.presented_secret, None);
+        }
         sent["client_secret"] = json!(["s3cret"]);
         assert_eq!(
             refused(&sent),

@@ -210,7 +210,7 @@ fn list(args: &ListArgs, store: &Store, out: &mut impl Write) -> Result<(), CliE
         CliError::Invalid(match err {
             ListingError::Limit => "--limit must be from 1 to 1000".into(),
             ListingError::Cursor => dcr_store::InvalidCursor.to_string(),
-            ListingError::Status => err.to_string(),
+            ListingError::Status | ListingError::ControlCharacter(_) => err.to_string(),
         })
     })?;
     let page = store.list_clients(&filter, limit, cursor.as_ref())?;

@@ -21,6 +21,16 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("the request body must be JSON sent with Content-Type: application/json")]
     UnsupportedMediaType,
+    /// A content coding: a gateway that decodes it would read another body
+    /// than dcr, which does not.
+    #[error(
+        "the request body must be sent as it is: Content-Encoding, when present, must be identity"
+    )]
+    UnsupportedContentEncoding,
+    /// A charset but UTF-8 (RFC 8259 section 8.1): a gateway that honours it
+    /// would read another body than dcr, which reads UTF-8.
+    #[error("the request body must be UTF-8: a charset parameter, when present, must be utf-8")]
+    UnsupportedCharset,
     #[error("the request body must be at most {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the request body could not be read")]
@@ -112,9 +122,19 @@ impl ApiError {
         match self {
             Self::MalformedJson(_)
             | Self::UnsupportedMediaType
+            | Self::UnsupportedContentEncoding
+            | Self::UnsupportedCharset
             | Self::PayloadTooLarge { .. }
             | Self::UnreadableBody
             | Self::Metadata(_) => Self::AdminBody(Box::new(self)),
+            other => other,
+        }
+    }
+
+    /// The error itself, out of its admin API wrapping.
+    fn unwrapped(&self) -> &Self {
+        match self {
+            Self::AdminBody(inner) => inner,
             other => other,
         }
     }
@@ -125,6 +145,8 @@ impl ApiError {
             Self::Metadata(_)
             | Self::MalformedJson(_)
             | Self::UnsupportedMediaType
+            | Self::UnsupportedContentEncoding
+            | Self::UnsupportedCharset
             | Self::PayloadTooLarge { .. }
             | Self::UnreadableBody
             | Self::AdminBody(_)
@@ -151,6 +173,8 @@ impl ApiError {
             Self::Metadata(err) => err.code().as_str(),
             Self::MalformedJson(_)
             | Self::UnsupportedMediaType
+            | Self::UnsupportedContentEncoding
+            | Self::UnsupportedCharset
             | Self::PayloadTooLarge { .. }
             | Self::UnreadableBody => "invalid_client_metadata",
             Self::NotFound
@@ -191,7 +215,9 @@ impl ResponseError for ApiError {
             Self::Metadata(_) | Self::MalformedJson(_) | Self::UnreadableBody => {
                 StatusCode::BAD_REQUEST
             }
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType
+            | Self::UnsupportedContentEncoding
+            | Self::UnsupportedCharset => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound
             | Self::DiscoveryNotConfigured
@@ -265,6 +291,11 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        // RFC 9110 section 15.5.16: the codings that would have been
+        // accepted, on either listener.
+        if matches!(self.unwrapped(), Self::UnsupportedContentEncoding) {
+            response.insert_header((header::ACCEPT_ENCODING, "identity"));
+        }
         let mut response = response.json(body);
         response.extensions_mut().insert(Outcome(self.outcome()));
         response
@@ -323,6 +354,23 @@ mod tests {
             ),
             (
                 ApiError::UnsupportedMediaType,
+                expect(415, "invalid_client_metadata"),
+            ),
+            (
+                ApiError::UnsupportedContentEncoding,
+                with_header(
+                    415,
+                    "invalid_client_metadata",
+                    "accept-encoding",
+                    "identity",
+                ),
+            ),
+            (
+                ApiError::UnsupportedContentEncoding.on_admin_api(),
+                with_header(415, "invalid_request", "accept-encoding", "identity"),
+            ),
+            (
+                ApiError::UnsupportedCharset,
                 expect(415, "invalid_client_metadata"),
             ),
             (

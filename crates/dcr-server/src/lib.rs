@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 pub mod admin_guard;
+pub mod authority;
 pub mod bearer;
 pub mod cimd;
 pub mod cli;

@@ -63,6 +63,16 @@ pub enum ListingError {
     Limit,
     Cursor,
     Status,
+    /// A text filter holds a control character (the filter's name).
+    ControlCharacter(Filter),
+}
+
+/// The text filters of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    Name,
+    SoftwareId,
+    RedirectHost,
 }
 
 impl ListingError {
@@ -71,12 +81,34 @@ impl ListingError {
             Self::Limit => "limit must be from 1 to 1000",
             Self::Cursor => "cursor is not one this server handed out",
             Self::Status => "status must be active, disabled or all",
+            Self::ControlCharacter(Filter::Name) => "name must not contain control characters",
+            Self::ControlCharacter(Filter::SoftwareId) => {
+                "software_id must not contain control characters"
+            }
+            Self::ControlCharacter(Filter::RedirectHost) => {
+                "redirect_host must not contain control characters"
+            }
         }
     }
 }
 
 impl ListQuery {
     pub fn check(self) -> Result<ListRequest, ListingError> {
+        // No stored value holds a control character (names and software ids
+        // refuse them, hosts are ASCII), and Postgres refuses NUL in text:
+        // a filter with one is the caller's mistake, a 400, never a 500.
+        for (filter, value) in [
+            (Filter::Name, &self.name),
+            (Filter::SoftwareId, &self.software_id),
+            (Filter::RedirectHost, &self.redirect_host),
+        ] {
+            if value
+                .as_deref()
+                .is_some_and(|value| value.chars().any(char::is_control))
+            {
+                return Err(ListingError::ControlCharacter(filter));
+            }
+        }
         let limit = self.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(ListingError::Limit);
@@ -142,5 +174,42 @@ mod tests {
             assert_eq!(request.filter.active, active);
         }
         assert_eq!(Status::parse("Active"), Err(ListingError::Status));
+    }
+
+    #[test]
+    fn text_filters_refuse_control_characters() {
+        for bad in ["\0", "a\u{1b}[31m", "\u{7f}", "x\u{85}", "\n"] {
+            let name = ListQuery {
+                name: Some(bad.to_owned()),
+                ..ListQuery::default()
+            };
+            assert_eq!(
+                name.check().unwrap_err(),
+                ListingError::ControlCharacter(Filter::Name)
+            );
+            let software_id = ListQuery {
+                software_id: Some(bad.to_owned()),
+                ..ListQuery::default()
+            };
+            assert_eq!(
+                software_id.check().unwrap_err(),
+                ListingError::ControlCharacter(Filter::SoftwareId)
+            );
+            let redirect_host = ListQuery {
+                redirect_host: Some(bad.to_owned()),
+                ..ListQuery::default()
+            };
+            assert_eq!(
+                redirect_host.check().unwrap_err(),
+                ListingError::ControlCharacter(Filter::RedirectHost)
+            );
+        }
+        let fine = ListQuery {
+            name: Some("Claude \u{e9}\u{202e}".to_owned()),
+            software_id: Some("com.example/app".to_owned()),
+            redirect_host: Some("claude.ai".to_owned()),
+            ..ListQuery::default()
+        };
+        assert!(fine.check().is_ok());
     }
 }

@@ -7,6 +7,8 @@ use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderMap};
 use url::Url;
 
+use crate::authority::is_authority;
+use crate::error::ApiError;
 use crate::ip_range::IpRange;
 
 #[derive(Debug, Clone)]
@@ -28,10 +30,12 @@ impl PublicBase {
         self.configured.is_some()
     }
 
-    /// The base URL, without a trailing slash.
-    pub fn for_request(&self, request: &HttpRequest) -> String {
+    /// The base URL, without a trailing slash. Refused when derived from a
+    /// `Host` (or a trusted `X-Forwarded-Host`) that is not a host with an
+    /// optional port ([`BadHost`]).
+    pub fn for_request(&self, request: &HttpRequest) -> Result<String, BadHost> {
         if let Some(configured) = &self.configured {
-            return configured.clone();
+            return Ok(configured.clone());
         }
         let headers = request.headers();
         let from_gateway = request.peer_addr().is_some_and(|peer| {
@@ -44,13 +48,44 @@ impl PublicBase {
             Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
             _ => "http",
         };
-        let host = forwarded("x-forwarded-host")
-            .filter(|host| is_host(host))
-            .or_else(|| first_value(headers, header::HOST.as_str()).filter(|host| is_host(host)))
-            .map(str::to_owned)
-            .unwrap_or_else(|| request.app_config().host().to_owned());
-        format!("{scheme}://{host}")
+        let host = match forwarded("x-forwarded-host") {
+            Some(host) => authority(Some(host), BadHost::ForwardedHost)?,
+            None => authority(
+                headers
+                    .get(header::HOST)
+                    .and_then(|value| value.to_str().ok()),
+                BadHost::Host,
+            )?,
+        };
+        Ok(format!("{scheme}://{host}"))
     }
+}
+
+/// A URL was to be derived from a host header that is missing or not a
+/// host with an optional port: answered `400`, never a URL that names
+/// another host, or no host, to whoever follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadHost {
+    Host,
+    ForwardedHost,
+}
+
+impl From<BadHost> for ApiError {
+    fn from(bad: BadHost) -> Self {
+        ApiError::InvalidRequest(match bad {
+            BadHost::Host => {
+                "the Host header must be a host name or IP address with an optional port from 0 to 65535 (RFC 9110 section 7.2)"
+            }
+            BadHost::ForwardedHost => {
+                "the X-Forwarded-Host header must be a host name or IP address with an optional port from 0 to 65535"
+            }
+        })
+    }
+}
+
+/// `value` when it is an authority (see [`is_authority`]).
+fn authority(value: Option<&str>, bad: BadHost) -> Result<&str, BadHost> {
+    value.filter(|value| is_authority(value)).ok_or(bad)
 }
 
 /// The first of a comma-separated header's values (a chain of proxies adds
@@ -62,12 +97,4 @@ fn first_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .and_then(|value| value.split(',').next())
         .map(str::trim)
         .filter(|value| !value.is_empty())
-}
-
-/// A host with an optional port, and nothing that could bend a URL.
-fn is_host(candidate: &str) -> bool {
-    candidate.len() <= 255
-        && candidate
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
 }

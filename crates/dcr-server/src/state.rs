@@ -9,6 +9,7 @@ use dcr_store::{ClientWriter, Store};
 
 use crate::cimd::UrlClients;
 use crate::config::{ConsentConfig, Discovery, RegistrationMode};
+use crate::error::ApiError;
 use crate::hashing::HashingPool;
 use crate::metrics::Metrics;
 use crate::proxy::PublicBase;
@@ -44,11 +45,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The client configuration endpoint of a client (RFC 7592 section 3).
-    pub fn client_uri(&self, request: &HttpRequest, client_id: &ClientId) -> String {
-        format!(
-            "{}/register/{client_id}",
-            self.public_base.for_request(request)
-        )
+    /// The client configuration endpoint (RFC 7592 section 3) as this
+    /// request reaches it; refused (`400`) when it would come from a bad
+    /// `Host` (see `proxy`). Asked before any work that the answer reports.
+    pub fn configuration_endpoint(
+        &self,
+        request: &HttpRequest,
+    ) -> Result<ConfigurationEndpoint, ApiError> {
+        Ok(ConfigurationEndpoint(format!(
+            "{}/register",
+            self.public_base.for_request(request)?
+        )))
+    }
+}
+
+/// Where clients manage their registration, for one request.
+#[derive(Debug)]
+pub struct ConfigurationEndpoint(String);
+
+impl ConfigurationEndpoint {
+    /// A client's `registration_client_uri`.
+    pub fn client_uri(&self, client_id: &ClientId) -> String {
+        format!("{}/{client_id}", self.0)
     }
 }

@@ -24,7 +24,7 @@ pub async fn metadata(
     if !discovery.missing().is_empty() {
         return Err(ApiError::DiscoveryNotConfigured);
     }
-    let base = state.public_base.for_request(&request);
+    let base = state.public_base.for_request(&request)?;
     let policy = &state.policy;
     let mut document = Map::new();
     let issuer = discovery.issuer().map_or_else(
@@ -104,7 +104,7 @@ pub async fn other_method(
 ) -> Result<HttpResponse, ApiError> {
     if request.path() == state.discovery.path() {
         Err(ApiError::MethodNotAllowed {
-            allow: "GET".into(),
+            allow: "GET, HEAD".into(),
         })
     } else {
         Err(ApiError::NotFound)

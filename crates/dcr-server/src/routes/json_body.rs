@@ -42,19 +42,50 @@ fn body_error(err: dcr_core::BodyError) -> ApiError {
 }
 
 /// RFC 7591 section 3.1: the request is JSON, sent as `application/json`
-/// (parameters such as `charset=utf-8` are fine).
+/// in one `Content-Type`. dcr reads the bytes as they came, as UTF-8 (RFC
+/// 8259 section 8.1): a body that says it is anything else (a `charset` but
+/// `utf-8`, a `Content-Encoding` but `identity`) is refused, because a
+/// gateway or WAF that decodes it as it says would judge another body than
+/// the one dcr registers.
 fn require_json(request: &HttpRequest) -> Result<(), ApiError> {
-    let is_json = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
+    let headers = request.headers();
+    let mut content_types = headers.get_all(header::CONTENT_TYPE);
+    let content_type = match (content_types.next(), content_types.next()) {
+        (Some(only), None) => only.to_str().ok(),
+        _ => None,
+    };
+    let mut parts = content_type.unwrap_or_default().split(';');
+    let is_json = parts
+        .next()
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
-    if is_json {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedMediaType)
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType);
     }
+    let other_charset = parts
+        .filter_map(|parameter| parameter.split_once('='))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("charset"))
+        .any(|(_, value)| {
+            let value = value.trim();
+            let unquoted = value
+                .strip_prefix('"')
+                .and_then(|value| value.strip_suffix('"'))
+                .unwrap_or(value);
+            !unquoted.eq_ignore_ascii_case("utf-8")
+        });
+    if other_charset {
+        return Err(ApiError::UnsupportedCharset);
+    }
+    let coded = headers.get_all(header::CONTENT_ENCODING).any(|value| {
+        !value.to_str().is_ok_and(|codings| {
+            codings
+                .split(',')
+                .all(|coding| coding.trim().eq_ignore_ascii_case("identity"))
+        })
+    });
+    if coded {
+        return Err(ApiError::UnsupportedContentEncoding);
+    }
+    Ok(())
 }
 
 /// Most bytes read and thrown away after a body turned out too large. Closing

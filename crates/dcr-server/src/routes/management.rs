@@ -24,7 +24,9 @@ pub async fn read(
     Managed { client, token }: Managed,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let client_uri = state.client_uri(&request, &client.client_id);
+    let client_uri = state
+        .configuration_endpoint(&request)?
+        .client_uri(&client.client_id);
     Ok(
         no_store(HttpResponse::Ok()).json(client.management_response_body(
             None,
@@ -42,6 +44,7 @@ pub async fn update(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let endpoint = state.configuration_endpoint(&request)?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
     let rules = update_rules(&state, &client).await?;
     let update_request = rules.parse(&document, &client.client_id)?;
@@ -73,7 +76,7 @@ pub async fn update(
     })
     .await
     .map_err(token_no_longer_valid)?;
-    let client_uri = state.client_uri(&request, &update.client.client_id);
+    let client_uri = endpoint.client_uri(&update.client.client_id);
     Ok(no_store(HttpResponse::Ok()).json(update.management_response_body(&client_uri)))
 }
 

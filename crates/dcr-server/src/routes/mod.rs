@@ -10,7 +10,7 @@ pub mod url_clients;
 use actix_cors::Cors;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, HttpResponseBuilder, Resource, Route, web};
+use actix_web::{HttpResponse, HttpResponseBuilder, Resource, Route, guard, web};
 use dcr_core::consent::{NameFlag, name_flags};
 use dcr_core::{ClientMetadata, MetadataError, Problem};
 use dcr_store::{Store, StoreError};
@@ -47,17 +47,27 @@ pub fn no_store(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
 
 /// One resource of the route table: each method with its handler, and for
 /// any other method a 405 whose `Allow` names exactly those methods (RFC 9110
-/// section 15.5.6). The table is the one list of what is served; what it
-/// does not hold is [`not_found`].
+/// section 15.5.6). A `GET` handler also answers `HEAD`, which RFC 9110
+/// section 9.3.2 asks of every server: the same status and headers, without
+/// the body (the HTTP layer leaves it out). The table is the one list of
+/// what is served; what it does not hold is [`not_found`].
 pub fn resource(path: &str, routes: Vec<(Method, Route)>) -> Resource {
     let allow = routes
         .iter()
-        .map(|(method, _)| method.as_str())
+        .flat_map(|(method, _)| match *method {
+            Method::GET => vec![Method::GET.as_str(), Method::HEAD.as_str()],
+            ref other => vec![other.as_str()],
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let mut resource = web::resource(path);
     for (method, route) in routes {
-        resource = resource.route(route.method(method));
+        let route = if method == Method::GET {
+            route.guard(guard::Any(guard::Get()).or(guard::Head()))
+        } else {
+            route.method(method)
+        };
+        resource = resource.route(route);
     }
     resource.default_service(web::to(move || {
         let allow = allow.clone();
@@ -133,6 +143,7 @@ pub fn public_routes(cfg: &mut web::ServiceConfig) {
         ])
         .wrap(open_cors([Method::GET]))
         .route(web::get().to(discovery::metadata))
+        .route(web::head().to(discovery::metadata))
         .default_service(web::to(discovery::other_method)),
     )
     .service(resource(

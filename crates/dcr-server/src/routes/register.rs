@@ -32,6 +32,7 @@ pub async fn register(
         .admit(&request)
         .map_err(ApiError::RateLimited)?;
     let client_address = state.rate_limiter.client_of(&request);
+    let endpoint = state.configuration_endpoint(&request)?;
     let token = presented_token(&request, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
     let (metadata, policy) = match &token {
@@ -71,7 +72,7 @@ pub async fn register(
         }
         None => {
             let registration = issue_managed(&state, metadata, policy, now).await?;
-            let client_uri = state.client_uri(&request, &registration.client.client_id);
+            let client_uri = endpoint.client_uri(&registration.client.client_id);
             let body = registration.management_response_body(&client_uri);
             (registration.client, body)
         }

@@ -382,7 +382,7 @@ async fn metadata_is_read_only() {
             None,
         )
         .await;
-        assert_eq!(header(&headers, "allow"), Some("GET"), "{method}");
+        assert_eq!(header(&headers, "allow"), Some("GET, HEAD"), "{method}");
         // Where no document is, there is nothing to use another method on.
         let response = app
             .request(method.clone(), &format!("{WELL_KNOWN}/tenant"))

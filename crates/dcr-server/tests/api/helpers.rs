@@ -1,7 +1,7 @@
 //! `spawn_app`: the real application on 127.0.0.1:0 over a fresh database,
 //! with typed helpers for the requests and checks every module needs.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dcr_core::{ClientId, RegisteredClient};
 use dcr_server::{Application, Settings};
@@ -10,6 +10,8 @@ use dcr_store::test_support::TestDatabase;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Map, Value};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
 
 /// Runs each listed `async fn(Backend)` once on SQLite and once on Postgres,
 /// each time against a fresh database.
@@ -319,4 +321,45 @@ pub async fn assert_error(
         "unexpected field: {text}"
     );
     (headers, body)
+}
+
+/// What came back on one connection: every byte, and whether the server
+/// closed it (a read returned end of file) before the wait ran out.
+pub struct Exchange {
+    pub text: String,
+    pub closed: bool,
+}
+
+impl Exchange {
+    /// The status codes of every response on the connection, in order.
+    pub fn statuses(&self) -> Vec<u16> {
+        self.text
+            .match_indices("HTTP/1.")
+            .filter_map(|(at, _)| self.text.get(at + 9..at + 12)?.parse().ok())
+            .collect()
+    }
+}
+
+/// Writes `request` as raw bytes on a new connection to `address` (`http://host:port`)
+/// and reads until the server closes it or `wait` passes with nothing new.
+pub async fn exchange(address: &str, request: &[u8], wait: Duration) -> Exchange {
+    let mut stream = TcpStream::connect(address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0_u8; 8192];
+    let closed = loop {
+        match tokio::time::timeout(wait, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) => break true,
+            Ok(Ok(read)) => received.extend_from_slice(&buffer[..read]),
+            // A reset after the answer is a close as well.
+            Ok(Err(_)) => break true,
+            Err(_) => break false,
+        }
+    };
+    Exchange {
+        text: String::from_utf8_lossy(&received).into_owned(),
+        closed,
+    }
 }

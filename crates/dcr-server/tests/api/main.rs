@@ -17,6 +17,7 @@ mod dedup;
 mod discovery;
 mod errors;
 mod failed_credentials;
+mod framing;
 mod health;
 mod hostile;
 mod initial_access;

@@ -346,7 +346,7 @@ async fn the_configuration_endpoint_is_one_path_segment_long() {
         .await;
         assert_eq!(
             header(&headers, "allow"),
-            Some("GET, PUT, DELETE"),
+            Some("GET, HEAD, PUT, DELETE"),
             "{method}"
         );
     }

@@ -164,8 +164,12 @@ async fn admin_paths_stay_off_the_public_listener(backend: Backend) {
     assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
 
     let wrong_methods = [
-        (Method::POST, "/admin/clients".to_owned(), "GET"),
-        (Method::PUT, format!("/admin/clients/{id}"), "GET, DELETE"),
+        (Method::POST, "/admin/clients".to_owned(), "GET, HEAD"),
+        (
+            Method::PUT,
+            format!("/admin/clients/{id}"),
+            "GET, HEAD, DELETE",
+        ),
         (Method::GET, format!("/admin/clients/{id}/verify"), "POST"),
         (Method::GET, format!("/admin/clients/{id}/used"), "POST"),
         (

@@ -1,17 +1,22 @@
 //! `registration_client_uri` (RFC 7592 section 3): absolute, and right behind
 //! a gateway.
 
+use std::time::Duration;
+
 use dcr_server::config::{IpRange, ListArg};
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value};
 
 use super::{Registered, manage, ok_json, put, read, text, update_body};
-use crate::helpers::{Backend, TestApp, fixture, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, TestApp, assert_error, exchange, fixture, spawn_app, spawn_app_with,
+};
 
 on_both_backends!(
     client_uri_uses_the_configured_public_url,
     client_uri_without_a_public_url_follows_the_host_header,
     forwarded_headers_count_only_from_trusted_proxies,
+    a_malformed_host_is_refused_where_urls_are_derived_from_it,
 );
 
 /// RFC 7592 section 3: behind a gateway, the configured public URL (path
@@ -136,15 +141,18 @@ async fn forwarded_headers_count_only_from_trusted_proxies(backend: Backend) {
     // Only https upgrades the scheme.
     let (client_id, uri) = registered_uri(&app, "ftp", "auth.example.com").await;
     assert_eq!(uri, format!("http://auth.example.com/register/{client_id}"));
-    // A forwarded host that could bend the URL is not used.
-    let (client_id, uri) = registered_uri(&app, "https", "evil.example/path?x=").await;
-    assert_eq!(
-        uri,
-        format!(
-            "https://{}/register/{client_id}",
-            &app.address["http://".len()..]
-        )
-    );
+    // A forwarded host that could bend the URL is refused, not replaced.
+    for host in ["evil.example/path?x=", "[::1", "gw.example:99999"] {
+        let response = app
+            .request(Method::POST, "/register")
+            .header("X-Forwarded-Proto", "https")
+            .header("X-Forwarded-Host", host)
+            .json(&fixture("claude_code"))
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, StatusCode::BAD_REQUEST, "invalid_request", None).await;
+    }
 
     // From anyone else: ignored.
     for app in [
@@ -154,4 +162,91 @@ async fn forwarded_headers_count_only_from_trusted_proxies(backend: Backend) {
         let (client_id, uri) = registered_uri(&app, "https", "auth.example.com").await;
         assert_eq!(uri, app.url(&format!("/register/{client_id}")));
     }
+}
+
+/// RFC 9110 section 7.2 and RFC 3986 section 3.2: without `DCR_PUBLIC_URL`,
+/// `registration_client_uri` and the discovery document come from `Host`,
+/// so a `Host` that is not a host with an optional port is refused (`400`)
+/// before anything is stored, never written into a URL that names another
+/// host, or none.
+async fn a_malformed_host_is_refused_where_urls_are_derived_from_it(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.authorization_endpoint =
+            Some("https://auth.example.com/authorize".parse().unwrap());
+        settings.token_endpoint = Some("https://auth.example.com/token".parse().unwrap());
+    })
+    .await;
+    let client = Registered::new(&app, &fixture("claude_code")).await;
+    let malformed = [
+        "[::1",
+        "x:99999",
+        "x:",
+        "evil.example/path",
+        "a.example, b.example",
+        "user@a.example",
+        "%65vil.example",
+    ];
+    for host in malformed {
+        let refused = |response: reqwest::Response| {
+            assert_error(response, StatusCode::BAD_REQUEST, "invalid_request", None)
+        };
+        let register = app
+            .request(Method::POST, "/register")
+            .header("Host", host)
+            .json(&fixture("cursor"));
+        refused(register.send().await.unwrap()).await;
+        let read = manage(&app, Method::GET, &client.id, &client.token).header("Host", host);
+        refused(read.send().await.unwrap()).await;
+        let mut renamed = client.update_body();
+        renamed["client_name"] = "renamed".into();
+        let update = manage(&app, Method::PUT, &client.id, &client.token)
+            .header("Host", host)
+            .json(&renamed);
+        refused(update.send().await.unwrap()).await;
+        let discovery = app
+            .request(Method::GET, "/.well-known/oauth-authorization-server")
+            .header("Host", host);
+        refused(discovery.send().await.unwrap()).await;
+    }
+    // Nothing was registered or changed, and the token still works.
+    assert_eq!(app.store.count_clients().unwrap(), 1);
+    assert_eq!(
+        ok_json(read(&app, &client.id, &client.token).await).await["client_name"],
+        client.body["client_name"]
+    );
+
+    // An HTTP/1.0 request may lack a Host; then there is no URL to give.
+    let body =
+        r#"{"redirect_uris":["http://localhost:3000/cb"],"token_endpoint_auth_method":"none"}"#;
+    let request = format!(
+        "POST /register HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = exchange(&app.address, request.as_bytes(), Duration::from_secs(3)).await;
+    assert_eq!(answer.statuses(), [400], "{}", answer.text);
+    assert!(answer.text.contains("invalid_request"), "{}", answer.text);
+    // HTTP/1.1 requires exactly one Host: the HTTP parser refuses the rest.
+    for head in ["", "Host: a.example\r\nHost: b.example\r\n"] {
+        let request = format!(
+            "POST /register HTTP/1.1\r\n{head}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let answer = exchange(&app.address, request.as_bytes(), Duration::from_secs(3)).await;
+        assert_eq!(answer.statuses(), [400], "{head:?}: {}", answer.text);
+    }
+    assert_eq!(app.store.count_clients().unwrap(), 1);
+
+    // With DCR_PUBLIC_URL, no URL comes from Host: it is not judged.
+    let app = spawn_app_with(backend, |settings| {
+        settings.public_url = Some("https://auth.example.com/".parse().unwrap());
+    })
+    .await;
+    let response = app
+        .request(Method::POST, "/register")
+        .header("Host", "x:99999")
+        .json(&fixture("cursor"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
 }

@@ -12,6 +12,7 @@ on_both_backends!(
     an_update_may_not_carry_what_the_server_sets,
     an_update_names_its_own_client_id,
     a_client_secret_in_an_update_must_be_the_current_one,
+    an_empty_client_secret_in_an_update_is_not_given,
     switching_to_a_secret_method_issues_a_secret_and_back_to_none_removes_it,
     between_secret_methods_the_secret_stays,
 );
@@ -120,6 +121,39 @@ async fn a_client_secret_in_an_update_must_be_the_current_one(backend: Backend) 
         Some("/client_secret"),
     )
     .await;
+    assert_eq!(
+        app.find_client(&public.id).credentials,
+        ClientCredentials::Public
+    );
+}
+
+/// `""` means "not given" for `client_secret` as for every member (RFC 7592
+/// section 2.2 lets the server ignore an empty value): the update applies,
+/// and the secret is neither checked nor changed.
+async fn an_empty_client_secret_in_an_update_is_not_given(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let confidential = Registered::new(&app, &fixture("claude_ai")).await;
+    let secret = confidential.secret.clone().unwrap();
+    let mut body = confidential.update_body();
+    body["client_secret"] = json!("");
+    body["client_name"] = json!("Claude 2");
+    let updated = ok_json(put(&app, &confidential.id, &confidential.token, &body).await).await;
+    assert_eq!(updated["client_name"], "Claude 2");
+    assert!(!updated.contains_key("client_secret"), "the secret is kept");
+    assert_eq!(
+        app.verify(&confidential.id, Some(&secret)).await["valid"],
+        true
+    );
+
+    // A public client has no secret; a serializer that writes it as "" does
+    // not stop it updating.
+    let public = Registered::new(&app, &fixture("claude_code")).await;
+    let mut body = public.update_body();
+    body["client_secret"] = json!("");
+    body["client_name"] = json!("Claude Code 2");
+    let updated = ok_json(put(&app, &public.id, &public.token, &body).await).await;
+    assert_eq!(updated["client_name"], "Claude Code 2");
+    assert!(!updated.contains_key("client_secret"));
     assert_eq!(
         app.find_client(&public.id).credentials,
         ClientCredentials::Public
