@@ -9,11 +9,21 @@
 //! gave up (Claude waits 10 s) would be work for nobody. On shutdown the line
 //! is closed: work that has not started is answered 503 at once, and only
 //! work already running finishes.
+//!
+//! The estimate exists before the first request: a pool starts from a
+//! pessimistic figure for the configured bcrypt cost (`first_estimate`), and
+//! one hash timed at start-up (`calibrate`, on a thread of its own, so
+//! neither binding nor `/readyz` waits for it) replaces that figure with this
+//! machine's. Without it, a fresh server would admit every request of a burst
+//! until its first hash finished, and answer the last of them long after
+//! their clients gave up.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use dcr_core::{BcryptCost, ClientSecret};
+use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
@@ -26,15 +36,25 @@ pub struct HashingPool {
     /// A hard cap on the line besides the wait (`DCR_BCRYPT_QUEUE`).
     max_waiting: usize,
     max_wait: Duration,
-    /// Moving average of the time one item takes, in microseconds; 0 until
-    /// the first item is done.
+    /// Moving average of the time one item takes, in microseconds; until
+    /// the first measurement, the first estimate.
     micros_per_item: Arc<AtomicU64>,
+    /// Whether `micros_per_item` holds a measurement yet (the first one
+    /// replaces the estimate rather than averaging with it).
+    measured: Arc<AtomicBool>,
     /// Where each task's time is also recorded, for metrics.
     timings: Option<prometheus::Histogram>,
 }
 
 impl HashingPool {
-    pub fn new(threads: usize, max_waiting: usize, max_wait: Duration) -> Self {
+    /// A pool whose admission, until an item has been timed, assumes each
+    /// item takes `first_estimate` (see `first_estimate` for bcrypt).
+    pub fn new(
+        threads: usize,
+        max_waiting: usize,
+        max_wait: Duration,
+        first_estimate: Duration,
+    ) -> Self {
         let threads = threads.max(1);
         Self {
             permits: Arc::new(Semaphore::new(threads)),
@@ -42,7 +62,8 @@ impl HashingPool {
             waiting: Arc::new(AtomicUsize::new(0)),
             max_waiting,
             max_wait,
-            micros_per_item: Arc::new(AtomicU64::new(0)),
+            micros_per_item: Arc::new(AtomicU64::new(micros(first_estimate))),
+            measured: Arc::new(AtomicBool::new(false)),
             timings: None,
         }
     }
@@ -83,15 +104,14 @@ impl HashingPool {
                 retry_after_secs: 1,
             })?;
         drop(queued);
-        let average = self.micros_per_item.clone();
-        let timings = self.timings.clone();
+        let pool = self.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let started = Instant::now();
             let result = work();
             let took = started.elapsed();
-            record(&average, took);
-            if let Some(timings) = timings {
+            pool.record(took);
+            if let Some(timings) = &pool.timings {
                 timings.observe(took.as_secs_f64());
             }
             result
@@ -103,6 +123,23 @@ impl HashingPool {
     /// Work not yet started is refused from now on; running work finishes.
     pub fn close(&self) {
         self.permits.close();
+    }
+
+    /// Takes `took` as the time of one item: the first measurement replaces
+    /// the first estimate, later ones move the average (one eighth of each
+    /// new sample), so the estimate follows a changed cost or load within a
+    /// few items.
+    fn record(&self, took: Duration) {
+        let sample = micros(took).max(1);
+        if !self.measured.swap(true, Ordering::AcqRel) {
+            self.micros_per_item.store(sample, Ordering::Relaxed);
+            return;
+        }
+        let _ = self
+            .micros_per_item
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(old - old / 8 + sample / 8)
+            });
     }
 
     /// The wait a new item would have, from the line ahead of it.
@@ -144,17 +181,57 @@ fn retry_after(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
-/// An exponential moving average (one eighth of each new sample), so the
-/// estimate follows a changed cost or load within a few items.
-fn record(average: &AtomicU64, took: Duration) {
-    let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
-    let _ = average.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
-        Some(if old == 0 {
-            sample
-        } else {
-            old - old / 8 + sample / 8
-        })
-    });
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// A pessimistic time for one bcrypt hash at cost 0; each cost step doubles
+/// it. 100 µs puts cost 12 at 410 ms, about twice what a current server core
+/// takes: too long an estimate only refuses a little early until the first
+/// hash is timed, too short a one lets a cold server admit more than it can
+/// answer in time.
+const PESSIMISTIC_MICROS_AT_COST_ZERO: u64 = 100;
+
+/// The time one item is assumed to take before any has been timed.
+pub fn first_estimate(cost: BcryptCost) -> Duration {
+    Duration::from_micros(PESSIMISTIC_MICROS_AT_COST_ZERO.saturating_mul(1_u64 << cost.get()))
+}
+
+/// The highest cost calibration hashes at; a higher cost is timed here and
+/// scaled (bcrypt's time doubles with each step), so a cost of 31 does not
+/// spend a day of a core at start-up.
+const CALIBRATION_MAX_COST: u32 = 13;
+
+/// Times one bcrypt hash at `cost` on a thread of its own and gives the
+/// time to each pool as its first measurement. Returns at once: neither
+/// binding the listeners nor `/readyz` waits for it, and until it is done
+/// the pools keep their first estimate.
+pub fn calibrate(cost: BcryptCost, pools: Vec<HashingPool>) {
+    let spawned = std::thread::Builder::new()
+        .name("dcr-bcrypt-calibration".to_owned())
+        .spawn(move || {
+            let timed = BcryptCost::new(cost.get().min(CALIBRATION_MAX_COST)).unwrap_or(cost);
+            let secret = ClientSecret::generate(&mut OsRng);
+            let started = Instant::now();
+            if secret.hash(timed, &mut OsRng).is_err() {
+                log::warn!("could not time a bcrypt hash; admission keeps its first estimate");
+                return;
+            }
+            let took = started
+                .elapsed()
+                .saturating_mul(1_u32 << (cost.get() - timed.get()));
+            log::info!(
+                "one bcrypt hash at cost {} takes {} ms here",
+                cost.get(),
+                took.as_millis()
+            );
+            for pool in &pools {
+                pool.record(took);
+            }
+        });
+    if let Err(err) = spawned {
+        log::warn!("could not start timing bcrypt ({err}); admission keeps its first estimate");
+    }
 }
 
 /// One place in the waiting line, given back when dropped (also when the
@@ -174,7 +251,16 @@ mod tests {
     use super::*;
 
     fn pool(threads: usize, max_wait_ms: u64) -> HashingPool {
-        HashingPool::new(threads, 1000, Duration::from_millis(max_wait_ms))
+        HashingPool::new(
+            threads,
+            1000,
+            Duration::from_millis(max_wait_ms),
+            Duration::from_millis(1),
+        )
+    }
+
+    fn cost(cost: u32) -> BcryptCost {
+        BcryptCost::new(cost).unwrap()
     }
 
     #[test]
@@ -209,10 +295,60 @@ mod tests {
         assert!(pool.join_line().is_ok());
     }
 
+    /// Before any item has been timed, the line is held by the estimate
+    /// from the configured cost: a burst at a fresh pool is not all admitted.
+    #[test]
+    fn a_fresh_pool_admits_by_its_first_estimate() {
+        let pool = HashingPool::new(
+            1,
+            1000,
+            Duration::from_millis(1000),
+            first_estimate(cost(12)),
+        );
+        let _busy = pool.permits.clone().try_acquire_owned().unwrap();
+        // 410 ms and 820 ms: admitted; the third would wait 1.23 s.
+        let _slots: Vec<_> = (0..2).map(|_| pool.join_line().unwrap()).collect();
+        match pool.join_line() {
+            Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_first_estimate_doubles_with_each_cost_step() {
+        assert_eq!(first_estimate(cost(4)), Duration::from_micros(1_600));
+        assert_eq!(first_estimate(cost(12)), Duration::from_micros(409_600));
+        assert_eq!(first_estimate(cost(13)), Duration::from_micros(819_200));
+        assert!(first_estimate(cost(31)) > Duration::from_secs(86_400));
+    }
+
+    /// The calibration hash at start-up is the first measurement of every
+    /// pool it is given, and it does not hold up the caller.
+    #[test]
+    fn calibration_replaces_the_first_estimate_of_each_pool() {
+        let pools = [
+            HashingPool::new(1, 1, Duration::from_secs(1), Duration::from_secs(60)),
+            HashingPool::new(1, 1, Duration::from_secs(1), Duration::from_secs(60)),
+        ];
+        calibrate(cost(4), pools.to_vec());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !pools
+            .iter()
+            .all(|pool| pool.measured.load(Ordering::Acquire))
+        {
+            assert!(Instant::now() < deadline, "calibration never finished");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        for pool in &pools {
+            let measured = pool.micros_per_item.load(Ordering::Relaxed);
+            // A cost-4 hash: far under the minute assumed, and above zero.
+            assert!(measured > 0 && measured < 60_000_000, "{measured}");
+        }
+    }
+
     #[test]
     fn the_slot_cap_holds_too() {
-        let pool = HashingPool::new(1, 2, Duration::from_secs(3600));
-        pool.micros_per_item.store(1, Ordering::Relaxed);
+        let pool = HashingPool::new(1, 2, Duration::from_secs(3600), Duration::from_micros(1));
         let _busy = pool.permits.clone().try_acquire_owned().unwrap();
         let _a = pool.join_line().unwrap();
         let _b = pool.join_line().unwrap();
@@ -220,12 +356,12 @@ mod tests {
     }
 
     #[test]
-    fn the_average_follows_the_items() {
-        let average = AtomicU64::new(0);
-        record(&average, Duration::from_millis(200));
-        assert_eq!(average.load(Ordering::Relaxed), 200_000);
-        record(&average, Duration::from_millis(400));
-        assert_eq!(average.load(Ordering::Relaxed), 225_000);
+    fn the_first_measurement_replaces_the_estimate_and_the_average_follows() {
+        let pool = pool(1, 1000);
+        pool.record(Duration::from_millis(200));
+        assert_eq!(pool.micros_per_item.load(Ordering::Relaxed), 200_000);
+        pool.record(Duration::from_millis(400));
+        assert_eq!(pool.micros_per_item.load(Ordering::Relaxed), 225_000);
     }
 
     #[test]

@@ -475,8 +475,18 @@ mod tests {
         };
         metrics.observe(Listener::Public, &answer);
         let pools = [
-            HashingPool::new(1, 1, std::time::Duration::from_secs(1)),
-            HashingPool::new(1, 1, std::time::Duration::from_secs(1)),
+            HashingPool::new(
+                1,
+                1,
+                std::time::Duration::from_secs(1),
+                std::time::Duration::from_secs(1),
+            ),
+            HashingPool::new(
+                1,
+                1,
+                std::time::Duration::from_secs(1),
+                std::time::Duration::from_secs(1),
+            ),
         ];
         let text = metrics.render(Scrape {
             hashing: [("registration", &pools[0]), ("verify", &pools[1])],
