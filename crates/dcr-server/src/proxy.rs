@@ -1,12 +1,15 @@
 //! The service's external base URL, for `registration_client_uri` and the
 //! discovery metadata: `DCR_PUBLIC_URL` when set; otherwise derived from the
-//! request, believing `X-Forwarded-Proto` / `X-Forwarded-Host` only from the
-//! gateways in `DCR_TRUSTED_PROXIES` (anyone else could forge them).
+//! request, believing `X-Forwarded-Proto` / `X-Forwarded-Host` (or, where
+//! they are absent, RFC 7239 `Forwarded`'s `proto=` / `host=`: see
+//! `forwarded`) only from the gateways in `DCR_TRUSTED_PROXIES` (anyone else
+//! could forge them).
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderMap};
 use url::Url;
 
+use crate::forwarded::{self, Origin};
 use crate::ip_range::IpRange;
 
 #[derive(Debug, Clone)]
@@ -40,11 +43,15 @@ impl PublicBase {
                 .any(|range| range.contains(peer.ip()))
         });
         let forwarded = |name: &str| from_gateway.then(|| first_value(headers, name)).flatten();
-        let scheme = match forwarded("x-forwarded-proto") {
+        let stated = request.peer_addr().map_or_else(Origin::default, |peer| {
+            forwarded::stated_origin(peer.ip(), headers, &self.trusted_proxies)
+        });
+        let scheme = match forwarded("x-forwarded-proto").or(stated.proto.as_deref()) {
             Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
             _ => "http",
         };
         let host = forwarded("x-forwarded-host")
+            .or(stated.host.as_deref())
             .filter(|host| is_host(host))
             .or_else(|| first_value(headers, header::HOST.as_str()).filter(|host| is_host(host)))
             .map(str::to_owned)
