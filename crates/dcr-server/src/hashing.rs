@@ -5,7 +5,11 @@
 //! request joins the line only if the work ahead of it (the line, times the
 //! measured time per item, divided by the threads) would be done within
 //! `DCR_QUEUE_MAX_WAIT_MS`; otherwise it is answered 503 at once, with a
-//! `Retry-After` from the same estimate. A request answered after its client
+//! `Retry-After` from the same estimate. Admission is a promise, so it counts
+//! each item at its mean time plus twice its mean deviation (the way TCP
+//! sets a retransmission timeout, RFC 6298): when other work on the machine
+//! makes hashes slower now and then, a line admitted at the mean alone
+//! would overrun the wait. `Retry-After` is advice, from the mean. A request answered after its client
 //! gave up (Claude waits 10 s) would be work for nobody. On shutdown the line
 //! is closed: work that has not started is answered 503 at once, and only
 //! work already running finishes.
@@ -39,6 +43,8 @@ pub struct HashingPool {
     /// Moving average of the time one item takes, in microseconds; until
     /// the first measurement, the first estimate.
     micros_per_item: Arc<AtomicU64>,
+    /// Moving average of how far an item's time is from that average.
+    micros_deviation: Arc<AtomicU64>,
     /// Whether `micros_per_item` holds a measurement yet (the first one
     /// replaces the estimate rather than averaging with it).
     measured: Arc<AtomicBool>,
@@ -63,6 +69,7 @@ impl HashingPool {
             max_waiting,
             max_wait,
             micros_per_item: Arc::new(AtomicU64::new(micros(first_estimate))),
+            micros_deviation: Arc::new(AtomicU64::new(0)),
             measured: Arc::new(AtomicBool::new(false)),
             timings: None,
         }
@@ -125,33 +132,51 @@ impl HashingPool {
         self.permits.close();
     }
 
-    /// Takes `took` as the time of one item: the first measurement replaces
-    /// the first estimate, later ones move the average (one eighth of each
-    /// new sample), so the estimate follows a changed cost or load within a
-    /// few items.
+    /// Takes `took` as the time of one item, as RFC 6298 section 2 takes a
+    /// round-trip time: the first measurement replaces the first estimate
+    /// (with half of it as deviation), later ones move the deviation by a
+    /// quarter and the average by an eighth of the difference, so the
+    /// estimate follows a changed cost or load within a few items. Two items
+    /// finishing at the same instant may lose one update: an estimate.
     fn record(&self, took: Duration) {
         let sample = micros(took).max(1);
         if !self.measured.swap(true, Ordering::AcqRel) {
             self.micros_per_item.store(sample, Ordering::Relaxed);
+            self.micros_deviation.store(sample / 2, Ordering::Relaxed);
             return;
         }
-        let _ = self
-            .micros_per_item
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
-                Some(old - old / 8 + sample / 8)
-            });
+        let mean = self.micros_per_item.load(Ordering::Relaxed);
+        let deviation = self.micros_deviation.load(Ordering::Relaxed);
+        self.micros_deviation.store(
+            deviation - deviation / 4 + mean.abs_diff(sample) / 4,
+            Ordering::Relaxed,
+        );
+        self.micros_per_item
+            .store(mean - mean / 8 + sample / 8, Ordering::Relaxed);
     }
 
-    /// The wait a new item would have, from the line ahead of it.
+    /// The wait a new item would have, from the line ahead of it, with each
+    /// item at its mean time.
     fn expected_wait(&self, ahead: usize) -> Duration {
-        let per_item = Duration::from_micros(self.micros_per_item.load(Ordering::Relaxed));
+        self.wait_at(ahead, self.micros_per_item.load(Ordering::Relaxed))
+    }
+
+    /// The wait a new item would have with each item at its mean time plus
+    /// twice its deviation: what admission promises.
+    fn worst_wait(&self, ahead: usize) -> Duration {
+        let mean = self.micros_per_item.load(Ordering::Relaxed);
+        let deviation = self.micros_deviation.load(Ordering::Relaxed);
+        self.wait_at(ahead, mean.saturating_add(deviation.saturating_mul(2)))
+    }
+
+    fn wait_at(&self, ahead: usize, micros_per_item: u64) -> Duration {
         // Every thread busy and `ahead` waiting: the new item starts once
         // `ahead + 1` items have finished, `threads` at a time.
         if self.permits.available_permits() > 0 && ahead == 0 {
             return Duration::ZERO;
         }
         let rounds = u32::try_from(ahead / self.threads + 1).unwrap_or(u32::MAX);
-        per_item.saturating_mul(rounds)
+        Duration::from_micros(micros_per_item).saturating_mul(rounds)
     }
 
     fn join_line(&self) -> Result<QueueSlot<'_>, ApiError> {
@@ -159,9 +184,8 @@ impl HashingPool {
         let joined = self
             .waiting
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |ahead| {
-                let wait = self.expected_wait(ahead);
-                if ahead >= self.max_waiting || wait > self.max_wait {
-                    refused_wait = Some(wait);
+                if ahead >= self.max_waiting || self.worst_wait(ahead) > self.max_wait {
+                    refused_wait = Some(self.expected_wait(ahead));
                     None
                 } else {
                     Some(ahead + 1)
@@ -186,11 +210,13 @@ fn micros(duration: Duration) -> u64 {
 }
 
 /// A pessimistic time for one bcrypt hash at cost 0; each cost step doubles
-/// it. 100 µs puts cost 12 at 410 ms, about twice what a current server core
-/// takes: too long an estimate only refuses a little early until the first
-/// hash is timed, too short a one lets a cold server admit more than it can
-/// answer in time.
-const PESSIMISTIC_MICROS_AT_COST_ZERO: u64 = 100;
+/// it. 200 µs puts cost 12 at 820 ms: a current server core takes about
+/// 210 ms, but the first hashes of a burst at start-up share the cores with
+/// the start-up hash and each other, and took 600 to 900 ms on a busy
+/// two-CPU machine. Too long an estimate only refuses a little early until
+/// the first hash is timed; too short a one lets a cold server admit more
+/// than it can answer in time.
+const PESSIMISTIC_MICROS_AT_COST_ZERO: u64 = 200;
 
 /// The time one item is assumed to take before any has been timed.
 pub fn first_estimate(cost: BcryptCost) -> Duration {
@@ -302,23 +328,23 @@ mod tests {
         let pool = HashingPool::new(
             1,
             1000,
-            Duration::from_millis(1000),
+            Duration::from_millis(2000),
             first_estimate(cost(12)),
         );
         let _busy = pool.permits.clone().try_acquire_owned().unwrap();
-        // 410 ms and 820 ms: admitted; the third would wait 1.23 s.
+        // 0.82 s and 1.64 s: admitted; the third would wait 2.46 s.
         let _slots: Vec<_> = (0..2).map(|_| pool.join_line().unwrap()).collect();
         match pool.join_line() {
-            Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 2),
+            Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 3),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn the_first_estimate_doubles_with_each_cost_step() {
-        assert_eq!(first_estimate(cost(4)), Duration::from_micros(1_600));
-        assert_eq!(first_estimate(cost(12)), Duration::from_micros(409_600));
-        assert_eq!(first_estimate(cost(13)), Duration::from_micros(819_200));
+        assert_eq!(first_estimate(cost(4)), Duration::from_micros(3_200));
+        assert_eq!(first_estimate(cost(12)), Duration::from_micros(819_200));
+        assert_eq!(first_estimate(cost(13)), Duration::from_micros(1_638_400));
         assert!(first_estimate(cost(31)) > Duration::from_secs(86_400));
     }
 
@@ -360,8 +386,35 @@ mod tests {
         let pool = pool(1, 1000);
         pool.record(Duration::from_millis(200));
         assert_eq!(pool.micros_per_item.load(Ordering::Relaxed), 200_000);
+        assert_eq!(pool.micros_deviation.load(Ordering::Relaxed), 100_000);
         pool.record(Duration::from_millis(400));
         assert_eq!(pool.micros_per_item.load(Ordering::Relaxed), 225_000);
+        // 3/4 of 100 ms and 1/4 of the 200 ms difference.
+        assert_eq!(pool.micros_deviation.load(Ordering::Relaxed), 125_000);
+        // Steady items: the deviation fades, the average stays.
+        for _ in 0..40 {
+            pool.record(Duration::from_millis(225));
+        }
+        assert!(pool.micros_deviation.load(Ordering::Relaxed) < 1_000);
+    }
+
+    /// Admission counts items at their mean plus twice their deviation; the
+    /// answer's Retry-After is from the mean.
+    #[test]
+    fn admission_allows_for_items_slower_than_the_mean() {
+        let pool = pool(1, 1000);
+        pool.micros_per_item.store(300_000, Ordering::Relaxed);
+        pool.micros_deviation.store(100_000, Ordering::Relaxed);
+        let _busy = pool.permits.clone().try_acquire_owned().unwrap();
+        assert_eq!(pool.worst_wait(0), Duration::from_millis(500));
+        assert_eq!(pool.expected_wait(1), Duration::from_millis(600));
+        // Up to 0.5 s and 1 s: admitted; the third, up to 1.5 s, is refused
+        // and told to retry in 1 s (0.9 s at the mean).
+        let _slots: Vec<_> = (0..2).map(|_| pool.join_line().unwrap()).collect();
+        match pool.join_line() {
+            Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
