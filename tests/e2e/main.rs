@@ -10,6 +10,7 @@ mod process;
 mod cli;
 mod cli_clients;
 mod compose;
+mod fault_logs;
 mod import;
 mod lifecycle;
 mod two_processes;

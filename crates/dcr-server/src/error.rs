@@ -198,10 +198,10 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => Self::NotFound,
-            StoreError::Unavailable(cause) => {
-                log::warn!("database unavailable: {cause}");
-                Self::Unavailable
-            }
+            // Logged by the store, once per fault rather than per request:
+            // when it starts, at most once a second while it lasts, and
+            // when it ends.
+            StoreError::Unavailable(_) => Self::Unavailable,
             other @ (StoreError::Conflict(_) | StoreError::Other(_)) => {
                 Self::internal("database", other)
             }

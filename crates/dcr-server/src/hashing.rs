@@ -5,15 +5,29 @@
 //! request joins the line only if the work ahead of it (the line, times the
 //! measured time per item, divided by the threads) would be done within
 //! `DCR_QUEUE_MAX_WAIT_MS`; otherwise it is answered 503 at once, with a
-//! `Retry-After` from the same estimate. A request answered after its client
+//! `Retry-After` from the same estimate. Admission is a promise, so it counts
+//! each item at its mean time plus twice its mean deviation (the way TCP
+//! sets a retransmission timeout, RFC 6298): when other work on the machine
+//! makes hashes slower now and then, a line admitted at the mean alone
+//! would overrun the wait. `Retry-After` is advice, from the mean. A request answered after its client
 //! gave up (Claude waits 10 s) would be work for nobody. On shutdown the line
 //! is closed: work that has not started is answered 503 at once, and only
 //! work already running finishes.
+//!
+//! The estimate exists before the first request: a pool starts from a
+//! pessimistic figure for the configured bcrypt cost (`first_estimate`), and
+//! one hash timed at start-up (`calibrate`, on a thread of its own, so
+//! neither binding nor `/readyz` waits for it) replaces that figure with this
+//! machine's. Without it, a fresh server would admit every request of a burst
+//! until its first hash finished, and answer the last of them long after
+//! their clients gave up.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use dcr_core::{BcryptCost, ClientSecret};
+use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
 
 use crate::error::ApiError;
@@ -26,15 +40,27 @@ pub struct HashingPool {
     /// A hard cap on the line besides the wait (`DCR_BCRYPT_QUEUE`).
     max_waiting: usize,
     max_wait: Duration,
-    /// Moving average of the time one item takes, in microseconds; 0 until
-    /// the first item is done.
+    /// Moving average of the time one item takes, in microseconds; until
+    /// the first measurement, the first estimate.
     micros_per_item: Arc<AtomicU64>,
+    /// Moving average of how far an item's time is from that average.
+    micros_deviation: Arc<AtomicU64>,
+    /// Whether `micros_per_item` holds a measurement yet (the first one
+    /// replaces the estimate rather than averaging with it).
+    measured: Arc<AtomicBool>,
     /// Where each task's time is also recorded, for metrics.
     timings: Option<prometheus::Histogram>,
 }
 
 impl HashingPool {
-    pub fn new(threads: usize, max_waiting: usize, max_wait: Duration) -> Self {
+    /// A pool whose admission, until an item has been timed, assumes each
+    /// item takes `first_estimate` (see `first_estimate` for bcrypt).
+    pub fn new(
+        threads: usize,
+        max_waiting: usize,
+        max_wait: Duration,
+        first_estimate: Duration,
+    ) -> Self {
         let threads = threads.max(1);
         Self {
             permits: Arc::new(Semaphore::new(threads)),
@@ -42,7 +68,9 @@ impl HashingPool {
             waiting: Arc::new(AtomicUsize::new(0)),
             max_waiting,
             max_wait,
-            micros_per_item: Arc::new(AtomicU64::new(0)),
+            micros_per_item: Arc::new(AtomicU64::new(micros(first_estimate))),
+            micros_deviation: Arc::new(AtomicU64::new(0)),
+            measured: Arc::new(AtomicBool::new(false)),
             timings: None,
         }
     }
@@ -83,15 +111,14 @@ impl HashingPool {
                 retry_after_secs: 1,
             })?;
         drop(queued);
-        let average = self.micros_per_item.clone();
-        let timings = self.timings.clone();
+        let pool = self.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let started = Instant::now();
             let result = work();
             let took = started.elapsed();
-            record(&average, took);
-            if let Some(timings) = timings {
+            pool.record(took);
+            if let Some(timings) = &pool.timings {
                 timings.observe(took.as_secs_f64());
             }
             result
@@ -105,16 +132,51 @@ impl HashingPool {
         self.permits.close();
     }
 
-    /// The wait a new item would have, from the line ahead of it.
+    /// Takes `took` as the time of one item, as RFC 6298 section 2 takes a
+    /// round-trip time: the first measurement replaces the first estimate
+    /// (with half of it as deviation), later ones move the deviation by a
+    /// quarter and the average by an eighth of the difference, so the
+    /// estimate follows a changed cost or load within a few items. Two items
+    /// finishing at the same instant may lose one update: an estimate.
+    fn record(&self, took: Duration) {
+        let sample = micros(took).max(1);
+        if !self.measured.swap(true, Ordering::AcqRel) {
+            self.micros_per_item.store(sample, Ordering::Relaxed);
+            self.micros_deviation.store(sample / 2, Ordering::Relaxed);
+            return;
+        }
+        let mean = self.micros_per_item.load(Ordering::Relaxed);
+        let deviation = self.micros_deviation.load(Ordering::Relaxed);
+        self.micros_deviation.store(
+            deviation - deviation / 4 + mean.abs_diff(sample) / 4,
+            Ordering::Relaxed,
+        );
+        self.micros_per_item
+            .store(mean - mean / 8 + sample / 8, Ordering::Relaxed);
+    }
+
+    /// The wait a new item would have, from the line ahead of it, with each
+    /// item at its mean time.
     fn expected_wait(&self, ahead: usize) -> Duration {
-        let per_item = Duration::from_micros(self.micros_per_item.load(Ordering::Relaxed));
+        self.wait_at(ahead, self.micros_per_item.load(Ordering::Relaxed))
+    }
+
+    /// The wait a new item would have with each item at its mean time plus
+    /// twice its deviation: what admission promises.
+    fn worst_wait(&self, ahead: usize) -> Duration {
+        let mean = self.micros_per_item.load(Ordering::Relaxed);
+        let deviation = self.micros_deviation.load(Ordering::Relaxed);
+        self.wait_at(ahead, mean.saturating_add(deviation.saturating_mul(2)))
+    }
+
+    fn wait_at(&self, ahead: usize, micros_per_item: u64) -> Duration {
         // Every thread busy and `ahead` waiting: the new item starts once
         // `ahead + 1` items have finished, `threads` at a time.
         if self.permits.available_permits() > 0 && ahead == 0 {
             return Duration::ZERO;
         }
         let rounds = u32::try_from(ahead / self.threads + 1).unwrap_or(u32::MAX);
-        per_item.saturating_mul(rounds)
+        Duration::from_micros(micros_per_item).saturating_mul(rounds)
     }
 
     fn join_line(&self) -> Result<QueueSlot<'_>, ApiError> {
@@ -122,9 +184,8 @@ impl HashingPool {
         let joined = self
             .waiting
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |ahead| {
-                let wait = self.expected_wait(ahead);
-                if ahead >= self.max_waiting || wait > self.max_wait {
-                    refused_wait = Some(wait);
+                if ahead >= self.max_waiting || self.worst_wait(ahead) > self.max_wait {
+                    refused_wait = Some(self.expected_wait(ahead));
                     None
                 } else {
                     Some(ahead + 1)
@@ -144,17 +205,59 @@ fn retry_after(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
-/// An exponential moving average (one eighth of each new sample), so the
-/// estimate follows a changed cost or load within a few items.
-fn record(average: &AtomicU64, took: Duration) {
-    let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
-    let _ = average.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
-        Some(if old == 0 {
-            sample
-        } else {
-            old - old / 8 + sample / 8
-        })
-    });
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// A pessimistic time for one bcrypt hash at cost 0; each cost step doubles
+/// it. 200 µs puts cost 12 at 820 ms: a current server core takes about
+/// 210 ms, but the first hashes of a burst at start-up share the cores with
+/// the start-up hash and each other, and took 600 to 900 ms on a busy
+/// two-CPU machine. Too long an estimate only refuses a little early until
+/// the first hash is timed; too short a one lets a cold server admit more
+/// than it can answer in time.
+const PESSIMISTIC_MICROS_AT_COST_ZERO: u64 = 200;
+
+/// The time one item is assumed to take before any has been timed.
+pub fn first_estimate(cost: BcryptCost) -> Duration {
+    Duration::from_micros(PESSIMISTIC_MICROS_AT_COST_ZERO.saturating_mul(1_u64 << cost.get()))
+}
+
+/// The highest cost calibration hashes at; a higher cost is timed here and
+/// scaled (bcrypt's time doubles with each step), so a cost of 31 does not
+/// spend a day of a core at start-up.
+const CALIBRATION_MAX_COST: u32 = 13;
+
+/// Times one bcrypt hash at `cost` on a thread of its own and gives the
+/// time to each pool as its first measurement. Returns at once: neither
+/// binding the listeners nor `/readyz` waits for it, and until it is done
+/// the pools keep their first estimate.
+pub fn calibrate(cost: BcryptCost, pools: Vec<HashingPool>) {
+    let spawned = std::thread::Builder::new()
+        .name("dcr-bcrypt-calibration".to_owned())
+        .spawn(move || {
+            let timed = BcryptCost::new(cost.get().min(CALIBRATION_MAX_COST)).unwrap_or(cost);
+            let secret = ClientSecret::generate(&mut OsRng);
+            let started = Instant::now();
+            if secret.hash(timed, &mut OsRng).is_err() {
+                log::warn!("could not time a bcrypt hash; admission keeps its first estimate");
+                return;
+            }
+            let took = started
+                .elapsed()
+                .saturating_mul(1_u32 << (cost.get() - timed.get()));
+            log::info!(
+                "one bcrypt hash at cost {} takes {} ms here",
+                cost.get(),
+                took.as_millis()
+            );
+            for pool in &pools {
+                pool.record(took);
+            }
+        });
+    if let Err(err) = spawned {
+        log::warn!("could not start timing bcrypt ({err}); admission keeps its first estimate");
+    }
 }
 
 /// One place in the waiting line, given back when dropped (also when the
@@ -174,7 +277,16 @@ mod tests {
     use super::*;
 
     fn pool(threads: usize, max_wait_ms: u64) -> HashingPool {
-        HashingPool::new(threads, 1000, Duration::from_millis(max_wait_ms))
+        HashingPool::new(
+            threads,
+            1000,
+            Duration::from_millis(max_wait_ms),
+            Duration::from_millis(1),
+        )
+    }
+
+    fn cost(cost: u32) -> BcryptCost {
+        BcryptCost::new(cost).unwrap()
     }
 
     #[test]
@@ -209,10 +321,60 @@ mod tests {
         assert!(pool.join_line().is_ok());
     }
 
+    /// Before any item has been timed, the line is held by the estimate
+    /// from the configured cost: a burst at a fresh pool is not all admitted.
+    #[test]
+    fn a_fresh_pool_admits_by_its_first_estimate() {
+        let pool = HashingPool::new(
+            1,
+            1000,
+            Duration::from_millis(2000),
+            first_estimate(cost(12)),
+        );
+        let _busy = pool.permits.clone().try_acquire_owned().unwrap();
+        // 0.82 s and 1.64 s: admitted; the third would wait 2.46 s.
+        let _slots: Vec<_> = (0..2).map(|_| pool.join_line().unwrap()).collect();
+        match pool.join_line() {
+            Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 3),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_first_estimate_doubles_with_each_cost_step() {
+        assert_eq!(first_estimate(cost(4)), Duration::from_micros(3_200));
+        assert_eq!(first_estimate(cost(12)), Duration::from_micros(819_200));
+        assert_eq!(first_estimate(cost(13)), Duration::from_micros(1_638_400));
+        assert!(first_estimate(cost(31)) > Duration::from_secs(86_400));
+    }
+
+    /// The calibration hash at start-up is the first measurement of every
+    /// pool it is given, and it does not hold up the caller.
+    #[test]
+    fn calibration_replaces_the_first_estimate_of_each_pool() {
+        let pools = [
+            HashingPool::new(1, 1, Duration::from_secs(1), Duration::from_secs(60)),
+            HashingPool::new(1, 1, Duration::from_secs(1), Duration::from_secs(60)),
+        ];
+        calibrate(cost(4), pools.to_vec());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !pools
+            .iter()
+            .all(|pool| pool.measured.load(Ordering::Acquire))
+        {
+            assert!(Instant::now() < deadline, "calibration never finished");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        for pool in &pools {
+            let measured = pool.micros_per_item.load(Ordering::Relaxed);
+            // A cost-4 hash: far under the minute assumed, and above zero.
+            assert!(measured > 0 && measured < 60_000_000, "{measured}");
+        }
+    }
+
     #[test]
     fn the_slot_cap_holds_too() {
-        let pool = HashingPool::new(1, 2, Duration::from_secs(3600));
-        pool.micros_per_item.store(1, Ordering::Relaxed);
+        let pool = HashingPool::new(1, 2, Duration::from_secs(3600), Duration::from_micros(1));
         let _busy = pool.permits.clone().try_acquire_owned().unwrap();
         let _a = pool.join_line().unwrap();
         let _b = pool.join_line().unwrap();
@@ -220,12 +382,39 @@ mod tests {
     }
 
     #[test]
-    fn the_average_follows_the_items() {
-        let average = AtomicU64::new(0);
-        record(&average, Duration::from_millis(200));
-        assert_eq!(average.load(Ordering::Relaxed), 200_000);
-        record(&average, Duration::from_millis(400));
-        assert_eq!(average.load(Ordering::Relaxed), 225_000);
+    fn the_first_measurement_replaces_the_estimate_and_the_average_follows() {
+        let pool = pool(1, 1000);
+        pool.record(Duration::from_millis(200));
+        assert_eq!(pool.micros_per_item.load(Ordering::Relaxed), 200_000);
+        assert_eq!(pool.micros_deviation.load(Ordering::Relaxed), 100_000);
+        pool.record(Duration::from_millis(400));
+        assert_eq!(pool.micros_per_item.load(Ordering::Relaxed), 225_000);
+        // 3/4 of 100 ms and 1/4 of the 200 ms difference.
+        assert_eq!(pool.micros_deviation.load(Ordering::Relaxed), 125_000);
+        // Steady items: the deviation fades, the average stays.
+        for _ in 0..40 {
+            pool.record(Duration::from_millis(225));
+        }
+        assert!(pool.micros_deviation.load(Ordering::Relaxed) < 1_000);
+    }
+
+    /// Admission counts items at their mean plus twice their deviation; the
+    /// answer's Retry-After is from the mean.
+    #[test]
+    fn admission_allows_for_items_slower_than_the_mean() {
+        let pool = pool(1, 1000);
+        pool.micros_per_item.store(300_000, Ordering::Relaxed);
+        pool.micros_deviation.store(100_000, Ordering::Relaxed);
+        let _busy = pool.permits.clone().try_acquire_owned().unwrap();
+        assert_eq!(pool.worst_wait(0), Duration::from_millis(500));
+        assert_eq!(pool.expected_wait(1), Duration::from_millis(600));
+        // Up to 0.5 s and 1 s: admitted; the third, up to 1.5 s, is refused
+        // and told to retry in 1 s (0.9 s at the mean).
+        let _slots: Vec<_> = (0..2).map(|_| pool.join_line().unwrap()).collect();
+        match pool.join_line() {
+            Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -46,7 +46,63 @@ pub fn init(format: LogFormat) {
             writeln!(buf, "{}", Value::Object(line))
         }),
     };
-    builder.init();
+    let logger = ClientMistakesToDebug(builder.build());
+    log::set_max_level(logger.0.filter());
+    // Only fails when a logger is already installed (a second call).
+    let _ = log::set_boxed_logger(Box::new(logger));
+}
+
+/// Where actix's HTTP/1 parser and connection handling log: at ERROR for a
+/// request that does not parse, a chunked body that breaks off, a client
+/// that hangs up. Any client can cause those, as often as it likes, so they
+/// are written at debug level (`DCR_LOG=actix_http=debug` shows them) and
+/// never look like a fault of the server.
+const CLIENT_MISTAKE_TARGETS: [&str; 2] = ["actix_http::h1::dispatcher", "actix_http::h1::decoder"];
+
+/// The installed logger: env_logger, with the client-caused errors above
+/// lowered to debug before its filter sees them.
+#[derive(Debug)]
+struct ClientMistakesToDebug(env_logger::Logger);
+
+impl ClientMistakesToDebug {
+    fn lowers(metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() < log::Level::Debug && CLIENT_MISTAKE_TARGETS.contains(&metadata.target())
+    }
+}
+
+impl log::Log for ClientMistakesToDebug {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        if Self::lowers(metadata) {
+            let lowered = log::Metadata::builder()
+                .level(log::Level::Debug)
+                .target(metadata.target())
+                .build();
+            return self.0.enabled(&lowered);
+        }
+        self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if Self::lowers(record.metadata()) {
+            self.0.log(
+                &log::Record::builder()
+                    .args(*record.args())
+                    .level(log::Level::Debug)
+                    .target(record.target())
+                    .module_path(record.module_path())
+                    .file(record.file())
+                    .line(record.line())
+                    .key_values(record.key_values())
+                    .build(),
+            );
+        } else {
+            self.0.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
 }
 
 /// A log record's key-values, as JSON members.

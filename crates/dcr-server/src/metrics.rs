@@ -7,12 +7,16 @@
 //! answer carries (errors set it from
 //! `ApiError`, handlers on success), so no handler can forget to count.
 //! What only exists at scrape time (queues, the pool, clients by state) is
-//! read then.
+//! read then, into gauges, which are set. A counter goes up only by events:
+//! the ones the store counts itself (connection checkouts, waits, timeouts)
+//! are reported at each scrape as the store's own totals, never added to a
+//! counter here, so concurrent scrapes cannot count an event twice.
 
 use std::sync::Arc;
 
 use actix_web::http::Method;
 use dcr_store::{ClientCounts, PoolStatus};
+use prometheus::proto::{Counter, Metric, MetricFamily, MetricType};
 use prometheus::{
     Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
     Opts, Registry, TextEncoder,
@@ -68,9 +72,6 @@ pub struct Instruments {
     clients: IntGaugeVec,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
-    pool_checkouts: IntCounter,
-    pool_wait_seconds: prometheus::Counter,
-    pool_timeouts: IntCounter,
     unused_purge_armed: IntGauge,
 }
 
@@ -174,24 +175,6 @@ impl Metrics {
             "cimd_cache_hits_total",
             "URL client id lookups answered from the cache.",
         );
-        let pool_checkouts = single(
-            "db_pool_checkouts_total",
-            "Database connections handed out.",
-        );
-        let pool_timeouts = single(
-            "db_pool_timeouts_total",
-            "Callers that waited DCR_DATABASE_TIMEOUT_MS for a connection and got none (answered 503).",
-        );
-        let pool_wait_seconds = prometheus::Counter::new(
-            "db_pool_wait_seconds_total",
-            "Time spent waiting for a database connection.",
-        )
-        .unwrap_or_else(|err| unreachable_metric("db_pool_wait_seconds_total", &err));
-        register(
-            &registry,
-            Box::new(pool_wait_seconds.clone()),
-            "db_pool_wait_seconds_total",
-        );
         let pool_max = IntGauge::new("db_pool_max_connections", "DCR_DATABASE_POOL_SIZE.")
             .unwrap_or_else(|err| unreachable_metric("db_pool_max_connections", &err));
         register(
@@ -233,9 +216,6 @@ impl Metrics {
             clients,
             pool_connections,
             pool_max,
-            pool_checkouts,
-            pool_wait_seconds,
-            pool_timeouts,
             unused_purge_armed,
         }))
     }
@@ -344,15 +324,11 @@ impl Metrics {
             .with_label_values(&["in_use"])
             .set(i64::from(pool.open_connections) - idle);
         self.pool_max.set(i64::from(pool.max_connections));
-        // The store counts; these counters follow it (never backwards).
-        catch_up(&self.pool_checkouts, pool.checkouts);
-        catch_up(&self.pool_timeouts, pool.timeouts);
-        let waited = pool.waited.as_secs_f64() - self.pool_wait_seconds.get();
-        if waited > 0.0 {
-            self.pool_wait_seconds.inc_by(waited);
-        }
+        let mut families = self.registry.gather();
+        families.extend(store_counters(&pool));
+        families.sort_by(|a, b| a.name().cmp(b.name()));
         let mut text = Vec::new();
-        match TextEncoder::new().encode(&self.registry.gather(), &mut text) {
+        match TextEncoder::new().encode(&families, &mut text) {
             Ok(()) => String::from_utf8_lossy(&text).into_owned(),
             Err(err) => {
                 log::error!("could not render the metrics: {err}");
@@ -431,11 +407,38 @@ fn default_outcome(status: u16) -> &'static str {
     }
 }
 
-fn catch_up(counter: &IntCounter, total: u64) {
-    let behind = total.saturating_sub(counter.get());
-    if behind > 0 {
-        counter.inc_by(behind);
-    }
+/// The counters the store keeps itself, as its totals now: read, never
+/// added up here (two scrapes at once would each add what the other did).
+fn store_counters(pool: &PoolStatus) -> [MetricFamily; 3] {
+    let counter = |name: &str, help: &str, value: f64| {
+        let mut total = Counter::default();
+        total.set_value(value);
+        let mut metric = Metric::default();
+        metric.set_counter(total);
+        let mut family = MetricFamily::default();
+        family.set_name(format!("dcr_{name}"));
+        family.set_help(help.to_owned());
+        family.set_field_type(MetricType::COUNTER);
+        family.set_metric(vec![metric]);
+        family
+    };
+    [
+        counter(
+            "db_pool_checkouts_total",
+            "Database connections handed out.",
+            pool.checkouts as f64,
+        ),
+        counter(
+            "db_pool_timeouts_total",
+            "Callers that waited DCR_DATABASE_TIMEOUT_MS for a connection and got none (answered 503).",
+            pool.timeouts as f64,
+        ),
+        counter(
+            "db_pool_wait_seconds_total",
+            "Time spent waiting for a database connection.",
+            pool.waited.as_secs_f64(),
+        ),
+    ]
 }
 
 fn as_u64(value: usize) -> u64 {
@@ -463,7 +466,58 @@ fn unreachable_metric(name: &str, err: &prometheus::Error) -> ! {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    fn pool_status(checkouts: u64) -> PoolStatus {
+        PoolStatus {
+            max_connections: 16,
+            open_connections: 3,
+            idle_connections: 2,
+            checkouts,
+            waited: Duration::from_millis(checkouts),
+            timeouts: checkouts / 2,
+        }
+    }
+
+    /// The store's own totals are reported as they are: scrapes at once
+    /// (two Prometheus servers, a retry) never count an event twice.
+    #[test]
+    fn concurrent_scrapes_report_the_store_s_totals() {
+        let pools = [
+            HashingPool::new(1, 1, Duration::from_secs(1), Duration::from_secs(1)),
+            HashingPool::new(1, 1, Duration::from_secs(1), Duration::from_secs(1)),
+        ];
+        let scrape = || Scrape {
+            hashing: [("registration", &pools[0]), ("verify", &pools[1])],
+            pool: pool_status(4000),
+            clients: None,
+        };
+        // Rounds of first scrapes started together, each on a fresh
+        // registry: where a scrape added what it read, two of them would
+        // both add the whole total.
+        for _ in 0..200 {
+            let metrics = Metrics::new();
+            let start = std::sync::Barrier::new(4);
+            std::thread::scope(|threads| {
+                for _ in 0..4 {
+                    threads.spawn(|| {
+                        start.wait();
+                        metrics.render(scrape());
+                    });
+                }
+            });
+            let text = metrics.render(scrape());
+            for line in [
+                "dcr_db_pool_checkouts_total 4000\n",
+                "dcr_db_pool_timeouts_total 2000\n",
+                "dcr_db_pool_wait_seconds_total 4\n",
+            ] {
+                assert!(text.contains(line), "{line} missing from:\n{text}");
+            }
+        }
+    }
 
     #[test]
     fn labels_are_bounded_whatever_a_client_sends() {
@@ -492,8 +546,8 @@ mod tests {
         };
         metrics.observe(Listener::Public, &answer);
         let pools = [
-            HashingPool::new(1, 1, std::time::Duration::from_secs(1)),
-            HashingPool::new(1, 1, std::time::Duration::from_secs(1)),
+            HashingPool::new(1, 1, Duration::from_secs(1), Duration::from_secs(1)),
+            HashingPool::new(1, 1, Duration::from_secs(1), Duration::from_secs(1)),
         ];
         let text = metrics.render(Scrape {
             hashing: [("registration", &pools[0]), ("verify", &pools[1])],
@@ -502,7 +556,7 @@ mod tests {
                 open_connections: 3,
                 idle_connections: 2,
                 checkouts: 10,
-                waited: std::time::Duration::from_millis(5),
+                waited: Duration::from_millis(5),
                 timeouts: 1,
             },
             clients: Some(ClientCounts {

@@ -1,7 +1,9 @@
 //! The service's external base URL, for `registration_client_uri` and the
 //! discovery metadata: `DCR_PUBLIC_URL` when set; otherwise derived from the
-//! request, believing `X-Forwarded-Proto` / `X-Forwarded-Host` only from the
-//! gateways in `DCR_TRUSTED_PROXIES` (anyone else could forge them).
+//! request, believing `X-Forwarded-Proto` / `X-Forwarded-Host` (or, where
+//! they are absent, RFC 7239 `Forwarded`'s `proto=` / `host=`: see
+//! `forwarded`) only from the gateways in `DCR_TRUSTED_PROXIES` (anyone else
+//! could forge them).
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderMap};
@@ -9,6 +11,7 @@ use url::Url;
 
 use crate::authority::is_authority;
 use crate::error::ApiError;
+use crate::forwarded::{self, Origin};
 use crate::ip_range::IpRange;
 
 #[derive(Debug, Clone)]
@@ -44,11 +47,14 @@ impl PublicBase {
                 .any(|range| range.contains(peer.ip()))
         });
         let forwarded = |name: &str| from_gateway.then(|| first_value(headers, name)).flatten();
-        let scheme = match forwarded("x-forwarded-proto") {
+        let stated = request.peer_addr().map_or_else(Origin::default, |peer| {
+            forwarded::stated_origin(peer.ip(), headers, &self.trusted_proxies)
+        });
+        let scheme = match forwarded("x-forwarded-proto").or(stated.proto.as_deref()) {
             Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
             _ => "http",
         };
-        let host = match forwarded("x-forwarded-host") {
+        let host = match forwarded("x-forwarded-host").or(stated.host.as_deref()) {
             Some(host) => authority(Some(host), BadHost::ForwardedHost)?,
             None => authority(
                 headers
@@ -77,7 +83,7 @@ impl From<BadHost> for ApiError {
                 "the Host header must be a host name or IP address with an optional port from 0 to 65535 (RFC 9110 section 7.2)"
             }
             BadHost::ForwardedHost => {
-                "the X-Forwarded-Host header must be a host name or IP address with an optional port from 0 to 65535"
+                "the forwarded host (X-Forwarded-Host, or Forwarded host=) must be a host name or IP address with an optional port from 0 to 65535"
             }
         })
     }

@@ -2,9 +2,10 @@
 //! one for all addresses together (the global ceiling).
 //!
 //! - The client address is the TCP peer, or, when the peer is a trusted
-//!   proxy, the right-most `X-Forwarded-For` entry that is not itself a
-//!   trusted proxy: the first hop a trusted gateway saw. Anyone else's
-//!   `X-Forwarded-For` is ignored (it could name any address).
+//!   proxy, the right-most `X-Forwarded-For` (or RFC 7239 `Forwarded`)
+//!   entry that is not itself a trusted proxy: the first hop a trusted
+//!   gateway saw (see `forwarded`). Anyone else's headers are ignored (they
+//!   could name any address).
 //! - IPv6 addresses share a bucket per /64, the block one subscriber gets.
 //! - Exempt ranges (hosted connectors' published egress) skip the
 //!   per-address bucket but still count against the global ceiling.
@@ -237,11 +238,11 @@ impl RateLimiter {
 
     pub fn client_of(&self, request: &HttpRequest) -> Option<IpAddr> {
         let peer = request.peer_addr()?.ip();
-        let forwarded = request
-            .headers()
-            .get_all("x-forwarded-for")
-            .filter_map(|value| value.to_str().ok());
-        Some(client_address(peer, forwarded, &self.trusted_proxies))
+        Some(crate::forwarded::client_address(
+            peer,
+            request.headers(),
+            &self.trusted_proxies,
+        ))
     }
 
     fn admit_address(&self, client: Option<IpAddr>, now: Instant) -> Result<(), Limited> {
@@ -340,36 +341,6 @@ fn bucket_key(address: IpAddr) -> IpAddr {
         },
         v4 => v4,
     }
-}
-
-/// The client's address: the peer, unless the peer is a trusted proxy; then
-/// the right-most `X-Forwarded-For` entry that is not a trusted proxy (each
-/// proxy appends the address it received from). An entry that is not an IP
-/// address ends the walk at the hop that wrote it.
-pub fn client_address<'a>(
-    peer: IpAddr,
-    forwarded_for: impl Iterator<Item = &'a str>,
-    trusted_proxies: &[IpRange],
-) -> IpAddr {
-    let trusted = |address: IpAddr| trusted_proxies.iter().any(|range| range.contains(address));
-    if !trusted(peer) {
-        return peer;
-    }
-    let entries: Vec<&str> = forwarded_for
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .collect();
-    let mut client = peer;
-    for entry in entries.iter().rev() {
-        let Ok(address) = entry.parse::<IpAddr>() else {
-            return client;
-        };
-        client = address;
-        if !trusted(address) {
-            return address;
-        }
-    }
-    client
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::admin_guard::AdminGuard;
 use crate::cimd::UrlClients;
 use crate::config::Config;
 use crate::drain::{self, Drain};
-use crate::hashing::HashingPool;
+use crate::hashing::{self, HashingPool};
 use crate::metrics::{Listener, Metrics};
 use crate::proxy::PublicBase;
 use crate::purge::{self, Arming, Lifetimes};
@@ -108,18 +108,27 @@ impl Application {
         let store_for_verify = store.clone();
         let metrics = Metrics::new();
         let arming = Arming::new(store.clone(), metrics.clone(), unused_purge_armed_at);
+        // Both lines admit by an estimate from the configured cost until one
+        // hash, timed off the listeners' path, gives this machine's figure.
+        let first_estimate = hashing::first_estimate(config.bcrypt_cost);
         let hashing = HashingPool::new(
             config.bcrypt_threads,
             config.bcrypt_queue,
             config.queue_max_wait,
+            first_estimate,
         )
         .timed_by(metrics.hashing_histogram("registration"));
         let verify_hashing = HashingPool::new(
             config.verify_threads,
             config.bcrypt_queue,
             config.queue_max_wait,
+            first_estimate,
         )
         .timed_by(metrics.hashing_histogram("verify"));
+        hashing::calibrate(
+            config.bcrypt_cost,
+            vec![hashing.clone(), verify_hashing.clone()],
+        );
         let policy = Arc::new(config.policy.clone());
         if config.cimd.allow_http_loopback {
             log::warn!(

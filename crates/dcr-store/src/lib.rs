@@ -5,6 +5,7 @@ mod connection;
 mod dedup;
 mod deployment;
 mod error;
+mod fault_log;
 mod gate;
 mod legacy;
 mod lifetime;
@@ -36,6 +37,7 @@ pub use tokens::{StoredToken, TokenState};
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
 
 use connection::{Manager, ManagerError, PooledConn};
+use fault_log::FaultLog;
 use gate::{Gate, InFlight};
 
 /// The user that owns self-registered clients; created by the first migration.
@@ -71,6 +73,9 @@ pub struct Store {
     url: DatabaseUrl,
     gate: Arc<Gate>,
     checkouts: Arc<Checkouts>,
+    /// Where a database fault is logged: when it starts, while it lasts
+    /// (at most once a second) and when it ends.
+    faults: Arc<FaultLog>,
 }
 
 /// Connection checkouts since the store opened, for metrics.
@@ -109,6 +114,7 @@ impl Store {
     /// one that finds out whether the database is reachable.
     pub fn open(config: &StoreConfig) -> Result<Self, StoreError> {
         let gate = Arc::new(Gate::default());
+        let faults = Arc::new(FaultLog::default());
         let connect_url = match &config.url {
             DatabaseUrl::Postgres(url) => DatabaseUrl::Postgres(connection::with_connect_timeout(
                 url,
@@ -129,13 +135,14 @@ impl Store {
             // request. A connection found dead is discarded and the work
             // retried once on a fresh one (`with_conn`).
             .test_on_check_out(false)
-            .error_handler(Box::new(PoolErrorLogger))
+            .error_handler(Box::new(PoolErrorLogger(faults.clone())))
             .build_unchecked(manager);
         Ok(Self {
             pool,
             url: config.url.clone(),
             gate,
             checkouts: Arc::default(),
+            faults,
         })
     }
 
@@ -198,7 +205,28 @@ impl Store {
     /// connection at once, hence up to one try per pooled connection plus a
     /// new one; dead connections fail at once, so this costs little. `work`
     /// learns whether it is a retry, to stay idempotent.
+    ///
+    /// An unavailable database is logged here, as one fault (see
+    /// `fault_log`), not by each caller.
     fn with_conn<T>(
+        &self,
+        work: impl FnMut(&mut AnyConnection, Attempt) -> QueryResult<T>,
+    ) -> Result<T, StoreError> {
+        let outcome = self.with_conn_retrying(work);
+        match &outcome {
+            Err(err @ StoreError::Unavailable(cause)) => {
+                // A closed store refuses work by design, at shutdown.
+                if !is_closed(err) {
+                    self.faults.report_failure(cause);
+                }
+            }
+            // Any other answer came from the database.
+            _ => self.faults.report_success(),
+        }
+        outcome
+    }
+
+    fn with_conn_retrying<T>(
         &self,
         mut work: impl FnMut(&mut AnyConnection, Attempt) -> QueryResult<T>,
     ) -> Result<T, StoreError> {
@@ -267,17 +295,24 @@ enum Attempt {
     Retry,
 }
 
-/// r2d2 reports failed connection attempts here; they are logged once, with
-/// the cause (which never holds the password: libpq does not echo it).
+/// r2d2 reports failed connection attempts here; they count as failures of
+/// the fault under way, logged with the cause (which never holds the
+/// password: libpq does not echo it).
 #[derive(Debug)]
-struct PoolErrorLogger;
+struct PoolErrorLogger(Arc<FaultLog>);
 
 impl r2d2::HandleError<ManagerError> for PoolErrorLogger {
     fn handle_error(&self, error: ManagerError) {
         // r2d2 retries a failed connection in the background; once the store
         // is closed, every retry is refused by design and says nothing new.
         if !matches!(error, ManagerError::Closed(_)) {
-            log::warn!("database connection failed: {error}");
+            self.0
+                .report_failure(&format_args!("connection failed: {error}"));
         }
     }
+}
+
+/// Whether `err` is a closed store's refusal (see `Store::close`).
+fn is_closed(err: &StoreError) -> bool {
+    std::error::Error::source(err).is_some_and(|source| source.is::<gate::Closed>())
 }

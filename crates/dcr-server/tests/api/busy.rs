@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use crate::helpers::{Backend, fixture, header, spawn_app_with};
+use crate::helpers::{Backend, TestApp, fixture, header, spawn_app_with};
 
 #[tokio::test]
 async fn a_burst_past_the_hashing_queue_gets_503_with_retry_after() {
@@ -109,4 +109,108 @@ async fn a_wait_longer_than_allowed_is_refused_at_once() {
         "a line with a 0.2 s wait admitted under a 50 ms limit"
     );
     assert_eq!(app.store.count_clients().unwrap(), created + 1);
+}
+
+/// Admission holds from the first request: before any hash has been timed,
+/// a fresh server estimates from the configured cost, so a burst at start-up
+/// is not all admitted into a line longer than DCR_QUEUE_MAX_WAIT_MS.
+#[tokio::test]
+async fn a_fresh_server_refuses_a_burst_longer_than_the_wait_allows() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.bcrypt_cost = 12;
+        settings.bcrypt_threads = Some(1);
+        settings.bcrypt_queue = 1000;
+        settings.queue_max_wait_ms = 50;
+    })
+    .await;
+    let statuses = burst(&app, 4, |app| {
+        app.client
+            .post(app.url("/register"))
+            .json(&fixture("claude_ai"))
+    })
+    .await;
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let refused = statuses.len() - created;
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
+    assert!(created >= 1, "the free thread takes one");
+    assert!(
+        refused >= 1,
+        "a fresh server admitted a burst of 4 cost-12 hashes on one thread under a 50 ms limit"
+    );
+    assert_eq!(
+        app.store.count_clients().unwrap(),
+        i64::try_from(created).unwrap()
+    );
+}
+
+/// The verify call's own line holds from its first request too.
+#[tokio::test]
+async fn a_fresh_verify_line_refuses_a_burst_longer_than_the_wait_allows() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.bcrypt_cost = 12;
+        settings.bcrypt_threads = Some(1);
+        settings.verify_threads = Some(1);
+        settings.bcrypt_queue = 1000;
+        settings.queue_max_wait_ms = 50;
+        settings.verify_cache_size = 0;
+    })
+    .await;
+    // Distinct clients, each with its right secret: each check runs bcrypt.
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let client = app.register(&fixture("claude_ai")).await;
+        clients.push((
+            client["client_id"].as_str().unwrap().to_owned(),
+            client["client_secret"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let mut clients = clients.into_iter();
+    let statuses = burst(&app, 4, move |app| {
+        let (client_id, secret) = clients.next().unwrap();
+        app.client
+            .post(format!(
+                "{}/admin/clients/{client_id}/verify",
+                app.admin_address
+            ))
+            .json(&serde_json::json!({ "client_secret": secret }))
+    })
+    .await;
+    let valid = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
+    assert!(valid >= 1, "the free thread takes one");
+    assert!(
+        valid < statuses.len(),
+        "a fresh verify line admitted 4 cost-12 checks on one thread under a 50 ms limit"
+    );
+}
+
+/// Sends `count` requests at once and returns their statuses.
+async fn burst(
+    app: &TestApp,
+    count: usize,
+    mut request: impl FnMut(&TestApp) -> reqwest::RequestBuilder,
+) -> Vec<StatusCode> {
+    let mut requests = JoinSet::new();
+    for _ in 0..count {
+        let request = request(app);
+        requests.spawn(async move { request.send().await.unwrap().status() });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = requests.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    statuses
 }

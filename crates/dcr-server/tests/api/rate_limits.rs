@@ -93,6 +93,57 @@ async fn forwarded_for_counts_only_from_trusted_proxies() {
     );
 }
 
+/// Behind a gateway that sends only RFC 7239 `Forwarded`, each client has
+/// its own bucket, as with `X-Forwarded-For`; when both headers come and
+/// name different clients, neither is believed.
+#[tokio::test]
+async fn rfc_7239_forwarded_counts_from_trusted_proxies_as_x_forwarded_for_does() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        limited("1/hour", "off")(settings);
+        settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
+            "127.0.0.1/32".parse().unwrap(),
+        ]));
+    })
+    .await;
+    for forwarded in [
+        "for=198.51.100.1",
+        "for=\"[2001:db8::1]:4711\";proto=https",
+        "for=6.6.6.6, for=\"198.51.100.2:80\"",
+    ] {
+        assert_eq!(
+            register_with(&app, &[("Forwarded", forwarded)]).await,
+            StatusCode::CREATED,
+            "{forwarded}"
+        );
+    }
+    // The same client again, whatever it forges to the left.
+    assert_eq!(
+        register_with(&app, &[("Forwarded", "for=7.7.7.7, for=198.51.100.1")]).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Two headers naming two clients: the gateway's own address, once.
+    let disagreeing = [
+        ("X-Forwarded-For", "198.51.100.3"),
+        ("Forwarded", "for=198.51.100.4"),
+    ];
+    assert_eq!(register_with(&app, &disagreeing).await, StatusCode::CREATED);
+    assert_eq!(
+        register_with(&app, &[("Forwarded", "for=unknown")]).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a hidden client is the gateway, whose bucket is spent"
+    );
+}
+
+async fn register_with(app: &TestApp, headers: &[(&str, &str)]) -> StatusCode {
+    let mut request = app
+        .request(reqwest::Method::POST, "/register")
+        .json(&fixture("claude_code"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap().status()
+}
+
 #[tokio::test]
 async fn exempt_ranges_are_held_only_by_the_global_ceiling() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
