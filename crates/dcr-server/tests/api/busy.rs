@@ -98,7 +98,13 @@ async fn a_wait_longer_than_allowed_is_refused_at_once() {
             StatusCode::CREATED => created += 1,
             StatusCode::SERVICE_UNAVAILABLE => {
                 refused += 1;
-                assert_eq!(retry_after.as_deref(), Some("1"));
+                // About one hash ahead, rounded up to whole seconds: 1 on an
+                // idle machine, more while other tests share the cores.
+                let seconds: u64 = retry_after
+                    .as_deref()
+                    .and_then(|value| value.parse().ok())
+                    .expect("a Retry-After of whole seconds");
+                assert!((1..=3).contains(&seconds), "Retry-After {seconds}");
             }
             other => panic!("201 or 503, not {other}"),
         }
