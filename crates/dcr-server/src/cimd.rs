@@ -73,7 +73,8 @@ pub struct UrlClients {
     policy: Arc<RegistrationPolicy>,
     /// Built once, off the HTTP workers, and only while URL client ids are
     /// on: its TLS set-up reads and parses the system's root certificates
-    /// (megabytes, and a blocking file read; see `prepare_in_background`).
+    /// (megabytes, and a blocking file read), so it is built by the first
+    /// lookup that needs it: idle memory stays low where none comes.
     fetcher: Arc<OnceCell<Fetcher>>,
     turns: Turns,
     failing_hosts: FailingHosts,
@@ -120,24 +121,6 @@ impl UrlClients {
             slots: Mutex::new(Cache::new(MAX_ENTRIES)),
             metrics,
         }
-    }
-
-    /// When URL client ids are on, starts building the fetcher on a
-    /// blocking thread, so the first lookup finds it ready (or waits for
-    /// that one build) and no listener waits for it. Called once at
-    /// start-up, from within the runtime; outside one it does nothing and
-    /// the first lookup builds it (off the worker too).
-    pub fn prepare_in_background(&self) {
-        if !self.config.enabled {
-            return;
-        }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let (cell, config) = (self.fetcher.clone(), self.config.clone());
-        runtime.spawn(async move {
-            let _ = built_fetcher(&cell, &config).await;
-        });
     }
 
     pub fn enabled(&self) -> bool {

@@ -141,7 +141,6 @@ impl Application {
             &config.consent.known_clients,
             metrics.clone(),
         );
-        url_clients.prepare_in_background();
         let state = web::Data::new(AppState {
             store,
             writer,

@@ -54,23 +54,6 @@ async fn a_flood_of_urls_keeps_the_known_clients_documents() {
     assert_eq!(clients.lock_slots().len(), MAX_ENTRIES + 1);
 }
 
-/// With URL client ids on, the fetcher (TLS set-up, root certificates) is
-/// built at start-up on a blocking thread, before any lookup; off, never.
-#[tokio::test]
-async fn the_fetcher_is_built_in_the_background_at_start_up() {
-    let off = url_clients(false);
-    off.prepare_in_background();
-    let on = url_clients(true);
-    assert!(on.fetcher.get().is_none());
-    on.prepare_in_background();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while on.fetcher.get().is_none() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(on.fetcher.get().is_some(), "built before the first lookup");
-    assert!(off.fetcher.get().is_none());
-}
-
 /// The first lookup that needs the fetcher builds it on a blocking thread:
 /// the runtime's thread (an HTTP worker's) goes on serving meanwhile.
 #[tokio::test(flavor = "current_thread")]
