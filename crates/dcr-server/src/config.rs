@@ -189,8 +189,10 @@ pub struct Settings {
     pub purge_interval_secs: u64,
 
     /// Milliseconds of waiting a request may face in a hashing line (the
-    /// line ahead, times the measured time per item, over the threads);
-    /// a longer wait is answered 503 at once, with Retry-After.
+    /// line ahead, times the time per item, over the threads); a longer
+    /// wait is answered 503 at once, with Retry-After. The time per item is
+    /// the measured average plus twice its deviation; until a hash is
+    /// measured, an estimate from DCR_BCRYPT_COST.
     #[arg(long, env = "DCR_QUEUE_MAX_WAIT_MS", default_value_t = 2000, value_parser = parse_in_range::<u64>("DCR_QUEUE_MAX_WAIT_MS", 1, 600_000))]
     pub queue_max_wait_ms: u64,
 
