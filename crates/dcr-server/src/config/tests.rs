@@ -1,0 +1,61 @@
+use super::*;
+
+/// The documented defaults (docs/configuration.md), also when the shell
+/// running the tests has `DCR_*` variables set.
+#[test]
+fn defaults_are_the_documented_ones_whatever_the_environment() {
+    let defaults = Settings::defaults();
+    assert_eq!(defaults.bind, "127.0.0.1:8080".parse().unwrap());
+    assert_eq!(defaults.admin_bind, "127.0.0.1:9090".parse().unwrap());
+    assert_eq!(
+        defaults.database_url,
+        DatabaseUrl::Sqlite("dcr.sqlite3".into())
+    );
+    assert_eq!(defaults.bcrypt_cost, 12);
+    assert_eq!(defaults.shutdown_timeout_secs, 30);
+    assert_eq!(defaults.max_body_bytes, 65_536);
+    assert!(defaults.public_url.is_none());
+    assert!(defaults.admin_token.is_none());
+}
+
+/// The flags' defaults are dcr-core's: the redirect policy (native
+/// schemes included) and every limit.
+#[test]
+fn policy_defaults_agree_with_dcr_core() {
+    let policy = Settings::defaults().into_config().unwrap().policy;
+    assert_eq!(policy.redirect, RedirectPolicy::default());
+    assert_eq!(policy.limits, Limits::default());
+}
+
+fn settings(bind: &str, public_url: Option<&str>) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.bind = bind.parse().unwrap();
+    settings.public_url = public_url.map(|url| parse_public_url(url).unwrap());
+    settings
+}
+
+#[test]
+fn a_non_loopback_bind_needs_a_public_url() {
+    for bind in ["0.0.0.0:8080", "[::]:8080", "10.1.2.3:8080", "[fd00::1]:80"] {
+        let config = settings(bind, None).into_config().unwrap();
+        let err = check_public_url(config.bind, config.public_url.as_ref()).unwrap_err();
+        assert_eq!(err.variable, "DCR_PUBLIC_URL", "{bind}");
+        assert!(err.message.contains(bind), "{bind}: {err}");
+        assert!(err.to_string().starts_with("DCR_PUBLIC_URL: must be set"));
+
+        let config = settings(bind, Some("https://auth.example.com"))
+            .into_config()
+            .unwrap();
+        assert_eq!(config.bind, bind.parse().unwrap());
+        assert!(check_public_url(config.bind, config.public_url.as_ref()).is_ok());
+    }
+}
+
+#[test]
+fn a_loopback_bind_derives_its_url_from_requests() {
+    for bind in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
+        let config = settings(bind, None).into_config().unwrap();
+        assert!(config.public_url.is_none(), "{bind}");
+        assert!(check_public_url(config.bind, None).is_ok(), "{bind}");
+    }
+}
