@@ -525,6 +525,43 @@ fn an_unarmed_server_warns_at_start_up() {
     assert!(!logs.contains(WARNING), "{logs}");
 }
 
+/// A token whose `redirect_uri_hosts` holds a single label without a colon
+/// (how earlier releases wrote a private-use scheme) is named at start-up
+/// with the fix; a scheme written with its colon, or a host, is not.
+#[test]
+fn tokens_with_an_earlier_scheme_entry_are_named_at_start_up() {
+    const WARNING: &str = "in redirect_uri_hosts: a host only since this release";
+    let database = TestDatabase::sqlite();
+    let dir = ScratchDir::new();
+    let env = environment(&database);
+    drop(Server::start(&dir.0, &env));
+    let create = |entry: &str| {
+        shell(
+            &dir.0,
+            &env,
+            "tokens",
+            &["create", "--redirect-host", entry, "--json"],
+        )
+        .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let clean = [create("cursor:"), create("app.example.com")];
+    let logs = Server::start(&dir.0, &env).logs();
+    assert!(!logs.contains(WARNING), "{logs}");
+
+    let earlier = create("cursor");
+    let logs = Server::start(&dir.0, &env).logs();
+    let warning = logs
+        .lines()
+        .find(|line| line.contains(WARNING))
+        .unwrap_or_else(|| panic!("no warning in {logs}"));
+    assert!(warning.contains(&earlier), "{warning}");
+    assert!(warning.contains("(cursor:)"), "{warning}");
+    assert!(clean.iter().all(|id| !logs.contains(id.as_str())), "{logs}");
+}
+
 /// `tokens create|list|show|revoke` beside a server in token mode: the token
 /// printed once registers a client there, until it is revoked; the client's
 /// events name it.

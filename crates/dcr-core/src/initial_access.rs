@@ -155,6 +155,15 @@ impl HostPattern {
         }
     }
 
+    /// One label, no pattern, no address (`cursor`, `vscode`): a name that
+    /// no public host has.
+    fn is_single_label(&self) -> bool {
+        !self.subdomains
+            && !self.name.contains('.')
+            && !self.name.starts_with('[')
+            && self.name != "localhost"
+    }
+
     pub fn matches(&self, destination: &str) -> bool {
         if !self.subdomains {
             return destination == self.name;

@@ -54,6 +54,19 @@ impl RedirectPattern {
     }
 }
 
+impl RedirectPattern {
+    /// A host entry that earlier releases, which wrote schemes without their
+    /// colon, also read as a private-use scheme, and that was almost surely
+    /// meant as one: a single label (`cursor`, `vscode`) names no public
+    /// host. Such a token no longer admits that scheme; start-up names it.
+    pub fn reads_like_an_earlier_scheme(&self) -> bool {
+        match self {
+            Self::Host(pattern) => pattern.is_single_label(),
+            Self::Scheme(_) => false,
+        }
+    }
+}
+
 impl fmt::Display for RedirectPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -68,6 +81,29 @@ impl fmt::Display for RedirectPattern {
 mod tests {
     use super::*;
     use crate::redirect_uri::RedirectPolicy;
+
+    #[test]
+    fn single_label_hosts_read_like_the_schemes_of_earlier_releases() {
+        let cases = [
+            ("cursor", true),
+            ("vscode", true),
+            ("cursor:", false),
+            ("com.example.app", false),
+            ("app.example.com", false),
+            ("*.example.com", false),
+            ("localhost", false),
+            ("127.0.0.1", false),
+            ("[::1]", false),
+        ];
+        for (entry, earlier_scheme) in cases {
+            let pattern = RedirectPattern::parse(entry).unwrap();
+            assert_eq!(
+                pattern.reads_like_an_earlier_scheme(),
+                earlier_scheme,
+                "{entry}"
+            );
+        }
+    }
 
     #[test]
     fn hosts_admit_hosts_and_schemes_admit_schemes() {
