@@ -17,6 +17,7 @@ use crate::cimd::UrlClients;
 use crate::config::Config;
 use crate::drain::{self, Drain};
 use crate::hashing::{self, HashingPool};
+use crate::initial_access;
 use crate::metrics::{Listener, Metrics};
 use crate::proxy::PublicBase;
 use crate::purge::{self, Arming, Lifetimes};
@@ -95,7 +96,7 @@ impl Application {
         if unused_purge_armed_at.is_none() && config.lifetimes.unused_ttl_secs > 0 {
             log::warn!("{}", purge::UNARMED);
         }
-        warn_of_earlier_scheme_entries(&store);
+        initial_access::warn_of_earlier_scheme_entries(&store);
         let listener = bind(config.bind)?;
         let admin_listener = bind(admin_address(&config))?;
         let port = local_port(&listener, config.bind)?;
@@ -400,40 +401,6 @@ async fn shutdown_signal() -> &'static str {
 
 /// Without a token, the admin API must not be reachable from elsewhere: a
 /// non-loopback address is narrowed to loopback on the same port.
-/// Earlier releases wrote a private-use scheme in a token's
-/// `redirect_uri_hosts` without its colon (`cursor`), and read every entry
-/// as a host or a scheme; an entry without a colon is now a host only, so
-/// such a token (and the RFC 7592 updates of the clients registered under
-/// it) no longer admits that scheme. Named at start-up, with the fix: one
-/// query over the tokens an operator issued, and advice only, so a failure
-/// to read them does not stop the server.
-fn warn_of_earlier_scheme_entries(store: &Store) {
-    let tokens = match store.list_tokens() {
-        Ok(tokens) => tokens,
-        Err(err) => {
-            log::warn!("could not check the initial access tokens' redirect entries: {err}");
-            return;
-        }
-    };
-    for token in tokens {
-        let entries: Vec<String> = token
-            .policy
-            .redirect_uri_hosts
-            .iter()
-            .flatten()
-            .filter(|entry| entry.reads_like_an_earlier_scheme())
-            .map(ToString::to_string)
-            .collect();
-        if let Some(first) = entries.first() {
-            log::warn!(
-                "initial access token {} lists {} in redirect_uri_hosts: a host only since this release, where earlier releases also admitted the private-use scheme of that name; to admit the scheme, issue a token with the entry written with its colon ({first}:)",
-                token.id,
-                entries.join(", "),
-            );
-        }
-    }
-}
-
 fn admin_address(config: &Config) -> SocketAddr {
     let wanted = config.admin_bind;
     if config.admin_token.is_some() || wanted.ip().is_loopback() {
