@@ -240,15 +240,7 @@ async fn lookups_share_one_fetch_and_failures_are_cached_briefly(backend: Backen
     assert_eq!(verify_url(&app, &broken, None).await["valid"], false);
     assert_eq!(documents.hits("/broken"), 1);
 
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.admin_address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(
         metrics.contains("dcr_cimd_fetches_total{outcome=\"ok\"} 1"),
         "{metrics}"

@@ -115,16 +115,9 @@ async fn burst_of_wrong_secrets(app: &TestApp, client_id: &str, address: Option<
 
 /// How many secret comparisons the verify call's bcrypt threads ran.
 async fn bcrypt_runs(app: &TestApp) -> f64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.admin_address))
-        .send()
+    app.metrics_text()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|line| line.strip_prefix(r#"dcr_hashing_seconds_count{pool="verify"} "#))
         .map_or(0.0, |count| count.parse().unwrap())
 }

@@ -194,6 +194,18 @@ impl TestApp {
         self.request(Method::GET, path).send().await.unwrap()
     }
 
+    /// The admin listener's Prometheus text (`GET /metrics`).
+    pub async fn metrics_text(&self) -> String {
+        let response = self
+            .client
+            .get(format!("{}/metrics", self.admin_address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    }
+
     /// `POST /register` with a JSON body and `Content-Type: application/json`.
     pub async fn post_register(&self, body: &Value) -> Response {
         self.request(Method::POST, "/register")
