@@ -6,9 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use diesel::prelude::*;
-
-use crate::process::{ScratchDir, Server, claude_code_body};
+use crate::process::{ScratchDir, Server, admin_sql, claude_code_body, database_name};
 
 /// Requests that do not parse are the client's mistake: actix logs them at
 /// ERROR, which dcr lowers to debug (shown when asked for).
@@ -93,18 +91,8 @@ async fn a_database_outage_is_logged_as_one_fault_not_a_line_per_request() {
         .unwrap();
     assert_eq!(registered.status(), 201);
 
-    let name = url::Url::parse(&database.url_string())
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_owned();
-    let admin_sql = |sql: String| {
-        let mut admin =
-            diesel::PgConnection::establish(&dcr_store::test_support::postgres_admin_url())
-                .unwrap();
-        diesel::sql_query(sql).execute(&mut admin).unwrap();
-    };
-    admin_sql(format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
+    let name = database_name(&database);
+    admin_sql(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
 
     let outage = Instant::now();
     let mut callers = tokio::task::JoinSet::new();
@@ -126,7 +114,7 @@ async fn a_database_outage_is_logged_as_one_fault_not_a_line_per_request() {
         refused += count.unwrap();
     }
 
-    admin_sql(format!("CREATE DATABASE \"{name}\""));
+    admin_sql(&format!("CREATE DATABASE \"{name}\""));
     dcr_store::Store::open(&dcr_store::StoreConfig::new(database.url().clone()))
         .unwrap()
         .run_migrations()

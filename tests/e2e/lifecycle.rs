@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::process::{ScratchDir, Server, claude_ai_body, claude_code_body};
+use crate::process::{
+    ScratchDir, Server, admin_sql, claude_ai_body, claude_code_body, database_name,
+};
 
 /// `cargo run -p dcr-server` with nothing configured: an embedded SQLite file
 /// in the working directory, created on first start.
@@ -224,7 +226,6 @@ async fn sigterm_serves_open_connections_and_asks_them_to_close() {
 /// thread still inside libpq's TLS when the process exits would crash it.)
 #[tokio::test]
 async fn sigterm_during_a_database_outage_exits_cleanly() {
-    use diesel::prelude::*;
     let database = dcr_store::test_support::TestDatabase::postgres();
     let dir = ScratchDir::new();
     let mut server = Server::start(
@@ -245,16 +246,10 @@ async fn sigterm_during_a_database_outage_exits_cleanly() {
         .unwrap();
     assert_eq!(registered.status(), 201);
 
-    let name = url::Url::parse(&database.url_string())
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_owned();
-    let mut admin =
-        diesel::PgConnection::establish(&dcr_store::test_support::postgres_admin_url()).unwrap();
-    diesel::sql_query(format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .execute(&mut admin)
-        .unwrap();
+    admin_sql(&format!(
+        "DROP DATABASE \"{}\" WITH (FORCE)",
+        database_name(&database)
+    ));
     for _ in 0..3 {
         let refused = http
             .post(server.url("/register"))
