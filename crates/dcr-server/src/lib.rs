@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod drain;
 pub mod error;
+pub mod exit;
 pub mod forwarded;
 pub mod hashing;
 pub mod healthcheck;

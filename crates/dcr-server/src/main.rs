@@ -1,22 +1,23 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dcr_server::startup::open_store;
+use dcr_server::exit::{Failure, command_line_refused};
+use dcr_server::startup::{migrate_store, open_store};
 use dcr_server::{Application, Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return command_line_refused(&err),
+    };
     dcr_server::logging::init(cli.settings.log_format);
     let config = match cli.settings.into_config() {
         Ok(config) => config,
-        Err(err) => {
-            log::error!("configuration: {err}");
-            return ExitCode::from(2);
-        }
+        Err(err) => return Failure::Settings.report(err),
     };
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => migrate(&config),
-        Command::Serve => serve(config),
+        Command::Serve => return serve(config),
         Command::Clients(command) => {
             return at_the_shell(&config, |store| {
                 dcr_server::cli::run(command, &config, store)
@@ -32,10 +33,7 @@ fn main() -> ExitCode {
             // would refuse is unhealthy too (exit 2 above).
             return match dcr_server::healthcheck::check(config.bind) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(unhealthy) => {
-                    eprintln!("unhealthy: {unhealthy}");
-                    ExitCode::FAILURE
-                }
+                Err(unhealthy) => Failure::Runtime.report(format_args!("unhealthy: {unhealthy}")),
             };
         }
         Command::Import(args) => {
@@ -46,10 +44,7 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            log::error!("{err}");
-            ExitCode::FAILURE
-        }
+        Err(err) => Failure::Runtime.report(err),
     }
 }
 
@@ -61,16 +56,13 @@ fn at_the_shell(
 ) -> ExitCode {
     match in_the_database(config, command) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
+        Err(err) => Failure::Runtime.report(err),
     }
 }
 
 fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {
     let store = open_store(config)?;
-    let applied = store.run_migrations();
+    let applied = migrate_store(&store);
     store.close(config.store.acquire_timeout);
     let applied = applied?;
     if applied.is_empty() {
@@ -90,8 +82,7 @@ fn in_the_database(
     command: impl FnOnce(&dcr_store::Store) -> Result<(), dcr_server::cli::CliError>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = open_store(config)?;
-    let outcome = store
-        .run_migrations()
+    let outcome = migrate_store(&store)
         .map_err(Into::into)
         .and_then(|_| command(&store).map_err(Into::into));
     // Before the process exits (see `Store::close`).
@@ -99,11 +90,18 @@ fn in_the_database(
     outcome
 }
 
-fn serve(config: dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {
+fn serve(config: dcr_server::Config) -> ExitCode {
     actix_web::rt::System::new().block_on(async move {
-        let application = Application::build(config)?;
-        application.run_until_stopped().await?;
-        log::info!("dcr stopped");
-        Ok(())
+        let application = match Application::build(config) {
+            Ok(application) => application,
+            Err(err) => return err.failure().report(err),
+        };
+        match application.run_until_stopped().await {
+            Ok(()) => {
+                log::info!("dcr stopped");
+                ExitCode::SUCCESS
+            }
+            Err(err) => Failure::Runtime.report(format_args!("serving: {err}")),
+        }
     })
 }

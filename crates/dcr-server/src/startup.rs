@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::dev::{Server, Service as _};
 use actix_web::{App, HttpServer, web};
 use dcr_core::TokenDigest;
-use dcr_store::{ClientWriter, Store, StoreError};
+use dcr_store::{ClientWriter, Store};
 use futures_util::future::{Either, ready};
 
 use crate::admin_guard::AdminGuard;
@@ -28,18 +28,8 @@ use crate::state::AppState;
 use crate::verified_secrets::VerifiedSecrets;
 use crate::verifier::Verifier;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("could not listen on {address}: {source}")]
-    Bind {
-        address: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("database {url}: {source}")]
-    Database { url: String, source: StoreError },
-    #[error("configuration: {0}")]
-    Config(#[from] crate::config::ConfigError),
-}
+mod opening;
+pub use opening::{StartError, migrate_store, open_store};
 
 pub struct Application {
     port: u16,
@@ -77,22 +67,13 @@ impl Application {
     pub fn build(config: Config) -> Result<Self, StartError> {
         crate::config::check_public_url(config.bind, config.public_url.as_ref())?;
         let store = open_store(&config)?;
-        let applied = store
-            .run_migrations()
-            .map_err(|source| StartError::Database {
-                url: store.url().to_string(),
-                source,
-            })?;
+        let applied = migrate_store(&store)?;
         if !applied.is_empty() {
             log::info!("applied migrations {}", applied.join(", "));
         }
-        let unused_purge_armed_at =
-            store
-                .unused_purge_armed_at()
-                .map_err(|source| StartError::Database {
-                    url: store.url().to_string(),
-                    source,
-                })?;
+        let unused_purge_armed_at = store
+            .unused_purge_armed_at()
+            .map_err(|source| StartError::database(store.url(), source))?;
         if unused_purge_armed_at.is_none() && config.lifetimes.unused_ttl_secs > 0 {
             log::warn!("{}", purge::UNARMED);
         }
@@ -102,10 +83,7 @@ impl Application {
         let port = local_port(&listener, config.bind)?;
         let admin_port = local_port(&admin_listener, config.admin_bind)?;
         let writer = ClientWriter::start(&store, config.database_writers, config.database_queue)
-            .map_err(|source| StartError::Database {
-                url: store.url().to_string(),
-                source,
-            })?;
+            .map_err(|source| StartError::database(store.url(), source))?;
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
         let metrics = Metrics::new();
@@ -433,12 +411,4 @@ fn describe(listener: &TcpListener, fallback: SocketAddr) -> String {
     listener
         .local_addr()
         .map_or_else(|_| fallback.to_string(), |local| local.to_string())
-}
-
-/// Opens the store, for `migrate`, the CLI and start-up.
-pub fn open_store(config: &Config) -> Result<Store, StartError> {
-    Store::open(&config.store).map_err(|source| StartError::Database {
-        url: config.store.url.to_string(),
-        source,
-    })
 }

@@ -101,6 +101,19 @@ impl From<&str> for Cause {
 }
 
 impl StoreError {
+    /// The name of the Postgres database the URL names when the server says
+    /// it does not exist (SQLSTATE 3D000). Unlike an outage, waiting does
+    /// not help: someone must create it. At connection time libpq hands
+    /// over only the server's message (`FATAL:  database "x" does not
+    /// exist`), so the message is read; a server speaking another language
+    /// than English is not recognised, and the error stays an outage.
+    pub fn missing_database(&self) -> Option<String> {
+        let Self::Unavailable(cause) = self else {
+            return None;
+        };
+        missing_database_in(&cause.message)
+    }
+
     /// Anything else, from an error beneath (a migration harness's).
     pub(crate) fn other(source: Box<dyn Error + Send + Sync>) -> Self {
         Self::Other(Cause::of_boxed(source))
@@ -162,6 +175,14 @@ fn is_lost_connection_message(message: &str) -> bool {
     LOST.iter().any(|needle| message.contains(needle))
 }
 
+fn missing_database_in(message: &str) -> Option<String> {
+    const BEFORE: &str = "database \"";
+    const AFTER: &str = "\" does not exist";
+    let end = message.find(AFTER)?;
+    let start = message[..end].rfind(BEFORE)? + BEFORE.len();
+    Some(message[start..end].to_owned())
+}
+
 /// Whether the connection itself is gone (the server restarted, failed over or
 /// killed the session): the connection must be discarded, and the work may be
 /// tried again on a fresh one.
@@ -182,6 +203,25 @@ pub(crate) fn is_connection_lost(err: &diesel::result::Error) -> bool {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_database_is_named() {
+        let cases = [
+            (
+                "timed out waiting for connection: could not connect: connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  database \"dcr\" does not exist\n",
+                Some("dcr"),
+            ),
+            ("FATAL:  database \"a b\" does not exist", Some("a b")),
+            ("FATAL:  role \"dcr\" does not exist", None),
+            ("connection refused", None),
+        ];
+        for (message, expected) in cases {
+            let err = StoreError::Unavailable(Cause::from(message));
+            assert_eq!(err.missing_database().as_deref(), expected, "{message}");
+        }
+        let other = StoreError::Other(Cause::from("FATAL:  database \"x\" does not exist"));
+        assert_eq!(other.missing_database(), None);
+    }
 
     /// The error beneath, whichever variant it ended in, is the source.
     #[test]

@@ -59,3 +59,41 @@ fn a_loopback_bind_derives_its_url_from_requests() {
         assert!(check_public_url(config.bind, None).is_ok(), "{bind}");
     }
 }
+
+/// The refused admin tokens: each refusal says how to make one and never
+/// repeats the value.
+#[test]
+fn weak_admin_tokens_are_refused_without_being_repeated() {
+    let env_example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.env.example"))
+            .unwrap();
+    let placeholder = env_example
+        .lines()
+        .find_map(|line| line.strip_prefix("DCR_ADMIN_TOKEN="))
+        .unwrap();
+    for (token, why) in [
+        (placeholder, "placeholder from .env.example"),
+        (values::EXAMPLE_ADMIN_TOKEN, "placeholder from .env.example"),
+        ("short-token-0123456789", "at least 32 characters"),
+        ("", "at least 32 characters"),
+        (&"a".repeat(64), "one character repeated"),
+        (&"=".repeat(32), "one character repeated"),
+        (" dcr-admin-token-0123456789-abcdefghij", "whitespace"),
+        ("dcr-admin-token-0123456789-abcdefghij\n", "whitespace"),
+        ("dcr-admin-token 0123456789-abcdefghij", "printable ASCII"),
+    ] {
+        let err = values::parse_admin_token(token).unwrap_err();
+        assert!(err.starts_with("DCR_ADMIN_TOKEN "), "{token:?}: {err}");
+        assert!(err.contains(why), "{token:?}: {err}");
+        assert!(err.contains("openssl rand -base64 32"), "{token:?}: {err}");
+        if !token.trim().is_empty() {
+            assert!(!err.contains(token.trim()), "{token:?} repeated: {err}");
+        }
+    }
+    for token in [
+        "dcr-admin-token-0123456789-abcdefghij",
+        "q8V0oT3mJxK2bZr9Yw1uHc4sLpA7eN6dGf5iQvXyWkM=",
+    ] {
+        assert_eq!(values::parse_admin_token(token).unwrap().expose(), token);
+    }
+}

@@ -81,17 +81,38 @@ impl std::fmt::Debug for AdminToken {
 /// A token that guards every client's registration should not be guessable.
 const MIN_ADMIN_TOKEN_LENGTH: usize = 32;
 
+/// The value `.env.example` ships: known to everyone who read it.
+pub(super) const EXAMPLE_ADMIN_TOKEN: &str =
+    "change-me-to-a-random-string-of-32-or-more-characters";
+
+const MAKE_ONE: &str = "make one with: openssl rand -base64 32";
+
+/// Every refusal says why and how to make a good token, and never repeats
+/// the value: clap would print it, so these messages stand alone (main.rs).
 pub(super) fn parse_admin_token(raw: &str) -> Result<AdminToken, String> {
-    let token = raw.trim();
-    if token.len() < MIN_ADMIN_TOKEN_LENGTH {
-        return Err(format!(
-            "DCR_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters (for example: openssl rand -base64 32)"
+    let refused = |why: &str| format!("DCR_ADMIN_TOKEN {why}; {MAKE_ONE}");
+    if raw.trim() != raw {
+        return Err(refused(
+            "has leading or trailing whitespace (a stray newline or space from a file?)",
         ));
     }
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err("DCR_ADMIN_TOKEN must be printable ASCII without spaces".to_owned());
+    if raw == EXAMPLE_ADMIN_TOKEN {
+        return Err(refused(
+            "is the placeholder from .env.example, known to anyone",
+        ));
     }
-    Ok(AdminToken(token.to_owned()))
+    if raw.chars().count() < MIN_ADMIN_TOKEN_LENGTH {
+        return Err(refused(&format!(
+            "must be at least {MIN_ADMIN_TOKEN_LENGTH} characters"
+        )));
+    }
+    if !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(refused("must be printable ASCII without spaces"));
+    }
+    if raw.bytes().all(|b| b == raw.as_bytes()[0]) {
+        return Err(refused("is one character repeated"));
+    }
+    Ok(AdminToken(raw.to_owned()))
 }
 
 pub(super) fn parse_absolute_url(

@@ -21,6 +21,21 @@ fn unreachable_postgres_is_unavailable_not_a_hang() {
     assert!(status.waited >= Duration::from_millis(500));
 }
 
+/// A database that was never created is named, so start-up can say to
+/// create it instead of reporting an outage.
+#[test]
+fn a_missing_postgres_database_is_named() {
+    let mut url = url::Url::parse(&dcr_store::test_support::postgres_admin_url()).unwrap();
+    let name = format!("dcr_missing_{}", uuid::Uuid::new_v4().simple());
+    url.set_path(&name);
+    let mut config = StoreConfig::new(DatabaseUrl::parse(url.as_str()).unwrap());
+    config.acquire_timeout = Duration::from_millis(500);
+    let store = Store::open(&config).unwrap();
+    let err = store.run_migrations().unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    assert_eq!(err.missing_database(), Some(name));
+}
+
 #[test]
 fn database_urls_pick_their_backend() {
     let cases = [
