@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use dcr_store::test_support::TestDatabase;
 
-use crate::process::{ScratchDir, Server, claude_ai_body, claude_code_body};
+use crate::process::{ScratchDir, Server, claude_ai_body, claude_code_body, run};
 
 /// The `environment:` map of the `dcr` service in docker-compose.yml.
 fn compose_environment() -> Vec<(String, String)> {
@@ -97,13 +97,10 @@ fn the_admin_port_is_published_on_loopback_only() {
     assert!(compose.contains(r#"test: ["CMD", "dcr-server", "healthcheck"]"#));
 }
 
-#[tokio::test]
-async fn the_compose_environment_serves_on_postgres() {
-    let database = TestDatabase::postgres();
-    let dir = ScratchDir::new();
-    let mut env: Vec<(&str, String)> = Vec::new();
+/// The dcr service's environment as compose gives it, with `env_file`
+/// standing in for the operator's .env, on `database_url` and free ports.
+fn service_environment(database_url: &str, env_file: &[(String, String)]) -> Vec<(String, String)> {
     let compose = compose_environment();
-    let env_file = example_env_file();
     // The published listener faces a network: it must know its URL.
     let setting = |name: &str| {
         compose
@@ -116,6 +113,7 @@ async fn the_compose_environment_serves_on_postgres() {
         bind.ip().is_loopback() || setting("DCR_PUBLIC_URL").is_some(),
         "compose binds {bind} without DCR_PUBLIC_URL: dcr would refuse to start"
     );
+    let mut env = Vec::new();
     for (key, value) in &compose {
         let value = match key.as_str() {
             // The compose network's `postgres` host is the local server here.
@@ -124,14 +122,53 @@ async fn the_compose_environment_serves_on_postgres() {
                     value.starts_with("postgres://"),
                     "compose uses Postgres: {value}"
                 );
-                database.url_string()
+                database_url.to_owned()
             }
             // Any free ports instead of the published 8080 and 9090.
             "DCR_BIND" | "DCR_ADMIN_BIND" => "127.0.0.1:0".to_owned(),
-            _ => interpolate(value, &env_file),
+            _ => interpolate(value, env_file),
         };
-        env.push((key.as_str(), value));
+        env.push((key.clone(), value));
     }
+    env
+}
+
+/// Copied as it is, .env.example does not start the stack: its admin token
+/// is a placeholder everyone knows, and dcr says how to make a real one
+/// (without repeating the placeholder).
+#[test]
+fn the_example_admin_token_is_refused() {
+    let dir = ScratchDir::new();
+    let env_file = example_env_file();
+    let placeholder = interpolate("${DCR_ADMIN_TOKEN}", &env_file);
+    // Refused before any database is opened.
+    let env = service_environment("postgres://dcr@127.0.0.1:1/dcr", &env_file);
+    let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let (status, output) = run(&dir.0, &[], &env);
+    assert_eq!(status.code(), Some(2), "{output}");
+    assert!(output.contains("DCR_ADMIN_TOKEN"), "{output}");
+    assert!(output.contains("openssl rand -base64 32"), "{output}");
+    assert!(!output.contains(&placeholder), "{output}");
+}
+
+#[tokio::test]
+async fn the_compose_environment_serves_on_postgres() {
+    let database = TestDatabase::postgres();
+    let dir = ScratchDir::new();
+    // The operator's .env: .env.example with a token of their own, as
+    // `openssl rand -base64 32` makes one.
+    let env_file: Vec<(String, String)> = example_env_file()
+        .into_iter()
+        .map(|(key, value)| match key.as_str() {
+            "DCR_ADMIN_TOKEN" => (
+                key,
+                "R2Vuj8Dq0rY1bW5nZlQxT3hKc9Vd7uPmA4sE6iLgN0o=".to_owned(),
+            ),
+            _ => (key, value),
+        })
+        .collect();
+    let env = service_environment(&database.url_string(), &env_file);
+    let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     let server = Server::start(&dir.0, &env);
     let client = reqwest::Client::new();
     for body in [claude_code_body(), claude_ai_body()] {
