@@ -10,6 +10,7 @@ mod process;
 mod cli;
 mod cli_clients;
 mod compose;
+mod exit_codes;
 mod fault_logs;
 mod import;
 mod lifecycle;
