@@ -93,6 +93,47 @@ async fn forwarded_for_counts_only_from_trusted_proxies() {
     );
 }
 
+/// `DCR_PUBLIC_URL` fixes the URLs dcr hands out, not whom a request came
+/// from: behind a gateway with a public URL set, clients still share the
+/// gateway's bucket until the gateway is in `DCR_TRUSTED_PROXIES`
+/// (docs/operations.md, "Behind a gateway").
+#[tokio::test]
+async fn a_public_url_does_not_make_the_gateway_trusted() {
+    let with_public_url = |trusted: bool| {
+        move |settings: &mut dcr_server::Settings| {
+            limited("1/hour", "off")(settings);
+            settings.public_url = Some("https://auth.example.com".parse().unwrap());
+            if trusted {
+                settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
+                    "127.0.0.1/32".parse().unwrap(),
+                ]));
+            }
+        }
+    };
+    let untrusted = spawn_app_with(Backend::Sqlite, with_public_url(false)).await;
+    assert_eq!(
+        register_from(&untrusted, Some("198.51.100.1"))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        register_from(&untrusted, Some("198.51.100.2"))
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "one bucket for every client behind the gateway"
+    );
+    let trusted = spawn_app_with(Backend::Sqlite, with_public_url(true)).await;
+    for client in ["198.51.100.1", "198.51.100.2"] {
+        assert_eq!(
+            register_from(&trusted, Some(client)).await.status(),
+            StatusCode::CREATED,
+            "{client}"
+        );
+    }
+}
+
 /// Behind a gateway that sends only RFC 7239 `Forwarded`, each client has
 /// its own bucket, as with `X-Forwarded-For`; when both headers come and
 /// name different clients, neither is believed.
