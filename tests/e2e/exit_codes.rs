@@ -1,6 +1,7 @@
 //! docs/operations.md's "Exit codes" table, held against the binary: every
 //! documented code is what the binary gives in the cases the table names,
-//! and a failure ends with exactly one `error: ` line.
+//! and a failure ends with exactly one `error: ` line. Also what start-up
+//! says about the database it opens (docs/operations.md, "Databases").
 
 use std::collections::BTreeSet;
 use std::net::TcpListener;
@@ -126,6 +127,13 @@ fn the_documented_exit_codes_hold() {
         )
         .says("createdb"),
         case(
+            "a SQLite file in a missing directory",
+            1,
+            &["migrate"],
+            &[("DCR_DATABASE_URL", "no-such-directory/dcr.sqlite3")],
+        )
+        .says("the directory no-such-directory does not exist"),
+        case(
             "a port in use",
             1,
             &[],
@@ -202,4 +210,22 @@ fn the_documented_exit_codes_hold() {
         documented_codes(),
         "the codes in docs/operations.md's Exit codes table and the binary's differ"
     );
+}
+
+/// The server creates a missing SQLite file and says where, so a mistyped
+/// path shows at once; a second start creates nothing.
+#[test]
+fn a_created_sqlite_file_is_named() {
+    let dir = ScratchDir::new();
+    let env = [("DCR_DATABASE_URL", "sqlite://fresh.sqlite3".to_owned())];
+    let (status, output) = run(&dir.0, &["migrate"], &env);
+    assert!(status.success(), "{output}");
+    let full = std::fs::canonicalize(dir.0.join("fresh.sqlite3")).unwrap();
+    assert!(
+        output.contains(&format!("created the SQLite database {}", full.display())),
+        "{output}"
+    );
+    let (status, output) = run(&dir.0, &["migrate"], &env);
+    assert!(status.success(), "{output}");
+    assert!(!output.contains("created the SQLite database"), "{output}");
 }

@@ -26,6 +26,10 @@ pub enum StartError {
         url: String,
         createdb: String,
     },
+    #[error(
+        "database sqlite {path}: the directory {directory} does not exist; create it, or point DCR_DATABASE_URL at a file in one that does"
+    )]
+    MissingDirectory { path: String, directory: String },
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
 }
@@ -36,9 +40,10 @@ impl StartError {
     pub fn failure(&self) -> Failure {
         match self {
             Self::Config(_) => Failure::Settings,
-            Self::Bind { .. } | Self::Database { .. } | Self::MissingDatabase { .. } => {
-                Failure::Runtime
-            }
+            Self::Bind { .. }
+            | Self::Database { .. }
+            | Self::MissingDatabase { .. }
+            | Self::MissingDirectory { .. } => Failure::Runtime,
         }
     }
 
@@ -71,7 +76,20 @@ pub fn open_store(config: &Config) -> Result<Store, StartError> {
 /// unnoticed.
 pub fn migrate_store(store: &Store) -> Result<Vec<String>, StartError> {
     let new_sqlite_file = match store.url() {
-        DatabaseUrl::Sqlite(path) if !Path::new(path).exists() => Some(path.clone()),
+        DatabaseUrl::Sqlite(path) if !Path::new(path).exists() => {
+            // SQLite creates the file, not its directory, and says only
+            // that it cannot open the file.
+            let directory = Path::new(path)
+                .parent()
+                .filter(|dir| !dir.as_os_str().is_empty());
+            if let Some(directory) = directory.filter(|dir| !dir.is_dir()) {
+                return Err(StartError::MissingDirectory {
+                    path: path.clone(),
+                    directory: directory.display().to_string(),
+                });
+            }
+            Some(path.clone())
+        }
         _ => None,
     };
     let applied = store
