@@ -78,7 +78,7 @@ pub fn read_legacy_clients(path: &Path) -> Result<Vec<LegacyClient>, StoreError>
 
 /// A path as the path of a `file:` URI: `%`, `?` and `#` would otherwise
 /// end or change it.
-fn percent_encode_path(path: &str) -> String {
+pub(crate) fn percent_encode_path(path: &str) -> String {
     path.replace('%', "%25")
         .replace('?', "%3f")
         .replace('#', "%23")
