@@ -1,11 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use dcr_server::startup::open_store;
 use dcr_server::{Application, Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_command_line();
     dcr_server::logging::init(cli.settings.log_format);
     let config = match cli.settings.into_config() {
         Ok(config) => config,
@@ -17,13 +16,13 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => migrate(&config),
         Command::Serve => serve(config),
-        Command::Clients(command) => {
-            return at_the_shell(&config, |store| {
+        Command::Clients { target, command } => {
+            return at_the_shell(&config, target, |store| {
                 dcr_server::cli::run(command, &config, store)
             });
         }
-        Command::Tokens(command) => {
-            return at_the_shell(&config, |store| {
+        Command::Tokens { target, command } => {
+            return at_the_shell(&config, target, |store| {
                 dcr_server::cli::tokens::run(command, &config, store)
             });
         }
@@ -39,7 +38,7 @@ fn main() -> ExitCode {
             };
         }
         Command::Import(args) => {
-            return at_the_shell(&config, |store| {
+            return at_the_shell(&config, args.target, |store| {
                 dcr_server::cli::import::run(&args, &config, store)
             });
         }
@@ -57,9 +56,10 @@ fn main() -> ExitCode {
 /// failed, whatever DCR_LOG filters out.
 fn at_the_shell(
     config: &dcr_server::Config,
+    target: dcr_server::cli::Target,
     command: impl FnOnce(&dcr_store::Store) -> Result<(), dcr_server::cli::CliError>,
 ) -> ExitCode {
-    match in_the_database(config, command) {
+    match in_the_database(config, target, command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
@@ -69,6 +69,7 @@ fn at_the_shell(
 }
 
 fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {
+    log::info!("database: {}", config.store.url.describe());
     let store = open_store(config)?;
     let applied = store.run_migrations();
     store.close(config.store.acquire_timeout);
@@ -87,9 +88,10 @@ fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>
 
 fn in_the_database(
     config: &dcr_server::Config,
+    target: dcr_server::cli::Target,
     command: impl FnOnce(&dcr_store::Store) -> Result<(), dcr_server::cli::CliError>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let store = open_store(config)?;
+    let store = dcr_server::cli::database::open(config, target.create)?;
     let outcome = store
         .run_migrations()
         .map_err(Into::into)
