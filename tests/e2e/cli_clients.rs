@@ -463,11 +463,15 @@ fn prune_deletes_the_clients_past_their_lifetime() {
     let dir = ScratchDir::new();
     let mut env = environment(&database);
     env.push(("DCR_UNUSED_CLIENT_TTL_SECS", "86400".into()));
+    env.push(("DCR_IDLE_CLIENT_TTL_SECS", "0".into()));
 
     // Until a verify call or a used report arms the never-used rule, it
     // deletes nothing, and both runs say why (on stderr, beside the result).
     let unarmed = clients(&dir.0, &env, &["prune", "--dry-run", "--json"]);
-    assert_eq!(unarmed.json(), json!({ "would_delete": [] }));
+    assert_eq!(
+        unarmed.json(),
+        json!({ "dry_run": true, "would_delete": [] })
+    );
     for args in [
         &["prune", "--dry-run"][..],
         &["prune"],
@@ -487,11 +491,14 @@ fn prune_deletes_the_clients_past_their_lifetime() {
     store.arm_unused_purge(now - 2 * 86_400).unwrap();
 
     let dry = clients(&dir.0, &env, &["prune", "--dry-run", "--json"]).json();
-    assert_eq!(dry, json!({ "would_delete": [old.to_string()] }));
+    let would_delete = dry["would_delete"].as_array().unwrap();
+    assert_eq!(would_delete.len(), 1, "{dry}");
+    assert_eq!(would_delete[0]["client_id"], old.to_string(), "{dry}");
+    assert_eq!(would_delete[0]["reason"], "never_used", "{dry}");
     assert!(store.find_client(&old).is_ok(), "a dry run deletes nothing");
 
     let done = clients(&dir.0, &env, &["prune", "--json"]).json();
-    assert_eq!(done, json!({ "deleted": 1 }));
+    assert_eq!(done, json!({ "dry_run": false, "deleted": 1 }));
     assert!(store.find_client(&old).is_err());
     assert!(store.find_client(&recent).is_ok());
 }
