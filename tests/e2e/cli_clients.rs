@@ -3,73 +3,17 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, ExitStatus};
 
 use dcr_store::test_support::TestDatabase;
 use serde_json::{Map, Value, json};
 
-use crate::process::{BINARY, ScratchDir, Server, claude_ai_body, claude_code_body};
+use crate::process::{Output, ScratchDir, Server, claude_ai_body, claude_code_body, shell};
 
 const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
-
-/// What a run of the binary printed, kept apart: results on stdout, errors
-/// (through the log) on stderr.
-struct Output {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn success(&self) -> &str {
-        assert!(
-            self.status.success(),
-            "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.status,
-            self.stdout,
-            self.stderr
-        );
-        &self.stdout
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(self.success().trim()).unwrap_or_else(|err| {
-            panic!("--json prints one JSON document ({err}): {}", self.stdout)
-        })
-    }
-
-    fn failure(&self) -> &str {
-        assert!(
-            !self.status.success(),
-            "expected a failure\nstdout:\n{}",
-            self.stdout
-        );
-        &self.stderr
-    }
-}
 
 /// Runs `dcr-server clients ARGS` with exactly `env` (plus PATH).
 fn clients(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
     shell(dir, env, "clients", args)
-}
-
-/// Runs `dcr-server COMMAND ARGS` with exactly `env` (plus PATH).
-fn shell(dir: &Path, env: &[(&str, String)], command: &str, args: &[&str]) -> Output {
-    let output = Command::new(BINARY)
-        .current_dir(dir)
-        .arg(command)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DCR_LOG", "info")
-        .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
-        .output()
-        .expect("the dcr-server binary runs");
-    Output {
-        status: output.status,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 fn environment(database: &TestDatabase) -> Vec<(&'static str, String)> {
@@ -661,6 +605,8 @@ async fn tokens_commands_issue_list_and_revoke() {
 #[test]
 fn url_client_ids_are_disabled_from_the_shell() {
     let database = TestDatabase::sqlite();
+    // The shell's commands open only an existing SQLite file.
+    database.store();
     let dir = ScratchDir::new();
     let env = environment(&database);
     let url = "https://agent.example.com/oauth/client.json";

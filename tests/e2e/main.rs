@@ -9,8 +9,10 @@ mod process;
 
 mod cli;
 mod cli_clients;
+mod cli_database;
 mod compose;
 mod fault_logs;
 mod import;
+mod import_schema;
 mod lifecycle;
 mod two_processes;

@@ -7,6 +7,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 pub const BINARY: &str = env!("CARGO_BIN_EXE_dcr-server");
 
 /// A running dcr-server process; killed if the test ends first.
@@ -123,6 +125,61 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// What a run of the binary printed, kept apart: results on stdout, errors
+/// (through the log) on stderr.
+pub struct Output {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> &str {
+        assert!(
+            self.status.success(),
+            "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        &self.stdout
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.success().trim()).unwrap_or_else(|err| {
+            panic!("--json prints one JSON document ({err}): {}", self.stdout)
+        })
+    }
+
+    pub fn failure(&self) -> &str {
+        assert!(
+            !self.status.success(),
+            "expected a failure\nstdout:\n{}",
+            self.stdout
+        );
+        &self.stderr
+    }
+}
+
+/// Runs `dcr-server COMMAND ARGS` with exactly `env` (plus PATH).
+pub fn shell(dir: &Path, env: &[(&str, String)], command: &str, args: &[&str]) -> Output {
+    let output = Command::new(BINARY)
+        .current_dir(dir)
+        .arg(command)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DCR_LOG", "info")
+        .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
+        .output()
+        .expect("the dcr-server binary runs");
+    Output {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 
