@@ -43,7 +43,9 @@ impl Cli {
         let settings = setting_ids();
         Self::command().mut_args(|arg| {
             if settings.contains(arg.get_id().as_str()) {
-                arg.global(true)
+                // Under their own heading, so a subcommand's help shows its
+                // own options first rather than among sixty settings.
+                arg.global(true).help_heading("Settings")
             } else {
                 arg
             }
