@@ -97,7 +97,8 @@ fn settings_are_taken_after_the_subcommand() {
     assert!(!dir.0.join("dcr.sqlite3").exists());
 }
 
-/// The Postgres URL is named without its password, in the URL or its query.
+/// The Postgres URL is named without its password, in the URL, its query or
+/// a key/value string.
 #[test]
 fn a_postgres_url_is_named_without_its_password() {
     let database = TestDatabase::postgres();
@@ -107,11 +108,24 @@ fn a_postgres_url_is_named_without_its_password() {
         .url_string()
         .replacen("postgres@", "postgres:pw-in-userinfo@", 1);
     let with_query = format!("{url}?password=pw-in-query&application_name=dcr-e2e");
+    let parsed = url::Url::parse(&url).unwrap();
+    let key_value = format!(
+        "host={} port={} user={} dbname={}",
+        parsed.host_str().unwrap(),
+        parsed.port().unwrap_or(5432),
+        parsed.username(),
+        parsed.path().trim_start_matches('/'),
+    );
     let dir = ScratchDir::new();
     let shown = url.replacen(":pw-in-userinfo", "", 1);
     for (url, expected) in [
         (url.clone(), shown.clone()),
         (with_query, format!("{shown}?application_name=dcr-e2e")),
+        // A libpq key/value string is Postgres too.
+        (
+            format!("{key_value} password='pw-in key/value'"),
+            format!("postgres {key_value}"),
+        ),
     ] {
         let env = [("DCR_DATABASE_URL", url)];
         let listed = shell(&dir.0, &env, "clients", &["list"]);

@@ -227,8 +227,36 @@ impl Manager {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_sqlite_file_is_created_only_when_asked() {
+        let dir = std::env::temp_dir().join(format!("dcr-rw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // `?` and `#` would end a URI filename unless encoded.
+        let path = dir.join("odd?name#1.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let open = |create_sqlite| {
+            let mut config =
+                crate::StoreConfig::new(DatabaseUrl::Sqlite(path.display().to_string()));
+            config.create_sqlite = create_sqlite;
+            crate::Store::open(&config).unwrap()
+        };
+        let refused = open(false);
+        assert!(refused.run_migrations().is_err());
+        refused.close(Duration::from_secs(1));
+        assert!(!path.exists(), "mode=rw creates nothing");
+        let created = open(true);
+        created.run_migrations().unwrap();
+        created.close(Duration::from_secs(1));
+        assert!(path.exists());
+        let reopened = open(false);
+        assert!(reopened.run_migrations().unwrap().is_empty());
+        reopened.close(Duration::from_secs(1));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn libpq_gets_a_connect_timeout_unless_one_is_set() {
