@@ -7,7 +7,9 @@ use std::path::Path;
 use dcr_store::test_support::TestDatabase;
 use serde_json::{Map, Value, json};
 
-use crate::process::{Output, ScratchDir, Server, claude_ai_body, claude_code_body, shell};
+use crate::process::{
+    Output, ScratchDir, Server, claude_ai_body, claude_code_body, registered_ago, shell,
+};
 
 const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
 
@@ -380,30 +382,11 @@ fn commands_on_unknown_clients_fail_with_a_message() {
 /// real run deletes exactly that.
 #[test]
 fn prune_deletes_the_clients_past_their_lifetime() {
-    use rand::SeedableRng;
     let database = TestDatabase::sqlite();
     let store = database.store();
-    let issue = |created_at: i64, seed: u64| {
-        let policy = dcr_core::RegistrationPolicy::default();
-        let metadata =
-            dcr_core::ClientMetadata::from_request(&claude_code_body(), &policy).unwrap();
-        let registration = dcr_core::Registration::issue(
-            metadata,
-            &policy,
-            created_at,
-            dcr_core::BcryptCost::new(4).unwrap(),
-            &mut rand::rngs::StdRng::seed_from_u64(seed),
-        )
-        .unwrap();
-        store.insert_client(&registration.client).unwrap();
-        registration.client.client_id
-    };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let old = issue(now - 10 * 86_400, 1);
-    let recent = issue(now - 60, 2);
+    let now = dcr_server::clock::unix_now();
+    let old = registered_ago(&store, 10 * 86_400, "Claude Code (memory)", 1);
+    let recent = registered_ago(&store, 60, "Claude Code (memory)", 2);
     let dir = ScratchDir::new();
     let mut env = environment(&database);
     env.push(("DCR_UNUSED_CLIENT_TTL_SECS", "86400".into()));

@@ -2,30 +2,9 @@
 //! SQLite file unless asked, take the settings after the subcommand, and
 //! `clients prune` deletes only with the server's lifetimes stated.
 
-use dcr_core::ClientId;
-use dcr_store::Store;
 use dcr_store::test_support::TestDatabase;
-use rand::SeedableRng;
 
-use crate::process::{Output, ScratchDir, Server, claude_code_body, shell};
-
-/// Stores a client registered `age` seconds ago, never used.
-fn registered_ago(store: &Store, age: i64, name: &str, seed: u64) -> ClientId {
-    let policy = dcr_core::RegistrationPolicy::default();
-    let mut body = claude_code_body();
-    body["client_name"] = name.into();
-    let metadata = dcr_core::ClientMetadata::from_request(&body, &policy).unwrap();
-    let registration = dcr_core::Registration::issue(
-        metadata,
-        &policy,
-        dcr_server::clock::unix_now() - age,
-        dcr_core::BcryptCost::new(4).unwrap(),
-        &mut rand::rngs::StdRng::seed_from_u64(seed),
-    )
-    .unwrap();
-    store.insert_client(&registration.client).unwrap();
-    registration.client.client_id
-}
+use crate::process::{Output, ScratchDir, Server, registered_ago, shell};
 
 fn first_line(output: &Output) -> &str {
     output.stderr.lines().next().unwrap_or_default()
@@ -202,6 +181,16 @@ fn prune_deletes_only_with_both_lifetimes_stated() {
             "an implied dry run deletes nothing"
         );
     }
+
+    let asked = shell(&dir.0, &base, "clients", &["prune", "--dry-run"]);
+    assert!(asked.success().contains("Forgotten Tool"));
+    assert!(
+        asked
+            .stderr
+            .contains("this lists what 604800s and 0s would delete"),
+        "{}",
+        asked.stderr
+    );
 
     let stated = shell(
         &dir.0,

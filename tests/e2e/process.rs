@@ -183,6 +183,29 @@ pub fn shell(dir: &Path, env: &[(&str, String)], command: &str, args: &[&str]) -
     }
 }
 
+/// Stores a client registered `age` seconds ago, never used.
+pub fn registered_ago(
+    store: &dcr_store::Store,
+    age: i64,
+    name: &str,
+    seed: u64,
+) -> dcr_core::ClientId {
+    let policy = dcr_core::RegistrationPolicy::default();
+    let mut body = claude_code_body();
+    body["client_name"] = name.into();
+    let metadata = dcr_core::ClientMetadata::from_request(&body, &policy).unwrap();
+    let registration = dcr_core::Registration::issue(
+        metadata,
+        &policy,
+        dcr_server::clock::unix_now() - age,
+        dcr_core::BcryptCost::new(4).unwrap(),
+        &mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed),
+    )
+    .unwrap();
+    store.insert_client(&registration.client).unwrap();
+    registration.client.client_id
+}
+
 /// Runs the binary to completion and returns its status and combined output.
 pub fn run(dir: &Path, args: &[&str], env: &[(&str, String)]) -> (ExitStatus, String) {
     let mut command = Command::new(BINARY);

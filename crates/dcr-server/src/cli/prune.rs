@@ -30,8 +30,16 @@ pub(super) fn prune(
     if let Some(reason) = unused_rule_holds_back(config.lifetimes, armed_at, now) {
         writeln!(std::io::stderr(), "note: {reason}")?;
     }
-    if !args.dry_run && !args.lifetimes_stated {
-        writeln!(std::io::stderr(), "note: {IMPLIED_DRY_RUN}")?;
+    if !args.lifetimes_stated {
+        let note = if args.dry_run {
+            format!(
+                "DCR_UNUSED_CLIENT_TTL_SECS and DCR_IDLE_CLIENT_TTL_SECS are not both stated: this lists what {}s and {}s would delete, which need not be what the server's lifetimes delete",
+                config.lifetimes.unused_ttl_secs, config.lifetimes.idle_ttl_secs
+            )
+        } else {
+            IMPLIED_DRY_RUN.to_owned()
+        };
+        writeln!(std::io::stderr(), "note: {note}")?;
     }
     if args.dry_run || !args.lifetimes_stated {
         return dry_run(args, config.lifetimes, store, now, out);
