@@ -3,73 +3,19 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Command, ExitStatus};
 
 use dcr_store::test_support::TestDatabase;
 use serde_json::{Map, Value, json};
 
-use crate::process::{BINARY, ScratchDir, Server, claude_ai_body, claude_code_body};
+use crate::process::{
+    Output, ScratchDir, Server, claude_ai_body, claude_code_body, registered_ago, shell,
+};
 
 const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
-
-/// What a run of the binary printed, kept apart: results on stdout, errors
-/// (through the log) on stderr.
-struct Output {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    fn success(&self) -> &str {
-        assert!(
-            self.status.success(),
-            "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.status,
-            self.stdout,
-            self.stderr
-        );
-        &self.stdout
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(self.success().trim()).unwrap_or_else(|err| {
-            panic!("--json prints one JSON document ({err}): {}", self.stdout)
-        })
-    }
-
-    fn failure(&self) -> &str {
-        assert!(
-            !self.status.success(),
-            "expected a failure\nstdout:\n{}",
-            self.stdout
-        );
-        &self.stderr
-    }
-}
 
 /// Runs `dcr-server clients ARGS` with exactly `env` (plus PATH).
 fn clients(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
     shell(dir, env, "clients", args)
-}
-
-/// Runs `dcr-server COMMAND ARGS` with exactly `env` (plus PATH).
-fn shell(dir: &Path, env: &[(&str, String)], command: &str, args: &[&str]) -> Output {
-    let output = Command::new(BINARY)
-        .current_dir(dir)
-        .arg(command)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DCR_LOG", "info")
-        .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
-        .output()
-        .expect("the dcr-server binary runs");
-    Output {
-        status: output.status,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 fn environment(database: &TestDatabase) -> Vec<(&'static str, String)> {
@@ -436,38 +382,23 @@ fn commands_on_unknown_clients_fail_with_a_message() {
 /// real run deletes exactly that.
 #[test]
 fn prune_deletes_the_clients_past_their_lifetime() {
-    use rand::SeedableRng;
     let database = TestDatabase::sqlite();
     let store = database.store();
-    let issue = |created_at: i64, seed: u64| {
-        let policy = dcr_core::RegistrationPolicy::default();
-        let metadata =
-            dcr_core::ClientMetadata::from_request(&claude_code_body(), &policy).unwrap();
-        let registration = dcr_core::Registration::issue(
-            metadata,
-            &policy,
-            created_at,
-            dcr_core::BcryptCost::new(4).unwrap(),
-            &mut rand::rngs::StdRng::seed_from_u64(seed),
-        )
-        .unwrap();
-        store.insert_client(&registration.client).unwrap();
-        registration.client.client_id
-    };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let old = issue(now - 10 * 86_400, 1);
-    let recent = issue(now - 60, 2);
+    let now = dcr_server::clock::unix_now();
+    let old = registered_ago(&store, 10 * 86_400, "Claude Code (memory)", 1);
+    let recent = registered_ago(&store, 60, "Claude Code (memory)", 2);
     let dir = ScratchDir::new();
     let mut env = environment(&database);
     env.push(("DCR_UNUSED_CLIENT_TTL_SECS", "86400".into()));
+    env.push(("DCR_IDLE_CLIENT_TTL_SECS", "0".into()));
 
     // Until a verify call or a used report arms the never-used rule, it
     // deletes nothing, and both runs say why (on stderr, beside the result).
     let unarmed = clients(&dir.0, &env, &["prune", "--dry-run", "--json"]);
-    assert_eq!(unarmed.json(), json!({ "would_delete": [] }));
+    assert_eq!(
+        unarmed.json(),
+        json!({ "dry_run": true, "would_delete": [] })
+    );
     for args in [
         &["prune", "--dry-run"][..],
         &["prune"],
@@ -487,11 +418,14 @@ fn prune_deletes_the_clients_past_their_lifetime() {
     store.arm_unused_purge(now - 2 * 86_400).unwrap();
 
     let dry = clients(&dir.0, &env, &["prune", "--dry-run", "--json"]).json();
-    assert_eq!(dry, json!({ "would_delete": [old.to_string()] }));
+    let would_delete = dry["would_delete"].as_array().unwrap();
+    assert_eq!(would_delete.len(), 1, "{dry}");
+    assert_eq!(would_delete[0]["client_id"], old.to_string(), "{dry}");
+    assert_eq!(would_delete[0]["reason"], "never_used", "{dry}");
     assert!(store.find_client(&old).is_ok(), "a dry run deletes nothing");
 
     let done = clients(&dir.0, &env, &["prune", "--json"]).json();
-    assert_eq!(done, json!({ "deleted": 1 }));
+    assert_eq!(done, json!({ "dry_run": false, "deleted": 1 }));
     assert!(store.find_client(&old).is_err());
     assert!(store.find_client(&recent).is_ok());
 }
@@ -654,6 +588,8 @@ async fn tokens_commands_issue_list_and_revoke() {
 #[test]
 fn url_client_ids_are_disabled_from_the_shell() {
     let database = TestDatabase::sqlite();
+    // The shell's commands open only an existing SQLite file.
+    database.store();
     let dir = ScratchDir::new();
     let env = environment(&database);
     let url = "https://agent.example.com/oauth/client.json";

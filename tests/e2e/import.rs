@@ -121,7 +121,7 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
         ("DCR_UNUSED_CLIENT_TTL_SECS", "86400".to_owned()),
     ];
 
-    let dry = import(&dir, &env, &["--dry-run"]);
+    let dry = import(&dir, &env, &["--dry-run", "--create"]);
     assert_eq!(dry["dry_run"], true);
     assert_eq!(dry["imported"].as_array().unwrap().len(), 4, "{dry}");
     let skipped: Vec<&str> = dry["skipped"]
@@ -165,7 +165,10 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
     drop(store);
     let (status, output) = run(&dir.0, &["clients", "prune", "--dry-run", "--json"], &env);
     assert!(status.success(), "{output}");
-    assert!(output.contains(r#"{"would_delete":[]}"#), "{output}");
+    assert!(
+        output.contains(r#"{"dry_run":true,"would_delete":[]}"#),
+        "{output}"
+    );
 
     let server = Server::start(&dir.0, &env);
     assert!(

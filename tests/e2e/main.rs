@@ -9,9 +9,11 @@ mod process;
 
 mod cli;
 mod cli_clients;
+mod cli_database;
 mod compose;
 mod exit_codes;
 mod fault_logs;
 mod import;
+mod import_schema;
 mod lifecycle;
 mod two_processes;

@@ -7,6 +7,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 pub const BINARY: &str = env!("CARGO_BIN_EXE_dcr-server");
 
 /// A running dcr-server process; killed if the test ends first.
@@ -124,6 +126,84 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What a run of the binary printed, kept apart: results on stdout, errors
+/// (through the log) on stderr.
+pub struct Output {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> &str {
+        assert!(
+            self.status.success(),
+            "exit status {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        &self.stdout
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.success().trim()).unwrap_or_else(|err| {
+            panic!("--json prints one JSON document ({err}): {}", self.stdout)
+        })
+    }
+
+    pub fn failure(&self) -> &str {
+        assert!(
+            !self.status.success(),
+            "expected a failure\nstdout:\n{}",
+            self.stdout
+        );
+        &self.stderr
+    }
+}
+
+/// Runs `dcr-server COMMAND ARGS` with exactly `env` (plus PATH).
+pub fn shell(dir: &Path, env: &[(&str, String)], command: &str, args: &[&str]) -> Output {
+    let output = Command::new(BINARY)
+        .current_dir(dir)
+        .arg(command)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DCR_LOG", "info")
+        .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
+        .output()
+        .expect("the dcr-server binary runs");
+    Output {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Stores a client registered `age` seconds ago, never used.
+pub fn registered_ago(
+    store: &dcr_store::Store,
+    age: i64,
+    name: &str,
+    seed: u64,
+) -> dcr_core::ClientId {
+    let policy = dcr_core::RegistrationPolicy::default();
+    let mut body = claude_code_body();
+    body["client_name"] = name.into();
+    let metadata = dcr_core::ClientMetadata::from_request(&body, &policy).unwrap();
+    let registration = dcr_core::Registration::issue(
+        metadata,
+        &policy,
+        dcr_server::clock::unix_now() - age,
+        dcr_core::BcryptCost::new(4).unwrap(),
+        &mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed),
+    )
+    .unwrap();
+    store.insert_client(&registration.client).unwrap();
+    registration.client.client_id
 }
 
 /// Runs the binary to completion and returns its status and combined output.

@@ -14,9 +14,11 @@ use crate::config::{Config, Settings};
 pub use crate::listing::Status;
 use crate::listing::{ListQuery, ListRequest, ListingError};
 
+pub mod database;
 mod events;
 pub mod import;
 mod output;
+mod parse;
 mod prune;
 pub mod tokens;
 pub use import::ImportArgs;
@@ -30,7 +32,8 @@ use prune::prune;
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
 ///
 /// Every option is read from its DCR_* environment variable; a flag given on
-/// the command line wins over the variable.
+/// the command line wins over the variable. Options go before or after the
+/// subcommand. Parse with `Cli::try_from_args` (`cli/parse.rs`).
 #[derive(Debug, Parser)]
 #[command(
     name = "dcr-server",
@@ -53,18 +56,35 @@ pub enum Command {
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Manage registered clients, straight in the database.
-    #[command(subcommand)]
-    Clients(ClientsCommand),
+    Clients {
+        #[command(flatten)]
+        target: Target,
+        #[command(subcommand)]
+        command: ClientsCommand,
+    },
     /// Manage initial access tokens (DCR_REGISTRATION=token), straight in
     /// the database.
-    #[command(subcommand)]
-    Tokens(TokensCommand),
+    Tokens {
+        #[command(flatten)]
+        target: Target,
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
     /// Exit 0 when /readyz at DCR_BIND answers 200, non-zero otherwise (the
     /// container's HEALTHCHECK).
     Healthcheck,
     /// Copy the clients of the Next.js registration endpoint's database
     /// (SQLite/libSQL) into this store, keeping their ids and secrets.
     Import(ImportArgs),
+}
+
+/// Whether a shell command may create the database it is pointed at.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Target {
+    /// Create the SQLite file of DCR_DATABASE_URL if it is not there (without
+    /// it, a missing file is an error, not a new empty database).
+    #[arg(long, global = true)]
+    pub create: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,18 +105,23 @@ pub enum ClientsCommand {
     Events(EventsArgs),
     /// Delete the clients past DCR_UNUSED_CLIENT_TTL_SECS or
     /// DCR_IDLE_CLIENT_TTL_SECS now (as the server does every
-    /// DCR_PURGE_INTERVAL_SECS).
+    /// DCR_PURGE_INTERVAL_SECS). Deletes only when both lifetimes are stated
+    /// (flags or environment), as the server has them; otherwise a dry run.
     Prune(PruneArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct PruneArgs {
-    /// List the clients that would go, and delete nothing.
+    /// List the clients that would go (name, age, reason), and delete nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Whether both lifetimes came from flags or the environment rather
+    /// than from the defaults (set by `Cli::try_from_args`).
+    #[arg(skip)]
+    pub lifetimes_stated: bool,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +180,10 @@ pub enum CliError {
     Store(#[from] StoreError),
     #[error("could not write the output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(
+        "no SQLite database at {0}: run again with --create to create an empty one there, or point DCR_DATABASE_URL (--database-url) at the existing database"
+    )]
+    NoDatabase(String),
 }
 
 pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<(), CliError> {

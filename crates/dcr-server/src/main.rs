@@ -1,12 +1,11 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use dcr_server::exit::{Failure, command_line_refused};
 use dcr_server::startup::{migrate_store, open_store};
 use dcr_server::{Application, Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_from_args(std::env::args_os()) {
         Ok(cli) => cli,
         Err(err) => return command_line_refused(&err),
     };
@@ -18,13 +17,13 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => migrate(&config),
         Command::Serve => return serve(config),
-        Command::Clients(command) => {
-            return at_the_shell(&config, |store| {
+        Command::Clients { target, command } => {
+            return at_the_shell(&config, target, |store| {
                 dcr_server::cli::run(command, &config, store)
             });
         }
-        Command::Tokens(command) => {
-            return at_the_shell(&config, |store| {
+        Command::Tokens { target, command } => {
+            return at_the_shell(&config, target, |store| {
                 dcr_server::cli::tokens::run(command, &config, store)
             });
         }
@@ -37,7 +36,7 @@ fn main() -> ExitCode {
             };
         }
         Command::Import(args) => {
-            return at_the_shell(&config, |store| {
+            return at_the_shell(&config, args.target, |store| {
                 dcr_server::cli::import::run(&args, &config, store)
             });
         }
@@ -52,15 +51,17 @@ fn main() -> ExitCode {
 /// failed, whatever DCR_LOG filters out.
 fn at_the_shell(
     config: &dcr_server::Config,
+    target: dcr_server::cli::Target,
     command: impl FnOnce(&dcr_store::Store) -> Result<(), dcr_server::cli::CliError>,
 ) -> ExitCode {
-    match in_the_database(config, command) {
+    match in_the_database(config, target, command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => Failure::Runtime.report(err),
     }
 }
 
 fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {
+    log::info!("database: {}", config.store.url.describe());
     let store = open_store(config)?;
     let applied = migrate_store(&store);
     store.close(config.store.acquire_timeout);
@@ -79,9 +80,10 @@ fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>
 
 fn in_the_database(
     config: &dcr_server::Config,
+    target: dcr_server::cli::Target,
     command: impl FnOnce(&dcr_store::Store) -> Result<(), dcr_server::cli::CliError>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let store = open_store(config)?;
+    let store = dcr_server::cli::database::open(config, target.create)?;
     let outcome = migrate_store(&store)
         .map_err(Into::into)
         .and_then(|_| command(&store).map_err(Into::into));

@@ -66,6 +66,7 @@ impl Application {
     /// applies pending migrations and binds both listeners.
     pub fn build(config: Config) -> Result<Self, StartError> {
         crate::config::check_public_url(config.bind, config.public_url.as_ref())?;
+        log::info!("database: {}", config.store.url.describe());
         let store = open_store(&config)?;
         let applied = migrate_store(&store)?;
         if !applied.is_empty() {

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 use diesel::{PgConnection, SqliteConnection};
 
+use crate::conninfo;
 use crate::gate::{Closed, Gate};
 
 /// Every query goes through this one type, so both backends share one code path.
@@ -30,21 +31,23 @@ impl fmt::Debug for AnyConnection {
 /// Where the data lives, parsed from `DCR_DATABASE_URL`.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
-    /// A `postgres://` or `postgresql://` URL, passed to libpq as given.
+    /// A `postgres://` or `postgresql://` URL, or a libpq key/value string
+    /// (`host=db dbname=dcr`), passed to libpq as given.
     Postgres(String),
     /// A SQLite file path (from a plain path or a `sqlite://` URL).
     Sqlite(String),
 }
 
 impl DatabaseUrl {
-    /// `postgres://...` and `postgresql://...` are Postgres. `sqlite://PATH`,
-    /// `sqlite:PATH` and any other string are a SQLite file path.
+    /// `postgres://...`, `postgresql://...` and libpq key/value strings
+    /// (`host=db dbname=dcr`) are Postgres. `sqlite://PATH`, `sqlite:PATH`
+    /// and any other string are a SQLite file path.
     pub fn parse(raw: &str) -> Result<Self, InvalidDatabaseUrl> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(InvalidDatabaseUrl("it is empty"));
         }
-        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        if conninfo::is_uri(raw) || conninfo::is_key_value(raw) {
             return Ok(Self::Postgres(raw.to_owned()));
         }
         let path = raw
@@ -68,13 +71,26 @@ impl DatabaseUrl {
             Self::Sqlite(_) => "sqlite",
         }
     }
+
+    /// Where the data lives, as the CLI's first line names it: a Postgres
+    /// URL without its password, or `sqlite` and the file's absolute path.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Postgres(raw) if conninfo::is_uri(raw) => conninfo::redacted(raw),
+            Self::Postgres(raw) => format!("postgres {}", conninfo::redacted(raw)),
+            Self::Sqlite(path) => {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.into());
+                format!("sqlite {}", absolute.display())
+            }
+        }
+    }
 }
 
 /// Prints the backend and, for Postgres, the URL without its password.
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Postgres(url) => write!(f, "postgres {}", redact_password(url)),
+            Self::Postgres(url) => write!(f, "postgres {}", conninfo::redacted(url)),
             Self::Sqlite(path) => write!(f, "sqlite {path}"),
         }
     }
@@ -86,32 +102,21 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
-fn redact_password(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            // Only fails for URLs that cannot have a password at all.
-            let _ = parsed.set_password(Some("redacted"));
-            parsed.to_string()
-        }
-        _ => raw.to_owned(),
-    }
-}
-
 /// The URL libpq is given: unless the operator set `connect_timeout`, a
 /// connection attempt gives up after `timeout` (at least libpq's minimum of
 /// two seconds). Without it, an unreachable host holds a pool thread for the
 /// kernel's TCP timeout, minutes, and the pool recovers that much later.
 pub(crate) fn with_connect_timeout(url: &str, timeout: Duration) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return url.to_owned();
-    };
-    if parsed
-        .query_pairs()
-        .any(|(key, _)| key == "connect_timeout")
-    {
+    if conninfo::sets_connect_timeout(url) {
         return url.to_owned();
     }
     let seconds = timeout.as_secs_f64().ceil().max(2.0);
+    if !conninfo::is_uri(url) {
+        return format!("{url} connect_timeout={seconds:.0}");
+    }
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
     parsed
         .query_pairs_mut()
         .append_pair("connect_timeout", &format!("{seconds:.0}"));
@@ -129,6 +134,8 @@ pub struct InvalidDatabaseUrl(&'static str);
 pub(crate) struct Manager {
     pub(crate) url: DatabaseUrl,
     pub(crate) sqlite_busy_timeout: Duration,
+    /// Whether opening a SQLite file that is not there creates it.
+    pub(crate) create_sqlite: bool,
     /// The store's gate: r2d2 opens connections on its own threads, also
     /// after the caller that asked for one gave up, so connecting counts as
     /// work under way and stops once the store is closed.
@@ -190,7 +197,17 @@ impl Manager {
                 Ok(AnyConnection::Postgresql(PgConnection::establish(url)?))
             }
             DatabaseUrl::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(path)?;
+                let mut conn = if self.create_sqlite || path == ":memory:" {
+                    SqliteConnection::establish(path)?
+                } else {
+                    // A URI filename with mode=rw: SQLite opens the file
+                    // only if it is there, so a file removed after the
+                    // caller looked is never created again.
+                    SqliteConnection::establish(&format!(
+                        "file:{}?mode=rw",
+                        crate::legacy::percent_encode_path(path)
+                    ))?
+                };
                 // WAL lets readers run beside the writer; the busy timeout makes
                 // concurrent writers wait their turn instead of failing with
                 // "database is locked"; synchronous=FULL keeps every
@@ -210,8 +227,36 @@ impl Manager {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_sqlite_file_is_created_only_when_asked() {
+        let dir = std::env::temp_dir().join(format!("dcr-rw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // `?` and `#` would end a URI filename unless encoded.
+        let path = dir.join("odd?name#1.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let open = |create_sqlite| {
+            let mut config =
+                crate::StoreConfig::new(DatabaseUrl::Sqlite(path.display().to_string()));
+            config.create_sqlite = create_sqlite;
+            crate::Store::open(&config).unwrap()
+        };
+        let refused = open(false);
+        assert!(refused.run_migrations().is_err());
+        refused.close(Duration::from_secs(1));
+        assert!(!path.exists(), "mode=rw creates nothing");
+        let created = open(true);
+        created.run_migrations().unwrap();
+        created.close(Duration::from_secs(1));
+        assert!(path.exists());
+        let reopened = open(false);
+        assert!(reopened.run_migrations().unwrap().is_empty());
+        reopened.close(Duration::from_secs(1));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn libpq_gets_a_connect_timeout_unless_one_is_set() {
@@ -240,6 +285,16 @@ mod tests {
                 "postgres://dcr@db/dcr?connect_timeout=30",
                 Duration::from_secs(3),
                 "postgres://dcr@db/dcr?connect_timeout=30",
+            ),
+            (
+                "host=db dbname=dcr",
+                Duration::from_secs(3),
+                "host=db dbname=dcr connect_timeout=3",
+            ),
+            (
+                "host=db connect_timeout=30",
+                Duration::from_secs(3),
+                "host=db connect_timeout=30",
             ),
             (
                 "postgresql:///dcr?host=/var/run/postgresql",

@@ -1,9 +1,10 @@
 //! Reading the database of the Next.js + libSQL registration endpoint that
-//! dcr replaces (`dcr-server import`): its `users` and `oauth_clients`
-//! tables, as that application creates them, read as text and left for the
-//! caller to judge. The file is opened read-only: an import never changes
+//! dcr replaces (`dcr-server import`): its `oauth_clients` table (and
+//! `users`, when there), as that application creates them, read as text and
+//! left for the caller to judge (docs/import.md shows the schema). The file is opened read-only: an import never changes
 //! its source.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use diesel::prelude::*;
@@ -29,7 +30,8 @@ pub struct LegacyClient {
     pub allowed_scopes: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub created_at: Option<String>,
-    /// The e-mail of the user in `created_by`, when that user exists.
+    /// The e-mail of the user in `created_by`, when the database has `users`
+    /// and `created_by` and that user exists.
     #[diesel(sql_type = Nullable<Text>)]
     pub created_by_email: Option<String>,
     /// `is_active` as text: the column is an INTEGER 0/1, but SQLite keeps
@@ -57,28 +59,89 @@ pub fn read_legacy_clients(path: &Path) -> Result<Vec<LegacyClient>, StoreError>
     let mut conn = SqliteConnection::establish(&uri).map_err(|err| {
         StoreError::Other(format!("cannot open {}: {err}", path.display()).into())
     })?;
-    diesel::sql_query(
-        "SELECT c.client_id, c.client_secret_hash, c.name, c.redirect_uris, c.allowed_scopes, \
-                CAST(c.created_at AS TEXT) AS created_at, u.email AS created_by_email, \
-                CAST(c.is_active AS TEXT) AS is_active, c.metadata \
-         FROM oauth_clients c LEFT JOIN users u ON u.id = c.created_by \
-         ORDER BY c.rowid",
-    )
-    .load(&mut conn)
-    .map_err(|err| {
-        StoreError::Other(
+    let unreadable = |err: diesel::result::Error| {
+        StoreError::Other(format!("cannot read {}: {err}", path.display()).into())
+    };
+    let clients = columns(&mut conn, "oauth_clients").map_err(unreadable)?;
+    let missing: Vec<&str> = CLIENT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|column| !clients.contains(*column))
+        .collect();
+    if !missing.is_empty() {
+        let what = if clients.is_empty() {
+            "has no oauth_clients table".to_owned()
+        } else {
             format!(
-                "{} does not hold the endpoint's users and oauth_clients tables: {err}",
+                "has an oauth_clients table without the columns {}",
+                missing.join(", ")
+            )
+        };
+        return Err(StoreError::Other(
+            format!(
+                "{} {what}: it is not the registration endpoint's database (docs/import.md shows the schema the import reads)",
                 path.display()
             )
             .into(),
-        )
-    })
+        ));
+    }
+    // The creator's e-mail only where the endpoint recorded it: databases
+    // without `users` or `created_by` import as well.
+    let users = columns(&mut conn, "users").map_err(unreadable)?;
+    let (email, join) =
+        if clients.contains("created_by") && users.contains("id") && users.contains("email") {
+            ("u.email", "LEFT JOIN users u ON u.id = c.created_by")
+        } else {
+            ("NULL", "")
+        };
+    diesel::sql_query(format!(
+        "SELECT c.client_id, c.client_secret_hash, c.name, c.redirect_uris, c.allowed_scopes, \
+                CAST(c.created_at AS TEXT) AS created_at, {email} AS created_by_email, \
+                CAST(c.is_active AS TEXT) AS is_active, c.metadata \
+         FROM oauth_clients c {join} \
+         ORDER BY c.rowid"
+    ))
+    .load(&mut conn)
+    .map_err(unreadable)
+}
+
+/// The columns of `oauth_clients` the import reads (`users` and
+/// `oauth_clients.created_by` are read when there).
+pub const CLIENT_COLUMNS: [&str; 8] = [
+    "client_id",
+    "client_secret_hash",
+    "name",
+    "redirect_uris",
+    "allowed_scopes",
+    "created_at",
+    "is_active",
+    "metadata",
+];
+
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// The columns of `table`; none when there is no such table.
+fn columns(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<HashSet<String>, diesel::result::Error> {
+    let columns: Vec<Column> = diesel::sql_query("SELECT name FROM pragma_table_info(?)")
+        .bind::<Text, _>(table)
+        .load(conn)?;
+    // SQLite matches column names without regard to case.
+    Ok(columns
+        .into_iter()
+        .map(|column| column.name.to_ascii_lowercase())
+        .collect())
 }
 
 /// A path as the path of a `file:` URI: `%`, `?` and `#` would otherwise
 /// end or change it.
-fn percent_encode_path(path: &str) -> String {
+pub(crate) fn percent_encode_path(path: &str) -> String {
     path.replace('%', "%25")
         .replace('?', "%3f")
         .replace('#', "%23")

@@ -2,6 +2,7 @@
 mod audit;
 mod clients;
 mod connection;
+mod conninfo;
 mod dedup;
 mod deployment;
 mod error;
@@ -51,6 +52,9 @@ pub struct StoreConfig {
     /// How long a caller waits for a connection before the store reports
     /// itself unavailable.
     pub acquire_timeout: Duration,
+    /// Whether a SQLite file that is not there is created (the server and
+    /// `migrate`) or refused (the shell's commands, unless `--create`).
+    pub create_sqlite: bool,
 }
 
 impl StoreConfig {
@@ -59,6 +63,7 @@ impl StoreConfig {
             url,
             pool_size: 16,
             acquire_timeout: Duration::from_secs(3),
+            create_sqlite: true,
         }
     }
 }
@@ -125,6 +130,7 @@ impl Store {
         let manager = Manager {
             url: connect_url,
             sqlite_busy_timeout: config.acquire_timeout.max(Duration::from_secs(5)),
+            create_sqlite: config.create_sqlite,
             gate: gate.clone(),
         };
         let pool = r2d2::Pool::builder()

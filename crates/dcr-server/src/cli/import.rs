@@ -22,6 +22,8 @@ pub struct ImportArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub target: super::Target,
 }
 
 pub fn run(args: &ImportArgs, config: &Config, store: &Store) -> Result<(), CliError> {

@@ -46,10 +46,12 @@ pub struct CreateArgs {
     #[arg(long = "redirect-host")]
     pub redirect_hosts: Vec<String>,
     /// An auth method its registrations may use; repeat for more.
-    #[arg(long = "auth-method")]
+    // Ids apart from the settings DCR_AUTH_METHODS and DCR_GRANT_TYPES, which
+    // reach every subcommand (`cli/parse.rs`).
+    #[arg(long = "auth-method", id = "token_auth_methods")]
     pub auth_methods: Vec<String>,
     /// A grant type its registrations may use; repeat for more.
-    #[arg(long = "grant-type")]
+    #[arg(long = "grant-type", id = "token_grant_types")]
     pub grant_types: Vec<String>,
     /// Print JSON instead of text.
     #[arg(long)]

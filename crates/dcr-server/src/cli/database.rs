@@ -1,0 +1,32 @@
+//! The database a shell command works in: named on the first line of
+//! stderr, and, for a SQLite file, never created by accident.
+
+use dcr_store::{DatabaseUrl, Store};
+
+use super::CliError;
+use crate::config::Config;
+
+/// Names the database on stderr, then opens it. Unless `create`, a SQLite
+/// file that is not there is an error naming it and `--create`: a mistyped
+/// or missing DCR_DATABASE_URL would otherwise give a new empty database
+/// (`clients list` saying 0 clients, an import going where nobody looks).
+pub fn open(config: &Config, create: bool) -> Result<Store, CliError> {
+    let url = &config.store.url;
+    eprintln!("database: {}", url.describe());
+    if let DatabaseUrl::Sqlite(path) = url
+        && !create
+        && path != ":memory:"
+        && !std::path::Path::new(path).exists()
+    {
+        return Err(CliError::NoDatabase(absolute(path)));
+    }
+    let mut store_config = config.store.clone();
+    // Checked above for the message; the store opens the file in mode=rw
+    // too, so one removed since is not created either.
+    store_config.create_sqlite = create;
+    Ok(Store::open(&store_config)?)
+}
+
+fn absolute(path: &str) -> String {
+    std::path::absolute(path).map_or_else(|_| path.to_owned(), |p| p.display().to_string())
+}
