@@ -2,6 +2,7 @@
 //! (`examples/token-endpoint/`) are checked against, held here against
 //! dcr-core's own matching: an example that agrees with the table agrees with
 //! dcr.
+#![allow(clippy::panic)]
 
 use std::path::Path;
 
