@@ -71,7 +71,7 @@ class Dcr:
             DCR_DATABASE_URL=str(pathlib.Path(workdir) / "dcr.sqlite3"),
             DCR_BCRYPT_COST="4",
             DCR_FAILED_AUTH_LIMIT="5/hour",
-            DCR_LOG="warn",
+            DCR_LOG="error",
         )
         self.process = subprocess.Popen([binary], env=env, cwd=workdir)
         wait_for(self.admin_port, self.process, "dcr-server")
