@@ -58,7 +58,9 @@ def authorize(environ):
     # Until the redirect URI is known to be the client's, errors are shown
     # here, never sent to it (RFC 6749 section 4.1.2.1).
     if not answer["usable"]:
-        return page(400, f"This application cannot sign in ({answer['reason']}).")
+        # A URL client id's document could not be fetched: worth a retry.
+        status = 503 if answer["reason"] == "document_unavailable" else 400
+        return page(status, f"This application cannot sign in ({answer['reason']}).")
     client = answer["client"]
     redirect_uri = params.get("redirect_uri", "")
     if not redirect_uri_matches(client.get("redirect_uris", []), redirect_uri):

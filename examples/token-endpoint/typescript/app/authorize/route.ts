@@ -27,7 +27,11 @@ async function authorize(raw: URLSearchParams, approved: boolean): Promise<Respo
   }
   // Until the redirect URI is known to be the client's, errors are shown
   // here, never sent to it (RFC 6749 section 4.1.2.1).
-  if (!answer.usable) return page(400, `This application cannot sign in (${answer.reason}).`);
+  if (!answer.usable) {
+    // A URL client id's document could not be fetched: worth a retry.
+    const status = answer.reason === "document_unavailable" ? 503 : 400;
+    return page(status, `This application cannot sign in (${answer.reason}).`);
+  }
   const client = answer.client;
   const redirectUri = params.get("redirect_uri") ?? "";
   if (!redirectUriMatches(client.redirect_uris ?? [], redirectUri)) {
