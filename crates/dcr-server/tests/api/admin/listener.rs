@@ -121,6 +121,10 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         StatusCode::OK,
         StatusCode::OK,
         StatusCode::NO_CONTENT,
+        // The body forms without a client_id.
+        StatusCode::BAD_REQUEST,
+        StatusCode::BAD_REQUEST,
+        StatusCode::BAD_REQUEST,
         StatusCode::NO_CONTENT,
     ];
     for ((method, path), status) in routes.iter().zip(expected) {
