@@ -15,6 +15,9 @@ use crate::policy::RegistrationPolicy;
 use crate::provenance::{Provenance, RegisteredVia};
 use crate::secret_tag::SecretTag;
 
+mod usability;
+pub use usability::Usability;
+
 /// How a client authenticates at the token endpoint. Only a confidential
 /// client has a secret; a public one has no field that could hold one.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,7 +31,7 @@ pub use auth_method::AuthMethod;
 pub use body::BodyError;
 pub use client::{
     ClientCredentials, CredentialCheck, RegisteredClient, Registration, RotateError, Update,
-    UpdateError,
+    UpdateError, Usability,
 };
 pub use client_url::ClientUrl;
 pub use credentials::{BcryptCost, ClientId, ClientSecret, SecretHash, SecretHashing};
@@ -48,8 +48,8 @@ pub use metadata::{ApplicationType, ClientMetadata};
 pub use policy::{Limits, PolicyError, RegistrationPolicy, ScopeOverflow};
 pub use provenance::{Provenance, RegisteredVia};
 pub use redirect_uri::{
-    DANGEROUS_SCHEMES, DEFAULT_NATIVE_SCHEMES, RedirectKind, RedirectPolicy, RedirectUri,
-    redirect_uri_matches,
+    DANGEROUS_SCHEMES, DEFAULT_NATIVE_SCHEMES, REDIRECT_URI_RULE, RedirectKind, RedirectPolicy,
+    RedirectUri, redirect_uri_matches,
 };
 pub use scope::{Scope, ScopeToken};
 pub use secret_tag::SecretTag;

@@ -250,7 +250,14 @@ pub(crate) fn is_dotted_name(name: &str) -> bool {
     name.split('.').all(is_label)
 }
 
-/// Whether `presented` matches any of the registered redirect URIs.
+/// [`redirect_uri_matches`] in prose: the words the admin API's lookup
+/// answers with and the docs quote, so an authorization server written in
+/// any language applies the same rule. The tests hold each sentence to the
+/// function.
+pub const REDIRECT_URI_RULE: &str = "The redirect_uri presented at the authorization endpoint must equal one of the client's registered redirect_uris exactly, character for character (RFC 6749 section 3.1.2.3): no case folding, no percent-decoding, no normalization, no prefix, no wildcard, no fragment. One exception, the loopback port rule (RFC 8252 section 7.3): when the registered URI is http on a loopback host (127.0.0.1 or another 127.0.0.0/8 address, [::1], or localhost), a native app listens on a port it picks at run time, so the presented URI may carry any port, or none; its scheme must still be http and its host, path and query identical to the registered URI's, and it may carry no fragment and no user information. https and private-use scheme (com.example.app:/cb) redirect URIs never get this exception.";
+
+/// Whether `presented` matches any of the registered redirect URIs, by
+/// [`REDIRECT_URI_RULE`].
 pub fn redirect_uri_matches(registered: &[RedirectUri], presented: &str) -> bool {
     registered.iter().any(|uri| uri.matches(presented))
 }

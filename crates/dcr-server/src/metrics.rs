@@ -289,7 +289,7 @@ impl Metrics {
                     .with_label_values(&[operation, outcome])
                     .inc();
             }
-            (Listener::Admin, "/admin/clients/{client_id}/verify", "POST") => {
+            (Listener::Admin, "/admin/clients/{client_id}/verify" | "/admin/verify", "POST") => {
                 self.verifications.with_label_values(&[outcome]).inc();
             }
             _ => {}

@@ -8,6 +8,7 @@
 mod credentials;
 mod management;
 mod updates;
+mod usability;
 
 use crate::credentials::BcryptCost;
 use std::collections::HashSet;

@@ -1,9 +1,9 @@
 //! The admin listener's API: what must never face the internet. Operators
 //! list and manage clients; the token endpoint checks a client's credentials.
 //! Every request here has passed `admin_guard` (the bearer token, or the
-//! loopback rules without one): no handler checks it again.
-
-use std::net::IpAddr;
+//! loopback rules without one): no handler checks it again. The token
+//! endpoint's calls are in `verify` (credentials, uses) and `lookup` (the
+//! authorization endpoint's question).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::{ClientId, RegisteredClient};
@@ -13,14 +13,19 @@ use serde_json::{Map, Value, json};
 
 use crate::cimd::UrlClients;
 use crate::clock::unix_now;
-use crate::error::{ApiError, Outcome};
+use crate::error::ApiError;
 use crate::listing::{ListQuery, ListRequest, ListingError, Status};
 use crate::routes::url_clients;
 
-use crate::routes::json_body::read_admin_json;
-use crate::routes::{invalid, no_store, with_store};
+use crate::routes::{no_store, with_store};
 use crate::state::AppState;
-use crate::views::{self, admin_view, consent_view, enforcement_view, event_view};
+use crate::views::{self, admin_view, event_view};
+
+pub(crate) mod lookup;
+mod verify;
+
+pub use lookup::lookup;
+pub use verify::{used, used_by_body, verify, verify_by_body};
 
 /// The admin API's listing query (see `listing` for its rules).
 #[derive(Debug, Deserialize)]
@@ -196,128 +201,6 @@ pub async fn rotate_secret(
         "client_secret": secret.expose(),
         "client_secret_expires_at": expires_at,
     })))
-}
-
-#[derive(Deserialize)]
-struct VerifyRequest {
-    client_secret: Option<String>,
-    /// The end client's address, as the token endpoint saw it: what failed
-    /// credentials are charged to. Read by `client_address`.
-    client_address: Option<Value>,
-}
-
-/// Shows whether a secret was presented, never the secret.
-impl std::fmt::Debug for VerifyRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifyRequest")
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .field("client_address", &self.client_address)
-            .finish()
-    }
-}
-
-impl VerifyRequest {
-    /// `client_address`: an IPv4 or IPv6 address exactly as `IpAddr` writes
-    /// one (no port, brackets, zone or leading zeros), or absent (`null`).
-    fn client_address(&self) -> Result<Option<IpAddr>, ApiError> {
-        const MALFORMED: &str =
-            "client_address must be an IPv4 or IPv6 address, without port or brackets";
-        match &self.client_address {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(raw)) => raw
-                .parse()
-                .map(Some)
-                .map_err(|_| ApiError::InvalidRequest(MALFORMED)),
-            Some(_) => Err(ApiError::InvalidRequest(MALFORMED)),
-        }
-    }
-}
-
-/// `POST /admin/clients/{client_id}/verify`: the token endpoint passes on the
-/// credentials it received. Shaped like RFC 7662 introspection: `valid`, and
-/// for a valid client what the token endpoint must enforce. An invalid answer
-/// carries no reason that would help a guesser, and is the same for an id
-/// no client has: its failure counts against the end client's address
-/// (`client_address`, else this request's own) like any other.
-pub async fn verify(
-    request: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    // Every member kept: `client_address` is no registration metadata.
-    let document = read_admin_json(&request, payload, state.max_body_bytes).await?;
-    // Only an object: serde would also read `["secret"]` into the struct.
-    let presented: VerifyRequest = Some(document)
-        .filter(Value::is_object)
-        .and_then(|document| serde_json::from_value(document).ok())
-        .ok_or(ApiError::InvalidRequest(
-            "the body must be a JSON object with an optional client_secret string and an optional client_address string",
-        ))?;
-    let address = match presented.client_address()? {
-        Some(address) => Some(address),
-        None => state.rate_limiter.client_of(&request),
-    };
-    if UrlClients::looks_like_url(&path) {
-        return url_clients::verify(&state, &path, presented.client_secret.is_some()).await;
-    }
-    let client = match ClientId::parse(&path) {
-        Ok(client_id) => {
-            match with_store(&state, move |store| store.find_client(&client_id)).await {
-                Ok(client) => Some(client),
-                Err(ApiError::NotFound) => None,
-                Err(err) => return Err(err),
-            }
-        }
-        Err(_) => None,
-    };
-    let valid = state
-        .verifier
-        .verify(
-            client.as_ref(),
-            presented.client_secret.as_deref(),
-            address,
-            unix_now(),
-        )
-        .await?;
-    let Some(client) = client.filter(|_| valid) else {
-        return Ok(invalid());
-    };
-    let mut response = no_store(HttpResponse::Ok()).json(json!({
-        "valid": true,
-        "client": enforcement_view(&client),
-        "consent": consent_view(&client, &state.consent.known_clients, unix_now()),
-    }));
-    response.extensions_mut().insert(Outcome("valid"));
-    Ok(response)
-}
-
-/// `POST /admin/clients/{client_id}/used`: a token endpoint that checks a
-/// client's credentials itself reports that the client was used. Recorded
-/// as a valid verify records it: the last use (at most once per
-/// `DCR_LAST_USED_RESOLUTION_SECS`) and the arming of the never-used rule;
-/// nothing else. A disabled client's use counts too: the lifetimes ignore
-/// the disabled state, and a recent last use shows the operator that the
-/// token endpoint still accepts the client.
-pub async fn used(
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    if UrlClients::looks_like_url(&path) {
-        return Err(ApiError::InvalidRequest(
-            "a URL client id is not stored and has no lifetime: there is no use to record",
-        ));
-    }
-    let client = find(&state, &path).await?;
-    state
-        .verifier
-        .record_use(&client, unix_now())
-        .await
-        .map_err(ApiError::from)?;
-    Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
 /// The audit query: a page size and the cursor of the previous page.

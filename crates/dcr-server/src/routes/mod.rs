@@ -216,6 +216,21 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
         "/admin/clients/{client_id}/used",
         vec![(Method::POST, web::route().to(admin::used))],
     ))
+    // The token endpoint's calls, the client id in the body: a program
+    // that builds an admin path from a client-supplied id can be made to
+    // call another route.
+    .service(resource(
+        "/admin/verify",
+        vec![(Method::POST, web::route().to(admin::verify_by_body))],
+    ))
+    .service(resource(
+        "/admin/used",
+        vec![(Method::POST, web::route().to(admin::used_by_body))],
+    ))
+    .service(resource(
+        "/admin/lookup",
+        vec![(Method::POST, web::route().to(admin::lookup))],
+    ))
     .service(resource(
         "/healthz",
         vec![(Method::GET, web::route().to(health::healthz))],

@@ -8,9 +8,10 @@ use dcr_core::cimd::DocumentUrl;
 use dcr_core::{AuthMethod, Occasion};
 use serde_json::json;
 
-use crate::cimd::LookupError;
+use crate::cimd::{FetchError, LookupError};
 use crate::clock::unix_now;
 use crate::error::{ApiError, Outcome};
+use crate::routes::admin::lookup::{unusable, usable};
 use crate::routes::{invalid, no_store, with_store};
 use crate::state::AppState;
 use crate::views::{url_admin_view, url_consent_view, url_enforcement_view};
@@ -49,6 +50,31 @@ pub async fn verify(
     }));
     response.extensions_mut().insert(Outcome("valid"));
     Ok(response)
+}
+
+/// `POST /admin/lookup` for a URL client id: its document fetched as the
+/// verify call fetches it (the same cache). An id that is no URL client
+/// here (URL client ids off, a malformed URL, a refused host) is unknown.
+pub async fn lookup(state: &AppState, raw: &str) -> Result<HttpResponse, ApiError> {
+    let Ok(url) = state.url_clients.parse(raw) else {
+        return Ok(unusable("unknown_client", None));
+    };
+    if !is_active(state, &url).await? {
+        return Ok(unusable("disabled", None));
+    }
+    match state.url_clients.lookup(&url).await {
+        Ok(client) => Ok(usable(
+            url_enforcement_view(&client),
+            url_consent_view(&client, &state.consent.known_clients, unix_now()),
+        )),
+        Err(LookupError::Busy) => Err(ApiError::Busy {
+            retry_after_secs: 1,
+        }),
+        Err(LookupError::Invalid(_) | LookupError::Fetch(FetchError::TooLarge)) => {
+            Ok(unusable("invalid_document", None))
+        }
+        Err(_) => Ok(unusable("document_unavailable", None)),
+    }
 }
 
 /// `GET /admin/clients/{url}`: the document as validated, or why there is

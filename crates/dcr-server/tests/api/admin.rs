@@ -4,10 +4,13 @@
 //! delegates (`verify`). Tools outside rely on these shapes. One submodule per
 //! concern; the `Admin` client and the helpers they share are here.
 
+mod body_forms;
+mod injection;
 mod last_use;
 mod lifecycle;
 mod listener;
 mod listing;
+mod lookup;
 mod rotation;
 mod used;
 mod verify;

@@ -4,6 +4,7 @@
 //! loopback is the development exception (DCR_CIMD_ALLOW_HTTP_LOOPBACK);
 //! everything else about the fetch is as in production.
 
+mod body_forms;
 mod documents;
 mod fairness;
 
@@ -13,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use body_forms::url_clients_answer_the_body_forms_and_the_lookup;
 use documents::{Answer, DocumentServer, document, ok};
 
 on_both_backends!(
@@ -21,6 +23,7 @@ on_both_backends!(
     lookups_share_one_fetch_and_failures_are_cached_briefly,
     an_operator_disables_a_url_client_like_a_registered_one,
     operator_policy_turns_url_client_ids_off_or_narrows_their_hosts,
+    url_clients_answer_the_body_forms_and_the_lookup,
 );
 
 async fn spawn_cimd_app(

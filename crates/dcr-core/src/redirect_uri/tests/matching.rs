@@ -137,3 +137,137 @@ fn matches_any_registered_uri() {
         "https://claude.ai/api/mcp/auth_callback"
     ));
 }
+
+/// `REDIRECT_URI_RULE` says what the function does: each phrase it holds,
+/// with a case that shows the function doing it.
+#[test]
+fn the_rule_in_prose_is_the_rule_in_code() {
+    let cases = [
+        (
+            "character for character",
+            "https://a.example/cb",
+            "https://a.example/cb",
+            true,
+        ),
+        (
+            "no case folding",
+            "https://a.example/cb",
+            "https://A.EXAMPLE/cb",
+            false,
+        ),
+        (
+            "no percent-decoding",
+            "https://a.example/c%62",
+            "https://a.example/cb",
+            false,
+        ),
+        (
+            "no normalization",
+            "https://a.example/cb",
+            "https://a.example:443/cb",
+            false,
+        ),
+        (
+            "no prefix",
+            "https://a.example/cb",
+            "https://a.example/cb/more",
+            false,
+        ),
+        (
+            "no wildcard",
+            "https://a.example/cb",
+            "https://b.a.example/cb",
+            false,
+        ),
+        (
+            "no fragment",
+            "https://a.example/cb",
+            "https://a.example/cb#x",
+            false,
+        ),
+        (
+            "may carry any port",
+            "http://127.0.0.1:8080/cb",
+            "http://127.0.0.1:51234/cb",
+            true,
+        ),
+        (
+            "or none",
+            "http://127.0.0.1:8080/cb",
+            "http://127.0.0.1/cb",
+            true,
+        ),
+        ("[::1]", "http://[::1]/cb", "http://[::1]:9090/cb", true),
+        (
+            "or localhost",
+            "http://localhost:6274/cb",
+            "http://localhost:1/cb",
+            true,
+        ),
+        (
+            "127.0.0.0/8",
+            "http://127.0.0.2/cb",
+            "http://127.0.0.2:7/cb",
+            true,
+        ),
+        (
+            "scheme must still be http",
+            "http://127.0.0.1/cb",
+            "https://127.0.0.1:5/cb",
+            false,
+        ),
+        (
+            "host, path and query identical",
+            "http://127.0.0.1/cb",
+            "http://[::1]:5/cb",
+            false,
+        ),
+        (
+            "host, path and query identical",
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:5/cb2",
+            false,
+        ),
+        (
+            "host, path and query identical",
+            "http://127.0.0.1/cb?a=1",
+            "http://127.0.0.1:5/cb?a=2",
+            false,
+        ),
+        (
+            "no fragment and no user information",
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:5/cb#x",
+            false,
+        ),
+        (
+            "no fragment and no user information",
+            "http://127.0.0.1/cb",
+            "http://u@127.0.0.1:5/cb",
+            false,
+        ),
+        (
+            "https and private-use scheme",
+            "https://a.example:8443/cb",
+            "https://a.example:9443/cb",
+            false,
+        ),
+        (
+            "https and private-use scheme",
+            "com.example.app:/cb",
+            "com.example.app:/cb",
+            true,
+        ),
+    ];
+    for (phrase, registered_uri, presented, expected) in cases {
+        assert!(
+            REDIRECT_URI_RULE.contains(phrase),
+            "the rule says {phrase:?}"
+        );
+        assert_eq!(
+            redirect_uri_matches(&[registered(registered_uri)], presented),
+            expected,
+            "{phrase}: {registered_uri} against {presented}"
+        );
+    }
+}

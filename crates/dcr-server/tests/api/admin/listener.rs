@@ -43,6 +43,9 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         (Method::GET, "/metrics".to_owned()),
         (Method::GET, "/openapi.json".to_owned()),
         (Method::POST, format!("/admin/clients/{id}/used")),
+        (Method::POST, "/admin/verify".to_owned()),
+        (Method::POST, "/admin/used".to_owned()),
+        (Method::POST, "/admin/lookup".to_owned()),
         (Method::DELETE, format!("/admin/clients/{id}")),
     ];
     let same_length_wrong = "x".repeat(ADMIN_TOKEN.len());
@@ -118,6 +121,10 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         StatusCode::OK,
         StatusCode::OK,
         StatusCode::NO_CONTENT,
+        // The body forms without a client_id.
+        StatusCode::BAD_REQUEST,
+        StatusCode::BAD_REQUEST,
+        StatusCode::BAD_REQUEST,
         StatusCode::NO_CONTENT,
     ];
     for ((method, path), status) in routes.iter().zip(expected) {
@@ -172,6 +179,9 @@ async fn admin_paths_stay_off_the_public_listener(backend: Backend) {
         ),
         (Method::GET, format!("/admin/clients/{id}/verify"), "POST"),
         (Method::GET, format!("/admin/clients/{id}/used"), "POST"),
+        (Method::GET, "/admin/verify".to_owned(), "POST"),
+        (Method::GET, "/admin/used".to_owned(), "POST"),
+        (Method::PUT, "/admin/lookup".to_owned(), "POST"),
         (
             Method::GET,
             format!("/admin/clients/{id}/rotate-secret"),

@@ -1,0 +1,81 @@
+//! `POST /admin/lookup`: what an authorization endpoint needs before it
+//! shows a consent screen, in one call and without a secret (it has none):
+//! whether the client may be used now and, if so, what to enforce (redirect
+//! URIs and the rule that matches them, grant types, scope) and the consent
+//! signals. A lookup carries no credential, so it records no use, arms no
+//! lifetime rule and counts no failure; the token endpoint's verify call
+//! still decides each token request.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use dcr_core::{ClientId, REDIRECT_URI_RULE, Usability};
+use serde_json::{Map, Value, json};
+
+use super::verify::body_client_id;
+use crate::cimd::UrlClients;
+use crate::clock::unix_now;
+use crate::error::{ApiError, Outcome};
+use crate::routes::json_body::read_admin_json;
+use crate::routes::{no_store, url_clients, with_store};
+use crate::state::AppState;
+use crate::views::{consent_view, enforcement_view};
+
+/// `POST /admin/lookup` `{"client_id": ...}`.
+pub async fn lookup(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let document = read_admin_json(&request, payload, state.max_body_bytes).await?;
+    let Value::Object(members) = document else {
+        return Err(ApiError::InvalidRequest(
+            "the body must be a JSON object with a client_id string",
+        ));
+    };
+    let raw = body_client_id(members.get("client_id"))?;
+    if UrlClients::looks_like_url(raw) {
+        return url_clients::lookup(&state, raw).await;
+    }
+    let Ok(client_id) = ClientId::parse(raw) else {
+        return Ok(unusable("unknown_client", None));
+    };
+    let client = match with_store(&state, move |store| store.find_client(&client_id)).await {
+        Ok(client) => client,
+        Err(ApiError::NotFound) => return Ok(unusable("unknown_client", None)),
+        Err(err) => return Err(err),
+    };
+    let now = unix_now();
+    let consent = consent_view(&client, &state.consent.known_clients, now);
+    Ok(match client.usability(now) {
+        Usability::Usable => usable(enforcement_view(&client), consent),
+        // The operator's tools may show whom they disabled.
+        Usability::Disabled => unusable("disabled", Some(enforcement_view(&client))),
+        Usability::SecretExpired => unusable("secret_expired", None),
+    })
+}
+
+/// `{"usable": true, ...}`: the client as the verify call shows it, the
+/// redirect rule in words, and the consent signals.
+pub(crate) fn usable(client: Value, consent: Value) -> HttpResponse {
+    let mut response = no_store(HttpResponse::Ok()).json(json!({
+        "usable": true,
+        "client": client,
+        "redirect_uri_rule": REDIRECT_URI_RULE,
+        "consent": consent,
+    }));
+    response.extensions_mut().insert(Outcome("usable"));
+    response
+}
+
+/// `{"usable": false, "reason": ...}`, with the client when it is worth
+/// showing (a disabled one).
+pub(crate) fn unusable(reason: &'static str, client: Option<Value>) -> HttpResponse {
+    let mut body = Map::new();
+    body.insert("usable".into(), false.into());
+    body.insert("reason".into(), reason.into());
+    if let Some(client) = client {
+        body.insert("client".into(), client);
+    }
+    let mut response = no_store(HttpResponse::Ok()).json(body);
+    response.extensions_mut().insert(Outcome("unusable"));
+    response
+}
