@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 
 /// Why the never-used rule deletes nothing yet, and the fix: the start-up
 /// warning and `clients prune` say it.
-pub const UNARMED: &str = "the never-used rule (DCR_UNUSED_CLIENT_TTL_SECS) deletes nothing yet: no registered client has passed a verify call or been reported used, so dcr cannot tell a working client from an abandoned one. A token endpoint that checks client credentials itself must report each use with POST /admin/clients/{client_id}/used (or check them with POST /admin/clients/{client_id}/verify); the first of either arms the rule, and never-used clients are then kept one lifetime from that moment";
+pub const UNARMED: &str = "the never-used rule (DCR_UNUSED_CLIENT_TTL_SECS) deletes nothing yet: no registered client has passed a verify call or been reported used, so dcr cannot tell a working client from an abandoned one. A token endpoint that checks client credentials itself must report each use with POST /admin/used {\"client_id\": ...} (or check them with POST /admin/verify; the operators' path forms are POST /admin/clients/{client_id}/used and /verify); the first of either arms the rule, and never-used clients are then kept one lifetime from that moment";
 
 const UNARMED_STATE: u8 = 0;
 /// This process is writing the arming now: other uses do not write too.

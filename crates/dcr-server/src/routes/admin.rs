@@ -21,7 +21,7 @@ use crate::routes::{no_store, with_store};
 use crate::state::AppState;
 use crate::views::{self, admin_view, event_view};
 
-pub(crate) mod lookup;
+mod lookup;
 mod verify;
 
 pub use lookup::lookup;

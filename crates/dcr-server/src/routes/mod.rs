@@ -12,9 +12,9 @@ use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, Resource, Route, guard, web};
 use dcr_core::consent::{NameFlag, name_flags};
-use dcr_core::{ClientMetadata, MetadataError, Problem};
+use dcr_core::{ClientMetadata, MetadataError, Problem, REDIRECT_URI_RULE};
 use dcr_store::{Store, StoreError};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use crate::config::ReservedNames;
 use crate::error::{ApiError, Outcome};
@@ -105,6 +105,34 @@ pub fn refuse_reserved_name(
 pub fn invalid() -> HttpResponse {
     let mut response = no_store(HttpResponse::Ok()).json(json!({ "valid": false }));
     response.extensions_mut().insert(Outcome("invalid"));
+    response
+}
+
+/// The lookup's `{"usable": true, ...}` (`admin::lookup`, and
+/// `url_clients::lookup` for URL client ids): the client as the verify call
+/// shows it, the redirect rule in words, and the consent signals.
+pub fn usable(client: Value, consent: Value) -> HttpResponse {
+    let mut response = no_store(HttpResponse::Ok()).json(json!({
+        "usable": true,
+        "client": client,
+        "redirect_uri_rule": REDIRECT_URI_RULE,
+        "consent": consent,
+    }));
+    response.extensions_mut().insert(Outcome("usable"));
+    response
+}
+
+/// The lookup's `{"usable": false, "reason": ...}`, with the client when
+/// it is worth showing (a disabled one).
+pub fn unusable(reason: &'static str, client: Option<Value>) -> HttpResponse {
+    let mut body = Map::new();
+    body.insert("usable".into(), false.into());
+    body.insert("reason".into(), reason.into());
+    if let Some(client) = client {
+        body.insert("client".into(), client);
+    }
+    let mut response = no_store(HttpResponse::Ok()).json(body);
+    response.extensions_mut().insert(Outcome("unusable"));
     response
 }
 

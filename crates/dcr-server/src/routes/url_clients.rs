@@ -11,8 +11,7 @@ use serde_json::json;
 use crate::cimd::{FetchError, LookupError};
 use crate::clock::unix_now;
 use crate::error::{ApiError, Outcome};
-use crate::routes::admin::lookup::{unusable, usable};
-use crate::routes::{invalid, no_store, with_store};
+use crate::routes::{invalid, no_store, unusable, usable, with_store};
 use crate::state::AppState;
 use crate::views::{url_admin_view, url_consent_view, url_enforcement_view};
 

@@ -100,6 +100,15 @@ async fn metrics_count_what_happened_in_prometheus_text(backend: Backend) {
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(app.verify(id, Some(secret)).await["valid"], true);
     assert_eq!(app.verify(id, Some("wrong")).await["valid"], false);
+    // The body form is the same call, counted alike.
+    let by_body = app
+        .client
+        .post(format!("{}/admin/verify", app.admin_address))
+        .json(&json!({ "client_id": id, "client_secret": "wrong" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_body.status(), StatusCode::OK);
     let read = app
         .request(Method::GET, &format!("/register/{id}"))
         .bearer_auth("not-the-token")
@@ -132,7 +141,7 @@ async fn metrics_count_what_happened_in_prometheus_text(backend: Backend) {
         1.0
     );
     assert_eq!(value(r#"dcr_verifications_total{outcome="valid"}"#), 1.0);
-    assert_eq!(value(r#"dcr_verifications_total{outcome="invalid"}"#), 1.0);
+    assert_eq!(value(r#"dcr_verifications_total{outcome="invalid"}"#), 2.0);
     assert_eq!(
         value(r#"dcr_management_requests_total{operation="read",outcome="unauthorized"}"#),
         1.0

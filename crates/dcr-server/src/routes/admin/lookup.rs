@@ -7,15 +7,15 @@
 //! still decides each token request.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::{ClientId, REDIRECT_URI_RULE, Usability};
-use serde_json::{Map, Value, json};
+use dcr_core::{ClientId, Usability};
+use serde_json::Value;
 
 use super::verify::body_client_id;
 use crate::cimd::UrlClients;
 use crate::clock::unix_now;
-use crate::error::{ApiError, Outcome};
+use crate::error::ApiError;
 use crate::routes::json_body::read_admin_json;
-use crate::routes::{no_store, url_clients, with_store};
+use crate::routes::{unusable, url_clients, usable, with_store};
 use crate::state::AppState;
 use crate::views::{consent_view, enforcement_view};
 
@@ -51,31 +51,4 @@ pub async fn lookup(
         Usability::Disabled => unusable("disabled", Some(enforcement_view(&client))),
         Usability::SecretExpired => unusable("secret_expired", None),
     })
-}
-
-/// `{"usable": true, ...}`: the client as the verify call shows it, the
-/// redirect rule in words, and the consent signals.
-pub(crate) fn usable(client: Value, consent: Value) -> HttpResponse {
-    let mut response = no_store(HttpResponse::Ok()).json(json!({
-        "usable": true,
-        "client": client,
-        "redirect_uri_rule": REDIRECT_URI_RULE,
-        "consent": consent,
-    }));
-    response.extensions_mut().insert(Outcome("usable"));
-    response
-}
-
-/// `{"usable": false, "reason": ...}`, with the client when it is worth
-/// showing (a disabled one).
-pub(crate) fn unusable(reason: &'static str, client: Option<Value>) -> HttpResponse {
-    let mut body = Map::new();
-    body.insert("usable".into(), false.into());
-    body.insert("reason".into(), reason.into());
-    if let Some(client) = client {
-        body.insert("client".into(), client);
-    }
-    let mut response = no_store(HttpResponse::Ok()).json(body);
-    response.extensions_mut().insert(Outcome("unusable"));
-    response
 }
