@@ -169,6 +169,7 @@ fn drop_tag(app: &TestApp, client_id: &str) {
         secret_hash,
         secret_tag: None,
         secret_expires_at,
+        previous_secret: None,
     };
     let id = ClientId::parse(client_id).unwrap();
     app.store
