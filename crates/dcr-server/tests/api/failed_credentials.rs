@@ -436,3 +436,5 @@ async fn a_malformed_client_address_is_refused(backend: Backend) {
         );
     }
 }
+
+mod overlap;
