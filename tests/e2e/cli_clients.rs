@@ -612,3 +612,5 @@ fn url_client_ids_are_disabled_from_the_shell() {
     let refused = clients(&dir.0, &env, &["disable", "http://agent.example.com/c"]);
     assert!(refused.failure().contains("https"), "{}", refused.stderr);
 }
+
+mod rotate;

@@ -15,7 +15,12 @@ use crate::policy::RegistrationPolicy;
 use crate::provenance::{Provenance, RegisteredVia};
 use crate::secret_tag::SecretTag;
 
+mod check;
+mod rotation;
 mod usability;
+
+pub use check::{Candidate, Candidates, CredentialCheck, Slot};
+pub use rotation::{Overlap, OverlapTooLong, PreviousSecret, RotateError, Rotation};
 pub use usability::Usability;
 
 /// How a client authenticates at the token endpoint. Only a confidential
@@ -32,6 +37,8 @@ pub enum ClientCredentials {
         secret_tag: Option<SecretTag>,
         /// Unix seconds; 0 means the secret never expires.
         secret_expires_at: i64,
+        /// The secret a rotation replaced, during its overlap.
+        previous_secret: Option<PreviousSecret>,
     },
 }
 
@@ -44,6 +51,36 @@ impl ClientCredentials {
                 secret_expires_at, ..
             } => Some(*secret_expires_at),
             Self::Public => None,
+        }
+    }
+
+    /// When the secret a rotation replaced stops working, during the
+    /// overlap (and until the row is next rewritten after it).
+    pub fn previous_secret_expires_at(&self) -> Option<i64> {
+        match self {
+            Self::Confidential {
+                previous_secret: Some(previous),
+                ..
+            } => Some(previous.expires_at),
+            _ => None,
+        }
+    }
+
+    /// The same credentials, with `previous` as the replaced secret.
+    fn with_previous(self, previous: Option<PreviousSecret>) -> Self {
+        match self {
+            Self::Confidential {
+                secret_hash,
+                secret_tag,
+                secret_expires_at,
+                ..
+            } => Self::Confidential {
+                secret_hash,
+                secret_tag,
+                secret_expires_at,
+                previous_secret: previous,
+            },
+            Self::Public => Self::Public,
         }
     }
 }
@@ -151,6 +188,7 @@ fn new_secret<R: RngCore + CryptoRng>(
             secret_hash,
             secret_tag,
             secret_expires_at,
+            previous_secret: None,
         },
     ))
 }
@@ -184,15 +222,6 @@ pub enum UpdateError {
     /// The request breaks a rule: `400` with this error.
     #[error(transparent)]
     Refused(MetadataError),
-    #[error(transparent)]
-    Hash(#[from] HashError),
-}
-
-/// Why a secret could not be rotated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum RotateError {
-    #[error("the client authenticates without a secret")]
-    NotConfidential,
     #[error(transparent)]
     Hash(#[from] HashError),
 }
@@ -285,6 +314,7 @@ impl RegisteredClient {
     ) -> Result<Update, UpdateError> {
         if let Some(presented) = &request.presented_secret
             && !self.secret_matches(presented)
+            && !self.previous_secret_matches(presented, now)
         {
             return Err(UpdateError::Refused(MetadataError::at_key(
                 "client_secret",
@@ -343,6 +373,19 @@ impl RegisteredClient {
         }
     }
 
+    /// Whether a `client_secret` sent in an update is the secret a rotation
+    /// replaced, still in its overlap: a client that has not yet taken the
+    /// new secret echoes the one it holds, and changes nothing by it.
+    fn previous_secret_matches(&self, presented: &str, now: i64) -> bool {
+        match &self.credentials {
+            ClientCredentials::Confidential {
+                previous_secret: Some(previous),
+                ..
+            } => previous.is_live(now) && previous.hash.verify(presented),
+            _ => false,
+        }
+    }
+
     /// The tag to store for `confirmed`, a secret just confirmed against
     /// this client's hash, when the client has none that applies and the
     /// secret is one dcr issued ([`SecretTag::to_fill_in`]).
@@ -362,119 +405,6 @@ impl RegisteredClient {
             ClientCredentials::Public => None,
         }
     }
-
-    /// Issues a new secret for a confidential client; the old one stops
-    /// working once the result is stored.
-    pub fn rotate_secret<R: RngCore + CryptoRng>(
-        &self,
-        policy: &RegistrationPolicy,
-        now: i64,
-        hashing: impl Into<SecretHashing>,
-        rng: &mut R,
-    ) -> Result<(ClientSecret, ClientCredentials), RotateError> {
-        match self.credentials {
-            ClientCredentials::Public => Err(RotateError::NotConfidential),
-            ClientCredentials::Confidential { .. } => Ok(new_secret(
-                self.client_id,
-                policy,
-                now,
-                hashing.into(),
-                rng,
-            )?),
-        }
-    }
-
-    /// The check a token endpoint delegates: is this client, now, entitled to
-    /// authenticate with `presented` (its secret, or nothing for a public
-    /// client)? A disabled client, an expired or wrong secret, a secret sent
-    /// by a public client, and a method whose proof dcr cannot check (keys,
-    /// certificates) are all refused. Slow for confidential clients (bcrypt).
-    pub fn verify_credentials(&self, presented: Option<&str>, now: i64) -> bool {
-        match self.credential_check(presented, now) {
-            CredentialCheck::Refused => false,
-            CredentialCheck::Accepted => true,
-            CredentialCheck::CompareSecret {
-                hash,
-                presented,
-                unexpired,
-                ..
-            } => hash.verify(presented) && unexpired,
-        }
-    }
-
-    /// [`RegisteredClient::verify_credentials`] up to the secret comparison,
-    /// which is left to the caller (who may remember comparisons already
-    /// made, in front of bcrypt). Every other rule is applied here.
-    pub fn credential_check<'a>(
-        &'a self,
-        presented: Option<&'a str>,
-        now: i64,
-    ) -> CredentialCheck<'a> {
-        use crate::auth_method::AuthMethod;
-        use crate::grant_types::GrantType;
-        if !self.active {
-            return CredentialCheck::Refused;
-        }
-        match (&self.credentials, presented) {
-            (
-                ClientCredentials::Confidential {
-                    secret_hash,
-                    secret_tag,
-                    secret_expires_at,
-                },
-                Some(presented),
-            ) => {
-                // A tag left from a secret replaced without one says nothing.
-                let tag = secret_tag.filter(|tag| tag.belongs_to(secret_hash));
-                match tag {
-                    Some(tag) if !tag.admits(&self.client_id, presented) => {
-                        CredentialCheck::Refused
-                    }
-                    _ => CredentialCheck::CompareSecret {
-                        hash: secret_hash,
-                        presented,
-                        unexpired: *secret_expires_at == 0 || now < *secret_expires_at,
-                        vetted: tag.is_some(),
-                    },
-                }
-            }
-            // A row from before public clients were refused the grants that
-            // need authentication must not pass without any (RFC 6749
-            // sections 4.3.2 and 4.4.2).
-            (ClientCredentials::Public, None)
-                if self.metadata.token_endpoint_auth_method == AuthMethod::None
-                    && !self
-                        .metadata
-                        .grant_types
-                        .iter()
-                        .any(GrantType::needs_client_authentication) =>
-            {
-                CredentialCheck::Accepted
-            }
-            _ => CredentialCheck::Refused,
-        }
-    }
-}
-
-/// Where a credential check stands before any secret is compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialCheck<'a> {
-    /// Refused by a rule that needs no comparison (a wrong secret whose tag
-    /// does not match is one).
-    Refused,
-    /// A public client presenting nothing, as it should.
-    Accepted,
-    /// Valid when `presented` is the secret `hash` was made from and the
-    /// secret is `unexpired`. Compare even when it is expired, so the time
-    /// an answer takes says nothing about expiry.
-    CompareSecret {
-        hash: &'a SecretHash,
-        presented: &'a str,
-        unexpired: bool,
-        /// The presented secret matched the stored tag: a wrong one gets
-        /// this far once in 2^32, so the comparison needs no failure limit.
-        vetted: bool,
-    },
 }
 
 #[cfg(test)]

@@ -30,7 +30,8 @@ pub use audit::{Actor, Event, EventKind, Occasion};
 pub use auth_method::AuthMethod;
 pub use body::BodyError;
 pub use client::{
-    ClientCredentials, CredentialCheck, RegisteredClient, Registration, RotateError, Update,
+    Candidate, Candidates, ClientCredentials, CredentialCheck, Overlap, OverlapTooLong,
+    PreviousSecret, RegisteredClient, Registration, RotateError, Rotation, Slot, Update,
     UpdateError, Usability,
 };
 pub use client_url::ClientUrl;

@@ -7,7 +7,6 @@ use std::io::Write;
 use clap::{Args, Parser, Subcommand};
 use dcr_core::{ClientId, RegisteredClient};
 use dcr_store::{Store, StoreError};
-use rand::rngs::OsRng;
 use serde_json::{Map, Value, json};
 
 use crate::config::{Config, Settings};
@@ -20,6 +19,7 @@ pub mod import;
 mod output;
 mod parse;
 mod prune;
+mod rotate;
 pub mod tokens;
 pub use import::ImportArgs;
 pub use output::format_time;
@@ -28,6 +28,8 @@ pub use tokens::TokensCommand;
 use events::events;
 use output::{print_view, write_table};
 use prune::prune;
+pub use rotate::RotateArgs;
+use rotate::rotate_secret;
 
 /// dcr: OAuth 2.0 Dynamic Client Registration (RFC 7591) for MCP clients.
 ///
@@ -99,8 +101,9 @@ pub enum ClientsCommand {
     Enable(ClientArgs),
     /// Delete a client for good.
     Delete(ClientArgs),
-    /// Issue a new secret (printed once); the old one stops working.
-    RotateSecret(ClientArgs),
+    /// Issue a new secret (printed once); the old one stops working, at once
+    /// or after --keep-old-for.
+    RotateSecret(RotateArgs),
     /// What happened to a client (also after it was deleted), oldest first.
     Events(EventsArgs),
     /// Delete the clients past DCR_UNUSED_CLIENT_TTL_SECS or
@@ -334,55 +337,6 @@ fn set_url_client_active(
     view.insert("active".into(), active.into());
     view.insert("source".into(), "metadata_document".into());
     print_view(view, args.json, out)
-}
-
-fn rotate_secret(
-    config: &Config,
-    store: &Store,
-    args: &ClientArgs,
-    out: &mut impl Write,
-) -> Result<(), CliError> {
-    let client = find(store, &args.client_id)?;
-    let now = crate::clock::unix_now();
-    let (secret, credentials) = client
-        .rotate_secret(&config.policy, now, config.secret_hashing, &mut OsRng)
-        .map_err(|err| CliError::Invalid(format!("cannot rotate: {err}")))?;
-    store
-        .replace_credentials(
-            &client.client_id,
-            &credentials,
-            &dcr_core::Occasion::admin(crate::clock::unix_now()),
-        )
-        .map_err(|err| not_found(err, &args.client_id))?;
-    let expires_at = credentials.secret_expires_at().unwrap_or(0);
-    if args.json {
-        writeln!(
-            out,
-            "{}",
-            json!({
-                "client_id": client.client_id.to_string(),
-                "client_secret": secret.expose(),
-                "client_secret_expires_at": expires_at,
-            })
-        )?;
-    } else {
-        writeln!(out, "client_id:     {}", client.client_id)?;
-        writeln!(out, "client_secret: {}", secret.expose())?;
-        writeln!(
-            out,
-            "expires:       {}",
-            if expires_at == 0 {
-                "never".to_owned()
-            } else {
-                format_time(expires_at)
-            }
-        )?;
-        writeln!(
-            out,
-            "\nThe secret is shown only now; the old one no longer works."
-        )?;
-    }
-    Ok(())
 }
 
 /// One client, as the admin API shows it: with its consent signals.

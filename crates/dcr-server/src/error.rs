@@ -72,6 +72,10 @@ pub enum ApiError {
     ClientNotFound,
     #[error("{0}")]
     InvalidRequest(&'static str),
+    /// The state a change started from changed under it (two secret
+    /// rotations at once): nothing was stored.
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error("this method is not allowed here; use {allow}")]
     MethodNotAllowed { allow: String },
     #[error("the client registration database is unavailable; retry later")]
@@ -151,6 +155,7 @@ impl ApiError {
             | Self::UnreadableBody
             | Self::AdminBody(_)
             | Self::InvalidRequest(_)
+            | Self::Conflict(_)
             | Self::MethodNotAllowed { .. } => "invalid",
             Self::NotFound
             | Self::DiscoveryNotConfigured
@@ -186,6 +191,7 @@ impl ApiError {
             Self::AdminUnauthorized => "unauthorized",
             Self::AdminForbidden(_) => "forbidden",
             Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
+            Self::Conflict(_) => "conflict",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unavailable | Self::Busy { .. } => "temporarily_unavailable",
             Self::RateLimited(_) => "rate_limited",
@@ -229,6 +235,7 @@ impl ResponseError for ApiError {
             }
             Self::AdminForbidden(_) => StatusCode::FORBIDDEN,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,

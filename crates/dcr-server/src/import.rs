@@ -126,6 +126,7 @@ fn try_convert(
             // bounded by the verify call's failure limit instead.
             secret_tag: None,
             secret_expires_at: 0,
+            previous_secret: None,
         },
         (true, Some(_)) => {
             return Err(

@@ -15,6 +15,10 @@
 //!   tags, or imported) runs bcrypt under the failure limit, charged to the
 //!   end client's address (`rate_limit::FailureLimiter`), and a secret dcr
 //!   issued gets its tag at its first confirmed use.
+//! - During a rotation's overlap a client has two secrets: each is compared
+//!   as above, and one wrong secret is still one failure. The replaced
+//!   secret is a candidate only until its expiry (core drops it then), so a
+//!   remembered comparison never outlives it.
 //! - Every wrong answer, for any `client_id` or none, counts against the
 //!   address in the same way, so the limit tells a guesser nothing about
 //!   which ids exist.
@@ -27,7 +31,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::web;
-use dcr_core::{CredentialCheck, RegisteredClient, SecretHash};
+use dcr_core::{CredentialCheck, RegisteredClient, SecretHash, Slot};
 use dcr_store::{Store, StoreError};
 
 use crate::error::ApiError;
@@ -35,15 +39,6 @@ use crate::hashing::HashingPool;
 use crate::purge::Arming;
 use crate::rate_limit::FailureLimiter;
 use crate::verified_secrets::VerifiedSecrets;
-
-/// How a secret comparison came out.
-enum Compared {
-    Matched,
-    /// `counted`: the failure is already counted against the address.
-    Wrong {
-        counted: bool,
-    },
-}
 
 #[derive(Debug)]
 pub struct Verifier {
@@ -99,19 +94,35 @@ impl Verifier {
             CredentialCheck::Refused => false,
             CredentialCheck::Accepted => true,
             CredentialCheck::CompareSecret {
-                hash,
                 presented,
-                unexpired,
-                vetted,
-            } => match self.compare(hash, presented, vetted, address).await? {
-                Compared::Matched => {
-                    self.fill_in_tag(client, hash, presented).await;
-                    unexpired
+                candidates,
+            } => {
+                let mut charged = false;
+                let mut matched = None;
+                for candidate in candidates.iter() {
+                    let (hash, vetted) = (candidate.hash, candidate.vetted);
+                    if self
+                        .compare(hash, presented, vetted, address, &mut charged)
+                        .await?
+                    {
+                        matched = Some(candidate);
+                        break;
+                    }
                 }
-                // Counted before bcrypt ran.
-                Compared::Wrong { counted: true } => return Ok(false),
-                Compared::Wrong { counted: false } => false,
-            },
+                match matched {
+                    Some(candidate) => {
+                        // A tag is filled in for the current secret only:
+                        // it is checked against the current hash.
+                        if candidate.slot == Slot::Current {
+                            self.fill_in_tag(client, candidate.hash, presented).await;
+                        }
+                        candidate.unexpired
+                    }
+                    // Counted before bcrypt ran.
+                    None if charged => return Ok(false),
+                    None => false,
+                }
+            }
         };
         if valid {
             if let Err(err) = self.record_use(client, now).await {
@@ -133,29 +144,38 @@ impl Verifier {
         self.failures.take(address).map_err(ApiError::RateLimited)
     }
 
-    /// A remembered comparison is answered at once; a new one waits its
-    /// turn and runs. bcrypt without a tag that vetted the secret runs only
-    /// while `address` has failures left (else `429`), holding one of them
-    /// until the secret proves right.
+    /// Whether `presented` is the secret of `hash`. A remembered comparison
+    /// is answered at once; a new one waits its turn and runs. bcrypt
+    /// without a tag that vetted the secret runs only while `address` has
+    /// failures left (else `429`), holding one of them (`charged`, one for
+    /// all the candidates of a check) until the secret proves right.
     async fn compare(
         &self,
         hash: &SecretHash,
         presented: &str,
         vetted: bool,
         address: Option<IpAddr>,
-    ) -> Result<Compared, ApiError> {
+        charged: &mut bool,
+    ) -> Result<bool, ApiError> {
+        let give_back = |charged: &mut bool| {
+            if std::mem::take(charged) {
+                self.failures.give_back(address);
+            }
+        };
         if self.memory.remembers(hash, presented) {
-            return Ok(Compared::Matched);
+            give_back(charged);
+            return Ok(true);
         }
         // Wait for a check of this pair under way, then ask the memory again:
         // the check before may have settled it.
         let _turn = self.memory.take_turn(hash, presented).await;
         if self.memory.remembers(hash, presented) {
-            return Ok(Compared::Matched);
+            give_back(charged);
+            return Ok(true);
         }
-        let limited = hash.is_slow() && !vetted;
-        if limited {
+        if hash.is_slow() && !vetted && !*charged {
             self.failures.take(address).map_err(ApiError::RateLimited)?;
+            *charged = true;
         }
         let memory = self.memory.clone();
         let matched = if hash.is_slow() {
@@ -167,15 +187,11 @@ impl Verifier {
             // A SHA-256 comparison costs microseconds: no thread hop.
             Ok(memory.verify(hash, presented))
         };
-        if limited && !matches!(matched, Ok(false)) {
+        if !matches!(matched, Ok(false)) {
             // Right, or not checked at all (busy): not a failure.
-            self.failures.give_back(address);
+            give_back(charged);
         }
-        Ok(if matched? {
-            Compared::Matched
-        } else {
-            Compared::Wrong { counted: limited }
-        })
+        matched
     }
 
     /// Stores the tag of a secret just confirmed, for a client whose secret

@@ -3,7 +3,7 @@
 //! endpoint must enforce (the verify answer).
 
 use dcr_core::consent::{ConsentSignals, KnownClients, Source, Subject};
-use dcr_core::{Event, RegisteredClient, RegisteredVia, TokenId};
+use dcr_core::{ClientId, Event, RegisteredClient, RegisteredVia, Rotation, TokenId};
 use dcr_store::StoredToken;
 use serde_json::{Map, Value};
 
@@ -39,6 +39,11 @@ pub fn url_admin_view(client: &UrlClient, active: bool, consent: Value) -> Value
 /// state of the client and where it came from.
 pub fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
     let mut view = client.response_body(None);
+    // Shown while a rotation's overlap lasts (and until the next rotation
+    // or secret change rewrites the row): when the replaced secret stops.
+    if let Some(expires_at) = client.credentials.previous_secret_expires_at() {
+        view.insert("previous_secret_expires_at".into(), expires_at.into());
+    }
     view.insert("active".into(), client.active.into());
     view.insert("last_used_at".into(), client.last_used_at.into());
     let provenance = &client.provenance;
@@ -51,6 +56,23 @@ pub fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
             "initial_access_token": provenance.token_id.as_ref().map(TokenId::as_str),
         }),
     );
+    view
+}
+
+/// A rotation's answer, from the admin API and the CLI's `--json` alike:
+/// the new secret (shown this once), its expiry, and, while the replaced
+/// secret still works, when it stops.
+pub fn rotation_view(client_id: &ClientId, rotation: &Rotation) -> Map<String, Value> {
+    let mut view = Map::new();
+    view.insert("client_id".into(), client_id.to_string().into());
+    view.insert("client_secret".into(), rotation.secret.expose().into());
+    view.insert(
+        "client_secret_expires_at".into(),
+        rotation.credentials.secret_expires_at().unwrap_or(0).into(),
+    );
+    if let Some(expires_at) = rotation.previous_secret_expires_at() {
+        view.insert("previous_secret_expires_at".into(), expires_at.into());
+    }
     view
 }
 

@@ -1,8 +1,8 @@
 //! Rows of `oauth_clients` and their conversion to and from core types.
 
 use dcr_core::{
-    ClientCredentials, ClientId, ClientMetadata, Provenance, RegisteredClient, RegisteredVia,
-    SecretHash, SecretTag, TokenDigest, TokenId,
+    ClientCredentials, ClientId, ClientMetadata, PreviousSecret, Provenance, RegisteredClient,
+    RegisteredVia, SecretHash, SecretTag, TokenDigest, TokenId,
 };
 use diesel::prelude::*;
 use serde_json::{Map, Value};
@@ -42,6 +42,10 @@ pub(crate) struct ClientRow {
     lifetime_from: Option<i64>,
     /// The secret's tag beside a bcrypt hash (`SecretTag::to_stored`).
     client_secret_tag: Option<String>,
+    /// The secret a rotation replaced, during its overlap (see the migration).
+    previous_secret_hash: Option<String>,
+    previous_secret_tag: Option<String>,
+    previous_secret_expires_at: Option<i64>,
 }
 
 /// The metadata as the row's columns hold it.
@@ -134,8 +138,14 @@ impl ClientRow {
             software_id,
             metadata,
         } = MetadataColumns::of(&client.metadata);
-        let (client_secret_hash, client_secret_tag, client_secret_expires_at) =
-            stored_secret(&client.credentials);
+        let StoredSecret {
+            hash: client_secret_hash,
+            tag: client_secret_tag,
+            expires_at: client_secret_expires_at,
+            previous_hash: previous_secret_hash,
+            previous_tag: previous_secret_tag,
+            previous_expires_at: previous_secret_expires_at,
+        } = stored_secret(&client.credentials);
         Self {
             client_id: client.client_id.to_string(),
             client_secret_hash,
@@ -157,6 +167,9 @@ impl ClientRow {
             provenance: Some(provenance_json(&client.provenance)),
             lifetime_from: Some(client.issued_at),
             client_secret_tag,
+            previous_secret_hash,
+            previous_secret_tag,
+            previous_secret_expires_at,
         }
     }
 
@@ -193,19 +206,16 @@ impl ClientRow {
     }
 
     /// The secret columns, for updates that issue or remove a secret.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn secret_changes(
-        &self,
-    ) -> (
-        diesel::dsl::Eq<oauth_clients::client_secret_hash, Option<String>>,
-        diesel::dsl::Eq<oauth_clients::client_secret_tag, Option<String>>,
-        diesel::dsl::Eq<oauth_clients::client_secret_expires_at, i64>,
-    ) {
-        (
-            oauth_clients::client_secret_hash.eq(self.client_secret_hash.clone()),
-            oauth_clients::client_secret_tag.eq(self.client_secret_tag.clone()),
-            oauth_clients::client_secret_expires_at.eq(self.client_secret_expires_at),
-        )
+    pub(crate) fn secret_changes(&self) -> SecretColumns {
+        StoredSecret {
+            hash: self.client_secret_hash.clone(),
+            tag: self.client_secret_tag.clone(),
+            expires_at: self.client_secret_expires_at,
+            previous_hash: self.previous_secret_hash.clone(),
+            previous_tag: self.previous_secret_tag.clone(),
+            previous_expires_at: self.previous_secret_expires_at,
+        }
+        .changes()
     }
 
     pub(crate) fn token_digest(&self) -> Option<String> {
@@ -253,6 +263,19 @@ impl ClientRow {
                     .as_deref()
                     .and_then(SecretTag::from_stored),
                 secret_expires_at: self.client_secret_expires_at,
+                // Half a previous secret is none: it never authenticates.
+                previous_secret: match (self.previous_secret_hash, self.previous_secret_expires_at)
+                {
+                    (Some(hash), Some(expires_at)) => Some(PreviousSecret {
+                        hash: SecretHash::from_stored(hash),
+                        tag: self
+                            .previous_secret_tag
+                            .as_deref()
+                            .and_then(SecretTag::from_stored),
+                        expires_at,
+                    }),
+                    _ => None,
+                },
             },
             None => ClientCredentials::Public,
         };
@@ -280,21 +303,69 @@ impl ClientRow {
     }
 }
 
-/// The secret columns of `credentials`: hash, tag and expiry.
-pub(crate) fn stored_secret(
-    credentials: &ClientCredentials,
-) -> (Option<String>, Option<String>, i64) {
+/// The secret columns of a row: the current secret's hash, tag and expiry,
+/// and those of the secret a rotation replaced.
+pub(crate) struct StoredSecret {
+    pub(crate) hash: Option<String>,
+    pub(crate) tag: Option<String>,
+    pub(crate) expires_at: i64,
+    pub(crate) previous_hash: Option<String>,
+    pub(crate) previous_tag: Option<String>,
+    pub(crate) previous_expires_at: Option<i64>,
+}
+
+/// The assignments of every secret column, written together so that no
+/// statement stores a new secret beside a stale previous one.
+pub(crate) type SecretColumns = (
+    diesel::dsl::Eq<oauth_clients::client_secret_hash, Option<String>>,
+    diesel::dsl::Eq<oauth_clients::client_secret_tag, Option<String>>,
+    diesel::dsl::Eq<oauth_clients::client_secret_expires_at, i64>,
+    diesel::dsl::Eq<oauth_clients::previous_secret_hash, Option<String>>,
+    diesel::dsl::Eq<oauth_clients::previous_secret_tag, Option<String>>,
+    diesel::dsl::Eq<oauth_clients::previous_secret_expires_at, Option<i64>>,
+);
+
+impl StoredSecret {
+    pub(crate) fn changes(self) -> SecretColumns {
+        (
+            oauth_clients::client_secret_hash.eq(self.hash),
+            oauth_clients::client_secret_tag.eq(self.tag),
+            oauth_clients::client_secret_expires_at.eq(self.expires_at),
+            oauth_clients::previous_secret_hash.eq(self.previous_hash),
+            oauth_clients::previous_secret_tag.eq(self.previous_tag),
+            oauth_clients::previous_secret_expires_at.eq(self.previous_expires_at),
+        )
+    }
+}
+
+/// The secret columns of `credentials`.
+pub(crate) fn stored_secret(credentials: &ClientCredentials) -> StoredSecret {
     match credentials {
-        ClientCredentials::Public => (None, None, 0),
+        ClientCredentials::Public => StoredSecret {
+            hash: None,
+            tag: None,
+            expires_at: 0,
+            previous_hash: None,
+            previous_tag: None,
+            previous_expires_at: None,
+        },
         ClientCredentials::Confidential {
             secret_hash,
             secret_tag,
             secret_expires_at,
-        } => (
-            Some(secret_hash.as_stored().to_owned()),
-            secret_tag.as_ref().map(SecretTag::to_stored),
-            *secret_expires_at,
-        ),
+            previous_secret,
+        } => StoredSecret {
+            hash: Some(secret_hash.as_stored().to_owned()),
+            tag: secret_tag.as_ref().map(SecretTag::to_stored),
+            expires_at: *secret_expires_at,
+            previous_hash: previous_secret
+                .as_ref()
+                .map(|previous| previous.hash.as_stored().to_owned()),
+            previous_tag: previous_secret
+                .as_ref()
+                .and_then(|previous| previous.tag.as_ref().map(SecretTag::to_stored)),
+            previous_expires_at: previous_secret.as_ref().map(|previous| previous.expires_at),
+        },
     }
 }
 

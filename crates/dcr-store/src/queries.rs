@@ -238,6 +238,61 @@ impl Store {
         found_one(usize::try_from(found).unwrap_or(0))
     }
 
+    /// Stores a rotated secret, but only if the client still has the secret
+    /// `replaces` that the rotation started from: of two concurrent
+    /// rotations exactly one wins, and the other's secret, never stored, is
+    /// never shown as if it worked. `Conflict` when the secret changed
+    /// meanwhile (another rotation, an update that replaced it);
+    /// `NotFound` when the client is gone or has no secret any more.
+    pub fn rotate_secret(
+        &self,
+        client_id: &ClientId,
+        replaces: &SecretHash,
+        credentials: &ClientCredentials,
+        by: &Occasion,
+    ) -> Result<(), StoreError> {
+        let id = client_id.to_string();
+        let secret = stored_secret(credentials);
+        let new_hash = secret.hash.clone();
+        let changes = secret.changes();
+        let expected = replaces.as_stored();
+        self.with_conn(|conn, attempt| {
+            conn.transaction(|conn| {
+                let changed = diesel::update(
+                    oauth_clients::table
+                        .find(&id)
+                        .filter(oauth_clients::client_secret_hash.eq(expected)),
+                )
+                .set(changes.clone())
+                .execute(conn)?;
+                if changed > 0 {
+                    audit::record(conn, EventKind::SecretRotated, Subject::Client(&id), by)?;
+                    return Ok(Ok(()));
+                }
+                let now_stored: Option<Option<String>> = oauth_clients::table
+                    .find(&id)
+                    .select(oauth_clients::client_secret_hash)
+                    .first(conn)
+                    .optional()?;
+                Ok(match now_stored {
+                    // A retry after a lost connection finds the new secret
+                    // in place when the first attempt committed (with its
+                    // event): a fresh salt makes the hash unique.
+                    Some(Some(hash))
+                        if attempt == Attempt::Retry && Some(&hash) == new_hash.as_ref() =>
+                    {
+                        Ok(())
+                    }
+                    Some(Some(_)) => Err(StoreError::Conflict(
+                        format!("the secret of client {id} was replaced during its rotation")
+                            .into(),
+                    )),
+                    Some(None) | None => Err(StoreError::NotFound),
+                })
+            })
+        })?
+    }
+
     /// Stores new credentials (a rotated secret). `NotFound` when there is no
     /// such client, or when it no longer has a secret (an update made it
     /// public meanwhile).
@@ -248,7 +303,7 @@ impl Store {
         by: &Occasion,
     ) -> Result<(), StoreError> {
         let id = client_id.to_string();
-        let (hash, tag, expires_at) = stored_secret(credentials);
+        let changes = stored_secret(credentials).changes();
         let changed = self.with_conn(|conn, _| {
             conn.transaction(|conn| {
                 // Only a client that still has a secret gets a new one: an
@@ -258,11 +313,7 @@ impl Store {
                         .find(&id)
                         .filter(oauth_clients::client_secret_hash.is_not_null()),
                 )
-                .set((
-                    oauth_clients::client_secret_hash.eq(&hash),
-                    oauth_clients::client_secret_tag.eq(&tag),
-                    oauth_clients::client_secret_expires_at.eq(expires_at),
-                ))
+                .set(changes.clone())
                 .execute(conn)?;
                 if changed > 0 {
                     audit::record(conn, EventKind::SecretRotated, Subject::Client(&id), by)?;

@@ -27,6 +27,9 @@ diesel::table! {
         provenance -> Nullable<Text>,
         lifetime_from -> Nullable<BigInt>,
         client_secret_tag -> Nullable<Text>,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_tag -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<BigInt>,
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod credentials;
 mod management;
+mod rotation;
 mod updates;
 mod usability;
 
@@ -180,6 +181,7 @@ fn issue_stores_the_digest_of_a_fresh_registration_access_token() {
                         secret_hash,
                     )),
                     secret_expires_at: 0,
+                    previous_secret: None,
                 }
             }
             ClientCredentials::Public => ClientCredentials::Public,

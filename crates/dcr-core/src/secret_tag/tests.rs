@@ -56,6 +56,7 @@ fn with_tag(client: &RegisteredClient, tag: Option<SecretTag>) -> RegisteredClie
             secret_hash: secret_hash.clone(),
             secret_tag: tag,
             secret_expires_at: 0,
+            previous_secret: None,
         },
         ..client.clone()
     }
@@ -227,7 +228,11 @@ fn the_credential_check_refuses_what_the_tag_refuses() {
     let vetted = |client: &RegisteredClient, presented: &str| match client
         .credential_check(Some(presented), NOW)
     {
-        CredentialCheck::CompareSecret { vetted, .. } => Some(vetted),
+        CredentialCheck::CompareSecret { candidates, .. } => {
+            let only: Vec<_> = candidates.iter().collect();
+            assert_eq!(only.len(), 1, "one secret, one candidate");
+            Some(only[0].vetted)
+        }
         CredentialCheck::Refused => None,
         CredentialCheck::Accepted => panic!("a confidential client presents a secret"),
     };

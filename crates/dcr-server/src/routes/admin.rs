@@ -7,7 +7,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::{ClientId, RegisteredClient};
-use rand::rngs::OsRng;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -160,50 +159,6 @@ pub async fn delete(
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
-/// `POST /admin/clients/{client_id}/rotate-secret`: a new secret, shown
-/// once; the old one stops working.
-pub async fn rotate_secret(
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    if UrlClients::looks_like_url(&path) {
-        return Err(ApiError::InvalidRequest(
-            "a URL client id has no secret; there is none to rotate",
-        ));
-    }
-    let client = find(&state, &path).await?;
-    let policy = state.policy.clone();
-    let hashing = state.secret_hashing;
-    let now = unix_now();
-    let client_id = client.client_id;
-    let (secret, credentials) = state
-        .hashing
-        .run(move || client.rotate_secret(&policy, now, hashing, &mut OsRng))
-        .await?
-        .map_err(|err| match err {
-            dcr_core::RotateError::NotConfidential => ApiError::InvalidRequest(
-                "this client authenticates without a secret; there is none to rotate",
-            ),
-            dcr_core::RotateError::Hash(err) => ApiError::internal("hashing a new secret", err),
-        })?;
-    let expires_at = credentials.secret_expires_at().unwrap_or(0);
-    with_store(&state, move |store| {
-        store.replace_credentials(
-            &client_id,
-            &credentials,
-            &dcr_core::Occasion::admin(unix_now()),
-        )
-    })
-    .await
-    .map_err(not_found_is_404)?;
-    Ok(no_store(HttpResponse::Ok()).json(json!({
-        "client_id": client_id.to_string(),
-        "client_secret": secret.expose(),
-        "client_secret_expires_at": expires_at,
-    })))
-}
-
-/// The audit query: a page size and the cursor of the previous page.
 #[derive(Debug, Deserialize)]
 struct EventParams {
     limit: Option<i64>,

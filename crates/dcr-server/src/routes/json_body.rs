@@ -34,6 +34,27 @@ pub async fn read_admin_json(
     read.await.map_err(ApiError::on_admin_api)
 }
 
+/// An optional JSON document of the admin API: `None` for an empty body,
+/// which needs no `Content-Type` (a bare `POST`); anything else is read as
+/// [`read_admin_json`] reads it.
+pub async fn read_optional_admin_json(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Option<serde_json::Value>, ApiError> {
+    let read = async {
+        let body = read_body(payload, limit).await?;
+        if body.is_empty() {
+            return Ok(None);
+        }
+        require_json(request)?;
+        dcr_core::body::parse_whole(&body)
+            .map(Some)
+            .map_err(body_error)
+    };
+    read.await.map_err(ApiError::on_admin_api)
+}
+
 fn body_error(err: dcr_core::BodyError) -> ApiError {
     match err {
         dcr_core::BodyError::Syntax(position) => ApiError::MalformedJson(position),

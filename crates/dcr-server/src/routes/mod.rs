@@ -5,6 +5,7 @@ pub mod initial_access;
 pub mod json_body;
 pub mod management;
 pub mod register;
+pub mod rotation;
 pub mod url_clients;
 
 use actix_cors::Cors;
@@ -216,7 +217,7 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     ))
     .service(resource(
         "/admin/clients/{client_id}/rotate-secret",
-        vec![(Method::POST, web::route().to(admin::rotate_secret))],
+        vec![(Method::POST, web::route().to(rotation::rotate_secret))],
     ))
     .service(resource(
         "/admin/clients/{client_id}/events",

@@ -169,6 +169,7 @@ fn drop_tag(app: &TestApp, client_id: &str) {
         secret_hash,
         secret_tag: None,
         secret_expires_at,
+        previous_secret: None,
     };
     let id = ClientId::parse(client_id).unwrap();
     app.store
@@ -435,3 +436,5 @@ async fn a_malformed_client_address_is_refused(backend: Backend) {
         );
     }
 }
+
+mod overlap;

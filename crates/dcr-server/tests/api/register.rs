@@ -69,6 +69,7 @@ async fn confidential_client_gets_a_secret_stored_only_as_a_bcrypt_hash(backend:
         secret_hash,
         secret_tag,
         secret_expires_at,
+        previous_secret: None,
     } = &stored.credentials
     else {
         panic!("a client_secret_post client is stored as confidential");

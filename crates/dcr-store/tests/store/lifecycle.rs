@@ -72,10 +72,15 @@ fn replace_credentials_swaps_the_secret_only(db: &TestDatabase) {
         secret_lifetime_secs: 3600,
         ..RegistrationPolicy::default()
     };
-    let (new, credentials) = client
+    let dcr_core::Rotation {
+        secret: new,
+        credentials,
+        ..
+    } = client
         .rotate_secret(
             &policy,
             1_790_000_500,
+            dcr_core::Overlap::NONE,
             BcryptCost::new(4).unwrap(),
             &mut StdRng::seed_from_u64(1021),
         )
@@ -89,6 +94,7 @@ fn replace_credentials_swaps_the_secret_only(db: &TestDatabase) {
         secret_hash,
         secret_tag,
         secret_expires_at,
+        previous_secret: None,
     } = &found.credentials
     else {
         panic!("a rotated client stays confidential");
@@ -325,11 +331,16 @@ fn an_update_keeping_the_secret_leaves_a_rotated_secret_alone(db: &TestDatabase)
         .unwrap();
     assert!(!update.secret_replaced);
 
-    let (rotated, credentials) = registration
+    let dcr_core::Rotation {
+        secret: rotated,
+        credentials,
+        ..
+    } = registration
         .client
         .rotate_secret(
             &policy,
             1_790_000_050,
+            dcr_core::Overlap::NONE,
             cost,
             &mut StdRng::seed_from_u64(1102),
         )
@@ -364,11 +375,12 @@ fn rotation_does_not_give_a_public_client_a_secret(db: &TestDatabase) {
     let id = registration.client.client_id;
     let policy = RegistrationPolicy::default();
     let cost = BcryptCost::new(4).unwrap();
-    let (_, credentials) = registration
+    let dcr_core::Rotation { credentials, .. } = registration
         .client
         .rotate_secret(
             &policy,
             1_790_000_050,
+            dcr_core::Overlap::NONE,
             cost,
             &mut StdRng::seed_from_u64(1111),
         )

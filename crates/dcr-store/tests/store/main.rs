@@ -36,6 +36,7 @@ mod lifecycle;
 mod listing;
 mod migrations;
 mod purge;
+mod rotation;
 mod secret_tags;
 mod tokens;
 mod writer;

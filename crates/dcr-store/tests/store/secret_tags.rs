@@ -14,7 +14,7 @@ on_both_backends!(
     a_stored_tag_that_does_not_read_back_is_no_tag,
 );
 
-mod store_secret_tags {
+pub(crate) mod store_secret_tags {
     use super::*;
 
     #[derive(diesel::QueryableByName)]
@@ -67,8 +67,18 @@ fn the_tag_follows_every_secret_change(db: &TestDatabase) {
     // A rotation stores the new secret's tag.
     let policy = RegistrationPolicy::default();
     let cost = BcryptCost::new(4).unwrap();
-    let (rotated, credentials) = found
-        .rotate_secret(&policy, 1, cost, &mut StdRng::seed_from_u64(61))
+    let dcr_core::Rotation {
+        secret: rotated,
+        credentials,
+        ..
+    } = found
+        .rotate_secret(
+            &policy,
+            1,
+            dcr_core::Overlap::NONE,
+            cost,
+            &mut StdRng::seed_from_u64(61),
+        )
         .unwrap();
     store
         .replace_credentials(&client.client_id, &credentials, &admin())
@@ -137,6 +147,7 @@ fn a_tag_is_filled_in_only_over_the_hash_it_was_made_with(db: &TestDatabase) {
             secret_hash: hash.clone(),
             secret_tag: None,
             secret_expires_at: 0,
+            previous_secret: None,
         },
         ..registration.client.clone()
     };

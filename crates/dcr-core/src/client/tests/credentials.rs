@@ -77,16 +77,19 @@ fn rotate_secret_refuses_a_client_without_a_secret() {
     let policy = all_methods_policy();
     for (seed, method) in (210u64..).zip(METHODS) {
         let registration = issue_with(method, &policy, seed);
-        let rotated =
-            registration
-                .client
-                .rotate_secret(&policy, LATER, cost(), &mut rng(seed + 100));
+        let rotated = registration.client.rotate_secret(
+            &policy,
+            LATER,
+            Overlap::NONE,
+            cost(),
+            &mut rng(seed + 100),
+        );
         match rotated {
             Err(error) => {
                 assert_eq!(error, RotateError::NotConfidential, "{method}");
                 assert!(registration.secret.is_none(), "{method}");
             }
-            Ok((secret, _)) => {
+            Ok(Rotation { secret, .. }) => {
                 assert!(
                     AuthMethod::parse(method).unwrap().needs_secret(),
                     "{method} got a secret"
@@ -106,11 +109,16 @@ fn rotate_secret_issues_a_new_secret() {
         // Registered under a policy the rotation does not follow.
         let registration = issue_with("client_secret_post", &with_lifetime(60), seed);
         let old_secret = secret_of(&registration);
-        let (secret, credentials) = registration
+        let Rotation {
+            secret,
+            credentials,
+            replaces,
+        } = registration
             .client
             .rotate_secret(
                 &with_lifetime(lifetime),
                 LATER,
+                Overlap::NONE,
                 cost(),
                 &mut rng(seed + 100),
             )
@@ -119,10 +127,15 @@ fn rotate_secret_issues_a_new_secret() {
             secret_hash,
             secret_tag,
             secret_expires_at,
+            previous_secret: None,
         } = &credentials
         else {
-            panic!("rotation keeps a client confidential");
+            panic!("rotation without an overlap keeps a confidential client, and no old secret");
         };
+        assert!(
+            replaces.verify(old_secret),
+            "it replaces the secret it started from"
+        );
         assert_eq!(*secret_expires_at, expires_at, "lifetime {lifetime}");
         assert_ne!(secret.expose(), old_secret);
         assert_eq!(secret.expose().len(), 43);
@@ -319,10 +332,13 @@ fn credential_check_leaves_only_the_comparison_to_the_caller() {
     let compare =
         |client: &RegisteredClient, now: i64| match client.credential_check(Some(secret), now) {
             CredentialCheck::CompareSecret {
-                unexpired,
+                candidates,
                 presented,
-                ..
-            } => Some((unexpired, presented.to_owned())),
+            } => {
+                let only: Vec<_> = candidates.iter().collect();
+                assert_eq!(only.len(), 1, "one secret, one candidate");
+                Some((only[0].unexpired, presented.to_owned()))
+            }
             _ => None,
         };
     assert_eq!(compare(&confidential, NOW), Some((true, secret.to_owned())));

@@ -108,6 +108,7 @@ fn update_transitions() {
                     secret_hash,
                     secret_tag,
                     secret_expires_at,
+                    ..
                 } = &update.client.credentials
                 else {
                     panic!("{case}: an issued secret makes a confidential client");

@@ -110,7 +110,8 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         StatusCode::OK,
         StatusCode::OK,
         StatusCode::OK,
-        StatusCode::OK,
+        // A rotation's body may hold only keep_old_for.
+        StatusCode::BAD_REQUEST,
         StatusCode::OK,
         StatusCode::OK,
         StatusCode::OK,

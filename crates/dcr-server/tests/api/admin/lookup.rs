@@ -96,6 +96,7 @@ async fn a_lookup_says_why_a_client_is_unusable(backend: Backend) {
         secret_hash,
         secret_tag,
         secret_expires_at: unix_now() - 1,
+        previous_secret: None,
     };
     admin
         .app

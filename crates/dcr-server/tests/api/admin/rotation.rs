@@ -1,5 +1,6 @@
 //! `POST /admin/clients/{id}/rotate-secret`: a new secret shown once, the
-//! old one retired, and the expiry the secret lifetime policy sets.
+//! old one retired at once or after `keep_old_for`, and the expiry the
+//! secret lifetime policy sets.
 
 use std::collections::HashSet;
 
@@ -9,6 +10,8 @@ use serde_json::json;
 
 use super::{id_of, object, secret_of, spawn_admin, spawn_admin_with, token_of, with_secret};
 use crate::helpers::{Backend, assert_error, fixture, header, unix_now};
+
+mod overlap;
 
 on_both_backends!(
     rotating_a_secret_retires_the_old_one,

@@ -143,6 +143,7 @@ async fn an_expired_secret_fails_verification(backend: Backend) {
         secret_hash: secret_hash.clone(),
         secret_tag,
         secret_expires_at,
+        previous_secret: None,
     };
 
     let now = unix_now();
