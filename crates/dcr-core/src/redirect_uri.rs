@@ -157,7 +157,10 @@ impl RedirectUri {
     pub fn from_stored(raw: &str) -> Self {
         let kind = match Url::parse(raw) {
             Ok(url) if url.scheme() == "https" => RedirectKind::Https,
-            Ok(url) if url.scheme() == "http" => RedirectKind::Loopback,
+            Ok(url) if url.scheme() == "http" && is_loopback_host(&url) => RedirectKind::Loopback,
+            // An `http` URI off loopback, from a system that allowed one
+            // (an import): matched exactly like `https`, never on any port.
+            Ok(url) if url.scheme() == "http" => RedirectKind::Https,
             _ => RedirectKind::PrivateUse,
         };
         Self {
@@ -194,25 +197,77 @@ impl RedirectUri {
     }
 
     /// RFC 8252 section 7.3: a native app binds an ephemeral port on loopback, so
-    /// the server MUST allow any port for loopback redirects; scheme, host, path
-    /// and query must still be identical.
+    /// the server MUST allow any port for loopback redirects. Only the port is
+    /// free: the rest is compared as text, as the exact rule compares it, so
+    /// no parser's normalization (case, dot segments, percent-encoding, IPv6
+    /// spelling) can make two different strings match.
     fn matches_loopback_on_any_port(&self, presented: &str) -> bool {
-        if self.kind != RedirectKind::Loopback || presented.contains('#') {
+        if self.kind != RedirectKind::Loopback {
             return false;
         }
-        // The presented URI is read as strictly as a registered one: a host
-        // that parsers read differently (`127.1`) or user information never
-        // matches.
-        let (Ok(registered), Ok(StrictUri { url: candidate, .. })) =
-            (Url::parse(&self.verbatim), StrictUri::parse(presented))
-        else {
-            return false;
-        };
-        candidate.scheme() == "http"
-            && registered.host() == candidate.host()
-            && registered.path() == candidate.path()
-            && registered.query() == candidate.query()
+        match (
+            split_loopback_port(&self.verbatim),
+            split_loopback_port(presented),
+        ) {
+            (Some((registered_host, _, registered_rest)), Some((host, port, rest))) => {
+                port.is_none_or(is_port_number)
+                    && host == registered_host
+                    && without_root(rest) == without_root(registered_rest)
+                    && !rest.contains('#')
+            }
+            _ => false,
+        }
     }
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    }
+}
+
+/// `http://HOST[:PORT]REST` as its three parts, by the text alone: the
+/// authority ends at the first `/` or `?` (a `#` fails the caller's check on
+/// the rest). An authority with user information (`@`) is no loopback
+/// redirect. `HOST` keeps an IPv6 literal's brackets.
+fn split_loopback_port(uri: &str) -> Option<(&str, Option<&str>, &str)> {
+    let after_scheme = uri.strip_prefix("http://")?;
+    let authority_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    let (authority, rest) = after_scheme.split_at(authority_end);
+    if authority.contains('@') {
+        return None;
+    }
+    // The port follows the last `:` outside an IPv6 literal's brackets.
+    let host_end = authority.rfind(']').map_or(0, |bracket| bracket + 1);
+    match authority[host_end..].find(':') {
+        Some(colon) => {
+            let (host, port) = authority.split_at(host_end + colon);
+            Some((host, Some(&port[1..]), rest))
+        }
+        None => Some((authority, None, rest)),
+    }
+}
+
+/// The path and query with a leading `/` dropped: for `http`, an empty path
+/// is `/` (RFC 3986 section 6.2.3, and every browser), so
+/// `http://127.0.0.1:33418` and `http://127.0.0.1:5/` name the same
+/// callback. The one equivalence the rule allows beside the port.
+fn without_root(path_and_query: &str) -> &str {
+    path_and_query.strip_prefix('/').unwrap_or(path_and_query)
+}
+
+/// A port as browsers and URL parsers read one alike: 1 to 65535 in decimal
+/// digits, no sign, no leading zero, not empty.
+fn is_port_number(port: &str) -> bool {
+    !port.starts_with('0')
+        && (1..=5).contains(&port.len())
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u32>().is_ok_and(|port| port <= 65535)
 }
 
 /// RFC 8252 section 7.1: a private-use scheme is a reverse domain name the
@@ -254,7 +309,7 @@ pub(crate) fn is_dotted_name(name: &str) -> bool {
 /// answers with and the docs quote, so an authorization server written in
 /// any language applies the same rule. The tests hold each sentence to the
 /// function.
-pub const REDIRECT_URI_RULE: &str = "The redirect_uri presented at the authorization endpoint must equal one of the client's registered redirect_uris exactly, character for character (RFC 6749 section 3.1.2.3): no case folding, no percent-decoding, no normalization, no prefix, no wildcard, no fragment. One exception, the loopback port rule (RFC 8252 section 7.3): when the registered URI is http on a loopback host (127.0.0.1 or another 127.0.0.0/8 address, [::1], or localhost), a native app listens on a port it picks at run time, so the presented URI may carry any port, or none; its scheme must still be http and its host, path and query identical to the registered URI's, and it may carry no fragment and no user information. https and private-use scheme (com.example.app:/cb) redirect URIs never get this exception.";
+pub const REDIRECT_URI_RULE: &str = "The redirect_uri presented at the authorization endpoint must equal one of the client's registered redirect_uris exactly, character for character (RFC 6749 section 3.1.2.3): no case folding, no percent-decoding, no normalization, no prefix, no wildcard, no fragment. One exception, the loopback port rule (RFC 8252 section 7.3): when the registered URI is http on a loopback host (127.0.0.1 or another 127.0.0.0/8 address, [::1], or localhost), a native app listens on a port it picks at run time, so the presented URI may carry any port, or none; its scheme must still be http and its host, path and query identical to the registered URI's, compared as text like the rest (except that an empty path is the same as /), and it may carry no fragment and no user information. https and private-use scheme (com.example.app:/cb) redirect URIs never get this exception.";
 
 /// Whether `presented` matches any of the registered redirect URIs, by
 /// [`REDIRECT_URI_RULE`].

@@ -235,6 +235,36 @@ fn the_rule_in_prose_is_the_rule_in_code() {
             false,
         ),
         (
+            "compared as text like the rest",
+            "http://localhost/cb",
+            "http://LOCALHOST:5/cb",
+            false,
+        ),
+        (
+            "compared as text like the rest",
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:5/x/../cb",
+            false,
+        ),
+        (
+            "compared as text like the rest",
+            "http://[::1]/cb",
+            "http://[0:0:0:0:0:0:0:1]:5/cb",
+            false,
+        ),
+        (
+            "an empty path is the same as /",
+            "http://127.0.0.1:33418",
+            "http://127.0.0.1:5/",
+            true,
+        ),
+        (
+            "an empty path is the same as /",
+            "http://127.0.0.1/",
+            "http://127.0.0.1:5",
+            true,
+        ),
+        (
             "no fragment and no user information",
             "http://127.0.0.1/cb",
             "http://127.0.0.1:5/cb#x",
@@ -268,6 +298,39 @@ fn the_rule_in_prose_is_the_rule_in_code() {
             redirect_uri_matches(&[registered(registered_uri)], presented),
             expected,
             "{phrase}: {registered_uri} against {presented}"
+        );
+    }
+}
+
+/// A stored `http` URI off loopback (imported from a system that allowed
+/// one) is matched exactly: the loopback port rule is for loopback only.
+#[test]
+fn a_stored_http_uri_off_loopback_gets_no_port_leniency() {
+    let cases = [
+        (
+            "http://app.example.com/cb",
+            "http://app.example.com/cb",
+            true,
+        ),
+        (
+            "http://app.example.com/cb",
+            "http://app.example.com:5/cb",
+            false,
+        ),
+        (
+            "http://app.example.com:8080/cb",
+            "http://app.example.com:9/cb",
+            false,
+        ),
+        ("http://127.0.0.1/cb", "http://127.0.0.1:5/cb", true),
+        ("http://[::1]/cb", "http://[::1]:5/cb", true),
+        ("http://localhost/cb", "http://localhost:5/cb", true),
+    ];
+    for (stored, presented, expected) in cases {
+        assert_eq!(
+            RedirectUri::from_stored(stored).matches(presented),
+            expected,
+            "stored {stored:?}, presented {presented:?}"
         );
     }
 }
