@@ -79,19 +79,27 @@ echo "== wrk: admin verify of one confidential client's secret (a token endpoint
 REGISTERED=$(register_one bench/confidential-client.json)
 CLIENT_ID=$(printf '%s' "$REGISTERED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
 CLIENT_SECRET=$(printf '%s' "$REGISTERED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')
-printf '{"client_secret":"%s"}' "$CLIENT_SECRET" > /tmp/dcr-bench-verify.json
+# The body form, as docs/integration.md has token endpoints call it.
+printf '{"client_id":"%s","client_secret":"%s"}' "$CLIENT_ID" "$CLIENT_SECRET" > /tmp/dcr-bench-verify.json
 BODY_FILE=/tmp/dcr-bench-verify.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
-    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/clients/$CLIENT_ID/verify" | tee /tmp/dcr-bench-verify.txt
+    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/verify" | tee /tmp/dcr-bench-verify.txt
 VERIFY_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify.txt)
-VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/clients/$CLIENT_ID/verify" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-verify.json)
+VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/verify" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-verify.json)
 
-echo "== wrk: admin verify of a registered public client ({}), $CONNECTIONS connections"
+echo "== wrk: admin verify of a registered public client (no secret), $CONNECTIONS connections"
 PUBLIC_ID=$(register_one bench/public-client.json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])')
-echo '{}' > /tmp/dcr-bench-empty.json
-BODY_FILE=/tmp/dcr-bench-empty.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
-    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/clients/$PUBLIC_ID/verify" | tee /tmp/dcr-bench-verify-public.txt
+printf '{"client_id":"%s"}' "$PUBLIC_ID" > /tmp/dcr-bench-public.json
+BODY_FILE=/tmp/dcr-bench-public.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/verify" | tee /tmp/dcr-bench-verify-public.txt
 VERIFY_PUBLIC_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify-public.txt)
+
+echo "== wrk: admin lookup of a registered public client (an /authorize endpoint's check), $CONNECTIONS connections"
+BODY_FILE=/tmp/dcr-bench-public.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/lookup" | tee /tmp/dcr-bench-lookup.txt
+LOOKUP_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-lookup.txt)
+USABLE=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/lookup" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-public.json \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["usable"])')
 
 echo "== wrk: admin verify of a URL client id (its metadata document cached after the first fetch), $CONNECTIONS connections"
 DOC_PORT=${BENCH_DOC_PORT:-18082}
@@ -103,11 +111,11 @@ python3 -m http.server "$DOC_PORT" --bind 127.0.0.1 --directory "$DOC_DIR" 2>/tm
 DOCS=$!
 for _ in $(seq 1 50); do curl -sf "$DOC_URL" >/dev/null && break; sleep 0.1; done
 : > /tmp/dcr-bench-docs.log
-ENCODED=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$DOC_URL")
-BODY_FILE=/tmp/dcr-bench-empty.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
-    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/clients/$ENCODED/verify" | tee /tmp/dcr-bench-verify-url.txt
+printf '{"client_id":"%s"}' "$DOC_URL" > /tmp/dcr-bench-url.json
+BODY_FILE=/tmp/dcr-bench-url.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/verify" | tee /tmp/dcr-bench-verify-url.txt
 VERIFY_URL_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify-url.txt)
-URL_VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/clients/$ENCODED/verify" -H 'Content-Type: application/json' -d '{}' \
+URL_VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/verify" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-url.json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["valid"])')
 DOC_FETCHES=$(grep -c 'GET /client.json' /tmp/dcr-bench-docs.log || true)
 kill $DOCS 2>/dev/null || true
@@ -124,6 +132,7 @@ awk -v c="$CONF_RPS" -v n="$CPUS" -v ms="$HASH_MS" -v w="${CONF_503:-0}" 'BEGIN 
 echo "healthz p99 under bcrypt saturation: $HEALTH_P99"
 echo "verify calls/s for one client's secret: $VERIFY_RPS (answer: $VALID)"
 echo "verify calls/s of a registered public client: $VERIFY_PUBLIC_RPS; of a URL client id: $VERIFY_URL_RPS (valid: $URL_VALID; document fetches for the whole run: $DOC_FETCHES)"
+echo "lookup calls/s of a registered public client: $LOOKUP_RPS (usable: $USABLE)"
 echo "resident memory: idle $((RSS_IDLE / 1024)) MiB, after the run $((RSS_AFTER / 1024)) MiB"
 echo "rows stored: $ROWS; registrations answered other than 201: $NON_201"
 

@@ -96,9 +96,11 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// As [`DatabaseUrl::describe`] names it: every message that names the
+/// database names it the same way.
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+        f.write_str(&self.describe())
     }
 }
 
