@@ -19,9 +19,11 @@ async fn consent_of(app: &TestApp, client_id: &str) -> Value {
 }
 
 async fn signals_name_known_clients_and_impersonators(backend: Backend) {
+    // Unique per run: both backends' variants run at once in one process,
+    // and one removes its file while the other starts.
     let known_file = std::env::temp_dir().join(format!(
         "dcr-known-clients-{}.json",
-        unix_now() ^ i64::from(std::process::id())
+        uuid::Uuid::new_v4()
     ));
     std::fs::write(
         &known_file,
