@@ -21,10 +21,8 @@ async fn consent_of(app: &TestApp, client_id: &str) -> Value {
 async fn signals_name_known_clients_and_impersonators(backend: Backend) {
     // Unique per run: both backends' variants run at once in one process,
     // and one removes its file while the other starts.
-    let known_file = std::env::temp_dir().join(format!(
-        "dcr-known-clients-{}.json",
-        uuid::Uuid::new_v4()
-    ));
+    let known_file =
+        std::env::temp_dir().join(format!("dcr-known-clients-{}.json", uuid::Uuid::new_v4()));
     std::fs::write(
         &known_file,
         json!({"clients": [{"name": "Acme Agent", "redirect_uris": ["https://agent.acme.example/callback"]}]})
