@@ -104,25 +104,37 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// libpq's TCP keepalives and `tcp_user_timeout`, added unless the URL
+/// sets them: a primary that vanished without closing its connections (a
+/// partition, a host that died) is found out within about 11 s on an idle
+/// connection (5 s idle, then 3 probes 2 s apart) and 10 s after a request
+/// sent to it went unacknowledged, instead of the kernel's minutes or hours.
+/// The connection then fails, is discarded, and the next one finds the
+/// writable host of a multi-host URL.
+pub(crate) const TCP_DEFAULTS: [(&str, &str); 5] = [
+    ("keepalives", "1"),
+    ("keepalives_idle", "5"),
+    ("keepalives_interval", "2"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "10000"),
+];
+
 /// The URL libpq is given: unless the operator set `connect_timeout`, a
 /// connection attempt gives up after `timeout` (at least libpq's minimum of
-/// two seconds). Without it, an unreachable host holds a pool thread for the
-/// kernel's TCP timeout, minutes, and the pool recovers that much later.
-pub(crate) fn with_connect_timeout(url: &str, timeout: Duration) -> String {
-    if conninfo::sets_connect_timeout(url) {
-        return url.to_owned();
-    }
-    let seconds = timeout.as_secs_f64().ceil().max(2.0);
-    if !conninfo::is_uri(url) {
-        return format!("{url} connect_timeout={seconds:.0}");
-    }
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return url.to_owned();
-    };
-    parsed
-        .query_pairs_mut()
-        .append_pair("connect_timeout", &format!("{seconds:.0}"));
-    parsed.to_string()
+/// two seconds; with several hosts, per host). Without it, an unreachable
+/// host holds a pool thread for the kernel's TCP timeout, minutes, and the
+/// pool recovers that much later. [`TCP_DEFAULTS`] are added the same way.
+pub(crate) fn with_timeouts(url: &str, timeout: Duration) -> String {
+    let seconds = format!("{:.0}", timeout.as_secs_f64().ceil().max(2.0));
+    std::iter::once(("connect_timeout", seconds.as_str()))
+        .chain(TCP_DEFAULTS)
+        .fold(url.to_owned(), |url, (keyword, value)| {
+            if conninfo::sets(&url, keyword) {
+                url
+            } else {
+                conninfo::with_pair(&url, keyword, value)
+            }
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -289,6 +301,11 @@ mod tests {
                 "postgres://dcr@db/dcr?connect_timeout=30",
             ),
             (
+                "postgres://h1:5432,h2:5432/dcr?target_session_attrs=read-write",
+                Duration::from_secs(3),
+                "postgres://h1:5432,h2:5432/dcr?target_session_attrs=read-write&connect_timeout=3",
+            ),
+            (
                 "host=db dbname=dcr",
                 Duration::from_secs(3),
                 "host=db dbname=dcr connect_timeout=3",
@@ -305,7 +322,29 @@ mod tests {
             ),
         ];
         for (url, timeout, expected) in cases {
-            assert_eq!(with_connect_timeout(url, timeout), expected, "{url}");
+            let tail: String = TCP_DEFAULTS
+                .iter()
+                .map(|(keyword, value)| match conninfo::is_uri(url) {
+                    true => format!("&{keyword}={value}"),
+                    false => format!(" {keyword}={value}"),
+                })
+                .collect();
+            assert_eq!(
+                with_timeouts(url, timeout),
+                format!("{expected}{tail}"),
+                "{url}"
+            );
         }
+    }
+
+    #[test]
+    fn keepalives_the_url_sets_are_kept() {
+        let url = "postgres://db/dcr?keepalives_idle=60&tcp_user_timeout=0";
+        let given = with_timeouts(url, Duration::from_secs(3));
+        assert_eq!(
+            given,
+            "postgres://db/dcr?keepalives_idle=60&tcp_user_timeout=0&connect_timeout=3\
+             &keepalives=1&keepalives_interval=2&keepalives_count=3"
+        );
     }
 }

@@ -80,18 +80,32 @@ pub(crate) fn redacted(raw: &str) -> String {
     }
 }
 
-/// Whether the string sets `connect_timeout` itself.
-pub(crate) fn sets_connect_timeout(raw: &str) -> bool {
+/// Whether the string sets the libpq keyword `keyword` itself.
+pub(crate) fn sets(raw: &str, keyword: &str) -> bool {
     if is_uri(raw) {
         let query = raw.split_once('?').map_or("", |(_, query)| query);
         query.split('&').any(|pair| {
             pair.split_once('=')
-                .is_some_and(|(key, _)| decode(key) == "connect_timeout")
+                .is_some_and(|(key, _)| decode(key) == keyword)
         })
     } else {
-        key_value_pairs(raw)
-            .is_ok_and(|pairs| pairs.iter().any(|(key, _)| key == "connect_timeout"))
+        key_value_pairs(raw).is_ok_and(|pairs| pairs.iter().any(|(key, _)| key == keyword))
     }
+}
+
+/// `raw` with `keyword=value` added, by string: the url crate cannot parse
+/// a multi-host URI (`postgres://h1:5432,h2:5432/dcr`), which libpq reads.
+pub(crate) fn with_pair(raw: &str, keyword: &str, value: &str) -> String {
+    if !is_uri(raw) {
+        return format!("{raw} {keyword}={value}");
+    }
+    let separator = match raw.split_once('?') {
+        None => "?",
+        Some((_, "")) => "",
+        Some((_, query)) if query.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{raw}{separator}{keyword}={value}")
 }
 
 fn redacted_uri(raw: &str) -> String {
@@ -364,7 +378,8 @@ mod tests {
     }
 
     #[test]
-    fn a_connect_timeout_is_found_in_both_forms() {
+    fn a_keyword_is_found_in_both_forms() {
+        let sets_connect_timeout = |raw| sets(raw, "connect_timeout");
         assert!(sets_connect_timeout("postgres://db/dcr?connect_timeout=3"));
         assert!(sets_connect_timeout(
             "postgres://db/dcr?connect%5Ftimeout=3"
@@ -372,5 +387,26 @@ mod tests {
         assert!(!sets_connect_timeout("postgres://db/dcr?sslmode=require"));
         assert!(sets_connect_timeout("host=db connect_timeout=3"));
         assert!(!sets_connect_timeout("host=db dbname=connect_timeout"));
+        assert!(sets_connect_timeout(
+            "postgres://h1:5432,h2:5432/dcr?target_session_attrs=read-write&connect_timeout=3"
+        ));
+    }
+
+    #[test]
+    fn a_pair_is_added_to_either_form() {
+        let cases = [
+            ("postgres://db/dcr", "postgres://db/dcr?k=v"),
+            ("postgres://db/dcr?", "postgres://db/dcr?k=v"),
+            ("postgres://db/dcr?a=b&", "postgres://db/dcr?a=b&k=v"),
+            ("postgres://db/dcr?a=b", "postgres://db/dcr?a=b&k=v"),
+            (
+                "postgres://h1:5432,h2:5432/dcr?target_session_attrs=read-write",
+                "postgres://h1:5432,h2:5432/dcr?target_session_attrs=read-write&k=v",
+            ),
+            ("host=h1,h2 dbname=dcr", "host=h1,h2 dbname=dcr k=v"),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(with_pair(raw, "k", "v"), expected, "{raw}");
+        }
     }
 }

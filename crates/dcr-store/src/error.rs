@@ -133,6 +133,11 @@ impl From<diesel::result::Error> for StoreError {
                 _,
             )
             | Diesel::BrokenTransactionManager => Self::Unavailable(Cause::of(err)),
+            // A standby, or a primary that became read-only: no write can
+            // succeed until a writable primary is reached again.
+            Diesel::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => {
+                Self::Unavailable(Cause::of(err))
+            }
             Diesel::DatabaseError(_, info) if is_transient(info.message()) => {
                 Self::Unavailable(Cause::of(err))
             }
@@ -175,6 +180,14 @@ fn is_lost_connection_message(message: &str) -> bool {
     LOST.iter().any(|needle| message.contains(needle))
 }
 
+/// What a readiness check reports when the server it reached takes no writes.
+pub(crate) fn read_only_server() -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::ReadOnlyTransaction,
+        Box::new("the database server is read-only (a standby, or read-only sessions)".to_owned()),
+    )
+}
+
 fn missing_database_in(message: &str) -> Option<String> {
     const BEFORE: &str = "database \"";
     const AFTER: &str = "\" does not exist";
@@ -184,13 +197,19 @@ fn missing_database_in(message: &str) -> Option<String> {
 }
 
 /// Whether the connection itself is gone (the server restarted, failed over or
-/// killed the session): the connection must be discarded, and the work may be
-/// tried again on a fresh one.
+/// killed the session) or of no use for writing (it landed on a standby, or
+/// on a server that turned read-only, SQLSTATE 25006): the connection must be
+/// discarded, and the work may be tried again on a fresh one, which libpq
+/// opens on a writable host of a multi-host URL with
+/// `target_session_attrs=read-write`. Nothing was written: the server
+/// refuses a read-only transaction's write before it does any.
 pub(crate) fn is_connection_lost(err: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match err {
         Error::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            DatabaseErrorKind::ClosedConnection
+            | DatabaseErrorKind::UnableToSendCommand
+            | DatabaseErrorKind::ReadOnlyTransaction,
             _,
         ) => true,
         Error::DatabaseError(_, info) => is_lost_connection_message(info.message()),

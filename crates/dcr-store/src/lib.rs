@@ -121,10 +121,9 @@ impl Store {
         let gate = Arc::new(Gate::default());
         let faults = Arc::new(FaultLog::default());
         let connect_url = match &config.url {
-            DatabaseUrl::Postgres(url) => DatabaseUrl::Postgres(connection::with_connect_timeout(
-                url,
-                config.acquire_timeout,
-            )),
+            DatabaseUrl::Postgres(url) => {
+                DatabaseUrl::Postgres(connection::with_timeouts(url, config.acquire_timeout))
+            }
             sqlite => sqlite.clone(),
         };
         let manager = Manager {
@@ -270,6 +269,28 @@ impl Store {
     /// Whether the database answers.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.with_conn(|conn, _| conn.ping())
+    }
+
+    /// Whether the database answers and takes writes: a Postgres standby,
+    /// or a server whose sessions are read-only, is `Unavailable`, and the
+    /// connection that found it so is discarded (so is every other one the
+    /// retry meets), so a pool that landed on it reconnects and finds the
+    /// writable primary once there is one. SQLite always takes writes.
+    /// One query, like `ping`: cheap enough for every readiness probe.
+    pub fn ping_writable(&self) -> Result<(), StoreError> {
+        self.with_conn(|conn, _| match conn {
+            AnyConnection::Postgresql(pg) => {
+                let read_only: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'",
+                ))
+                .get_result(pg)?;
+                if read_only {
+                    return Err(error::read_only_server());
+                }
+                Ok(())
+            }
+            AnyConnection::Sqlite(_) => conn.ping(),
+        })
     }
 }
 

@@ -12,9 +12,12 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Readiness: the database answers a query.
+/// Readiness: the database answers a query and takes writes. A replica
+/// whose pool reaches only a standby (or a read-only server) is not ready;
+/// the check drops the read-only connections it meets, so it recovers by
+/// itself once a writable primary answers. One query per probe, no cache.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    with_store(&state, |store| store.ping()).await?;
+    with_store(&state, |store| store.ping_writable()).await?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
 }
 

@@ -32,6 +32,7 @@ mod clients;
 mod closing;
 mod connections;
 mod dedup;
+mod failover;
 mod lifecycle;
 mod listing;
 mod migrations;
