@@ -1,5 +1,6 @@
 //! A database outage: the server answers 503 with `Retry-After` (not a hang,
-//! not a 500), stays alive, and recovers by itself when the database returns.
+//! not a 500), stays alive, and recovers by itself when the database returns
+//! or takes writes again.
 
 use std::time::{Duration, Instant};
 
@@ -93,6 +94,76 @@ async fn killed_database_sessions_cost_no_request_an_error() {
     app.register(&fixture("claude_ai")).await;
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
     assert_eq!(app.db.store().count_clients().unwrap(), 3);
+}
+
+/// A failover as a replica sees it: its database turns read-only (the pool
+/// lands on a standby), then writable again (a primary is back). Until then
+/// registrations answer 503 at once and the replica is not ready; after,
+/// both recover within seconds, with no restart.
+#[tokio::test]
+async fn a_read_only_database_is_503_and_not_ready_until_it_takes_writes() {
+    let app = spawn_app_with(Backend::Postgres, |settings| {
+        settings.database_timeout_ms = u64::try_from(DATABASE_TIMEOUT.as_millis()).unwrap();
+    })
+    .await;
+    app.register(&fixture("claude_code")).await;
+    let name = database_name(&app);
+
+    set_read_only(&name, true);
+    for body in [fixture("claude_code"), fixture("claude_ai")] {
+        let started = Instant::now();
+        let response = app.post_register(&body).await;
+        let (headers, _) = assert_error(
+            response,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            None,
+        )
+        .await;
+        assert_retry_after(&headers);
+        // Well under DCR_QUEUE_MAX_WAIT_MS (2 s by default).
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "the read-only answer took {:?}",
+            started.elapsed()
+        );
+    }
+    let (headers, _) = assert_error(
+        app.get("/readyz").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        None,
+    )
+    .await;
+    assert_retry_after(&headers);
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+
+    set_read_only(&name, false);
+    let back = Instant::now();
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    let registered = app.register(&fixture("claude_ai")).await;
+    assert!(
+        back.elapsed() < Duration::from_secs(3),
+        "recovery took {:?}",
+        back.elapsed()
+    );
+    let client_id = ClientId::parse(registered["client_id"].as_str().unwrap()).unwrap();
+    let store = app.db.store();
+    store.find_client(&client_id).unwrap();
+    assert_eq!(store.count_clients().unwrap(), 2);
+}
+
+/// New sessions on database `name` are read-only (as on a standby) or not,
+/// and the open ones are ended, as a failover ends them.
+fn set_read_only(name: &str, read_only: bool) {
+    let value = if read_only { "on" } else { "off" };
+    admin_sql(&format!(
+        "ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}"
+    ));
+    admin_sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ));
 }
 
 fn assert_retry_after(headers: &reqwest::header::HeaderMap) {
