@@ -104,37 +104,48 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
-/// libpq's TCP keepalives and `tcp_user_timeout`, added unless the URL
-/// sets them: a primary that vanished without closing its connections (a
-/// partition, a host that died) is found out within about 11 s on an idle
-/// connection (5 s idle, then 3 probes 2 s apart) and 10 s after a request
-/// sent to it went unacknowledged, instead of the kernel's minutes or hours.
-/// The connection then fails, is discarded, and the next one finds the
-/// writable host of a multi-host URL.
-pub(crate) const TCP_DEFAULTS: [(&str, &str); 5] = [
+/// libpq's TCP keepalives, added unless the URL sets them: an idle pooled
+/// connection to a primary that vanished without closing it (a partition, a
+/// host that died) is found dead within about 11 s (5 s idle, then 3 probes
+/// 2 s apart) instead of the kernel's two hours, and discarded.
+pub(crate) const KEEPALIVES: [(&str, &str); 4] = [
     ("keepalives", "1"),
     ("keepalives_idle", "5"),
     ("keepalives_interval", "2"),
     ("keepalives_count", "3"),
-    ("tcp_user_timeout", "10000"),
 ];
 
-/// The URL libpq is given: unless the operator set `connect_timeout`, a
-/// connection attempt gives up after `timeout` (at least libpq's minimum of
-/// two seconds; with several hosts, per host). Without it, an unreachable
-/// host holds a pool thread for the kernel's TCP timeout, minutes, and the
-/// pool recovers that much later. [`TCP_DEFAULTS`] are added the same way.
+/// The URL libpq is given. Unless the operator set them:
+/// - `connect_timeout`: a connection attempt gives up after `timeout` (at
+///   least libpq's minimum of two seconds; with several hosts, per host).
+///   Without it, an unreachable host holds a pool thread for the kernel's
+///   TCP timeout, minutes, and the pool recovers that much later.
+/// - `tcp_user_timeout`, as long: a statement sent to a host that no longer
+///   acknowledges it (a partition) fails then, instead of after the
+///   kernel's retransmissions (about 15 minutes). A slow statement is not
+///   cut short: the server's kernel acknowledges it at once.
+/// - [`KEEPALIVES`].
+///
+/// No `statement_timeout`: a commit waiting for a synchronous standby that
+/// a timeout cancels is committed on the primary all the same (Postgres only
+/// warns), and would be acknowledged without being replicated.
 pub(crate) fn with_timeouts(url: &str, timeout: Duration) -> String {
-    let seconds = format!("{:.0}", timeout.as_secs_f64().ceil().max(2.0));
-    std::iter::once(("connect_timeout", seconds.as_str()))
-        .chain(TCP_DEFAULTS)
-        .fold(url.to_owned(), |url, (keyword, value)| {
-            if conninfo::sets(&url, keyword) {
-                url
-            } else {
-                conninfo::with_pair(&url, keyword, value)
-            }
-        })
+    let seconds = timeout.as_secs_f64().ceil().max(2.0);
+    let connect_timeout = format!("{seconds:.0}");
+    let tcp_user_timeout = format!("{:.0}", seconds * 1000.0);
+    [
+        ("connect_timeout", connect_timeout.as_str()),
+        ("tcp_user_timeout", tcp_user_timeout.as_str()),
+    ]
+    .into_iter()
+    .chain(KEEPALIVES)
+    .fold(url.to_owned(), |url, (keyword, value)| {
+        if conninfo::sets(&url, keyword) {
+            url
+        } else {
+            conninfo::with_pair(&url, keyword, value)
+        }
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -322,13 +333,12 @@ mod tests {
             ),
         ];
         for (url, timeout, expected) in cases {
-            let tail: String = TCP_DEFAULTS
-                .iter()
-                .map(|(keyword, value)| match conninfo::is_uri(url) {
-                    true => format!("&{keyword}={value}"),
-                    false => format!(" {keyword}={value}"),
-                })
-                .collect();
+            let separator = if conninfo::is_uri(url) { "&" } else { " " };
+            let seconds = timeout.as_secs_f64().ceil().max(2.0);
+            let mut tail = format!("{separator}tcp_user_timeout={:.0}", seconds * 1000.0);
+            for (keyword, value) in KEEPALIVES {
+                tail.push_str(&format!("{separator}{keyword}={value}"));
+            }
             assert_eq!(
                 with_timeouts(url, timeout),
                 format!("{expected}{tail}"),
@@ -346,5 +356,11 @@ mod tests {
             "postgres://db/dcr?keepalives_idle=60&tcp_user_timeout=0&connect_timeout=3\
              &keepalives=1&keepalives_interval=2&keepalives_count=3"
         );
+        let key_value = with_timeouts("host=db keepalives=0", Duration::from_secs(3));
+        assert!(
+            key_value.starts_with("host=db keepalives=0 connect_timeout=3"),
+            "{key_value}"
+        );
+        assert_eq!(key_value.matches("keepalives=").count(), 1, "{key_value}");
     }
 }
