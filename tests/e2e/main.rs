@@ -12,6 +12,7 @@ mod cli_clients;
 mod cli_database;
 mod compose;
 mod exit_codes;
+mod failover;
 mod fault_logs;
 mod import;
 mod import_schema;
