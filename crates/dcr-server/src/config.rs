@@ -35,7 +35,8 @@ pub struct Settings {
     #[arg(long, env = "DCR_BIND", default_value = "127.0.0.1:8080", value_parser = parse_with::<SocketAddr>("DCR_BIND", "a socket address such as 0.0.0.0:8080"))]
     pub bind: SocketAddr,
 
-    /// A postgres:// URL, or a SQLite file as a path or sqlite:// URL.
+    /// A postgres:// URL (several hosts allowed: h1:5432,h2:5432 with
+    /// ?target_session_attrs=read-write), or a SQLite file as a path or sqlite:// URL.
     #[arg(long, env = "DCR_DATABASE_URL", default_value = "dcr.sqlite3", value_parser = parse_database_url, hide_env_values = true)]
     pub database_url: DatabaseUrl,
 
