@@ -126,9 +126,10 @@ pub(crate) const KEEPALIVES: [(&str, &str); 4] = [
 ///   cut short: the server's kernel acknowledges it at once.
 /// - [`KEEPALIVES`].
 ///
-/// No `statement_timeout`: a commit waiting for a synchronous standby that
-/// a timeout cancels is committed on the primary all the same (Postgres only
-/// warns), and would be acknowledged without being replicated.
+/// No `statement_timeout`: the server enforces it, so it bounds nothing on a
+/// primary that is frozen or cut off; and a cancel that reaches a commit
+/// waiting for a synchronous standby leaves it committed on the primary
+/// (Postgres only warns), acknowledged without being replicated.
 pub(crate) fn with_timeouts(url: &str, timeout: Duration) -> String {
     let seconds = timeout.as_secs_f64().ceil().max(2.0);
     let connect_timeout = format!("{seconds:.0}");
