@@ -180,6 +180,17 @@ fn is_lost_connection_message(message: &str) -> bool {
     LOST.iter().any(|needle| message.contains(needle))
 }
 
+/// Whether the server refused a write as read-only (SQLSTATE 25006).
+pub(crate) fn is_read_only(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ReadOnlyTransaction,
+            _
+        )
+    )
+}
+
 /// What a readiness check reports when the server it reached takes no writes.
 pub(crate) fn read_only_server() -> diesel::result::Error {
     diesel::result::Error::DatabaseError(

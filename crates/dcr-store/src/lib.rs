@@ -161,11 +161,16 @@ impl Store {
     /// then would crash the process.
     pub fn close(&self, patience: Duration) -> bool {
         let settled = self.gate.close(patience);
+        self.drop_idle_connections();
+        settled
+    }
+
+    /// Discards every idle connection; the pool opens new ones on demand.
+    fn drop_idle_connections(&self) {
         while let Some(mut idle) = self.pool.try_get() {
             // A connection marked lost is discarded, not put back.
             idle.lost = true;
         }
-        settled
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -237,12 +242,25 @@ impl Store {
     ) -> Result<T, StoreError> {
         let tries = self.pool.max_size() + 1;
         let mut attempt = Attempt::First;
+        let mut met_read_only = false;
         for _ in 1..tries {
             let mut conn = self.conn()?;
             match work(&mut conn.inner, attempt) {
                 Err(err) if error::is_connection_lost(&err) => {
                     conn.lost = true;
-                    log::warn!("database connection lost ({err}); retrying on another");
+                    // The idle connections most likely sit on the same
+                    // read-only server: they are dropped, so the retry opens
+                    // a fresh one, which finds a writable host if libpq can
+                    // reach one. A second read-only answer ends the request:
+                    // more tries would only reconnect to that server.
+                    if error::is_read_only(&err) {
+                        if met_read_only {
+                            return Err(err.into());
+                        }
+                        met_read_only = true;
+                        self.drop_idle_connections();
+                    }
+                    log::warn!("database connection unusable ({err}); retrying on another");
                     attempt = Attempt::Retry;
                 }
                 result => return Ok(result?),
