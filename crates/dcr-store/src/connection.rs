@@ -184,6 +184,9 @@ pub(crate) struct PooledConn {
     /// Set when a query failed because the connection is gone; the pool then
     /// discards it instead of handing it out again.
     pub(crate) lost: bool,
+    /// When opening it began: a connection begun before the server was
+    /// found read-only may be read-only too, whatever the server is now.
+    pub(crate) opened: std::time::Instant,
 }
 
 impl fmt::Debug for PooledConn {
@@ -191,6 +194,7 @@ impl fmt::Debug for PooledConn {
         f.debug_struct("PooledConn")
             .field("inner", &self.inner)
             .field("lost", &self.lost)
+            .field("opened", &self.opened)
             .finish()
     }
 }
@@ -201,9 +205,11 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<PooledConn, ManagerError> {
         let _connecting = self.gate.enter()?;
+        let opened = std::time::Instant::now();
         Ok(PooledConn {
             inner: self.open()?,
             lost: false,
+            opened,
         })
     }
 

@@ -242,7 +242,7 @@ impl Store {
     ) -> Result<T, StoreError> {
         let tries = self.pool.max_size() + 1;
         let mut attempt = Attempt::First;
-        let mut met_read_only = false;
+        let mut read_only_since: Option<Instant> = None;
         for _ in 1..tries {
             let mut conn = self.conn()?;
             match work(&mut conn.inner, attempt) {
@@ -251,13 +251,14 @@ impl Store {
                     // The idle connections most likely sit on the same
                     // read-only server: they are dropped, so the retry opens
                     // a fresh one, which finds a writable host if libpq can
-                    // reach one. A second read-only answer ends the request:
-                    // more tries would only reconnect to that server.
+                    // reach one. A read-only answer on a connection begun
+                    // since ends the request: more tries would only
+                    // reconnect to that server.
                     if error::is_read_only(&err) {
-                        if met_read_only {
+                        if read_only_since.is_some_and(|since| conn.opened >= since) {
                             return Err(err.into());
                         }
-                        met_read_only = true;
+                        read_only_since.get_or_insert_with(Instant::now);
                         self.drop_idle_connections();
                     }
                     log::warn!("database connection unusable ({err}); retrying on another");
