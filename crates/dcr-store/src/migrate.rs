@@ -66,3 +66,6 @@ fn with_advisory_lock<T>(
     unlocked?;
     Ok(value)
 }
+
+#[cfg(test)]
+mod rolling;
