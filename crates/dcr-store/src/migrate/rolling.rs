@@ -277,6 +277,8 @@ fn add_column(definition: &str) -> Result<(), String> {
     let default = padded.split_once(" default ").map(|(_, d)| d.trim());
     if let Some(default) = default {
         let value = default.split(' ').next().unwrap_or_default();
+        // A cast of a constant is a constant: `'{}'::jsonb`.
+        let value = value.split("::").next().unwrap_or_default();
         let constant = value == "''"
             || matches!(value, "true" | "false" | "null")
             || value.parse::<f64>().is_ok();

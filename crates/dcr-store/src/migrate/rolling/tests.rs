@@ -52,6 +52,10 @@ const KEEP: &[(&str, Context)] = &[
     ),
     ("ALTER TABLE t ADD COLUMN c TEXT NOT NULL DEFAULT 'x'", PG),
     ("ALTER TABLE t ADD COLUMN c NUMERIC(10, 2) DEFAULT -1.5", PG),
+    (
+        "ALTER TABLE t ADD COLUMN c JSONB NOT NULL DEFAULT '{}'::jsonb",
+        PG,
+    ),
     ("ALTER TABLE t ADD COLUMN a TEXT, ADD COLUMN b BIGINT", PG),
     (
         "-- ALTER TABLE t DROP COLUMN c;\nALTER TABLE t ADD COLUMN c TEXT",
@@ -77,6 +81,10 @@ const BREAK: &[(&str, Context)] = &[
     ("ALTER TABLE t ADD COLUMN c TEXT NOT NULL", PG),
     ("ALTER TABLE t ADD COLUMN c TEXT NOT NULL DEFAULT NULL", PG),
     ("ALTER TABLE t ADD COLUMN c BIGINT DEFAULT now()", PG),
+    (
+        "ALTER TABLE t ADD COLUMN c BIGINT DEFAULT now()::bigint",
+        PG,
+    ),
     ("ALTER TABLE t ADD COLUMN c BIGSERIAL", PG),
     ("ALTER TABLE t ADD COLUMN c TEXT REFERENCES u (id)", PG),
     ("ALTER TABLE t ADD COLUMN c TEXT UNIQUE", PG),
