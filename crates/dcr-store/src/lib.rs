@@ -33,6 +33,7 @@ pub use error::{Cause, StoreError};
 pub use legacy::{LEGACY_SYSTEM_EMAIL, LegacyClient, read_legacy_clients};
 pub use lifetime::Expiry;
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
+pub use migrate::MIGRATION_LOCK_KEY;
 pub use queries::{ClientCounts, SecretChange};
 pub use tokens::{StoredToken, TokenState};
 pub use writer::{ClientWriter, MAX_BATCH, QueueFull};

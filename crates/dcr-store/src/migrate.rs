@@ -1,5 +1,7 @@
 //! Embedded migrations, per backend, run at start-up and by `dcr-server migrate`.
 
+use std::time::Duration;
+
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -10,8 +12,12 @@ use crate::error::StoreError;
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
-/// Any fixed number: replicas that start together serialize on it.
-const MIGRATION_LOCK_KEY: i64 = 0x0dc7_0001;
+/// The advisory lock of migrations on Postgres. Any fixed number: replicas
+/// that start together serialize on it.
+pub const MIGRATION_LOCK_KEY: i64 = 0x0dc7_0001;
+
+/// How often a replica that waits for another's migrations asks for the lock.
+const LOCK_POLL: Duration = Duration::from_millis(100);
 
 /// Applies pending migrations and returns their versions; a no-op when none is
 /// pending.
@@ -54,11 +60,18 @@ where
 
 /// Holds a session-level advisory lock while `work` runs, so replicas starting
 /// at once apply each migration exactly once.
+///
+/// The lock is polled, not awaited in `pg_advisory_lock`: a session blocked
+/// in that call holds a snapshot, `CREATE INDEX CONCURRENTLY` in the holder's
+/// migration waits for every older snapshot to go, and Postgres then aborts
+/// one of the two as a deadlock.
 fn with_advisory_lock<T>(
     conn: &mut PgConnection,
     work: impl FnOnce(&mut PgConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(conn)?;
+    while !diesel::select(pg_try_advisory_lock(MIGRATION_LOCK_KEY)).get_result::<bool>(conn)? {
+        std::thread::sleep(LOCK_POLL);
+    }
     let result = work(conn);
     let unlocked =
         diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(conn);
@@ -66,3 +79,8 @@ fn with_advisory_lock<T>(
     unlocked?;
     Ok(value)
 }
+
+diesel::define_sql_function!(fn pg_try_advisory_lock(key: diesel::sql_types::BigInt) -> diesel::sql_types::Bool);
+
+#[cfg(test)]
+mod rolling;

@@ -37,3 +37,37 @@ fn system_user_exists_after_migrations(db: &TestDatabase) {
     let _store = db.store();
     assert_eq!(count_users(db), 1);
 }
+
+/// A replica waiting for another's migrations must not hold a snapshot: a
+/// migration that builds an index `CONCURRENTLY` (the only way the
+/// rolling-upgrade rule lets one be built on an existing Postgres table) waits
+/// for every older snapshot, and Postgres would abort one side as a deadlock.
+#[test]
+fn a_replica_waiting_for_migrations_lets_a_concurrent_index_build() {
+    use diesel::prelude::*;
+    let db = TestDatabase::postgres();
+    let store = db.store();
+    let dcr_store::AnyConnection::Postgresql(mut holder) = connect(&db) else {
+        unreachable!("a Postgres database")
+    };
+    let lock = dcr_store::MIGRATION_LOCK_KEY;
+    diesel::sql_query(format!("SELECT pg_advisory_lock({lock})"))
+        .execute(&mut holder)
+        .unwrap();
+    std::thread::scope(|scope| {
+        let waiting = scope.spawn(|| store.run_migrations());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!waiting.is_finished(), "migrated without the lock");
+        // Bounded, so a regression fails rather than hangs.
+        diesel::sql_query("SET statement_timeout = '10s'")
+            .execute(&mut holder)
+            .unwrap();
+        diesel::sql_query("CREATE INDEX CONCURRENTLY users_probe_idx ON users (created_at)")
+            .execute(&mut holder)
+            .unwrap();
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({lock})"))
+            .execute(&mut holder)
+            .unwrap();
+        assert_eq!(waiting.join().unwrap().unwrap(), Vec::<String>::new());
+    });
+}
