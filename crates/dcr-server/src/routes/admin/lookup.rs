@@ -8,13 +8,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::{ClientId, Usability};
-use serde_json::Value;
 
-use super::verify::body_client_id;
+use super::verify::read_client_id_body;
 use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::error::ApiError;
-use crate::routes::json_body::read_admin_json;
 use crate::routes::{unusable, url_clients, usable, with_store};
 use crate::state::AppState;
 use crate::views::{consent_view, enforcement_view};
@@ -25,13 +23,8 @@ pub async fn lookup(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let document = read_admin_json(&request, payload, state.max_body_bytes).await?;
-    let Value::Object(members) = document else {
-        return Err(ApiError::InvalidRequest(
-            "the body must be a JSON object with a client_id string",
-        ));
-    };
-    let raw = body_client_id(members.get("client_id"))?;
+    let client_id = read_client_id_body(&request, payload, &state).await?;
+    let raw = client_id.as_str();
     if UrlClients::looks_like_url(raw) {
         return url_clients::lookup(&state, raw).await;
     }

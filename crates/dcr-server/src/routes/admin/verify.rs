@@ -91,6 +91,22 @@ pub(super) fn body_client_id(client_id: Option<&Value>) -> Result<&str, ApiError
     }
 }
 
+/// A body that holds only a client id (`/admin/used`, `/admin/lookup`):
+/// a JSON object whose `client_id` is a string.
+pub(super) async fn read_client_id_body(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<String, ApiError> {
+    let document = read_admin_json(request, payload, state.max_body_bytes).await?;
+    let Value::Object(members) = document else {
+        return Err(ApiError::InvalidRequest(
+            "the body must be a JSON object with a client_id string",
+        ));
+    };
+    body_client_id(members.get("client_id")).map(str::to_owned)
+}
+
 /// `POST /admin/verify`: the credential check with the client id in the
 /// body; answers exactly as the path form.
 pub async fn verify_by_body(
@@ -183,13 +199,8 @@ pub async fn used_by_body(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let document = read_admin_json(&request, payload, state.max_body_bytes).await?;
-    let Value::Object(members) = document else {
-        return Err(ApiError::InvalidRequest(
-            "the body must be a JSON object with a client_id string",
-        ));
-    };
-    record_use(&state, body_client_id(members.get("client_id"))?).await
+    let client_id = read_client_id_body(&request, payload, &state).await?;
+    record_use(&state, &client_id).await
 }
 
 /// `POST /admin/clients/{client_id}/used`: a token endpoint that checks a
