@@ -12,6 +12,9 @@ use diesel::{PgConnection, SqliteConnection};
 use crate::conninfo;
 use crate::gate::{Closed, Gate};
 
+/// SQLite's name for a database that lives in memory, with no file.
+const IN_MEMORY: &str = ":memory:";
+
 /// Every query goes through this one type, so both backends share one code path.
 #[derive(diesel::MultiConnection)]
 pub enum AnyConnection {
@@ -78,10 +81,22 @@ impl DatabaseUrl {
         match self {
             Self::Postgres(raw) if conninfo::is_uri(raw) => conninfo::redacted(raw),
             Self::Postgres(raw) => format!("postgres {}", conninfo::redacted(raw)),
-            Self::Sqlite(path) => {
-                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.into());
-                format!("sqlite {}", absolute.display())
+            Self::Sqlite(path) => match self.sqlite_file() {
+                Some(file) => format!("sqlite {}", file.display()),
+                None => format!("sqlite {path}"),
+            },
+        }
+    }
+
+    /// The file a SQLite URL names, made absolute (a relative path is read
+    /// from the working directory); `None` for Postgres and for an
+    /// in-memory database, which has no file.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Self::Sqlite(path) if path != IN_MEMORY => {
+                Some(std::path::absolute(path).unwrap_or_else(|_| path.into()))
             }
+            _ => None,
         }
     }
 }
@@ -229,7 +244,7 @@ impl Manager {
                 Ok(AnyConnection::Postgresql(PgConnection::establish(url)?))
             }
             DatabaseUrl::Sqlite(path) => {
-                let mut conn = if self.create_sqlite || path == ":memory:" {
+                let mut conn = if self.create_sqlite || path == IN_MEMORY {
                     SqliteConnection::establish(path)?
                 } else {
                     // A URI filename with mode=rw: SQLite opens the file

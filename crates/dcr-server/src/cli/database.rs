@@ -1,7 +1,7 @@
 //! The database a shell command works in: named on the first line of
 //! stderr, and, for a SQLite file, never created by accident.
 
-use dcr_store::{DatabaseUrl, Store};
+use dcr_store::Store;
 
 use super::CliError;
 use crate::config::Config;
@@ -13,20 +13,15 @@ use crate::config::Config;
 pub fn open(config: &Config, create: bool) -> Result<Store, CliError> {
     let url = &config.store.url;
     eprintln!("database: {}", url.describe());
-    if let DatabaseUrl::Sqlite(path) = url
+    if let Some(file) = url.sqlite_file()
         && !create
-        && path != ":memory:"
-        && !std::path::Path::new(path).exists()
+        && !file.exists()
     {
-        return Err(CliError::NoDatabase(absolute(path)));
+        return Err(CliError::NoDatabase(file.display().to_string()));
     }
     let mut store_config = config.store.clone();
     // Checked above for the message; the store opens the file in mode=rw
     // too, so one removed since is not created either.
     store_config.create_sqlite = create;
     Ok(Store::open(&store_config)?)
-}
-
-fn absolute(path: &str) -> String {
-    std::path::absolute(path).map_or_else(|_| path.to_owned(), |p| p.display().to_string())
 }
