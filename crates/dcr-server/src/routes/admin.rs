@@ -226,7 +226,10 @@ pub async fn events(
     })))
 }
 
-async fn find(state: &AppState, raw_client_id: &str) -> Result<RegisteredClient, ApiError> {
+pub(super) async fn find(
+    state: &AppState,
+    raw_client_id: &str,
+) -> Result<RegisteredClient, ApiError> {
     let client_id = parse_id(raw_client_id)?;
     with_store(state, move |store| store.find_client(&client_id))
         .await
@@ -241,7 +244,7 @@ fn parse_id(raw: &str) -> Result<ClientId, ApiError> {
     ClientId::parse(raw).map_err(|_| ApiError::ClientNotFound)
 }
 
-fn not_found_is_404(err: ApiError) -> ApiError {
+pub(super) fn not_found_is_404(err: ApiError) -> ApiError {
     match err {
         ApiError::NotFound => ApiError::ClientNotFound,
         other => other,

@@ -5,7 +5,7 @@
 //! compare-and-swap.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::{ClientId, Overlap, RotateError};
+use dcr_core::{Overlap, RotateError};
 use dcr_store::StoreError;
 use rand::rngs::OsRng;
 use serde_json::Value;
@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::error::ApiError;
+use crate::routes::admin::{find, not_found_is_404};
 use crate::routes::json_body::read_optional_admin_json;
 use crate::routes::{no_store, with_store};
 use crate::state::AppState;
@@ -37,10 +38,8 @@ pub async fn rotate_secret(
             "a URL client id has no secret; there is none to rotate",
         ));
     }
-    let client_id = ClientId::parse(&path).map_err(|_| ApiError::ClientNotFound)?;
-    let client = with_store(&state, move |store| store.find_client(&client_id))
-        .await
-        .map_err(not_found_is_404)?;
+    let client = find(&state, &path).await?;
+    let client_id = client.client_id;
     let policy = state.policy.clone();
     let hashing = state.secret_hashing;
     let now = unix_now();
@@ -89,11 +88,4 @@ fn overlap_of(document: Option<Value>) -> Result<Overlap, ApiError> {
         };
     }
     Ok(overlap)
-}
-
-fn not_found_is_404(err: ApiError) -> ApiError {
-    match err {
-        ApiError::NotFound => ApiError::ClientNotFound,
-        other => other,
-    }
 }
