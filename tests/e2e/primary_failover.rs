@@ -1,0 +1,307 @@
+//! Two dcr replicas on a multi-host URL over a synchronous primary and
+//! standby, under registration, update and disable load, while the primary
+//! dies (or freezes) and the standby is promoted. What must hold: nothing
+//! acknowledged is lost, no answer is a 5xx other than 503, no request hangs,
+//! and both replicas register again within seconds of the promotion, with no
+//! restart. The figures are printed as a table for docs/benchmarks.md.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use serde_json::Value;
+
+use crate::cluster::Cluster;
+use crate::process::{ScratchDir, Server, claude_ai_body, claude_code_body};
+
+const ADMIN_TOKEN: &str = "failover-admin-token-0123456789abcdef";
+const LOAD_TASKS_PER_REPLICA: usize = 6;
+/// Longer than any bound dcr sets itself: a request that reaches it hung.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+struct Record {
+    /// Per replica, (status or 0 for no answer, latency, answered at).
+    answers: Vec<(usize, u16, Duration, Instant)>,
+    registered: Vec<String>,
+    renamed: HashMap<String, String>,
+    disabled: Vec<String>,
+}
+
+type Shared = Arc<Mutex<Record>>;
+
+async fn call(
+    record: &Shared,
+    replica: usize,
+    request: reqwest::RequestBuilder,
+) -> Option<(u16, Value)> {
+    let started = Instant::now();
+    let outcome = request.timeout(CLIENT_TIMEOUT).send().await;
+    let (status, body) = match outcome {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+        Err(_) => (0, Value::Null),
+    };
+    record
+        .lock()
+        .unwrap()
+        .answers
+        .push((replica, status, started.elapsed(), Instant::now()));
+    (status != 0).then_some((status, body))
+}
+
+/// Registers clients through `replicas[home]` until `stop`; every fourth is
+/// renamed (RFC 7592) and every eighth disabled (admin API) through the
+/// other replica.
+async fn load(replicas: Arc<Vec<(String, String)>>, home: usize, record: Shared, stop: Arc<AtomicBool>) {
+    let http = reqwest::Client::new();
+    let other = 1 - home;
+    let mut n = 0usize;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let body = if n % 2 == 0 {
+            claude_ai_body()
+        } else {
+            claude_code_body()
+        };
+        let request = http.post(format!("{}/register", replicas[home].0)).json(&body);
+        let Some((201, client)) = call(&record, home, request).await else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        };
+        let client_id = client["client_id"].as_str().unwrap().to_owned();
+        record.lock().unwrap().registered.push(client_id.clone());
+        if n % 4 == 0 {
+            let mut update = body.clone();
+            let name = format!("renamed {n} by {home}");
+            update["client_id"] = client_id.clone().into();
+            update["client_name"] = name.clone().into();
+            // The management URI names the replica it came from; the
+            // update goes through the other one.
+            let path = client["registration_client_uri"]
+                .as_str()
+                .unwrap()
+                .split_once("/register/")
+                .unwrap()
+                .1;
+            let request = http
+                .put(format!("{}/register/{path}", replicas[other].0))
+                .bearer_auth(client["registration_access_token"].as_str().unwrap())
+                .json(&update);
+            if let Some((200, _)) = call(&record, other, request).await {
+                record.lock().unwrap().renamed.insert(client_id.clone(), name);
+            }
+        }
+        if n % 8 == 0 {
+            let request = http
+                .post(format!(
+                    "{}/admin/clients/{client_id}/disable",
+                    replicas[other].1
+                ))
+                .bearer_auth(ADMIN_TOKEN);
+            if let Some((200, _)) = call(&record, other, request).await {
+                record.lock().unwrap().disabled.push(client_id);
+            }
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    client_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    client_name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    is_active: bool,
+}
+
+fn start_replica(dir: &ScratchDir, url: &str) -> Server {
+    Server::start(
+        &dir.0,
+        &[
+            ("DCR_DATABASE_URL", url.to_owned()),
+            ("DCR_BIND", "127.0.0.1:0".into()),
+            ("DCR_ADMIN_TOKEN", ADMIN_TOKEN.into()),
+            ("DCR_BCRYPT_COST", "4".into()),
+            ("DCR_RATE_LIMIT_EXEMPT", "127.0.0.1".into()),
+            ("DCR_RATE_LIMIT_GLOBAL", "1000000/minute".into()),
+        ],
+    )
+}
+
+enum Fault {
+    Kill,
+    Freeze,
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.2} s", duration.as_secs_f64())
+}
+
+async fn fail_over_under_load(fault: Fault) {
+    let cluster = Cluster::start();
+    cluster.execute(&cluster.primary, "CREATE DATABASE dcr");
+    let url = cluster.multi_host_url("dcr");
+    let dir = ScratchDir::new();
+    let servers = [start_replica(&dir, &url), start_replica(&dir, &url)];
+    let replicas: Arc<Vec<(String, String)>> = Arc::new(
+        servers
+            .iter()
+            .map(|server| (server.base_url.clone(), server.admin_url.clone()))
+            .collect(),
+    );
+    let record = Shared::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks: Vec<_> = (0..2 * LOAD_TASKS_PER_REPLICA)
+        .map(|i| {
+            tokio::spawn(load(
+                replicas.clone(),
+                i % 2,
+                record.clone(),
+                stop.clone(),
+            ))
+        })
+        .collect();
+
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::task::block_in_place(|| match fault {
+        Fault::Kill => cluster.kill_primary(),
+        Fault::Freeze => cluster.freeze_primary(),
+    });
+    let fault_at = Instant::now();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::task::block_in_place(|| cluster.promote_standby());
+    let promoted_at = Instant::now();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let record = std::mem::take(&mut *record.lock().unwrap());
+
+    // What the promoted server holds.
+    let mut conn = PgConnection::establish(&format!(
+        "postgres://postgres@127.0.0.1:{}/dcr",
+        cluster.standby.port
+    ))
+    .unwrap();
+    let rows: HashMap<String, Row> =
+        diesel::sql_query("SELECT client_id, client_name, is_active FROM oauth_clients")
+            .load::<Row>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| (row.client_id.clone(), row))
+            .collect();
+    let lost_registrations = record
+        .registered
+        .iter()
+        .filter(|id| !rows.contains_key(*id))
+        .count();
+    let lost_renames = record
+        .renamed
+        .iter()
+        .filter(|(id, name)| rows.get(*id).and_then(|row| row.client_name.as_ref()) != Some(name))
+        .count();
+    let lost_disables = record
+        .disabled
+        .iter()
+        .filter(|id| rows.get(*id).is_none_or(|row| row.is_active))
+        .count();
+
+    let mut statuses: HashMap<u16, usize> = HashMap::new();
+    for (_, status, _, _) in &record.answers {
+        *statuses.entry(*status).or_default() += 1;
+    }
+    let mut status_list: Vec<_> = statuses.iter().collect();
+    status_list.sort();
+    let failover_latency = record
+        .answers
+        .iter()
+        .filter(|(_, _, _, answered)| *answered >= fault_at)
+        .map(|(_, _, latency, _)| *latency)
+        .max()
+        .unwrap_or_default();
+    let back_after: Vec<Option<Duration>> = (0..2)
+        .map(|replica| {
+            record
+                .answers
+                .iter()
+                .filter(|(r, status, _, answered)| {
+                    *r == replica && *status == 201 && *answered >= promoted_at
+                })
+                .map(|(_, _, _, answered)| *answered - promoted_at)
+                .min()
+        })
+        .collect();
+    let fault_name = match fault {
+        Fault::Kill => "killed (SIGKILL)",
+        Fault::Freeze => "frozen (SIGSTOP)",
+    };
+    println!(
+        "\n| measure (primary {fault_name}, standby promoted 1 s later) | result |\n| --- | --- |"
+    );
+    println!(
+        "| acknowledged registrations lost | {lost_registrations} of {} |",
+        record.registered.len()
+    );
+    println!(
+        "| acknowledged RFC 7592 updates lost | {lost_renames} of {} |",
+        record.renamed.len()
+    );
+    println!(
+        "| acknowledged disables lost | {lost_disables} of {} |",
+        record.disabled.len()
+    );
+    println!("| answers by status (0: none within {CLIENT_TIMEOUT:?}) | {status_list:?} |");
+    for (replica, back) in back_after.iter().enumerate() {
+        println!(
+            "| replica {}: promotion to its first `201` | {} |",
+            replica + 1,
+            back.map_or("never".to_owned(), seconds)
+        );
+    }
+    println!(
+        "| largest latency of a request answered after the fault | {} |",
+        seconds(failover_latency)
+    );
+
+    assert!(record.registered.len() > 100, "the load ran");
+    assert_eq!(
+        (lost_registrations, lost_renames, lost_disables),
+        (0, 0, 0),
+        "acknowledged work was lost"
+    );
+    let unexpected: Vec<_> = statuses
+        .keys()
+        .filter(|status| ![200, 201, 503].contains(*status))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "answers other than 200, 201 and 503 (0: no answer): {status_list:?}\nreplica logs:\n{}\n{}",
+        servers[0].logs(),
+        servers[1].logs()
+    );
+    for (replica, back) in back_after.iter().enumerate() {
+        assert!(
+            back.is_some_and(|after| after < Duration::from_secs(5)),
+            "replica {} did not register within 5 s of the promotion ({back:?}); its log:\n{}",
+            replica + 1,
+            servers[replica].logs()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_primary_loses_nothing_acknowledged_and_the_replicas_recover_alone() {
+    fail_over_under_load(Fault::Kill).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_frozen_primary_hangs_no_request_and_the_replicas_recover_alone() {
+    fail_over_under_load(Fault::Freeze).await;
+}
