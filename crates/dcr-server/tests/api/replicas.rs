@@ -15,6 +15,7 @@ on_both_backends!(
     a_client_registered_on_one_is_known_on_the_other,
     a_disable_on_one_holds_on_the_other_at_once,
     a_rotation_on_one_holds_on_the_other_at_once,
+    a_rotation_of_a_sha256_secret_holds_on_the_other_at_once,
     an_update_on_one_is_read_by_the_other,
     a_delete_on_one_holds_on_the_other_at_once,
     a_url_client_disabled_on_one_is_refused_on_the_other,
@@ -22,8 +23,15 @@ on_both_backends!(
 
 /// Replicas A and B on one database.
 async fn two_replicas(backend: Backend) -> (TestApp, TestApp) {
-    let a = spawn_app(backend).await;
-    let b = spawn_replica(&a, |_| {}).await;
+    two_replicas_with(backend, |_| {}).await
+}
+
+async fn two_replicas_with(
+    backend: Backend,
+    configure: impl Fn(&mut dcr_server::Settings),
+) -> (TestApp, TestApp) {
+    let a = spawn_app_with(backend, &configure).await;
+    let b = spawn_replica(&a, &configure).await;
     (a, b)
 }
 
@@ -171,7 +179,20 @@ async fn a_disable_on_one_holds_on_the_other_at_once(backend: Backend) {
 /// new one until its expiry; with 0 it stops at once, and a rotation during
 /// an overlap drops the older secret.
 async fn a_rotation_on_one_holds_on_the_other_at_once(backend: Backend) {
-    let (a, b) = two_replicas(backend).await;
+    rotations_hold_on_the_other(two_replicas(backend).await).await;
+}
+
+/// A SHA-256 secret has no tag to refuse a replaced secret before the
+/// comparison: only B's memory keying on the stored hash keeps it out.
+async fn a_rotation_of_a_sha256_secret_holds_on_the_other_at_once(backend: Backend) {
+    let replicas = two_replicas_with(backend, |settings| {
+        settings.secret_hash = "sha256".parse().unwrap();
+    })
+    .await;
+    rotations_hold_on_the_other(replicas).await;
+}
+
+async fn rotations_hold_on_the_other((a, b): (TestApp, TestApp)) {
     let (id, first, _) = register(&a).await;
     assert!(valid(&b, &id, Some(&first)).await);
 
