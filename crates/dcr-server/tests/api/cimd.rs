@@ -5,7 +5,7 @@
 //! everything else about the fetch is as in production.
 
 mod body_forms;
-mod documents;
+pub(crate) mod documents;
 mod fairness;
 
 use std::time::{Duration, Instant};
@@ -40,7 +40,7 @@ async fn spawn_cimd_app(
 }
 
 /// The path segment of a URL client id.
-fn encoded(url: &str) -> String {
+pub(crate) fn encoded(url: &str) -> String {
     url.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -1,6 +1,7 @@
 //! `spawn_app`: the real application on 127.0.0.1:0 over a fresh database,
 //! with typed helpers for the requests and checks every module needs.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dcr_core::{ClientId, RegisteredClient};
@@ -65,7 +66,8 @@ pub struct TestApp {
     /// A store on the application's database, to read rows back.
     pub store: Store,
     _running: RunningApp,
-    pub db: TestDatabase,
+    /// Shared by the replicas `spawn_replica` starts: removed with the last.
+    pub db: Arc<TestDatabase>,
 }
 
 /// The application on its own thread and runtime, stopped and joined when
@@ -144,8 +146,13 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     spawn_app_on(backend.fresh_database(), configure).await
 }
 
-/// The application on a database the test already holds.
-pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings)) -> TestApp {
+/// The application on a database the test already holds (alone, or shared
+/// with the replicas of `spawn_replica`).
+pub async fn spawn_app_on(
+    db: impl Into<Arc<TestDatabase>>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let db = db.into();
     let mut settings = Settings::defaults();
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.admin_bind = "127.0.0.1:0".parse().unwrap();
@@ -179,6 +186,12 @@ pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut Settings
         _running: running,
         db,
     }
+}
+
+/// Another replica of `app`: a second application on the same database,
+/// with memories and caches of its own.
+pub async fn spawn_replica(app: &TestApp, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(app.db.clone(), configure).await
 }
 
 impl TestApp {

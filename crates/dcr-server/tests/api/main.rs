@@ -29,4 +29,5 @@ mod purge;
 mod rate_limits;
 mod redirect_uris;
 mod register;
+mod replicas;
 mod secret_hash;

@@ -11,16 +11,16 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// One canned answer.
 #[derive(Clone)]
-pub(super) struct Answer {
-    pub(super) status: u16,
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) body: Vec<u8>,
-    pub(super) delay: Duration,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) delay: Duration,
     /// Set: the body is sent a byte at a time, this long apart.
-    pub(super) trickle: Option<Duration>,
+    pub(crate) trickle: Option<Duration>,
 }
 
-pub(super) fn ok(body: Value) -> Answer {
+pub(crate) fn ok(body: Value) -> Answer {
     Answer {
         status: 200,
         headers: vec![("Content-Type".into(), "application/json".into())],
@@ -32,19 +32,19 @@ pub(super) fn ok(body: Value) -> Answer {
 
 /// A tiny HTTP/1.1 server on a loopback address that answers each path with
 /// what the test set, and counts the requests per path.
-pub(super) struct DocumentServer {
+pub(crate) struct DocumentServer {
     base: String,
     answers: Arc<Mutex<HashMap<String, Answer>>>,
     hits: Arc<Mutex<HashMap<String, Arc<AtomicUsize>>>>,
 }
 
 impl DocumentServer {
-    pub(super) async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_on("127.0.0.1").await
     }
 
     /// On another loopback address (`127.0.0.2`, ...): another host.
-    pub(super) async fn start_on(ip: &str) -> Self {
+    pub(crate) async fn start_on(ip: &str) -> Self {
         let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
         let base = format!("http://{ip}:{}", listener.local_addr().unwrap().port());
         let answers: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
@@ -120,22 +120,22 @@ impl DocumentServer {
         }
     }
 
-    pub(super) fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    pub(super) fn serve(&self, path: &str, answer: Answer) {
+    pub(crate) fn serve(&self, path: &str, answer: Answer) {
         self.answers.lock().unwrap().insert(path.to_owned(), answer);
     }
 
     /// A good document for `path`, naming its own URL.
-    pub(super) fn serve_document(&self, path: &str) -> String {
+    pub(crate) fn serve_document(&self, path: &str) -> String {
         let url = self.url(path);
         self.serve(path, ok(document(&url)));
         url
     }
 
-    pub(super) fn hits(&self, path: &str) -> usize {
+    pub(crate) fn hits(&self, path: &str) -> usize {
         self.hits
             .lock()
             .unwrap()
@@ -144,7 +144,7 @@ impl DocumentServer {
     }
 }
 
-pub(super) fn document(url: &str) -> Value {
+pub(crate) fn document(url: &str) -> Value {
     json!({
         "client_id": url,
         "client_name": "Example Agent",
