@@ -148,7 +148,16 @@ impl Cluster {
         let data = path(&self.primary.data).to_owned();
         self.run(
             "initdb",
-            &["-D", &data, "-U", "postgres", "--auth=trust", "-N", "-E", "UTF8"],
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-N",
+                "-E",
+                "UTF8",
+            ],
         );
         // Every commit waits for the standby to have the WAL (`on`: written
         // and flushed there), which is what makes a 201 survive the
@@ -311,7 +320,8 @@ impl Drop for Cluster {
 }
 
 fn path(path: &Path) -> &str {
-    path.to_str().expect("the scratch directory's path is UTF-8")
+    path.to_str()
+        .expect("the scratch directory's path is UTF-8")
 }
 
 fn append(file: &Path, text: &str) {

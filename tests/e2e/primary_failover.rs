@@ -42,7 +42,10 @@ async fn call(
     let (status, body) = match outcome {
         Ok(response) => {
             let status = response.status().as_u16();
-            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
         Err(_) => (0, Value::Null),
     };
@@ -57,7 +60,12 @@ async fn call(
 /// Registers clients through `replicas[home]` until `stop`; every fourth is
 /// renamed (RFC 7592) and every eighth disabled (admin API) through the
 /// other replica.
-async fn load(replicas: Arc<Vec<(String, String)>>, home: usize, record: Shared, stop: Arc<AtomicBool>) {
+async fn load(
+    replicas: Arc<Vec<(String, String)>>,
+    home: usize,
+    record: Shared,
+    stop: Arc<AtomicBool>,
+) {
     let http = reqwest::Client::new();
     let other = 1 - home;
     let mut n = 0usize;
@@ -68,7 +76,9 @@ async fn load(replicas: Arc<Vec<(String, String)>>, home: usize, record: Shared,
         } else {
             claude_code_body()
         };
-        let request = http.post(format!("{}/register", replicas[home].0)).json(&body);
+        let request = http
+            .post(format!("{}/register", replicas[home].0))
+            .json(&body);
         let Some((201, client)) = call(&record, home, request).await else {
             tokio::time::sleep(Duration::from_millis(20)).await;
             continue;
@@ -93,7 +103,11 @@ async fn load(replicas: Arc<Vec<(String, String)>>, home: usize, record: Shared,
                 .bearer_auth(client["registration_access_token"].as_str().unwrap())
                 .json(&update);
             if let Some((200, _)) = call(&record, other, request).await {
-                record.lock().unwrap().renamed.insert(client_id.clone(), name);
+                record
+                    .lock()
+                    .unwrap()
+                    .renamed
+                    .insert(client_id.clone(), name);
             }
         }
         if n % 8 == 0 {
@@ -158,14 +172,7 @@ async fn fail_over_under_load(fault: Fault) {
     let record = Shared::default();
     let stop = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..2 * LOAD_TASKS_PER_REPLICA)
-        .map(|i| {
-            tokio::spawn(load(
-                replicas.clone(),
-                i % 2,
-                record.clone(),
-                stop.clone(),
-            ))
-        })
+        .map(|i| tokio::spawn(load(replicas.clone(), i % 2, record.clone(), stop.clone())))
         .collect();
 
     tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -288,8 +295,12 @@ async fn fail_over_under_load(fault: Fault) {
     );
     for (replica, back) in back_after.iter().enumerate() {
         assert!(
-            back.is_some_and(|after| after < Duration::from_secs(5)),
-            "replica {} did not register within 5 s of the promotion ({back:?}); its log:\n{}",
+            // Killed: a fraction of a second. Frozen: a stuck connection is
+            // abandoned after DCR_DATABASE_TIMEOUT_MS (3 s), and each new one
+            // waits out libpq's connect_timeout (the same 3 s) on the silent
+            // host before trying the promoted one.
+            back.is_some_and(|after| after < Duration::from_secs(10)),
+            "replica {} did not register within 10 s of the promotion ({back:?}); its log:\n{}",
             replica + 1,
             servers[replica].logs()
         );

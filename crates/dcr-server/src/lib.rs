@@ -6,6 +6,7 @@ pub mod cimd;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod database;
 pub mod drain;
 pub mod error;
 pub mod exit;

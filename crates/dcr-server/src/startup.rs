@@ -88,7 +88,12 @@ impl Application {
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
         let metrics = Metrics::new();
-        let arming = Arming::new(store.clone(), metrics.clone(), unused_purge_armed_at);
+        let arming = Arming::new(
+            store.clone(),
+            metrics.clone(),
+            unused_purge_armed_at,
+            config.queue_max_wait,
+        );
         // Both lines admit by an estimate from the configured cost until one
         // hash, timed off the listeners' path, gives this machine's figure.
         let first_estimate = hashing::first_estimate(config.bcrypt_cost);
@@ -124,6 +129,7 @@ impl Application {
         );
         let state = web::Data::new(AppState {
             store,
+            database_patience: config.queue_max_wait,
             writer,
             policy,
             registration: config.registration,
@@ -152,6 +158,7 @@ impl Application {
                 store_for_verify,
                 i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),
                 arming.clone(),
+                config.queue_max_wait,
             ),
         });
         log::info!(

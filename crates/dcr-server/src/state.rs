@@ -20,6 +20,8 @@ use crate::verifier::Verifier;
 #[derive(Debug)]
 pub struct AppState {
     pub store: Store,
+    /// How long a request waits for the database (`DCR_QUEUE_MAX_WAIT_MS`).
+    pub database_patience: std::time::Duration,
     pub writer: ClientWriter,
     pub policy: Arc<RegistrationPolicy>,
     /// Whether registration needs an initial access token.

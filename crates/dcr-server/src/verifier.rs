@@ -29,11 +29,12 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::web;
 use dcr_core::{CredentialCheck, RegisteredClient, SecretHash, Slot};
 use dcr_store::{Store, StoreError};
 
+use crate::database;
 use crate::error::ApiError;
 use crate::hashing::HashingPool;
 use crate::purge::Arming;
@@ -48,6 +49,7 @@ pub struct Verifier {
     store: Store,
     last_used_resolution_secs: i64,
     arming: Arming,
+    database_patience: Duration,
 }
 
 impl Verifier {
@@ -63,6 +65,7 @@ impl Verifier {
         store: Store,
         last_used_resolution_secs: i64,
         arming: Arming,
+        database_patience: Duration,
     ) -> Self {
         Self {
             memory: Arc::new(memory),
@@ -71,6 +74,7 @@ impl Verifier {
             store,
             last_used_resolution_secs,
             arming,
+            database_patience,
         }
     }
 
@@ -201,14 +205,13 @@ impl Verifier {
         let Some(tag) = client.secret_tag_to_fill_in(presented) else {
             return;
         };
-        let (store, client_id, hash) = (self.store.clone(), client.client_id, hash.clone());
-        let stored = web::block(move || store.fill_secret_tag(&client_id, &hash, &tag)).await;
-        match stored {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => {
-                log::warn!("could not store the secret tag of client {client_id}: {err}")
-            }
-            Err(err) => log::warn!("could not store the secret tag of client {client_id}: {err}"),
+        let (client_id, hash) = (client.client_id, hash.clone());
+        let stored = database::within(self.database_patience, self.store.clone(), move |store| {
+            store.fill_secret_tag(&client_id, &hash, &tag)
+        })
+        .await;
+        if let Err(err) = stored {
+            log::warn!("could not store the secret tag of client {client_id}: {err}");
         }
     }
 
@@ -222,11 +225,11 @@ impl Verifier {
             .last_used_at
             .is_some_and(|last| now.saturating_sub(last) < self.last_used_resolution_secs);
         if !recorded_recently {
-            let store = self.store.clone();
             let client_id = client.client_id;
-            web::block(move || store.touch_last_used(&client_id, now))
-                .await
-                .map_err(|err| StoreError::Other(format!("recording a use: {err}").into()))??;
+            database::within(self.database_patience, self.store.clone(), move |store| {
+                store.touch_last_used(&client_id, now)
+            })
+            .await?;
         }
         armed
     }

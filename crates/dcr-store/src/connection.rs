@@ -171,7 +171,7 @@ pub struct InvalidDatabaseUrl(&'static str);
 /// Opens connections for the r2d2 pool. Unlike Diesel's generic manager, it
 /// picks the backend from the URL, so an unreachable Postgres is never mistaken
 /// for a SQLite file name.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Manager {
     pub(crate) url: DatabaseUrl,
     pub(crate) sqlite_busy_timeout: Duration,

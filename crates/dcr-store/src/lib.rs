@@ -12,6 +12,7 @@ mod legacy;
 mod lifetime;
 mod listing;
 mod migrate;
+mod pools;
 mod queries;
 mod schema;
 #[cfg(feature = "test-support")]
@@ -41,6 +42,7 @@ pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
 use connection::{Manager, ManagerError, PooledConn};
 use fault_log::FaultLog;
 use gate::{Gate, InFlight};
+use pools::{Held, Pools};
 
 /// The user that owns self-registered clients; created by the first migration.
 pub const SYSTEM_USER_ID: &str = "00000000-0000-0000-0000-000000000000";
@@ -75,7 +77,8 @@ type PooledConnection = r2d2::PooledConnection<Manager>;
 /// The registered clients, in Postgres or SQLite.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool,
+    pools: Arc<Pools>,
+    max_size: u32,
     url: DatabaseUrl,
     gate: Arc<Gate>,
     checkouts: Arc<Checkouts>,
@@ -133,18 +136,27 @@ impl Store {
             create_sqlite: config.create_sqlite,
             gate: gate.clone(),
         };
-        let pool = r2d2::Pool::builder()
-            .max_size(config.pool_size.max(1))
-            .min_idle(Some(0))
-            .connection_timeout(config.acquire_timeout)
-            // No ping before every use: it would cost a round trip per
-            // request. A connection found dead is discarded and the work
-            // retried once on a fresh one (`with_conn`).
-            .test_on_check_out(false)
-            .error_handler(Box::new(PoolErrorLogger(faults.clone())))
-            .build_unchecked(manager);
+        let max_size = config.pool_size.max(1);
+        let acquire_timeout = config.acquire_timeout;
+        let pool_faults = faults.clone();
+        let build = move || {
+            r2d2::Pool::builder()
+                .max_size(max_size)
+                .min_idle(Some(0))
+                .connection_timeout(acquire_timeout)
+                // No ping before every use: it would cost a round trip per
+                // request. A connection found dead is discarded and the work
+                // retried once on a fresh one (`with_conn`).
+                .test_on_check_out(false)
+                .error_handler(Box::new(PoolErrorLogger(pool_faults.clone())))
+                .build_unchecked(manager.clone())
+        };
+        // A connection held this long has had its connect_timeout and its
+        // TCP timeouts, which end every wait a live network can end.
+        let stuck_after = config.acquire_timeout;
         Ok(Self {
-            pool,
+            pools: Arc::new(Pools::new(build, stuck_after)),
+            max_size,
             url: config.url.clone(),
             gate,
             checkouts: Arc::default(),
@@ -168,10 +180,17 @@ impl Store {
 
     /// Discards every idle connection; the pool opens new ones on demand.
     fn drop_idle_connections(&self) {
-        while let Some(mut idle) = self.pool.try_get() {
+        let (_, pool) = self.pools.current();
+        while let Some(mut idle) = pool.try_get() {
             // A connection marked lost is discarded, not put back.
             idle.lost = true;
         }
+    }
+
+    /// How long a connection may be held without an answer before the
+    /// store takes it for stuck (see `pools`): `acquire_timeout`.
+    pub(crate) fn stuck_after(&self) -> Duration {
+        self.pools.stuck_after()
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -181,26 +200,31 @@ impl Store {
     fn conn(&self) -> Result<Checkout<'_>, StoreError> {
         let in_flight = self.gate.enter()?;
         let started = Instant::now();
-        let conn = self.pool.get();
+        let (generation, pool) = self.pools.current();
+        let conn = pool.get();
         let waited = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.checkouts
             .waited_micros
             .fetch_add(waited, Ordering::Relaxed);
         match &conn {
             Ok(_) => self.checkouts.count.fetch_add(1, Ordering::Relaxed),
-            Err(_) => self.checkouts.timeouts.fetch_add(1, Ordering::Relaxed),
+            Err(_) => {
+                self.pools.renew_if_stuck(generation, self.max_size);
+                self.checkouts.timeouts.fetch_add(1, Ordering::Relaxed)
+            }
         };
         Ok(Checkout {
             conn: conn?,
+            _held: self.pools.hold(),
             _in_flight: in_flight,
         })
     }
 
     /// The pool's size now and its checkouts so far.
     pub fn pool_status(&self) -> PoolStatus {
-        let state = self.pool.state();
+        let state = self.pools.current().1.state();
         PoolStatus {
-            max_connections: self.pool.max_size(),
+            max_connections: self.max_size,
             open_connections: state.connections,
             idle_connections: state.idle_connections,
             checkouts: self.checkouts.count.load(Ordering::Relaxed),
@@ -241,7 +265,7 @@ impl Store {
         &self,
         mut work: impl FnMut(&mut AnyConnection, Attempt) -> QueryResult<T>,
     ) -> Result<T, StoreError> {
-        let tries = self.pool.max_size() + 1;
+        let tries = self.max_size + 1;
         let mut attempt = Attempt::First;
         let mut read_only_since: Option<Instant> = None;
         for _ in 1..tries {
@@ -318,6 +342,7 @@ impl Store {
 /// (fields drop in order: the connection first).
 struct Checkout<'store> {
     conn: PooledConnection,
+    _held: Held<'store>,
     _in_flight: InFlight<'store>,
 }
 

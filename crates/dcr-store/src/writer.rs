@@ -2,9 +2,16 @@
 //! batch is being written are stored together, in one multi-row INSERT: one
 //! round trip and one durable commit for the whole batch instead of one each.
 //! Alone, a registration is written at once, so batching adds no latency.
+//!
+//! A writer whose database stops answering without closing its connection
+//! (a frozen server) waits for it, possibly for good. When every writer has
+//! waited longer than the store's stuck limit, the next registration starts
+//! one more (up to four times the configured number), so that once a
+//! standby is promoted registrations are written again without a restart.
 
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use dcr_core::RegisteredClient;
 
@@ -27,6 +34,17 @@ struct Job {
 #[derive(Clone)]
 pub struct ClientWriter {
     jobs: SyncSender<Job>,
+    writers: Arc<Writers>,
+}
+
+/// The writer threads: the queue they share, and since when each has been
+/// writing (`None`: waiting for work).
+struct Writers {
+    store: Store,
+    queue: Mutex<Receiver<Job>>,
+    busy_since: Mutex<Vec<Option<Instant>>>,
+    most: usize,
+    stuck_after: Duration,
 }
 
 impl std::fmt::Debug for ClientWriter {
@@ -45,21 +63,17 @@ impl ClientWriter {
     /// Starts `threads` writer threads that take from a queue of `capacity`.
     pub fn start(store: &Store, threads: usize, capacity: usize) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::sync_channel(capacity.max(1));
-        let queue = Arc::new(Mutex::new(queue));
-        for index in 0..threads.max(1) {
-            let store = store.clone();
-            let queue = queue.clone();
-            std::thread::Builder::new()
-                .name(format!("dcr-writer-{index}"))
-                .spawn(move || write_batches(&store, &queue))
-                .map_err(|err| {
-                    StoreError::Other(crate::error::Cause::while_doing(
-                        "could not start a writer thread",
-                        err,
-                    ))
-                })?;
+        let writers = Arc::new(Writers {
+            store: store.clone(),
+            queue: Mutex::new(queue),
+            busy_since: Mutex::default(),
+            most: threads.max(1) * 4,
+            stuck_after: store.stuck_after(),
+        });
+        for _ in 0..threads.max(1) {
+            Writers::spawn(&writers)?;
         }
-        Ok(Self { jobs })
+        Ok(Self { jobs, writers })
     }
 
     /// Queues `client` for storage; `reply` is called from a writer thread
@@ -74,7 +88,10 @@ impl ClientWriter {
             reply: Box::new(reply),
         };
         match self.jobs.try_send(job) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.writers.replace_stuck();
+                Ok(())
+            }
             Err(TrySendError::Full(_)) => Err(QueueFull),
             Err(TrySendError::Disconnected(job)) => {
                 (job.reply)(Err(StoreError::Other(
@@ -86,27 +103,75 @@ impl ClientWriter {
     }
 }
 
-fn write_batches(store: &Store, queue: &Mutex<Receiver<Job>>) {
-    while let Some(batch) = next_batch(queue) {
-        let clients: Vec<&RegisteredClient> = batch.iter().map(|job| &job.client).collect();
-        match store.insert_clients(&clients) {
-            Ok(()) => {
-                for job in batch {
-                    (job.reply)(Ok(()));
-                }
+impl Writers {
+    fn spawn(writers: &Arc<Self>) -> Result<(), StoreError> {
+        let index = {
+            let mut busy_since = lock(&writers.busy_since);
+            busy_since.push(None);
+            busy_since.len() - 1
+        };
+        let shared = writers.clone();
+        std::thread::Builder::new()
+            .name(format!("dcr-writer-{index}"))
+            .spawn(move || shared.write_batches(index))
+            .map(drop)
+            .map_err(|err| {
+                StoreError::Other(crate::error::Cause::while_doing(
+                    "could not start a writer thread",
+                    err,
+                ))
+            })
+    }
+
+    /// Starts one more writer if every one has been writing for longer than
+    /// the stuck limit: an answer that late will most likely never come.
+    fn replace_stuck(self: &Arc<Self>) {
+        let all_stuck = {
+            let busy_since = lock(&self.busy_since);
+            busy_since.len() < self.most
+                && busy_since
+                    .iter()
+                    .all(|since| since.is_some_and(|at| at.elapsed() >= self.stuck_after))
+        };
+        if all_stuck {
+            log::warn!(
+                "every registration writer has waited more than {} ms for the database (a frozen server?); starting another",
+                self.stuck_after.as_millis()
+            );
+            if let Err(err) = Self::spawn(self) {
+                log::warn!("{err}");
             }
-            // One bad row must not fail its neighbours: store them one by one
-            // so each caller hears about its own row.
-            Err(_) if batch.len() > 1 => {
-                for job in batch {
-                    let outcome = store.insert_client(&job.client);
-                    (job.reply)(outcome);
-                }
+        }
+    }
+
+    fn write_batches(&self, index: usize) {
+        while let Some(batch) = next_batch(&self.queue) {
+            lock(&self.busy_since)[index] = Some(Instant::now());
+            write_batch(&self.store, batch);
+            lock(&self.busy_since)[index] = None;
+        }
+    }
+}
+
+fn write_batch(store: &Store, batch: Vec<Job>) {
+    let clients: Vec<&RegisteredClient> = batch.iter().map(|job| &job.client).collect();
+    match store.insert_clients(&clients) {
+        Ok(()) => {
+            for job in batch {
+                (job.reply)(Ok(()));
             }
-            Err(err) => {
-                for job in batch {
-                    (job.reply)(Err(err.clone()));
-                }
+        }
+        // One bad row must not fail its neighbours: store them one by one
+        // so each caller hears about its own row.
+        Err(_) if batch.len() > 1 => {
+            for job in batch {
+                let outcome = store.insert_client(&job.client);
+                (job.reply)(outcome);
+            }
+        }
+        Err(err) => {
+            for job in batch {
+                (job.reply)(Err(err.clone()));
             }
         }
     }
@@ -128,8 +193,8 @@ fn next_batch(queue: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
 }
 
 /// A writer that panicked while holding the lock left the queue itself intact.
-fn lock(queue: &Mutex<Receiver<Job>>) -> MutexGuard<'_, Receiver<Job>> {
-    queue
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -10,10 +10,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
 
 use actix_web::web;
 use dcr_store::{Store, StoreError};
 
+use crate::database;
 use crate::metrics::Metrics;
 
 /// Why the never-used rule deletes nothing yet, and the fix: the start-up
@@ -35,15 +37,18 @@ struct Inner {
     state: AtomicU8,
     store: Store,
     metrics: Metrics,
+    /// How long a use waits for the arming's write (`DCR_QUEUE_MAX_WAIT_MS`).
+    patience: Duration,
 }
 
 impl Arming {
     /// `armed_at`: what the database said at start-up.
-    pub fn new(store: Store, metrics: Metrics, armed_at: Option<i64>) -> Self {
+    pub fn new(store: Store, metrics: Metrics, armed_at: Option<i64>, patience: Duration) -> Self {
         let arming = Self(Arc::new(Inner {
             state: AtomicU8::new(UNARMED_STATE),
             store,
             metrics,
+            patience,
         }));
         arming.observe(armed_at);
         arming
@@ -73,18 +78,24 @@ impl Arming {
         let inner = self.0.clone();
         // The state is settled on the blocking thread, so a request dropped
         // while waiting leaves no claim behind.
-        let written = web::block(move || {
-            let armed_at = inner.store.arm_unused_purge(now);
-            let settled = if armed_at.is_ok() {
-                ARMED_STATE
-            } else {
-                UNARMED_STATE
-            };
-            inner.state.store(settled, Ordering::Release);
-            inner.metrics.set_unused_purge_armed(armed_at.is_ok());
-            armed_at
-        })
-        .await;
+        // Given up on, the write still settles the state when it ends.
+        let patience = self.0.patience;
+        let written = tokio::time::timeout(
+            patience,
+            web::block(move || {
+                let armed_at = inner.store.arm_unused_purge(now);
+                let settled = if armed_at.is_ok() {
+                    ARMED_STATE
+                } else {
+                    UNARMED_STATE
+                };
+                inner.state.store(settled, Ordering::Release);
+                inner.metrics.set_unused_purge_armed(armed_at.is_ok());
+                armed_at
+            }),
+        )
+        .await
+        .map_err(|_| database::gave_up(patience))?;
         match written {
             Ok(Ok(armed_at)) => {
                 if armed_at == now {
@@ -131,7 +142,7 @@ mod tests {
     async fn a_process_writes_the_arming_once() {
         let db = TestDatabase::sqlite();
         let store = db.store();
-        let arming = Arming::new(store.clone(), Metrics::new(), None);
+        let arming = Arming::new(store.clone(), Metrics::new(), None, Duration::from_secs(2));
         assert!(!arming.is_armed());
         arming.arm(1_800_000_000).await.unwrap();
         assert!(arming.is_armed());
@@ -140,7 +151,7 @@ mod tests {
         assert!(store.close(Duration::from_secs(1)));
         arming.arm(1_800_000_100).await.unwrap();
 
-        let another = Arming::new(store, Metrics::new(), None);
+        let another = Arming::new(store, Metrics::new(), None, Duration::from_secs(2));
         assert!(another.arm(1_800_000_200).await.is_err());
         assert!(!another.is_armed());
         assert!(another.arm(1_800_000_300).await.is_err(), "tried again");

@@ -24,16 +24,15 @@ use crate::state::AppState;
 /// Runs store work on the blocking pool: Diesel is synchronous and must not
 /// hold an HTTP worker thread. A missing row is `ApiError::NotFound`, which
 /// callers map to what it means on their endpoint (an invalid token, an
-/// unknown client).
+/// unknown client). No answer within `DCR_QUEUE_MAX_WAIT_MS` is a 503
+/// (see `database`).
 pub async fn with_store<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
-    let store = state.store.clone();
-    web::block(move || work(&store))
+    crate::database::within(state.database_patience, state.store.clone(), work)
         .await
-        .map_err(|err| ApiError::internal("running database work", err))?
         .map_err(ApiError::from)
 }
 

@@ -212,10 +212,7 @@ async fn store_through_writer(
                 retry_after_secs: 1,
             }
         })?;
-    stored_rx
-        .await
-        .map_err(|err| ApiError::internal("waiting for the registration write", err))??;
-    Ok(())
+    Ok(crate::database::answer_within(state.database_patience, stored_rx).await?)
 }
 
 /// The initial access token of a registration (RFC 7591 section 3), if one

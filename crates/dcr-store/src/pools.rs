@@ -1,0 +1,124 @@
+//! The connection pool, renewed when its connections stay stuck. A database
+//! server that stops answering without closing its connections (a frozen
+//! process, a commit waiting for a synchronous standby that is gone) keeps
+//! every thread that sent it a query waiting, and with it the connection
+//! that thread holds. Were every connection of the pool stuck so, the
+//! replica could not serve a request again until that server woke or died,
+//! even after a standby had been promoted. So when a caller finds the pool
+//! exhausted and connections have been held longer than the stuck limit, a
+//! fresh pool takes its place: its connections are opened anew, and libpq
+//! finds the writable host (skipping the silent one after its
+//! `connect_timeout`). The stuck connections are abandoned to their
+//! threads; they leave with the old pool once those threads get an answer.
+//!
+//! The cost is bounded: a renewal at most once per stuck limit, and none
+//! while as many connections as two pools hold are stuck, so a replica
+//! never holds more than three pools' worth of connections.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::Pool;
+
+pub(crate) struct Pools {
+    /// The pool in use, and how many renewals came before it.
+    current: RwLock<(u64, Pool)>,
+    build: Box<dyn Fn() -> Pool + Send + Sync>,
+    /// Checkouts in use, and since when.
+    held: Mutex<HashMap<u64, Instant>>,
+    next_checkout: AtomicU64,
+    stuck_after: Duration,
+    renewed_at: Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for Pools {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pools")
+            .field("stuck_after", &self.stuck_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A checkout's entry among those held; removed when dropped.
+pub(crate) struct Held<'pools> {
+    pools: &'pools Pools,
+    id: u64,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        lock(&self.pools.held).remove(&self.id);
+    }
+}
+
+impl Pools {
+    pub(crate) fn new(
+        build: impl Fn() -> Pool + Send + Sync + 'static,
+        stuck_after: Duration,
+    ) -> Self {
+        Self {
+            current: RwLock::new((0, build())),
+            build: Box::new(build),
+            held: Mutex::default(),
+            next_checkout: AtomicU64::new(0),
+            stuck_after,
+            renewed_at: Mutex::default(),
+        }
+    }
+
+    /// The pool to take connections from now, and its generation.
+    pub(crate) fn current(&self) -> (u64, Pool) {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn stuck_after(&self) -> Duration {
+        self.stuck_after
+    }
+
+    /// Marks a checkout as held from now until the guard drops.
+    pub(crate) fn hold(&self) -> Held<'_> {
+        let id = self.next_checkout.fetch_add(1, Ordering::Relaxed);
+        lock(&self.held).insert(id, Instant::now());
+        Held { pools: self, id }
+    }
+
+    /// Called when a caller waited its time for a connection from
+    /// `generation`'s pool and got none: puts a fresh pool in its place if
+    /// connections are stuck. Returns whether it did.
+    pub(crate) fn renew_if_stuck(&self, generation: u64, max_size: u32) -> bool {
+        let now = Instant::now();
+        let stuck = lock(&self.held)
+            .values()
+            .filter(|since| now.duration_since(**since) >= self.stuck_after)
+            .count();
+        let max_size = usize::try_from(max_size).unwrap_or(usize::MAX);
+        if stuck == 0 || stuck >= 2 * max_size {
+            return false;
+        }
+        let mut renewed_at = lock(&self.renewed_at);
+        if renewed_at.is_some_and(|at| now.duration_since(at) < self.stuck_after) {
+            return false;
+        }
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        // Another caller renewed it while this one waited for the lock.
+        if current.0 != generation {
+            return false;
+        }
+        *current = (generation + 1, (self.build)());
+        *renewed_at = Some(now);
+        log::warn!(
+            "{stuck} database connection(s) held for more than {} ms without an answer (a frozen database server?): a new connection pool takes the place of the exhausted one, and the stuck connections are abandoned",
+            self.stuck_after.as_millis()
+        );
+        true
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
