@@ -122,3 +122,73 @@ impl Pools {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::DatabaseUrl;
+    use crate::connection::Manager;
+    use crate::gate::Gate;
+
+    const STUCK_AFTER: Duration = Duration::from_millis(50);
+
+    fn pools() -> Pools {
+        let manager = Manager {
+            url: DatabaseUrl::Sqlite(":memory:".into()),
+            sqlite_busy_timeout: Duration::from_secs(1),
+            create_sqlite: true,
+            gate: Arc::new(Gate::default()),
+        };
+        Pools::new(
+            move || {
+                r2d2::Pool::builder()
+                    .max_size(1)
+                    .connection_timeout(STUCK_AFTER)
+                    .build_unchecked(manager.clone())
+            },
+            STUCK_AFTER,
+        )
+    }
+
+    #[test]
+    fn an_exhausted_pool_is_renewed_only_once_its_connections_are_stuck() {
+        let pools = pools();
+        let (generation, pool) = pools.current();
+        let _taken = pool.get().unwrap();
+        let _held = pools.hold();
+        // Busy, not stuck: the pool stays.
+        assert!(pool.get().is_err());
+        assert!(!pools.renew_if_stuck(generation, 1));
+        std::thread::sleep(STUCK_AFTER);
+        assert!(pools.renew_if_stuck(generation, 1));
+        let (renewed, fresh) = pools.current();
+        assert_eq!(renewed, generation + 1);
+        assert!(fresh.get().is_ok(), "the new pool opens its own connection");
+        // A caller that saw the old pool exhausted does not renew again.
+        assert!(!pools.renew_if_stuck(generation, 1));
+    }
+
+    #[test]
+    fn renewals_stop_while_two_pools_worth_are_stuck() {
+        let pools = pools();
+        let (generation, _) = pools.current();
+        let _held = [pools.hold(), pools.hold()];
+        std::thread::sleep(STUCK_AFTER);
+        assert!(!pools.renew_if_stuck(generation, 1));
+        assert_eq!(pools.current().0, generation);
+    }
+
+    #[test]
+    fn renewals_are_at_most_one_per_stuck_limit() {
+        let pools = pools();
+        let _held = pools.hold();
+        std::thread::sleep(STUCK_AFTER);
+        assert!(pools.renew_if_stuck(0, 1));
+        assert!(!pools.renew_if_stuck(1, 1), "too soon after the last");
+        std::thread::sleep(STUCK_AFTER);
+        assert!(pools.renew_if_stuck(1, 1));
+    }
+}
