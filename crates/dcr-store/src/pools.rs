@@ -133,7 +133,7 @@ mod tests {
     use crate::connection::Manager;
     use crate::gate::Gate;
 
-    const STUCK_AFTER: Duration = Duration::from_millis(50);
+    const STUCK_AFTER: Duration = Duration::from_millis(200);
 
     fn pools() -> Pools {
         let manager = Manager {
@@ -146,7 +146,7 @@ mod tests {
             move || {
                 r2d2::Pool::builder()
                     .max_size(1)
-                    .connection_timeout(STUCK_AFTER)
+                    .connection_timeout(Duration::from_millis(10))
                     .build_unchecked(manager.clone())
             },
             STUCK_AFTER,
