@@ -28,6 +28,12 @@ struct Record {
     registered: Vec<String>,
     renamed: HashMap<String, String>,
     disabled: Vec<String>,
+    /// Client ids and the secret their acknowledged rotation issued.
+    rotated: Vec<(String, String)>,
+    deleted: Vec<String>,
+    /// Every client a delete was sent for, answered or not: one answered
+    /// 503 may still have been done, so its absence proves nothing.
+    delete_sent: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Record>>;
@@ -57,9 +63,10 @@ async fn call(
     (status != 0).then_some((status, body))
 }
 
-/// Registers clients through `replicas[home]` until `stop`; every fourth is
-/// renamed (RFC 7592) and every eighth disabled (admin API) through the
-/// other replica.
+/// Registers clients through `replicas[home]` until `stop`, public and
+/// confidential in turn. Through the other replica, some are then renamed
+/// (RFC 7592 update), disabled (admin API), given a new secret (admin API)
+/// or deleted (RFC 7592), none two of these.
 async fn load(
     replicas: Arc<Vec<(String, String)>>,
     home: usize,
@@ -71,7 +78,7 @@ async fn load(
     let mut n = 0usize;
     while !stop.load(Ordering::Relaxed) {
         n += 1;
-        let body = if n % 2 == 0 {
+        let body = if n.is_multiple_of(2) {
             claude_ai_body()
         } else {
             claude_code_body()
@@ -85,21 +92,25 @@ async fn load(
         };
         let client_id = client["client_id"].as_str().unwrap().to_owned();
         record.lock().unwrap().registered.push(client_id.clone());
-        if n % 4 == 0 {
-            let mut update = body.clone();
-            let name = format!("renamed {n} by {home}");
-            update["client_id"] = client_id.clone().into();
-            update["client_name"] = name.clone().into();
-            // The management URI names the replica it came from; the
-            // update goes through the other one.
-            let path = client["registration_client_uri"]
+        // The management URI names the replica it came from; the changes
+        // go through the other one.
+        let management = format!(
+            "{}/register/{}",
+            replicas[other].0,
+            client["registration_client_uri"]
                 .as_str()
                 .unwrap()
                 .split_once("/register/")
                 .unwrap()
-                .1;
+                .1
+        );
+        if n.is_multiple_of(4) {
+            let mut update = body.clone();
+            let name = format!("renamed {n} by {home}");
+            update["client_id"] = client_id.clone().into();
+            update["client_name"] = name.clone().into();
             let request = http
-                .put(format!("{}/register/{path}", replicas[other].0))
+                .put(&management)
                 .bearer_auth(client["registration_access_token"].as_str().unwrap())
                 .json(&update);
             if let Some((200, _)) = call(&record, other, request).await {
@@ -110,7 +121,32 @@ async fn load(
                     .insert(client_id.clone(), name);
             }
         }
-        if n % 8 == 0 {
+        if n % 10 == 5 {
+            record.lock().unwrap().delete_sent.push(client_id.clone());
+            let request = http
+                .delete(&management)
+                .bearer_auth(client["registration_access_token"].as_str().unwrap());
+            if let Some((204, _)) = call(&record, other, request).await {
+                record.lock().unwrap().deleted.push(client_id.clone());
+            }
+        }
+        if n % 12 == 6 {
+            let request = http
+                .post(format!(
+                    "{}/admin/clients/{client_id}/rotate-secret",
+                    replicas[other].1
+                ))
+                .bearer_auth(ADMIN_TOKEN);
+            if let Some((200, rotated)) = call(&record, other, request).await {
+                let secret = rotated["client_secret"].as_str().unwrap().to_owned();
+                record
+                    .lock()
+                    .unwrap()
+                    .rotated
+                    .push((client_id.clone(), secret));
+            }
+        }
+        if n.is_multiple_of(8) {
             let request = http
                 .post(format!(
                     "{}/admin/clients/{client_id}/disable",
@@ -204,11 +240,36 @@ async fn fail_over_under_load(fault: Fault) {
             .into_iter()
             .map(|row| (row.client_id.clone(), row))
             .collect();
+    let deleted: std::collections::HashSet<&String> = record.delete_sent.iter().collect();
     let lost_registrations = record
         .registered
         .iter()
-        .filter(|id| !rows.contains_key(*id))
+        .filter(|id| !deleted.contains(id) && !rows.contains_key(*id))
         .count();
+    let lost_deletes = record
+        .deleted
+        .iter()
+        .filter(|id| rows.contains_key(*id))
+        .count();
+    // A rotation survived if its secret is the one that verifies now; the
+    // replicas are on the promoted server by now.
+    let http = reqwest::Client::new();
+    let mut lost_rotations = 0;
+    for (client_id, secret) in &record.rotated {
+        let response = http
+            .post(servers[0].admin("/admin/verify"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&serde_json::json!({"client_id": client_id, "client_secret": secret}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let verdict: Value = response.json().await.unwrap();
+        if verdict["valid"] != true {
+            lost_rotations += 1;
+            println!("rotation of {client_id} not in force: {status} {verdict}");
+        }
+    }
     let lost_renames = record
         .renamed
         .iter()
@@ -264,6 +325,14 @@ async fn fail_over_under_load(fault: Fault) {
         "| acknowledged disables lost | {lost_disables} of {} |",
         record.disabled.len()
     );
+    println!(
+        "| acknowledged secret rotations lost | {lost_rotations} of {} |",
+        record.rotated.len()
+    );
+    println!(
+        "| acknowledged RFC 7592 deletes undone | {lost_deletes} of {} |",
+        record.deleted.len()
+    );
     println!("| answers by status (0: none within {CLIENT_TIMEOUT:?}) | {status_list:?} |");
     for (replica, back) in back_after.iter().enumerate() {
         println!(
@@ -279,17 +348,25 @@ async fn fail_over_under_load(fault: Fault) {
 
     assert!(record.registered.len() > 100, "the load ran");
     assert_eq!(
-        (lost_registrations, lost_renames, lost_disables),
-        (0, 0, 0),
-        "acknowledged work was lost"
+        (
+            lost_registrations,
+            lost_renames,
+            lost_disables,
+            lost_rotations,
+            lost_deletes
+        ),
+        (0, 0, 0, 0, 0),
+        "acknowledged work was lost; replica logs:\n{}\n{}",
+        servers[0].logs(),
+        servers[1].logs()
     );
     let unexpected: Vec<_> = statuses
         .keys()
-        .filter(|status| ![200, 201, 503].contains(*status))
+        .filter(|status| ![200, 201, 204, 503].contains(*status))
         .collect();
     assert!(
         unexpected.is_empty(),
-        "answers other than 200, 201 and 503 (0: no answer): {status_list:?}\nreplica logs:\n{}\n{}",
+        "answers other than 200, 201, 204 and 503 (0: no answer): {status_list:?}\nreplica logs:\n{}\n{}",
         servers[0].logs(),
         servers[1].logs()
     );

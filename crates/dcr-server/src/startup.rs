@@ -15,6 +15,7 @@ use futures_util::future::{Either, ready};
 use crate::admin_guard::AdminGuard;
 use crate::cimd::UrlClients;
 use crate::config::Config;
+use crate::database;
 use crate::drain::{self, Drain};
 use crate::hashing::{self, HashingPool};
 use crate::initial_access;
@@ -208,6 +209,7 @@ impl Application {
             let logged = public_state.clone();
             App::new()
                 .app_data(public_state.clone())
+                .wrap_fn(database::bound_request)
                 .wrap_fn(move |request, service| {
                     request_log::track(&logged, Listener::Public, request, service)
                 })
@@ -233,7 +235,8 @@ impl Application {
             let logged = state.clone();
             App::new()
                 .app_data(state.clone())
-                // Innermost, so a refusal is logged, counted and drained like any
+                .wrap_fn(database::bound_request)
+                // Innermost but for the database deadline, so a refusal is logged, counted and drained like any
                 // answer; in front of every route, the fallback included.
                 .wrap_fn(move |request, service| {
                     match guard.check(request.path(), request.headers()) {

@@ -3,6 +3,7 @@ mod audit;
 mod clients;
 mod connection;
 mod conninfo;
+mod deadline;
 mod dedup;
 mod deployment;
 mod error;
@@ -79,6 +80,7 @@ type PooledConnection = r2d2::PooledConnection<Manager>;
 pub struct Store {
     pools: Arc<Pools>,
     max_size: u32,
+    acquire_timeout: Duration,
     url: DatabaseUrl,
     gate: Arc<Gate>,
     checkouts: Arc<Checkouts>,
@@ -157,6 +159,7 @@ impl Store {
         Ok(Self {
             pools: Arc::new(Pools::new(build, stuck_after)),
             max_size,
+            acquire_timeout,
             url: config.url.clone(),
             gate,
             checkouts: Arc::default(),
@@ -187,6 +190,13 @@ impl Store {
         }
     }
 
+    /// Runs `work` for a caller that waits until `deadline` and no longer:
+    /// work that has not reached the database by then is dropped
+    /// (`Unavailable`) instead of being done after the caller gave up.
+    pub fn run_by<T>(&self, deadline: Instant, work: impl FnOnce(&Self) -> T) -> T {
+        deadline::run_by(deadline, || work(self))
+    }
+
     /// How long a connection may be held without an answer before the
     /// store takes it for stuck (see `pools`): `acquire_timeout`.
     pub(crate) fn stuck_after(&self) -> Duration {
@@ -201,7 +211,12 @@ impl Store {
         let in_flight = self.gate.enter()?;
         let started = Instant::now();
         let (generation, pool) = self.pools.current();
-        let conn = pool.get();
+        let conn = match deadline::remaining() {
+            // A caller that gave up has its work dropped, not done late.
+            Some(left) if left.is_zero() => return Err(deadline_passed()),
+            Some(left) => pool.get_timeout(left.min(self.acquire_timeout)),
+            None => pool.get(),
+        };
         let waited = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.checkouts
             .waited_micros
@@ -215,7 +230,7 @@ impl Store {
         };
         Ok(Checkout {
             conn: conn?,
-            _held: self.pools.hold(),
+            _held: self.pools.hold(generation),
             _in_flight: in_flight,
         })
     }
@@ -387,4 +402,10 @@ impl r2d2::HandleError<ManagerError> for PoolErrorLogger {
 /// Whether `err` is a closed store's refusal (see `Store::close`).
 fn is_closed(err: &StoreError) -> bool {
     std::error::Error::source(err).is_some_and(|source| source.is::<gate::Closed>())
+}
+
+fn deadline_passed() -> StoreError {
+    StoreError::Unavailable(
+        "the caller stopped waiting before the work reached the database".into(),
+    )
 }

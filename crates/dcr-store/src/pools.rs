@@ -4,9 +4,9 @@
 //! every thread that sent it a query waiting, and with it the connection
 //! that thread holds. Were every connection of the pool stuck so, the
 //! replica could not serve a request again until that server woke or died,
-//! even after a standby had been promoted. So when a caller finds the pool
-//! exhausted and connections have been held longer than the stuck limit, a
-//! fresh pool takes its place: its connections are opened anew, and libpq
+//! even after a standby had been promoted. So when a caller finds no
+//! connection in time and at least half of the pool's connections have been
+//! held longer than the stuck limit, a fresh pool takes its place: its connections are opened anew, and libpq
 //! finds the writable host (skipping the silent one after its
 //! `connect_timeout`). The stuck connections are abandoned to their
 //! threads; they leave with the old pool once those threads get an answer.
@@ -26,8 +26,8 @@ pub(crate) struct Pools {
     /// The pool in use, and how many renewals came before it.
     current: RwLock<(u64, Pool)>,
     build: Box<dyn Fn() -> Pool + Send + Sync>,
-    /// Checkouts in use, and since when.
-    held: Mutex<HashMap<u64, Instant>>,
+    /// Checkouts in use: from which generation's pool, and since when.
+    held: Mutex<HashMap<u64, (u64, Instant)>>,
     next_checkout: AtomicU64,
     stuck_after: Duration,
     renewed_at: Mutex<Option<Instant>>,
@@ -81,9 +81,9 @@ impl Pools {
     }
 
     /// Marks a checkout as held from now until the guard drops.
-    pub(crate) fn hold(&self) -> Held<'_> {
+    pub(crate) fn hold(&self, generation: u64) -> Held<'_> {
         let id = self.next_checkout.fetch_add(1, Ordering::Relaxed);
-        lock(&self.held).insert(id, Instant::now());
+        lock(&self.held).insert(id, (generation, Instant::now()));
         Held { pools: self, id }
     }
 
@@ -92,12 +92,17 @@ impl Pools {
     /// connections are stuck. Returns whether it did.
     pub(crate) fn renew_if_stuck(&self, generation: u64, max_size: u32) -> bool {
         let now = Instant::now();
-        let stuck = lock(&self.held)
+        let (stuck, stuck_here) = lock(&self.held)
             .values()
-            .filter(|since| now.duration_since(**since) >= self.stuck_after)
-            .count();
+            .filter(|(_, since)| now.duration_since(*since) >= self.stuck_after)
+            .fold((0, 0), |(all, here), (held_from, _)| {
+                (all + 1, here + usize::from(*held_from == generation))
+            });
         let max_size = usize::try_from(max_size).unwrap_or(usize::MAX);
-        if stuck == 0 || stuck >= 2 * max_size {
+        // With fewer stuck, the pool still has room to open connections (on
+        // a silent first host, each takes a connect_timeout): a new pool
+        // would only throw away the ones being opened.
+        if stuck_here == 0 || 2 * stuck_here < max_size || stuck >= 2 * max_size {
             return false;
         }
         let mut renewed_at = lock(&self.renewed_at);
@@ -158,7 +163,7 @@ mod tests {
         let pools = pools();
         let (generation, pool) = pools.current();
         let _taken = pool.get().unwrap();
-        let _held = pools.hold();
+        let _held = pools.hold(generation);
         // Busy, not stuck: the pool stays.
         assert!(pool.get().is_err());
         assert!(!pools.renew_if_stuck(generation, 1));
@@ -172,23 +177,34 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_with_room_to_connect_is_kept() {
+        let pools = pools();
+        let _held = pools.hold(0);
+        std::thread::sleep(STUCK_AFTER);
+        // One of four stuck: three more can still be opened.
+        assert!(!pools.renew_if_stuck(0, 4));
+        let _more = pools.hold(0);
+        std::thread::sleep(STUCK_AFTER);
+        assert!(pools.renew_if_stuck(0, 4), "two of four stuck");
+    }
+
+    #[test]
     fn renewals_stop_while_two_pools_worth_are_stuck() {
         let pools = pools();
-        let (generation, _) = pools.current();
-        let _held = [pools.hold(), pools.hold()];
+        let _held = [pools.hold(0), pools.hold(0)];
         std::thread::sleep(STUCK_AFTER);
-        assert!(!pools.renew_if_stuck(generation, 1));
-        assert_eq!(pools.current().0, generation);
+        assert!(!pools.renew_if_stuck(0, 1));
+        assert_eq!(pools.current().0, 0);
     }
 
     #[test]
     fn renewals_are_at_most_one_per_stuck_limit() {
         let pools = pools();
-        let _held = pools.hold();
+        let _stuck = [pools.hold(0), pools.hold(1)];
         std::thread::sleep(STUCK_AFTER);
-        assert!(pools.renew_if_stuck(0, 1));
-        assert!(!pools.renew_if_stuck(1, 1), "too soon after the last");
+        assert!(pools.renew_if_stuck(0, 2));
+        assert!(!pools.renew_if_stuck(1, 2), "too soon after the last");
         std::thread::sleep(STUCK_AFTER);
-        assert!(pools.renew_if_stuck(1, 1));
+        assert!(pools.renew_if_stuck(1, 2));
     }
 }

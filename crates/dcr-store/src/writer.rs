@@ -27,6 +27,8 @@ pub type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 struct Job {
     client: RegisteredClient,
     reply: Reply,
+    /// When its caller stops waiting: a job still queued then is dropped.
+    deadline: Option<Instant>,
 }
 
 /// The writers' queue. Dropping every `ClientWriter` stops the writer threads
@@ -83,9 +85,31 @@ impl ClientWriter {
         client: RegisteredClient,
         reply: impl FnOnce(Result<(), StoreError>) + Send + 'static,
     ) -> Result<(), QueueFull> {
+        self.queue(client, None, Box::new(reply))
+    }
+
+    /// Like `submit`, for a caller that waits until `deadline` and no
+    /// longer: if no writer has taken the client by then, it is not stored,
+    /// and `reply` hears `Unavailable`.
+    pub fn submit_by(
+        &self,
+        client: RegisteredClient,
+        deadline: Instant,
+        reply: impl FnOnce(Result<(), StoreError>) + Send + 'static,
+    ) -> Result<(), QueueFull> {
+        self.queue(client, Some(deadline), Box::new(reply))
+    }
+
+    fn queue(
+        &self,
+        client: RegisteredClient,
+        deadline: Option<Instant>,
+        reply: Reply,
+    ) -> Result<(), QueueFull> {
         let job = Job {
             client,
-            reply: Box::new(reply),
+            reply,
+            deadline,
         };
         match self.jobs.try_send(job) {
             Ok(()) => {
@@ -146,7 +170,19 @@ impl Writers {
 
     fn write_batches(&self, index: usize) {
         while let Some(batch) = next_batch(&self.queue) {
-            lock(&self.busy_since)[index] = Some(Instant::now());
+            let now = Instant::now();
+            let (batch, expired): (Vec<Job>, Vec<Job>) = batch
+                .into_iter()
+                .partition(|job| job.deadline.is_none_or(|deadline| deadline > now));
+            for job in expired {
+                (job.reply)(Err(StoreError::Unavailable(
+                    "the registration waited in the write queue until its caller gave up".into(),
+                )));
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            lock(&self.busy_since)[index] = Some(now);
             write_batch(&self.store, batch);
             lock(&self.busy_since)[index] = None;
         }

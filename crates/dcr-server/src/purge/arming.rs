@@ -81,7 +81,7 @@ impl Arming {
         // Given up on, the write still settles the state when it ends.
         let patience = self.0.patience;
         let written = tokio::time::timeout(
-            patience,
+            database::remaining(patience),
             web::block(move || {
                 let armed_at = inner.store.arm_unused_purge(now);
                 let settled = if armed_at.is_ok() {

@@ -195,9 +195,10 @@ async fn store_through_writer(
     client: dcr_core::RegisteredClient,
 ) -> Result<(), ApiError> {
     let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
+    let deadline = crate::database::deadline(state.database_patience);
     state
         .writer
-        .submit(client, move |outcome| {
+        .submit_by(client, deadline, move |outcome| {
             // The client may have gone away meanwhile; its row is kept anyway.
             let _ = stored_tx.send(outcome);
         })
