@@ -2,7 +2,7 @@
 //! with the same metadata, by a fingerprint of that metadata.
 
 use dcr_core::{ClientId, ClientMetadata, RegisteredClient};
-use diesel::dsl::case_when;
+use diesel::dsl::{case_when, exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
@@ -95,11 +95,13 @@ impl Store {
     /// Drops up to `batch` fingerprints whose client is gone; returns how many.
     pub fn purge_orphan_public_keys(&self, batch: i64) -> Result<usize, StoreError> {
         self.with_conn(|conn, _| {
+            // NOT EXISTS, a lookup by primary key per fingerprint: Postgres
+            // runs `<> ALL (subquery)` (diesel's `ne_all`) as a scan of the
+            // clients per fingerprint, quadratic in the table's size.
             let orphans: Vec<String> = public_client_keys::table
-                .filter(
-                    public_client_keys::client_id
-                        .ne_all(oauth_clients::table.select(oauth_clients::client_id)),
-                )
+                .filter(not(exists(oauth_clients::table.filter(
+                    oauth_clients::client_id.eq(public_client_keys::client_id),
+                ))))
                 .select(public_client_keys::fingerprint)
                 .limit(batch)
                 .load(conn)?;
@@ -111,10 +113,9 @@ impl Store {
             diesel::delete(
                 public_client_keys::table
                     .filter(public_client_keys::fingerprint.eq_any(&orphans))
-                    .filter(
-                        public_client_keys::client_id
-                            .ne_all(oauth_clients::table.select(oauth_clients::client_id)),
-                    ),
+                    .filter(not(exists(oauth_clients::table.filter(
+                        oauth_clients::client_id.eq(public_client_keys::client_id),
+                    )))),
             )
             .execute(conn)
         })
