@@ -131,12 +131,7 @@ async fn load(
             }
         }
         if n % 12 == 6 {
-            let request = http
-                .post(format!(
-                    "{}/admin/clients/{client_id}/rotate-secret",
-                    replicas[other].1
-                ))
-                .bearer_auth(ADMIN_TOKEN);
+            let request = admin_post(&http, &replicas[other].1, &client_id, "rotate-secret");
             if let Some((200, rotated)) = call(&record, other, request).await {
                 let secret = rotated["client_secret"].as_str().unwrap().to_owned();
                 record
@@ -147,17 +142,23 @@ async fn load(
             }
         }
         if n.is_multiple_of(8) {
-            let request = http
-                .post(format!(
-                    "{}/admin/clients/{client_id}/disable",
-                    replicas[other].1
-                ))
-                .bearer_auth(ADMIN_TOKEN);
+            let request = admin_post(&http, &replicas[other].1, &client_id, "disable");
             if let Some((200, _)) = call(&record, other, request).await {
                 record.lock().unwrap().disabled.push(client_id);
             }
         }
     }
+}
+
+/// `POST /admin/clients/{client_id}/{action}` on the admin listener at `base`.
+fn admin_post(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+    action: &str,
+) -> reqwest::RequestBuilder {
+    http.post(format!("{base}/admin/clients/{client_id}/{action}"))
+        .bearer_auth(ADMIN_TOKEN)
 }
 
 #[derive(QueryableByName)]

@@ -388,3 +388,23 @@ pub async fn exchange(address: &str, request: &[u8], wait: Duration) -> Exchange
         closed,
     }
 }
+
+/// One call to `app`'s admin listener: its status and JSON answer (`null`
+/// when the answer is not JSON).
+pub async fn admin_json(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = app
+        .client
+        .request(method, format!("{}{path}", app.admin_address));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}

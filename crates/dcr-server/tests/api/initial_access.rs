@@ -18,27 +18,9 @@ on_both_backends!(
     a_spent_token_still_narrows_its_clients_updates,
 );
 
-async fn admin(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = app
-        .client
-        .request(method, format!("{}{path}", app.admin_address));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// Issues a token with `body`; returns (id, token).
 pub async fn create_token(app: &TestApp, body: Value) -> (String, String) {
-    let (status, created) = admin(
+    let (status, created) = admin_json(
         app,
         Method::POST,
         "/admin/initial-access-tokens",
@@ -78,7 +60,7 @@ async fn assert_invalid_token(response: reqwest::Response) {
 
 async fn tokens_are_issued_listed_shown_and_revoked(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (status, body) = admin(
+    let (status, body) = admin_json(
         &app,
         Method::POST,
         "/admin/initial-access-tokens",
@@ -104,11 +86,12 @@ async fn tokens_are_issued_listed_shown_and_revoked(backend: Backend) {
     assert!((expires_at - unix_now() - 3600).abs() <= 5);
     assert_eq!(body["policy"]["scope"], "mcp:tools");
 
-    let (status, listed) = admin(&app, Method::GET, "/admin/initial-access-tokens", None).await;
+    let (status, listed) =
+        admin_json(&app, Method::GET, "/admin/initial-access-tokens", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed["tokens"].as_array().unwrap().len(), 1);
     assert_eq!(listed["tokens"][0]["id"], id.as_str());
-    let (status, shown) = admin(
+    let (status, shown) = admin_json(
         &app,
         Method::GET,
         &format!("/admin/initial-access-tokens/{id}"),
@@ -123,7 +106,7 @@ async fn tokens_are_issued_listed_shown_and_revoked(backend: Backend) {
         );
     }
 
-    let (status, revoked) = admin(
+    let (status, revoked) = admin_json(
         &app,
         Method::DELETE,
         &format!("/admin/initial-access-tokens/{id}"),
@@ -133,11 +116,11 @@ async fn tokens_are_issued_listed_shown_and_revoked(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{revoked}");
     assert_eq!(revoked["state"], "revoked");
     assert!(revoked["revoked_at"].is_i64());
-    let (_, listed) = admin(&app, Method::GET, "/admin/initial-access-tokens", None).await;
+    let (_, listed) = admin_json(&app, Method::GET, "/admin/initial-access-tokens", None).await;
     assert_eq!(listed["tokens"][0]["state"], "revoked");
 
     for path in ["iat_000000000000000000000000", "not-an-id", "..%2F..%2Fetc"] {
-        let (status, body) = admin(
+        let (status, body) = admin_json(
             &app,
             Method::GET,
             &format!("/admin/initial-access-tokens/{path}"),
@@ -146,7 +129,7 @@ async fn tokens_are_issued_listed_shown_and_revoked(backend: Backend) {
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(body["error"], "not_found");
-        let (status, _) = admin(
+        let (status, _) = admin_json(
             &app,
             Method::DELETE,
             &format!("/admin/initial-access-tokens/{path}"),
@@ -194,7 +177,7 @@ async fn bad_token_requests_are_refused_naming_the_member(backend: Backend) {
                 .contains("max_use\"")
         );
     }
-    let (_, listed) = admin(&app, Method::GET, "/admin/initial-access-tokens", None).await;
+    let (_, listed) = admin_json(&app, Method::GET, "/admin/initial-access-tokens", None).await;
     assert_eq!(listed["tokens"], json!([]));
 }
 
@@ -220,7 +203,7 @@ async fn token_mode_needs_an_active_token(backend: Backend) {
     let (id, token) = create_token(&app, json!({"description": "CI"})).await;
     let registered = created(register_with(&app, Some(&token), &body).await).await;
     let client_id = registered["client_id"].as_str().unwrap();
-    let (_, view) = admin(
+    let (_, view) = admin_json(
         &app,
         Method::GET,
         &format!("/admin/clients/{client_id}"),
@@ -239,7 +222,7 @@ async fn token_mode_needs_an_active_token(backend: Backend) {
     );
 
     // Revoked: refused at once.
-    admin(
+    admin_json(
         &app,
         Method::DELETE,
         &format!("/admin/initial-access-tokens/{id}"),
@@ -266,7 +249,7 @@ async fn a_token_is_spent_once_per_registration(backend: Backend) {
         created(register_with(&app, Some(&token), &body).await).await;
     }
     assert_invalid_token(register_with(&app, Some(&token), &body).await).await;
-    let (_, shown) = admin(
+    let (_, shown) = admin_json(
         &app,
         Method::GET,
         &format!("/admin/initial-access-tokens/{id}"),
@@ -404,7 +387,7 @@ async fn updates_of_a_token_client_keep_to_the_token_policy(backend: Backend) {
 
     // The policy stays with the client whatever becomes of the token: a
     // revoked partner cannot widen its clients.
-    let (status, _) = admin(
+    let (status, _) = admin_json(
         &app,
         Method::DELETE,
         &format!("/admin/initial-access-tokens/{id}"),

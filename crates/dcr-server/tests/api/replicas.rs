@@ -55,25 +55,8 @@ async fn valid(app: &TestApp, client_id: &str, secret: Option<&str>) -> bool {
         .unwrap_or_else(|| panic!("valid is a boolean: {answer}"))
 }
 
-async fn admin(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = app
-        .client
-        .request(method, format!("{}{path}", app.admin_address));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn admin_view(app: &TestApp, client_id: &str) -> (StatusCode, Value) {
-    admin(
+    admin_json(
         app,
         Method::GET,
         &format!("/admin/clients/{client_id}"),
@@ -84,7 +67,7 @@ async fn admin_view(app: &TestApp, client_id: &str) -> (StatusCode, Value) {
 
 /// `POST /admin/lookup`, the authorization endpoint's question.
 async fn lookup(app: &TestApp, client_id: &str) -> Value {
-    let (status, answer) = admin(
+    let (status, answer) = admin_json(
         app,
         Method::POST,
         "/admin/lookup",
@@ -109,7 +92,7 @@ async fn read_registration(app: &TestApp, client_id: &str, token: &str) -> (Stat
 
 async fn set_active(app: &TestApp, client_id: &str, active: bool) {
     let action = if active { "enable" } else { "disable" };
-    let (status, body) = admin(
+    let (status, body) = admin_json(
         app,
         Method::POST,
         &format!("/admin/clients/{client_id}/{action}"),
@@ -120,7 +103,7 @@ async fn set_active(app: &TestApp, client_id: &str, active: bool) {
 }
 
 async fn rotate(app: &TestApp, client_id: &str, keep_old_for: u64) -> String {
-    let (status, body) = admin(
+    let (status, body) = admin_json(
         app,
         Method::POST,
         &format!("/admin/clients/{client_id}/rotate-secret"),
@@ -323,7 +306,7 @@ async fn a_url_client_disabled_on_one_is_refused_on_the_other(backend: Backend) 
         "B's cache is warm"
     );
 
-    let (status, body) = admin(&a, Method::POST, &format!("{path}/disable"), None).await;
+    let (status, body) = admin_json(&a, Method::POST, &format!("{path}/disable"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         !valid(&b, &encoded(&url), None).await,
@@ -332,11 +315,11 @@ async fn a_url_client_disabled_on_one_is_refused_on_the_other(backend: Backend) 
     let answer = lookup(&b, &url).await;
     assert_eq!(answer["usable"], false, "{answer}");
     assert_eq!(answer["reason"], "disabled");
-    let (status, view) = admin(&b, Method::GET, &path, None).await;
+    let (status, view) = admin_json(&b, Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(view["active"], false);
 
-    let (status, body) = admin(&a, Method::POST, &format!("{path}/enable"), None).await;
+    let (status, body) = admin_json(&a, Method::POST, &format!("{path}/enable"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(valid(&b, &encoded(&url), None).await);
     assert_eq!(lookup(&b, &url).await["usable"], true);

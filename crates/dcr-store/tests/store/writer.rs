@@ -1,10 +1,12 @@
-//! The group-commit writer: every submitted client stored, each caller told its own outcome, a full queue shedding load.
+//! The group-commit writer: every submitted client stored, each caller told its own outcome, a full queue shedding load, and nothing stored for a caller that gave up.
 
 use super::*;
 
 on_both_backends!(
     writer_stores_every_submitted_client,
     writer_reports_each_callers_own_outcome,
+    a_registration_whose_caller_gave_up_is_not_stored,
+    work_past_its_deadline_never_reaches_the_database,
 );
 
 fn submit_and_wait(
@@ -95,4 +97,58 @@ fn a_full_writer_queue_sheds_load() {
     }
     diesel::sql_query("ROLLBACK").execute(&mut blocker).unwrap();
     assert!(full, "a bounded queue must refuse work once full");
+}
+
+/// A caller that stopped waiting (a request answered 503) must not have its
+/// client stored behind its back.
+fn a_registration_whose_caller_gave_up_is_not_stored(db: &TestDatabase) {
+    let store = db.store();
+    let writer = dcr_store::ClientWriter::start(&store, 1, 16).unwrap();
+    let (reply, outcome) = std::sync::mpsc::channel();
+    let given_up = std::time::Instant::now();
+    writer
+        .submit_by(
+            register(public_body(), 900).client,
+            given_up,
+            move |result| {
+                let _ = reply.send(result);
+            },
+        )
+        .unwrap();
+    let outcome = outcome.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert!(
+        matches!(outcome, Err(StoreError::Unavailable(_))),
+        "{outcome:?}"
+    );
+    // A caller still waiting is served as before.
+    let (reply, outcome) = std::sync::mpsc::channel();
+    let waiting = std::time::Instant::now() + Duration::from_secs(30);
+    writer
+        .submit_by(
+            register(public_body(), 901).client,
+            waiting,
+            move |result| {
+                let _ = reply.send(result);
+            },
+        )
+        .unwrap();
+    outcome
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.count_clients().unwrap(), 1);
+}
+
+fn work_past_its_deadline_never_reaches_the_database(db: &TestDatabase) {
+    let store = db.store();
+    let client = register(public_body(), 902).client;
+    let late = store.run_by(std::time::Instant::now(), |store| {
+        store.insert_client(&client)
+    });
+    assert!(matches!(late, Err(StoreError::Unavailable(_))), "{late:?}");
+    let in_time = std::time::Instant::now() + Duration::from_secs(30);
+    store
+        .run_by(in_time, |store| store.insert_client(&client))
+        .unwrap();
+    assert_eq!(store.count_clients().unwrap(), 1);
 }
