@@ -11,7 +11,7 @@
 //!
 //! The bound is the request's, not each call's: a request that makes several
 //! calls (a lookup, then a write) waits at most `patience` for all of them
-//! together, counted from its first.
+//! together.
 //!
 //! So a 503 acknowledges nothing: work that had reached the database may
 //! still commit. That is the contract of every timeout: a registration
@@ -27,12 +27,12 @@ use actix_web::web;
 use dcr_store::{Store, StoreError};
 
 tokio::task_local! {
-    /// When the request's wait for the database ends: set by its first call.
-    static REQUEST_DEADLINE: Cell<Option<Instant>>;
+    /// How long the request has waited for the database so far.
+    static REQUEST_WAITED: Cell<Duration>;
 }
 
 /// The middleware (for `App::wrap_fn`) that gives each request its own
-/// deadline for the database.
+/// account of its database waits.
 pub fn bound_request<S, B>(
     request: ServiceRequest,
     service: &S,
@@ -40,64 +40,75 @@ pub fn bound_request<S, B>(
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
 {
-    REQUEST_DEADLINE.scope(Cell::new(None), service.call(request))
+    REQUEST_WAITED.scope(Cell::new(Duration::ZERO), service.call(request))
 }
 
-/// When the request's wait for the database ends, starting it if this is
-/// its first call; `patience` from now outside a request (background work).
+/// What is left of the request's `patience` for the database; all of it
+/// outside a request (background work). Only waits for the database count:
+/// a request that queued for a hashing thread between two calls (bounded on
+/// its own) does not lose its second call for it.
+fn left(patience: Duration) -> Duration {
+    REQUEST_WAITED
+        .try_with(|waited| patience.saturating_sub(waited.get()))
+        .unwrap_or(patience)
+}
+
+fn charge(waited: Duration) {
+    let _ = REQUEST_WAITED.try_with(|total| total.set(total.get() + waited));
+}
+
+/// When a database wait that starts now must end, for work handed to a
+/// thread of the store's (the registration writers).
 pub(crate) fn deadline(patience: Duration) -> Instant {
-    let now = Instant::now();
-    REQUEST_DEADLINE
-        .try_with(|deadline| match deadline.get() {
-            Some(until) => until,
-            None => {
-                let until = now + patience;
-                deadline.set(Some(until));
-                until
-            }
-        })
-        .unwrap_or(now + patience)
+    Instant::now() + left(patience)
 }
 
-/// What is left of the request's wait (see `deadline`).
-pub(crate) fn remaining(patience: Duration) -> Duration {
-    deadline(patience).saturating_duration_since(Instant::now())
+/// Waits for `work` until `deadline`, charging the wait to the request.
+pub(crate) async fn wait_until<T>(
+    deadline: Instant,
+    patience: Duration,
+    work: impl Future<Output = T>,
+) -> Result<T, StoreError> {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout_at(deadline.into(), work).await;
+    charge(started.elapsed());
+    outcome.map_err(|_| gave_up(patience))
 }
 
-/// Runs `work` on the blocking pool and waits at most `patience` for it.
+/// Runs `work` on the blocking pool and waits for it at most what is left
+/// of the request's `patience`.
 pub async fn within<T, F>(patience: Duration, store: Store, work: F) -> Result<T, StoreError>
 where
     F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
     let deadline = deadline(patience);
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
+    if deadline <= Instant::now() {
         return Err(gave_up(patience));
     }
     // The store drops the work if it is still waiting for a connection when
     // the request stops waiting for it.
     let work = web::block(move || store.run_by(deadline, work));
-    match tokio::time::timeout(left, work).await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(err)) => Err(StoreError::Other(
+    match wait_until(deadline, patience, work).await? {
+        Ok(outcome) => outcome,
+        Err(err) => Err(StoreError::Other(
             format!("running database work: {err}").into(),
         )),
-        Err(_) => Err(gave_up(patience)),
     }
 }
 
-/// Waits at most `patience` for an answer that a store thread sends.
-pub async fn answer_within<T>(
+/// Waits until `deadline` for the answer of work handed to a store thread
+/// with that deadline.
+pub async fn answer_by<T>(
+    deadline: Instant,
     patience: Duration,
     answer: tokio::sync::oneshot::Receiver<Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
-    match tokio::time::timeout(remaining(patience), answer).await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(_)) => Err(StoreError::Other(
+    match wait_until(deadline, patience, answer).await? {
+        Ok(outcome) => outcome,
+        Err(_) => Err(StoreError::Other(
             "the database work ended without an answer".into(),
         )),
-        Err(_) => Err(gave_up(patience)),
     }
 }
 

@@ -77,11 +77,11 @@ impl Arming {
         }
         let inner = self.0.clone();
         // The state is settled on the blocking thread, so a request dropped
-        // while waiting leaves no claim behind.
-        // Given up on, the write still settles the state when it ends.
+        // while waiting (or given up on) leaves no claim behind.
         let patience = self.0.patience;
-        let written = tokio::time::timeout(
-            database::remaining(patience),
+        let written = database::wait_until(
+            database::deadline(patience),
+            patience,
             web::block(move || {
                 let armed_at = inner.store.arm_unused_purge(now);
                 let settled = if armed_at.is_ok() {
@@ -94,8 +94,7 @@ impl Arming {
                 armed_at
             }),
         )
-        .await
-        .map_err(|_| database::gave_up(patience))?;
+        .await?;
         match written {
             Ok(Ok(armed_at)) => {
                 if armed_at == now {

@@ -213,7 +213,7 @@ async fn store_through_writer(
                 retry_after_secs: 1,
             }
         })?;
-    Ok(crate::database::answer_within(state.database_patience, stored_rx).await?)
+    Ok(crate::database::answer_by(deadline, state.database_patience, stored_rx).await?)
 }
 
 /// The initial access token of a registration (RFC 7591 section 3), if one
