@@ -20,6 +20,11 @@ const ADMIN_TOKEN: &str = "failover-admin-token-0123456789abcdef";
 const LOAD_TASKS_PER_REPLICA: usize = 6;
 /// Longer than any bound dcr sets itself: a request that reaches it hung.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Killed: a fraction of a second. Frozen: the first connection found
+/// stuck (after DCR_DATABASE_TIMEOUT_MS, 3 s) has the idle ones dropped, and
+/// each new connection waits out libpq's connect_timeout (the same 3 s) on
+/// the silent host before it tries the promoted one.
+const RECOVERY_WITHIN: Duration = Duration::from_secs(10);
 
 #[derive(Default)]
 struct Record {
@@ -221,7 +226,21 @@ async fn fail_over_under_load(fault: Fault) {
     tokio::time::sleep(Duration::from_secs(1)).await;
     tokio::task::block_in_place(|| cluster.promote_standby());
     let promoted_at = Instant::now();
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    // The load goes on until both replicas have registered a client since
+    // the promotion, and two seconds more (or 10 s in all: then one never
+    // recovered, and the assertions below say so).
+    let both_back = || {
+        let record = record.lock().unwrap();
+        (0..2).all(|replica| {
+            record.answers.iter().any(|(r, status, _, answered)| {
+                *r == replica && *status == 201 && *answered >= promoted_at
+            })
+        })
+    };
+    while !both_back() && promoted_at.elapsed() < RECOVERY_WITHIN {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::Relaxed);
     for task in tasks {
         task.await.unwrap();
@@ -346,6 +365,17 @@ async fn fail_over_under_load(fault: Fault) {
         "| largest latency of a request answered after the fault | {} |",
         seconds(failover_latency)
     );
+    for (replica, server) in servers.iter().enumerate() {
+        let logs = server.logs();
+        println!(
+            "| replica {}: idle connections dropped, pools renewed, writers added | {}, {}, {} |",
+            replica + 1,
+            logs.matches("dropping the idle connections").count(),
+            logs.matches("a new connection pool takes the place")
+                .count(),
+            logs.matches("registration writer has waited").count()
+        );
+    }
 
     assert!(record.registered.len() > 100, "the load ran");
     assert_eq!(
@@ -373,12 +403,8 @@ async fn fail_over_under_load(fault: Fault) {
     );
     for (replica, back) in back_after.iter().enumerate() {
         assert!(
-            // Killed: a fraction of a second. Frozen: a stuck connection is
-            // abandoned after DCR_DATABASE_TIMEOUT_MS (3 s), and each new one
-            // waits out libpq's connect_timeout (the same 3 s) on the silent
-            // host before trying the promoted one.
-            back.is_some_and(|after| after < Duration::from_secs(10)),
-            "replica {} did not register within 10 s of the promotion ({back:?}); its log:\n{}",
+            back.is_some_and(|after| after < RECOVERY_WITHIN),
+            "replica {} did not register within {RECOVERY_WITHIN:?} of the promotion ({back:?}); its log:\n{}",
             replica + 1,
             servers[replica].logs()
         );

@@ -211,6 +211,14 @@ impl Store {
         let in_flight = self.gate.enter()?;
         let started = Instant::now();
         let (generation, pool) = self.pools.current();
+        let newly_stuck = self.pools.newly_stuck();
+        if newly_stuck > 0 {
+            log::warn!(
+                "{newly_stuck} database connection(s) without an answer for {} ms (a frozen database server?): dropping the idle connections, which most likely sit on the same server",
+                self.acquire_timeout.as_millis()
+            );
+            self.drop_idle_connections();
+        }
         let conn = match deadline::remaining() {
             // A caller that gave up has its work dropped, not done late.
             Some(left) if left.is_zero() => return Err(deadline_passed()),

@@ -11,6 +11,10 @@
 //! `connect_timeout`). The stuck connections are abandoned to their
 //! threads; they leave with the old pool once those threads get an answer.
 //!
+//! Before that, the first connection found stuck has the pool's idle
+//! connections dropped: they were most likely opened on the same server,
+//! and each would trap the next request that took it.
+//!
 //! The cost is bounded: a renewal at most once per stuck limit, and none
 //! while as many connections as two pools hold are stuck, so a replica
 //! never holds more than three pools' worth of connections.
@@ -26,9 +30,12 @@ pub(crate) struct Pools {
     /// The pool in use, and how many renewals came before it.
     current: RwLock<(u64, Pool)>,
     build: Box<dyn Fn() -> Pool + Send + Sync>,
-    /// Checkouts in use: from which generation's pool, and since when.
-    held: Mutex<HashMap<u64, (u64, Instant)>>,
+    /// Checkouts in use.
+    held: Mutex<HashMap<u64, HeldEntry>>,
     next_checkout: AtomicU64,
+    /// When `newly_stuck` next looks (microseconds since `origin`).
+    next_look: AtomicU64,
+    origin: Instant,
     stuck_after: Duration,
     renewed_at: Mutex<Option<Instant>>,
 }
@@ -40,6 +47,16 @@ impl std::fmt::Debug for Pools {
             .finish_non_exhaustive()
     }
 }
+
+struct HeldEntry {
+    generation: u64,
+    since: Instant,
+    /// Whether `newly_stuck` has counted it.
+    seen_stuck: bool,
+}
+
+/// How often `newly_stuck` looks at the checkouts held.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 /// A checkout's entry among those held; removed when dropped.
 pub(crate) struct Held<'pools> {
@@ -63,6 +80,8 @@ impl Pools {
             build: Box::new(build),
             held: Mutex::default(),
             next_checkout: AtomicU64::new(0),
+            next_look: AtomicU64::new(0),
+            origin: Instant::now(),
             stuck_after,
             renewed_at: Mutex::default(),
         }
@@ -83,8 +102,40 @@ impl Pools {
     /// Marks a checkout as held from now until the guard drops.
     pub(crate) fn hold(&self, generation: u64) -> Held<'_> {
         let id = self.next_checkout.fetch_add(1, Ordering::Relaxed);
-        lock(&self.held).insert(id, (generation, Instant::now()));
+        let entry = HeldEntry {
+            generation,
+            since: Instant::now(),
+            seen_stuck: false,
+        };
+        lock(&self.held).insert(id, entry);
         Held { pools: self, id }
+    }
+
+    /// How many checkouts have become stuck since the last call; looks at
+    /// most once per `LOOK_EVERY`, so that every checkout may ask.
+    pub(crate) fn newly_stuck(&self) -> usize {
+        let now = Instant::now();
+        let now_micros =
+            u64::try_from(now.duration_since(self.origin).as_micros()).unwrap_or(u64::MAX);
+        let due = self.next_look.load(Ordering::Relaxed);
+        let next =
+            now_micros.saturating_add(u64::try_from(LOOK_EVERY.as_micros()).unwrap_or(u64::MAX));
+        if now_micros < due
+            || self
+                .next_look
+                .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return 0;
+        }
+        let mut newly = 0;
+        for entry in lock(&self.held).values_mut() {
+            if !entry.seen_stuck && now.duration_since(entry.since) >= self.stuck_after {
+                entry.seen_stuck = true;
+                newly += 1;
+            }
+        }
+        newly
     }
 
     /// Called when a caller waited its time for a connection from
@@ -94,9 +145,9 @@ impl Pools {
         let now = Instant::now();
         let (stuck, stuck_here) = lock(&self.held)
             .values()
-            .filter(|(_, since)| now.duration_since(*since) >= self.stuck_after)
-            .fold((0, 0), |(all, here), (held_from, _)| {
-                (all + 1, here + usize::from(*held_from == generation))
+            .filter(|entry| now.duration_since(entry.since) >= self.stuck_after)
+            .fold((0, 0), |(all, here), entry| {
+                (all + 1, here + usize::from(entry.generation == generation))
             });
         let max_size = usize::try_from(max_size).unwrap_or(usize::MAX);
         // With fewer stuck, the pool still has room to open connections (on
@@ -206,5 +257,16 @@ mod tests {
         assert!(!pools.renew_if_stuck(1, 2), "too soon after the last");
         std::thread::sleep(STUCK_AFTER);
         assert!(pools.renew_if_stuck(1, 2));
+    }
+
+    #[test]
+    fn a_stuck_checkout_is_reported_once() {
+        let pools = pools();
+        let _held = pools.hold(0);
+        assert_eq!(pools.newly_stuck(), 0, "held, not yet stuck");
+        std::thread::sleep(STUCK_AFTER);
+        assert_eq!(pools.newly_stuck(), 1);
+        std::thread::sleep(LOOK_EVERY);
+        assert_eq!(pools.newly_stuck(), 0, "already reported");
     }
 }

@@ -183,7 +183,18 @@ impl Writers {
                 continue;
             }
             lock(&self.busy_since)[index] = Some(now);
-            write_batch(&self.store, batch);
+            // Nor is a batch stored once all its callers have stopped
+            // waiting for a connection to store it on.
+            let last_caller_waits_until = batch
+                .iter()
+                .map(|job| job.deadline)
+                .try_fold(now, |latest, deadline| deadline.map(|at| at.max(latest)));
+            match last_caller_waits_until {
+                Some(deadline) => self
+                    .store
+                    .run_by(deadline, |store| write_batch(store, batch)),
+                None => write_batch(&self.store, batch),
+            }
             lock(&self.busy_since)[index] = None;
         }
     }
