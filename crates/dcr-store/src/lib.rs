@@ -72,7 +72,6 @@ impl StoreConfig {
     }
 }
 
-type Pool = r2d2::Pool<Manager>;
 type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// The registered clients, in Postgres or SQLite.

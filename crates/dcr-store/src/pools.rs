@@ -24,7 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::Pool;
+use crate::connection::Manager;
+
+pub(crate) type Pool = r2d2::Pool<Manager>;
 
 pub(crate) struct Pools {
     /// The pool in use, and how many renewals came before it.
