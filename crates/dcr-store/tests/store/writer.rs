@@ -99,43 +99,35 @@ fn a_full_writer_queue_sheds_load() {
     assert!(full, "a bounded queue must refuse work once full");
 }
 
+/// Submits `client` for a caller that waits until `deadline`; the outcome.
+fn store_by(
+    writer: &dcr_store::ClientWriter,
+    client: RegisteredClient,
+    deadline: std::time::Instant,
+) -> Result<(), StoreError> {
+    let (reply, outcome) = std::sync::mpsc::channel();
+    writer
+        .submit_by(client, deadline, move |result| {
+            let _ = reply.send(result);
+        })
+        .unwrap();
+    outcome.recv_timeout(Duration::from_secs(30)).unwrap()
+}
+
 /// A caller that stopped waiting (a request answered 503) must not have its
 /// client stored behind its back.
 fn a_registration_whose_caller_gave_up_is_not_stored(db: &TestDatabase) {
     let store = db.store();
     let writer = dcr_store::ClientWriter::start(&store, 1, 16).unwrap();
-    let (reply, outcome) = std::sync::mpsc::channel();
     let given_up = std::time::Instant::now();
-    writer
-        .submit_by(
-            register(public_body(), 900).client,
-            given_up,
-            move |result| {
-                let _ = reply.send(result);
-            },
-        )
-        .unwrap();
-    let outcome = outcome.recv_timeout(Duration::from_secs(30)).unwrap();
+    let outcome = store_by(&writer, register(public_body(), 900).client, given_up);
     assert!(
         matches!(outcome, Err(StoreError::Unavailable(_))),
         "{outcome:?}"
     );
     // A caller still waiting is served as before.
-    let (reply, outcome) = std::sync::mpsc::channel();
     let waiting = std::time::Instant::now() + Duration::from_secs(30);
-    writer
-        .submit_by(
-            register(public_body(), 901).client,
-            waiting,
-            move |result| {
-                let _ = reply.send(result);
-            },
-        )
-        .unwrap();
-    outcome
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap()
-        .unwrap();
+    store_by(&writer, register(public_body(), 901).client, waiting).unwrap();
     assert_eq!(store.count_clients().unwrap(), 1);
 }
 
