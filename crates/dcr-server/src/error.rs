@@ -9,6 +9,8 @@ use dcr_core::MetadataError;
 use dcr_store::StoreError;
 use serde_json::json;
 
+use crate::hashing::HashingError;
+
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_SECS: &str = "5";
 
@@ -196,6 +198,15 @@ impl ApiError {
             Self::Unavailable | Self::Busy { .. } => "temporarily_unavailable",
             Self::RateLimited(_) => "rate_limited",
             Self::Internal(_) => "server_error",
+        }
+    }
+}
+
+impl From<HashingError> for ApiError {
+    fn from(err: HashingError) -> Self {
+        match err {
+            HashingError::Busy { retry_after_secs } => Self::Busy { retry_after_secs },
+            HashingError::Failed(err) => Self::internal("running a hashing task", err),
         }
     }
 }

@@ -30,8 +30,6 @@ use dcr_core::{BcryptCost, ClientSecret};
 use rand::rngs::OsRng;
 use tokio::sync::Semaphore;
 
-use crate::error::ApiError;
-
 #[derive(Debug, Clone)]
 pub struct HashingPool {
     permits: Arc<Semaphore>,
@@ -95,7 +93,7 @@ impl HashingPool {
 
     /// Runs `work` on a blocking thread once a hashing thread is free, if the
     /// wait for one is short enough.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    pub async fn run<T, F>(&self, work: F) -> Result<T, HashingError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -107,7 +105,7 @@ impl HashingPool {
             .acquire_owned()
             .await
             // Closed: the server is stopping and this work has not started.
-            .map_err(|_| ApiError::Busy {
+            .map_err(|_| HashingError::Busy {
                 retry_after_secs: 1,
             })?;
         drop(queued);
@@ -124,7 +122,7 @@ impl HashingPool {
             result
         })
         .await;
-        outcome.map_err(|err| ApiError::internal("running a hashing task", err))
+        outcome.map_err(HashingError::Failed)
     }
 
     /// Work not yet started is refused from now on; running work finishes.
@@ -179,7 +177,7 @@ impl HashingPool {
         Duration::from_micros(micros_per_item).saturating_mul(rounds)
     }
 
-    fn join_line(&self) -> Result<QueueSlot<'_>, ApiError> {
+    fn join_line(&self) -> Result<QueueSlot<'_>, HashingError> {
         let mut refused_wait = None;
         let joined = self
             .waiting
@@ -193,11 +191,23 @@ impl HashingPool {
             });
         match joined {
             Ok(_) => Ok(QueueSlot(&self.waiting)),
-            Err(_) => Err(ApiError::Busy {
+            Err(_) => Err(HashingError::Busy {
                 retry_after_secs: retry_after(refused_wait.unwrap_or(self.max_wait)),
             }),
         }
     }
+}
+
+/// Why hashing work was not done.
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    /// The wait for a thread would be too long, or the server is stopping:
+    /// retry after this many seconds.
+    #[error("the hashing line is full; retry in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
+    /// The task itself failed (a panic on its thread).
+    #[error("running a hashing task: {0}")]
+    Failed(#[source] tokio::task::JoinError),
 }
 
 /// Whole seconds, rounded up, at least one.

@@ -195,7 +195,7 @@ impl Verifier {
             // Right, or not checked at all (busy): not a failure.
             give_back(charged);
         }
-        matched
+        Ok(matched?)
     }
 
     /// Stores the tag of a secret just confirmed, for a client whose secret

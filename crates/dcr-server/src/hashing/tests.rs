@@ -38,7 +38,7 @@ fn a_line_longer_than_the_wait_allows_is_refused_with_when_to_retry() {
     // 300 ms, 600 ms, 900 ms: admitted; the fourth would wait 1.2 s.
     let slots: Vec<_> = (0..3).map(|_| pool.join_line().unwrap()).collect();
     match pool.join_line() {
-        Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 2),
+        Err(HashingError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 2),
         other => panic!("{other:?}"),
     }
     drop(slots);
@@ -59,7 +59,7 @@ fn a_fresh_pool_admits_by_its_first_estimate() {
     // 0.82 s and 1.64 s: admitted; the third would wait 2.46 s.
     let _slots: Vec<_> = (0..2).map(|_| pool.join_line().unwrap()).collect();
     match pool.join_line() {
-        Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 3),
+        Err(HashingError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 3),
         other => panic!("{other:?}"),
     }
 }
@@ -102,7 +102,7 @@ fn the_slot_cap_holds_too() {
     let _busy = pool.permits.clone().try_acquire_owned().unwrap();
     let _a = pool.join_line().unwrap();
     let _b = pool.join_line().unwrap();
-    assert!(matches!(pool.join_line(), Err(ApiError::Busy { .. })));
+    assert!(matches!(pool.join_line(), Err(HashingError::Busy { .. })));
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn admission_allows_for_items_slower_than_the_mean() {
     // and told to retry in 1 s (0.9 s at the mean).
     let _slots: Vec<_> = (0..2).map(|_| pool.join_line().unwrap()).collect();
     match pool.join_line() {
-        Err(ApiError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
+        Err(HashingError::Busy { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
         other => panic!("{other:?}"),
     }
 }
@@ -177,7 +177,10 @@ async fn closing_refuses_waiting_work_and_lets_running_work_finish() {
         tokio::task::yield_now().await;
     }
     pool.close();
-    assert!(matches!(waiting.await.unwrap(), Err(ApiError::Busy { .. })));
+    assert!(matches!(
+        waiting.await.unwrap(),
+        Err(HashingError::Busy { .. })
+    ));
     release.send(()).unwrap();
     assert_eq!(running.await.unwrap().unwrap(), "done");
 }
