@@ -16,10 +16,12 @@ use crate::metadata::ClientMetadata;
 use crate::redirect_uri::{RedirectKind, RedirectUri};
 
 mod known;
+mod reserved;
 use known::Looks;
 #[cfg(test)]
 use known::{BUILTIN, Pattern};
 pub use known::{KnownClient, KnownClients, KnownClientsError};
+pub use reserved::refuse_reserved_name;
 
 /// How the client came to exist on this server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,8 +12,7 @@ use actix_cors::Cors;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, Resource, Route, guard, web};
-use dcr_core::consent::{NameFlag, name_flags};
-use dcr_core::{ClientMetadata, MetadataError, Problem, REDIRECT_URI_RULE};
+use dcr_core::{ClientMetadata, MetadataError, REDIRECT_URI_RULE};
 use dcr_store::{Store, StoreError};
 use serde_json::{Map, Value, json};
 
@@ -83,19 +82,8 @@ pub fn refuse_reserved_name(
     state: &AppState,
     metadata: &ClientMetadata,
 ) -> Result<(), MetadataError> {
-    if state.consent.reserved_names != ReservedNames::Refuse {
-        return Ok(());
-    }
-    let claims_another = name_flags(metadata, &state.consent.known_clients)
-        .iter()
-        .any(|flag| {
-            matches!(
-                flag,
-                NameFlag::ConfusableWith(_) | NameFlag::Impersonates(_)
-            )
-        });
-    if claims_another {
-        Err(MetadataError::at_key("client_name", Problem::ReservedName))
+    if state.consent.reserved_names == ReservedNames::Refuse {
+        dcr_core::consent::refuse_reserved_name(metadata, &state.consent.known_clients)
     } else {
         Ok(())
     }
