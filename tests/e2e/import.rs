@@ -93,16 +93,23 @@ async fn admin_get(server: &Server, path: &str) -> Value {
         .unwrap()
 }
 
+/// The verify answer's `valid`. Any status but 200 fails the test: an error
+/// body has no `valid`, so a negative assertion would pass on it unseen.
 async fn verify(server: &Server, client_id: &str, body: Value) -> bool {
-    let answer: Value = reqwest::Client::new()
+    let response = reqwest::Client::new()
         .post(server.admin(&format!("/admin/clients/{client_id}/verify")))
         .json(&body)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(
+        status,
+        reqwest::StatusCode::OK,
+        "verify {client_id} with {body}: {text}"
+    );
+    let answer: Value = serde_json::from_str(&text).unwrap();
     answer["valid"] == true
 }
 

@@ -29,7 +29,9 @@ use crate::state::AppState;
 use crate::verified_secrets::VerifiedSecrets;
 use crate::verifier::Verifier;
 
+mod admin_bind;
 mod opening;
+use admin_bind::admin_address;
 pub use opening::{StartError, migrate_store, open_store};
 
 pub struct Application {
@@ -386,25 +388,6 @@ async fn shutdown_signal() -> &'static str {
         () = terminate => "SIGTERM received",
         _ = tokio::signal::ctrl_c() => "SIGINT received",
     }
-}
-
-/// Without a token, the admin API must not be reachable from elsewhere: a
-/// non-loopback address is narrowed to loopback on the same port.
-fn admin_address(config: &Config) -> SocketAddr {
-    let wanted = config.admin_bind;
-    if config.admin_token.is_some() || wanted.ip().is_loopback() {
-        return wanted;
-    }
-    let loopback = if wanted.is_ipv4() {
-        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
-    } else {
-        std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
-    };
-    log::warn!(
-        "DCR_ADMIN_TOKEN is unset: binding the admin API to {loopback} instead of {}",
-        wanted.ip()
-    );
-    SocketAddr::new(loopback, wanted.port())
 }
 
 fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {

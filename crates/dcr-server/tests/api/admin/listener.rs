@@ -206,13 +206,18 @@ async fn admin_paths_stay_off_the_public_listener(backend: Backend) {
 
 /// Without a token the admin API must not face the network: a non-loopback
 /// `DCR_ADMIN_BIND` is narrowed to loopback on the same port. With a token,
-/// the address is used as given.
+/// the address is used as given. The decision itself is unit-tested in
+/// `startup::admin_bind`; this checks the listener really is bound by it, and
+/// needs an address other than loopback to knock on. Without one it fails
+/// rather than passing unchecked.
 #[tokio::test]
 async fn without_a_token_a_public_admin_bind_is_narrowed_to_loopback() {
-    let Some(own_address) = non_loopback_address() else {
-        eprintln!("no non-loopback address on this machine: nothing to narrow from");
-        return;
-    };
+    let own_address = non_loopback_address().unwrap_or_else(|reason| {
+        panic!(
+            "this test needs a non-loopback address of this machine (the source address of its default route) \
+             to check that a token-less admin listener does not answer on it: {reason}"
+        )
+    });
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -252,13 +257,25 @@ async fn without_a_token_a_public_admin_bind_is_narrowed_to_loopback() {
     assert_eq!(from_loopback.status(), StatusCode::OK);
 }
 
-/// This machine's address on the interface of its default route, if any.
-fn non_loopback_address() -> Option<std::net::IpAddr> {
-    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
-    // Connecting a UDP socket sends nothing; it only picks a route.
-    socket.connect("192.0.2.255:9").ok()?;
-    let address = socket.local_addr().ok()?.ip();
-    (!address.is_loopback() && !address.is_unspecified()).then_some(address)
+/// This machine's address on the interface of its default route, or why
+/// there is none.
+fn non_loopback_address() -> Result<std::net::IpAddr, String> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0")
+        .map_err(|err| format!("cannot open a UDP socket: {err}"))?;
+    // Connecting a UDP socket sends nothing; it only picks a route. The
+    // target is a unicast documentation address (RFC 5737): a broadcast one
+    // is refused (EACCES) on a machine whose own network it belongs to.
+    socket
+        .connect("203.0.113.1:9")
+        .map_err(|err| format!("no route to 203.0.113.1 (no default route?): {err}"))?;
+    let address = socket
+        .local_addr()
+        .map_err(|err| format!("no local address for the route: {err}"))?
+        .ip();
+    if address.is_loopback() || address.is_unspecified() {
+        return Err(format!("the route's source address is {address}"));
+    }
+    Ok(address)
 }
 
 fn port_of(address: &str) -> u16 {
