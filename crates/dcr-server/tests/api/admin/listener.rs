@@ -206,7 +206,8 @@ async fn admin_paths_stay_off_the_public_listener(backend: Backend) {
 
 /// Without a token the admin API must not face the network: a non-loopback
 /// `DCR_ADMIN_BIND` is narrowed to loopback on the same port. With a token,
-/// the address is used as given.
+/// the address is used as given. On SQLite only: it is about where the
+/// listener binds, which no store changes.
 #[tokio::test]
 async fn without_a_token_a_public_admin_bind_is_narrowed_to_loopback() {
     let Some(own_address) = non_loopback_address() else {
