@@ -5,11 +5,15 @@ use reqwest::{Method, StatusCode};
 
 use crate::helpers::{Backend, fixture, header, spawn_app};
 
+on_both_backends!(
+    preflight_allows_a_json_post_from_any_origin,
+    a_cross_origin_registration_and_its_errors_are_readable,
+);
+
 const ORIGIN: &str = "http://localhost:6274";
 
-#[tokio::test]
-async fn preflight_allows_a_json_post_from_any_origin() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn preflight_allows_a_json_post_from_any_origin(backend: Backend) {
+    let app = spawn_app(backend).await;
 
     let response = app
         .request(Method::OPTIONS, "/register")
@@ -47,9 +51,8 @@ async fn preflight_allows_a_json_post_from_any_origin() {
     assert_eq!(header(headers, "access-control-allow-credentials"), None);
 }
 
-#[tokio::test]
-async fn a_cross_origin_registration_and_its_errors_are_readable() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn a_cross_origin_registration_and_its_errors_are_readable(backend: Backend) {
+    let app = spawn_app(backend).await;
 
     let response = app
         .request(Method::POST, "/register")

@@ -11,7 +11,20 @@ use crate::helpers::{Backend, TestApp, assert_error, fixture, header, spawn_app,
 const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
 const ORIGIN: &str = "http://localhost:6274";
 
-on_both_backends!(a_client_registers_and_manages_through_what_discovery_names);
+on_both_backends!(
+    a_client_registers_and_manages_through_what_discovery_names,
+    default_metadata_names_the_endpoint_and_what_registration_accepts,
+    no_document_without_the_required_endpoints,
+    configured_metadata_merges_the_authorization_servers_endpoints,
+    an_issuer_with_a_path_has_its_document_below_the_well_known_path,
+    the_configured_issuer_decides_where_the_document_is,
+    a_derived_issuer_has_its_document_at_the_well_known_path_only,
+    forwarded_headers_count_only_from_trusted_proxies,
+    rfc_7239_forwarded_states_the_origin_from_trusted_proxies,
+    a_document_built_from_the_host_header_is_not_stored,
+    metadata_is_readable_cross_origin,
+    metadata_is_read_only,
+);
 
 const AUTHORIZE: &str = "https://auth.example.com/oauth2/authorize";
 const TOKEN: &str = "https://auth.example.com/oauth2/token";
@@ -84,9 +97,8 @@ fn object(value: Value) -> Map<String, Value> {
     }
 }
 
-#[tokio::test]
-async fn default_metadata_names_the_endpoint_and_what_registration_accepts() {
-    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+async fn default_metadata_names_the_endpoint_and_what_registration_accepts(backend: Backend) {
+    let app = spawn_app_with(backend, with_endpoints).await;
 
     let document = metadata(&app).await;
 
@@ -113,9 +125,8 @@ async fn default_metadata_names_the_endpoint_and_what_registration_accepts() {
 
 /// RFC 8414 section 2: without the endpoints the grant types need, a
 /// document would lack a REQUIRED member, and none is published.
-#[tokio::test]
-async fn no_document_without_the_required_endpoints() {
-    let unconfigured = spawn_app(Backend::Sqlite).await;
+async fn no_document_without_the_required_endpoints(backend: Backend) {
+    let unconfigured = spawn_app(backend).await;
     assert_no_document(&unconfigured, WELL_KNOWN).await;
     let response = unconfigured.get(WELL_KNOWN).await;
     let (_, body) = assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
@@ -124,13 +135,13 @@ async fn no_document_without_the_required_endpoints() {
         "this server publishes no authorization server metadata: discovery is not configured"
     );
 
-    let no_token_endpoint = spawn_app_with(Backend::Sqlite, |settings| {
+    let no_token_endpoint = spawn_app_with(backend, |settings| {
         settings.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
     })
     .await;
     assert_no_document(&no_token_endpoint, WELL_KNOWN).await;
 
-    let no_authorization_endpoint = spawn_app_with(Backend::Sqlite, |settings| {
+    let no_authorization_endpoint = spawn_app_with(backend, |settings| {
         settings.token_endpoint = Some(TOKEN.parse().unwrap());
     })
     .await;
@@ -138,7 +149,7 @@ async fn no_document_without_the_required_endpoints() {
 
     // Without a grant that uses the authorization endpoint, the token
     // endpoint is all a complete document needs.
-    let machines_only = spawn_app_with(Backend::Sqlite, |settings| {
+    let machines_only = spawn_app_with(backend, |settings| {
         settings.token_endpoint = Some(TOKEN.parse().unwrap());
         settings.grant_types = ListArg(vec!["client_credentials".parse().unwrap()]);
         settings.response_types = ListArg(Vec::new());
@@ -149,9 +160,8 @@ async fn no_document_without_the_required_endpoints() {
     assert!(!document.contains_key("authorization_endpoint"));
 }
 
-#[tokio::test]
-async fn configured_metadata_merges_the_authorization_servers_endpoints() {
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
+async fn configured_metadata_merges_the_authorization_servers_endpoints(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
         settings.public_url = Some("https://auth.example.com/dcr".parse().unwrap());
         settings.issuer = Some("https://auth.example.com/".parse().unwrap());
         with_endpoints(settings);
@@ -192,9 +202,8 @@ async fn configured_metadata_merges_the_authorization_servers_endpoints() {
 /// RFC 8414 section 3.1: an issuer with a path (here DCR_PUBLIC_URL's) has
 /// its document at the well-known path followed by that path, and nowhere
 /// else.
-#[tokio::test]
-async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path() {
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
+async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
         settings.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
         with_endpoints(settings);
     })
@@ -220,9 +229,8 @@ async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path() {
 }
 
 /// DCR_ISSUER's path decides, not DCR_PUBLIC_URL's.
-#[tokio::test]
-async fn the_configured_issuer_decides_where_the_document_is() {
-    let tenant = spawn_app_with(Backend::Sqlite, |settings| {
+async fn the_configured_issuer_decides_where_the_document_is(backend: Backend) {
+    let tenant = spawn_app_with(backend, |settings| {
         settings.public_url = Some("https://dcr.example.com".parse().unwrap());
         settings.issuer = Some("https://auth.example.com/tenant1".parse().unwrap());
         with_endpoints(settings);
@@ -239,7 +247,7 @@ async fn the_configured_issuer_decides_where_the_document_is() {
     assert_no_document(&tenant, &format!("{WELL_KNOWN}/tenant2")).await;
 
     // A trailing slash alone is no path.
-    let root = spawn_app_with(Backend::Sqlite, |settings| {
+    let root = spawn_app_with(backend, |settings| {
         settings.public_url = Some("https://dcr.example.com/dcr".parse().unwrap());
         settings.issuer = Some("https://auth.example.com/".parse().unwrap());
         with_endpoints(settings);
@@ -254,9 +262,8 @@ async fn the_configured_issuer_decides_where_the_document_is() {
 
 /// An issuer derived from requests has no path: the plain well-known path
 /// only.
-#[tokio::test]
-async fn a_derived_issuer_has_its_document_at_the_well_known_path_only() {
-    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+async fn a_derived_issuer_has_its_document_at_the_well_known_path_only(backend: Backend) {
+    let app = spawn_app_with(backend, with_endpoints).await;
 
     assert_eq!(metadata(&app).await["issuer"], app.address.as_str());
     for suffix in ["/", "/dcr", "/tenant/one"] {
@@ -264,15 +271,14 @@ async fn a_derived_issuer_has_its_document_at_the_well_known_path_only() {
     }
 }
 
-#[tokio::test]
-async fn forwarded_headers_count_only_from_trusted_proxies() {
+async fn forwarded_headers_count_only_from_trusted_proxies(backend: Backend) {
     let forwarded = |app: &TestApp| {
         app.request(Method::GET, WELL_KNOWN)
             .header("X-Forwarded-Proto", "https")
             .header("X-Forwarded-Host", "auth.example.com")
     };
 
-    let trusting = spawn_app_with(Backend::Sqlite, |settings: &mut Settings| {
+    let trusting = spawn_app_with(backend, |settings: &mut Settings| {
         settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
         with_endpoints(settings);
     })
@@ -285,7 +291,7 @@ async fn forwarded_headers_count_only_from_trusted_proxies() {
         "https://auth.example.com/register"
     );
 
-    let untrusting = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+    let untrusting = spawn_app_with(backend, with_endpoints).await;
     let response = forwarded(&untrusting).send().await.unwrap();
     let ignored = document(response, Caching::NoStore).await;
     assert_eq!(ignored["issuer"], untrusting.address.as_str());
@@ -299,15 +305,14 @@ async fn forwarded_headers_count_only_from_trusted_proxies() {
 /// host in it; believed from trusted proxies only, and not on a request
 /// that came through an `X-Forwarded-For` gateway (which passes a client's
 /// `Forwarded` through unread).
-#[tokio::test]
-async fn rfc_7239_forwarded_states_the_origin_from_trusted_proxies() {
+async fn rfc_7239_forwarded_states_the_origin_from_trusted_proxies(backend: Backend) {
     let stated = |app: &TestApp| {
         app.request(Method::GET, WELL_KNOWN).header(
             "Forwarded",
             "for=198.51.100.1;proto=https;host=\"auth.example.com\"",
         )
     };
-    let trusting = spawn_app_with(Backend::Sqlite, |settings: &mut Settings| {
+    let trusting = spawn_app_with(backend, |settings: &mut Settings| {
         settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
         with_endpoints(settings);
     })
@@ -324,16 +329,15 @@ async fn rfc_7239_forwarded_states_the_origin_from_trusted_proxies() {
     let passed_through = document(response, Caching::NoStore).await;
     assert_eq!(passed_through["issuer"], trusting.address.as_str());
 
-    let untrusting = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+    let untrusting = spawn_app_with(backend, with_endpoints).await;
     let response = stated(&untrusting).send().await.unwrap();
     let ignored = document(response, Caching::NoStore).await;
     assert_eq!(ignored["issuer"], untrusting.address.as_str());
 }
 
 /// Derived from a forged Host, the document is never kept for anyone else.
-#[tokio::test]
-async fn a_document_built_from_the_host_header_is_not_stored() {
-    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+async fn a_document_built_from_the_host_header_is_not_stored(backend: Backend) {
+    let app = spawn_app_with(backend, with_endpoints).await;
 
     let response = app
         .request(Method::GET, WELL_KNOWN)
@@ -347,9 +351,8 @@ async fn a_document_built_from_the_host_header_is_not_stored() {
 
 /// Browser-based MCP clients read the metadata from their own origin, and
 /// see a 404 as a 404.
-#[tokio::test]
-async fn metadata_is_readable_cross_origin() {
-    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+async fn metadata_is_readable_cross_origin(backend: Backend) {
+    let app = spawn_app_with(backend, with_endpoints).await;
 
     for (path, found) in [
         (WELL_KNOWN.to_owned(), true),
@@ -400,9 +403,8 @@ async fn metadata_is_readable_cross_origin() {
     }
 }
 
-#[tokio::test]
-async fn metadata_is_read_only() {
-    let app = spawn_app_with(Backend::Sqlite, with_endpoints).await;
+async fn metadata_is_read_only(backend: Backend) {
+    let app = spawn_app_with(backend, with_endpoints).await;
 
     for method in [Method::POST, Method::PUT, Method::DELETE] {
         let response = app

@@ -11,12 +11,24 @@ on_both_backends!(
     unknown_members_are_ignored_but_not_control_characters_in_their_names,
 );
 
-mod sqlite_only {
+mod refused_bodies {
     use super::*;
 
-    #[tokio::test]
-    async fn malformed_json_is_refused_without_a_field() {
-        let app = spawn_app(Backend::Sqlite).await;
+    on_both_backends!(
+        malformed_json_is_refused_without_a_field,
+        a_body_that_is_not_an_object_is_refused_at_the_root,
+        members_of_the_wrong_type_are_refused,
+        grant_and_response_types_that_disagree_are_refused,
+        grant_and_response_types_outside_the_policy_are_refused,
+        unsupported_auth_methods_are_refused,
+        invalid_scopes_are_refused,
+        scopes_outside_the_allowed_set_are_refused_by_policy,
+        keys_and_urls_are_checked,
+        sizes_are_bounded,
+    );
+
+    async fn malformed_json_is_refused_without_a_field(backend: Backend) {
+        let app = spawn_app(backend).await;
         for body in [
             "{",
             "{\"redirect_uris\": }",
@@ -38,9 +50,8 @@ mod sqlite_only {
         assert_eq!(app.store.count_clients().unwrap(), 0);
     }
 
-    #[tokio::test]
-    async fn a_body_that_is_not_an_object_is_refused_at_the_root() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn a_body_that_is_not_an_object_is_refused_at_the_root(backend: Backend) {
+        let app = spawn_app(backend).await;
         for body in [
             json!([]),
             json!([{ "redirect_uris": ["https://a.example/cb"] }]),
@@ -60,9 +71,8 @@ mod sqlite_only {
         }
     }
 
-    #[tokio::test]
-    async fn members_of_the_wrong_type_are_refused() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn members_of_the_wrong_type_are_refused(backend: Backend) {
+        let app = spawn_app(backend).await;
         let cases = [
             (
                 json!({ "redirect_uris": "https://x.example/cb" }),
@@ -119,9 +129,8 @@ mod sqlite_only {
     }
 
     /// RFC 7591 section 2.1: `authorization_code` goes with `code`.
-    #[tokio::test]
-    async fn grant_and_response_types_that_disagree_are_refused() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn grant_and_response_types_that_disagree_are_refused(backend: Backend) {
+        let app = spawn_app(backend).await;
         let cases = [
             (
                 with_redirect(json!({
@@ -143,9 +152,8 @@ mod sqlite_only {
         expect_errors(&app, cases).await;
     }
 
-    #[tokio::test]
-    async fn grant_and_response_types_outside_the_policy_are_refused() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn grant_and_response_types_outside_the_policy_are_refused(backend: Backend) {
+        let app = spawn_app(backend).await;
         let cases = [
             (
                 with_redirect(json!({ "grant_types": ["authorization_code", "password"] })),
@@ -176,9 +184,8 @@ mod sqlite_only {
         .await;
     }
 
-    #[tokio::test]
-    async fn unsupported_auth_methods_are_refused() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn unsupported_auth_methods_are_refused(backend: Backend) {
+        let app = spawn_app(backend).await;
         for method in [
             "private_key_jwt",
             "client_secret_jwt",
@@ -202,9 +209,8 @@ mod sqlite_only {
         }
     }
 
-    #[tokio::test]
-    async fn invalid_scopes_are_refused() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn invalid_scopes_are_refused(backend: Backend) {
+        let app = spawn_app(backend).await;
         let cases = ["read \"write", "read\\write", "caf\u{e9}", "read\twrite"]
             .map(|scope| (with_redirect(json!({ "scope": scope })), "/scope"));
         expect_errors(
@@ -214,9 +220,8 @@ mod sqlite_only {
         .await;
     }
 
-    #[tokio::test]
-    async fn scopes_outside_the_allowed_set_are_refused_by_policy() {
-        let app = spawn_app_with(Backend::Sqlite, |settings| {
+    async fn scopes_outside_the_allowed_set_are_refused_by_policy(backend: Backend) {
+        let app = spawn_app_with(backend, |settings| {
             settings.allowed_scopes = Some("mcp:read mcp:write".parse().unwrap());
         })
         .await;
@@ -238,9 +243,8 @@ mod sqlite_only {
         assert_eq!(registered["scope"], "mcp:write mcp:read");
     }
 
-    #[tokio::test]
-    async fn keys_and_urls_are_checked() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn keys_and_urls_are_checked(backend: Backend) {
+        let app = spawn_app(backend).await;
         let cases = [
             (
                 with_redirect(json!({
@@ -279,9 +283,8 @@ mod sqlite_only {
         .await;
     }
 
-    #[tokio::test]
-    async fn sizes_are_bounded() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn sizes_are_bounded(backend: Backend) {
+        let app = spawn_app(backend).await;
         let many_uris: Vec<String> = (0..21)
             .map(|n| format!("https://a.example/cb/{n}"))
             .collect();

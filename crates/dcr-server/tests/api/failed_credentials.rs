@@ -30,13 +30,10 @@ async fn spawn_limited(backend: Backend) -> TestApp {
     .await
 }
 
-/// A new application over `app`'s database: no memory of checks, no counts.
-/// (Its own `store` field is on a database of its own: read rows through
-/// `app`.)
+/// A new application over `app`'s database, whichever backend it is: no
+/// memory of checks, no counts.
 async fn restarted(app: &TestApp) -> TestApp {
-    let url = app.db.url().clone();
-    spawn_app_with(Backend::Sqlite, |settings| {
-        settings.database_url = url;
+    spawn_replica(app, |settings| {
         settings.failed_auth_limit = LIMIT.parse().unwrap();
     })
     .await

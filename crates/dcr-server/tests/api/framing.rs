@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use crate::helpers::{Backend, exchange, spawn_app};
 
+on_both_backends!(
+    content_length_with_transfer_encoding_is_refused_and_the_connection_closed,
+    transfer_encoding_on_http_1_0_is_refused_and_the_connection_closed,
+    a_chunked_body_with_a_trailer_is_read,
+);
+
 /// A request smuggled behind the first: a server that frames the first one
 /// differently from the gateway would answer it as a request of its own.
 const SMUGGLED: &str = "GET /healthz HTTP/1.1\r\nHost: dcr\r\n\r\n";
@@ -15,9 +21,10 @@ const SMUGGLED: &str = "GET /healthz HTTP/1.1\r\nHost: dcr\r\n\r\n";
 /// listeners, by the HTTP parser before any handler reads it (so the `400`
 /// has no body): what follows it on the connection is never read as a
 /// request.
-#[tokio::test]
-async fn content_length_with_transfer_encoding_is_refused_and_the_connection_closed() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn content_length_with_transfer_encoding_is_refused_and_the_connection_closed(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
     let body = r#"{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none"}"#;
     let chunked = format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
     let framings = [
@@ -52,9 +59,8 @@ async fn content_length_with_transfer_encoding_is_refused_and_the_connection_clo
 
 /// RFC 9112 section 6.1: HTTP/1.0 has no `Transfer-Encoding`, so a 1.0
 /// request that carries one has faulty framing.
-#[tokio::test]
-async fn transfer_encoding_on_http_1_0_is_refused_and_the_connection_closed() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn transfer_encoding_on_http_1_0_is_refused_and_the_connection_closed(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body = r#"{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none"}"#;
     let request = format!(
         "POST /register HTTP/1.0\r\nHost: dcr\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: {}\r\nTransfer-Encoding: chunked\r\n\r\n{body}{SMUGGLED}",
@@ -68,9 +74,8 @@ async fn transfer_encoding_on_http_1_0_is_refused_and_the_connection_closed() {
 
 /// RFC 9112 section 7.1.2: a chunked body may end with trailer fields; the
 /// body is what the chunks hold, and the connection goes on.
-#[tokio::test]
-async fn a_chunked_body_with_a_trailer_is_read() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn a_chunked_body_with_a_trailer_is_read(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body = r#"{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none"}"#;
     let (first, rest) = body.split_at(20);
     let request = format!(

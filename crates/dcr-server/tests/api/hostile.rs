@@ -241,16 +241,20 @@ async fn provenance_records_the_client_address_and_a_safe_user_agent(backend: Ba
     );
 }
 
-mod sqlite_only {
+mod costly_bodies {
     use std::time::Duration;
 
     use super::*;
 
+    on_both_backends!(
+        bodies_built_to_cost_are_refused_by_their_bounds,
+        verify_never_waits_behind_registration_hashing,
+    );
+
     /// A 57 KB body of thousands of distinct response types is refused at
     /// once, by the list bound, and the server keeps answering.
-    #[tokio::test]
-    async fn bodies_built_to_cost_are_refused_by_their_bounds() {
-        let app = spawn_app(Backend::Sqlite).await;
+    async fn bodies_built_to_cost_are_refused_by_their_bounds(backend: Backend) {
+        let app = spawn_app(backend).await;
         let many: Vec<String> = (0..6500).map(|i| format!("r{i}")).collect();
         let bodies = [
             json!({ "redirect_uris": ["https://a.example/cb"], "response_types": many }),
@@ -274,9 +278,8 @@ mod sqlite_only {
     /// The token endpoint's check has bcrypt threads of its own: while
     /// registrations fill theirs and are shed with 503, verify still
     /// answers.
-    #[tokio::test]
-    async fn verify_never_waits_behind_registration_hashing() {
-        let app = spawn_app_with(Backend::Sqlite, |settings| {
+    async fn verify_never_waits_behind_registration_hashing(backend: Backend) {
+        let app = spawn_app_with(backend, |settings| {
             settings.bcrypt_cost = 12;
             settings.bcrypt_threads = Some(1);
             settings.bcrypt_queue = 1;

@@ -14,7 +14,11 @@ use serde_json::{Map, Value, json};
 
 use crate::helpers::{Backend, TestApp, assert_error, fixture, header, spawn_app};
 
-on_both_backends!(register_read_update_delete);
+on_both_backends!(
+    register_read_update_delete,
+    cross_origin_management_is_allowed,
+    the_configuration_endpoint_is_one_path_segment_long,
+);
 
 /// What the server sets and an update must not carry (RFC 7592 section 2.2).
 const SERVER_SET: [&str; 4] = [
@@ -264,9 +268,8 @@ async fn register_read_update_delete(backend: Backend) {
     assert_eq!(app.store.count_clients().unwrap(), 0);
 }
 
-#[tokio::test]
-async fn cross_origin_management_is_allowed() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn cross_origin_management_is_allowed(backend: Backend) {
+    let app = spawn_app(backend).await;
     let client = Registered::new(&app, &fixture("inspector")).await;
     let origin = "http://localhost:6274";
 
@@ -315,9 +318,8 @@ async fn cross_origin_management_is_allowed() {
 
 /// RFC 9110 section 15.5.6: the configuration endpoint serves GET, PUT and
 /// DELETE; `/register/` with no client_id is no endpoint at all.
-#[tokio::test]
-async fn the_configuration_endpoint_is_one_path_segment_long() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn the_configuration_endpoint_is_one_path_segment_long(backend: Backend) {
+    let app = spawn_app(backend).await;
     let client = Registered::new(&app, &fixture("claude_code")).await;
 
     for method in [Method::GET, Method::PUT, Method::DELETE] {

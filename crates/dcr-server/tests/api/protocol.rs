@@ -6,6 +6,18 @@ use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, assert_error, fixture, header, spawn_app, spawn_app_with};
 
+on_both_backends!(
+    a_body_that_is_not_declared_json_is_refused,
+    a_body_at_the_limit_registers,
+    a_body_over_the_limit_with_its_length_declared_is_refused,
+    a_chunked_body_over_the_limit_is_refused,
+    the_body_limit_is_configurable,
+    unknown_paths_are_404_json,
+    wrong_methods_are_405_with_allow,
+    a_body_in_a_coding_or_charset_but_utf_8_is_refused,
+    head_is_answered_wherever_get_is,
+);
+
 /// The default `DCR_MAX_BODY_BYTES`.
 const LIMIT: usize = 64 * 1024;
 
@@ -28,9 +40,8 @@ fn chunked(body: Vec<u8>) -> reqwest::Body {
     reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
 }
 
-#[tokio::test]
-async fn a_body_that_is_not_declared_json_is_refused() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn a_body_that_is_not_declared_json_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body = serde_json::to_vec(&json!({ "redirect_uris": ["https://a.example/cb"] })).unwrap();
 
     for content_type in [
@@ -53,9 +64,8 @@ async fn a_body_that_is_not_declared_json_is_refused() {
     assert_eq!(app.store.count_clients().unwrap(), 0);
 }
 
-#[tokio::test]
-async fn a_body_at_the_limit_registers() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn a_body_at_the_limit_registers(backend: Backend) {
+    let app = spawn_app(backend).await;
 
     let response = app
         .post_register_raw(body_of_size(LIMIT), Some("application/json"))
@@ -69,9 +79,8 @@ async fn a_body_at_the_limit_registers() {
     assert_eq!(app.store.count_clients().unwrap(), 2);
 }
 
-#[tokio::test]
-async fn a_body_over_the_limit_with_its_length_declared_is_refused() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn a_body_over_the_limit_with_its_length_declared_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
 
     for size in [LIMIT + 1, 2 * LIMIT] {
         let response = post_oversized(&app, || body_of_size(size).into()).await;
@@ -86,9 +95,8 @@ async fn a_body_over_the_limit_with_its_length_declared_is_refused() {
     assert_eq!(app.store.count_clients().unwrap(), 0);
 }
 
-#[tokio::test]
-async fn a_chunked_body_over_the_limit_is_refused() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn a_chunked_body_over_the_limit_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
 
     for size in [LIMIT + 1, 2 * LIMIT] {
         let response = post_oversized(&app, || chunked(body_of_size(size))).await;
@@ -126,9 +134,8 @@ async fn post_oversized(app: &TestApp, body: impl Fn() -> reqwest::Body) -> reqw
     panic!("no answer in 5 attempts; last: {last_error:?}")
 }
 
-#[tokio::test]
-async fn the_body_limit_is_configurable() {
-    let app = spawn_app_with(Backend::Sqlite, |settings| settings.max_body_bytes = 2048).await;
+async fn the_body_limit_is_configurable(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| settings.max_body_bytes = 2048).await;
 
     let response = app
         .post_register_raw(body_of_size(2048), Some("application/json"))
@@ -146,9 +153,8 @@ async fn the_body_limit_is_configurable() {
     .await;
 }
 
-#[tokio::test]
-async fn unknown_paths_are_404_json() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn unknown_paths_are_404_json(backend: Backend) {
+    let app = spawn_app(backend).await;
 
     for (method, path) in [
         (Method::GET, "/"),
@@ -163,9 +169,8 @@ async fn unknown_paths_are_404_json() {
 }
 
 /// RFC 9110 section 15.5.6: a 405 names the methods the resource serves.
-#[tokio::test]
-async fn wrong_methods_are_405_with_allow() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn wrong_methods_are_405_with_allow(backend: Backend) {
+    let app = spawn_app(backend).await;
 
     for (method, path, allow) in [
         (Method::GET, "/register", "POST"),
@@ -196,9 +201,8 @@ async fn wrong_methods_are_405_with_allow() {
 /// a body labelled with a content coding or another charset is refused
 /// (`415`) on every route that reads one, rather than read differently from
 /// a gateway that decodes it as labelled.
-#[tokio::test]
-async fn a_body_in_a_coding_or_charset_but_utf_8_is_refused() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn a_body_in_a_coding_or_charset_but_utf_8_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
     let body = serde_json::to_vec(&json!({
         "redirect_uris": ["https://a.example/cb"],
         "token_endpoint_auth_method": "none"
@@ -341,9 +345,8 @@ async fn a_body_in_a_coding_or_charset_but_utf_8_is_refused() {
 
 /// RFC 9110 section 9.3.2: wherever `GET` is served, `HEAD` is too, with
 /// the same status and headers and no body; and `Allow` names it.
-#[tokio::test]
-async fn head_is_answered_wherever_get_is() {
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
+async fn head_is_answered_wherever_get_is(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
         settings.authorization_endpoint =
             Some("https://auth.example.com/authorize".parse().unwrap());
         settings.token_endpoint = Some("https://auth.example.com/token".parse().unwrap());

@@ -6,6 +6,15 @@ use reqwest::StatusCode;
 
 use crate::helpers::*;
 
+on_both_backends!(
+    an_address_over_its_limit_gets_429_with_when_to_retry,
+    forwarded_for_counts_only_from_trusted_proxies,
+    a_public_url_does_not_make_the_gateway_trusted,
+    rfc_7239_forwarded_counts_from_trusted_proxies_as_x_forwarded_for_does,
+    exempt_ranges_are_held_only_by_the_global_ceiling,
+    failed_secrets_pause_wrong_answers_from_that_address,
+);
+
 fn limited(per_address: &str, global: &str) -> impl FnOnce(&mut dcr_server::Settings) {
     let (per_address, global) = (per_address.to_owned(), global.to_owned());
     move |settings| {
@@ -24,9 +33,8 @@ async fn register_from(app: &TestApp, forwarded_for: Option<&str>) -> reqwest::R
     request.send().await.unwrap()
 }
 
-#[tokio::test]
-async fn an_address_over_its_limit_gets_429_with_when_to_retry() {
-    let app = spawn_app_with(Backend::Sqlite, limited("2/hour", "off")).await;
+async fn an_address_over_its_limit_gets_429_with_when_to_retry(backend: Backend) {
+    let app = spawn_app_with(backend, limited("2/hour", "off")).await;
     for _ in 0..2 {
         assert_eq!(
             register_from(&app, None).await.status(),
@@ -58,9 +66,8 @@ async fn an_address_over_its_limit_gets_429_with_when_to_retry() {
 
 /// From an untrusted peer, `X-Forwarded-For` is ignored: a client cannot
 /// claim a fresh address per request.
-#[tokio::test]
-async fn forwarded_for_counts_only_from_trusted_proxies() {
-    let app = spawn_app_with(Backend::Sqlite, limited("1/hour", "off")).await;
+async fn forwarded_for_counts_only_from_trusted_proxies(backend: Backend) {
+    let app = spawn_app_with(backend, limited("1/hour", "off")).await;
     assert_eq!(
         register_from(&app, Some("198.51.100.1")).await.status(),
         StatusCode::CREATED
@@ -70,7 +77,7 @@ async fn forwarded_for_counts_only_from_trusted_proxies() {
         StatusCode::TOO_MANY_REQUESTS
     );
 
-    let behind_proxy = spawn_app_with(Backend::Sqlite, |settings| {
+    let behind_proxy = spawn_app_with(backend, |settings| {
         limited("1/hour", "off")(settings);
         settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
             "127.0.0.1/32".parse().unwrap(),
@@ -97,8 +104,7 @@ async fn forwarded_for_counts_only_from_trusted_proxies() {
 /// from: behind a gateway with a public URL set, clients still share the
 /// gateway's bucket until the gateway is in `DCR_TRUSTED_PROXIES`
 /// (docs/operations.md, "Behind a gateway").
-#[tokio::test]
-async fn a_public_url_does_not_make_the_gateway_trusted() {
+async fn a_public_url_does_not_make_the_gateway_trusted(backend: Backend) {
     let with_public_url = |trusted: bool| {
         move |settings: &mut dcr_server::Settings| {
             limited("1/hour", "off")(settings);
@@ -110,7 +116,7 @@ async fn a_public_url_does_not_make_the_gateway_trusted() {
             }
         }
     };
-    let untrusted = spawn_app_with(Backend::Sqlite, with_public_url(false)).await;
+    let untrusted = spawn_app_with(backend, with_public_url(false)).await;
     assert_eq!(
         register_from(&untrusted, Some("198.51.100.1"))
             .await
@@ -124,7 +130,7 @@ async fn a_public_url_does_not_make_the_gateway_trusted() {
         StatusCode::TOO_MANY_REQUESTS,
         "one bucket for every client behind the gateway"
     );
-    let trusted = spawn_app_with(Backend::Sqlite, with_public_url(true)).await;
+    let trusted = spawn_app_with(backend, with_public_url(true)).await;
     for client in ["198.51.100.1", "198.51.100.2"] {
         assert_eq!(
             register_from(&trusted, Some(client)).await.status(),
@@ -137,9 +143,8 @@ async fn a_public_url_does_not_make_the_gateway_trusted() {
 /// Behind a gateway that sends only RFC 7239 `Forwarded`, each client has
 /// its own bucket, as with `X-Forwarded-For`; when both headers come and
 /// name different clients, neither is believed.
-#[tokio::test]
-async fn rfc_7239_forwarded_counts_from_trusted_proxies_as_x_forwarded_for_does() {
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
+async fn rfc_7239_forwarded_counts_from_trusted_proxies_as_x_forwarded_for_does(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
         limited("1/hour", "off")(settings);
         settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
             "127.0.0.1/32".parse().unwrap(),
@@ -185,9 +190,8 @@ async fn register_with(app: &TestApp, headers: &[(&str, &str)]) -> StatusCode {
     request.send().await.unwrap().status()
 }
 
-#[tokio::test]
-async fn exempt_ranges_are_held_only_by_the_global_ceiling() {
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
+async fn exempt_ranges_are_held_only_by_the_global_ceiling(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
         limited("1/hour", "3/hour")(settings);
         settings.rate_limit_exempt = Some(dcr_server::config::ListArg(vec![
             "127.0.0.0/8".parse().unwrap(),
@@ -212,9 +216,8 @@ async fn exempt_ranges_are_held_only_by_the_global_ceiling() {
 
 /// Wrong secrets at the verify call from one address turn into `429` past
 /// `DCR_FAILED_AUTH_LIMIT`; the right secret still passes.
-#[tokio::test]
-async fn failed_secrets_pause_wrong_answers_from_that_address() {
-    let app = spawn_app_with(Backend::Sqlite, |settings| {
+async fn failed_secrets_pause_wrong_answers_from_that_address(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
         settings.failed_auth_limit = "2/hour".parse().unwrap();
     })
     .await;

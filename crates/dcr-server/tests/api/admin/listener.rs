@@ -209,7 +209,8 @@ async fn admin_paths_stay_off_the_public_listener(backend: Backend) {
 /// the address is used as given. The decision itself is unit-tested in
 /// `startup::admin_bind`; this checks the listener really is bound by it, and
 /// needs an address other than loopback to knock on. Without one it fails
-/// rather than passing unchecked.
+/// rather than passing unchecked. On SQLite only: it is about where the
+/// listener binds, which no store changes.
 #[tokio::test]
 async fn without_a_token_a_public_admin_bind_is_narrowed_to_loopback() {
     let own_address = non_loopback_address().unwrap_or_else(|reason| {

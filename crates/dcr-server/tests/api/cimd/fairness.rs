@@ -2,6 +2,9 @@
 //! not starve the URL clients of other hosts: fetches take turns fairly
 //! between hosts, a slow one is cut when others wait, and a host whose
 //! fetches keep failing is refused without a fetch for a while.
+//!
+//! On SQLite only: URL clients are fetched and kept in memory, never in the
+//! store, and these tests are timed to the tenth of a second.
 
 use std::time::{Duration, Instant};
 
