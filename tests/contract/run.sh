@@ -35,6 +35,7 @@ trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf
 # What went wrong, with the server's own account of it.
 fail() {
     echo "contract: $*; the server's log:" >&2
+    kill -0 "$SERVER" 2>/dev/null || echo "contract: (the server is no longer running)" >&2
     cat "$WORK/server.log" >&2
     exit 1
 }
