@@ -32,10 +32,23 @@ DCR_AUTHORIZATION_ENDPOINT=https://auth.example.com/authorize DCR_TOKEN_ENDPOINT
     "$BIN" 2>"$WORK/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# What went wrong, with the server's own account of it.
+fail() {
+    echo "contract: $*; the server's log:" >&2
+    kill -0 "$SERVER" 2>/dev/null || echo "contract: (the server is no longer running)" >&2
+    cat "$WORK/server.log" >&2
+    exit 1
+}
+ready=
 for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
+    if curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; then
+        ready=1
+        break
+    fi
+    kill -0 "$SERVER" 2>/dev/null || fail "the server exited before it was ready"
     sleep 0.1
 done
+[ -n "$ready" ] || fail "the server was not ready on http://127.0.0.1:$PORT/readyz within 10 s"
 
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 run() {
@@ -43,12 +56,18 @@ run() {
         --max-examples "$EXAMPLES" --seed 7591 --request-timeout 10 "$@"
 }
 echo "== public listener"
-run --url "http://127.0.0.1:$PORT" --include-tag public
+run --url "http://127.0.0.1:$PORT" --include-tag public || fail "the public listener broke the contract"
 echo "== admin listener"
-run --url "http://127.0.0.1:$ADMIN_PORT" --include-tag admin -H "Authorization: Bearer $ADMIN_TOKEN"
-# No 500 was answered, by the server's own account too (actix's own lines
+run --url "http://127.0.0.1:$ADMIN_PORT" --include-tag admin -H "Authorization: Bearer $ADMIN_TOKEN" \
+    || fail "the admin listener broke the contract"
+# A server that died mid-run answers nothing more, and schemathesis may not
+# notice if it died after its last request.
+kill -0 "$SERVER" 2>/dev/null || fail "the server is no longer running"
+# No panic and no 500, by the server's own account too (actix's own lines
 # about requests that do not parse are the clients' errors, not the server's).
+if grep -q "panicked at" "$WORK/server.log"; then
+    fail "the server panicked"
+fi
 if grep -q "answering 500" "$WORK/server.log"; then
-    cat "$WORK/server.log" >&2
-    exit 1
+    fail "the server answered 500"
 fi
