@@ -199,7 +199,8 @@ async fn store_through_writer(
     state
         .writer
         .submit_by(client, deadline, move |outcome| {
-            // The client may have gone away meanwhile; its row is kept anyway.
+            // The HTTP client may have gone away meanwhile; a row a writer
+            // had taken is kept anyway.
             let _ = stored_tx.send(outcome);
         })
         .map_err(|_| {
