@@ -35,15 +35,12 @@ fn every_change_to_a_client_is_recorded_in_order(db: &TestDatabase) {
     let from_client = Occasion::client(Some("203.0.113.9".into()), EVENT_TIME + 1);
 
     let policy = RegistrationPolicy::default();
-    let update = client
-        .update(
-            ClientMetadata::from_request(&body, &policy).unwrap(),
-            &policy,
-            EVENT_TIME + 1,
-            BcryptCost::new(4).unwrap(),
-            &mut StdRng::seed_from_u64(501),
-        )
-        .unwrap();
+    let update = updated(
+        &client,
+        ClientMetadata::from_request(&body, &policy).unwrap(),
+        EVENT_TIME + 1,
+        501,
+    );
     store
         .replace_client(
             &update.client,

@@ -167,15 +167,7 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
     changed_body["client_name"] = json!("Renamed");
     changed_body["scope"] = json!("mcp:tools");
     let metadata = ClientMetadata::from_request(&changed_body, &policy).unwrap();
-    let update = before
-        .update(
-            metadata.clone(),
-            &policy,
-            1_790_001_000,
-            BcryptCost::new(4).unwrap(),
-            &mut StdRng::seed_from_u64(1041),
-        )
-        .unwrap();
+    let update = updated(&before, metadata.clone(), 1_790_001_000, 1041);
 
     // A wrong digest changes nothing.
     let wrong = dcr_core::TokenDigest::of("not-the-registration-token");
@@ -213,15 +205,12 @@ fn replace_client_needs_the_current_token_digest(db: &TestDatabase) {
 
     // A second update authorized by the old token loses: the row keeps the
     // first update.
-    let second = before
-        .update(
-            registration.client.metadata.clone(),
-            &policy,
-            1_790_001_100,
-            BcryptCost::new(4).unwrap(),
-            &mut StdRng::seed_from_u64(1042),
-        )
-        .unwrap();
+    let second = updated(
+        &before,
+        registration.client.metadata.clone(),
+        1_790_001_100,
+        1042,
+    );
     assert!(matches!(
         store.replace_client(
             &second.client,
@@ -319,16 +308,7 @@ fn an_update_keeping_the_secret_leaves_a_rotated_secret_alone(db: &TestDatabase)
 
     body["client_name"] = json!("Renamed");
     let metadata = ClientMetadata::from_request(&body, &policy).unwrap();
-    let update = registration
-        .client
-        .update(
-            metadata,
-            &policy,
-            1_790_000_100,
-            cost,
-            &mut StdRng::seed_from_u64(1101),
-        )
-        .unwrap();
+    let update = updated(&registration.client, metadata, 1_790_000_100, 1101);
     assert!(!update.secret_replaced);
 
     let dcr_core::Rotation {
@@ -387,16 +367,7 @@ fn rotation_does_not_give_a_public_client_a_secret(db: &TestDatabase) {
         .unwrap();
 
     let public = ClientMetadata::from_request(&public_body(), &policy).unwrap();
-    let update = registration
-        .client
-        .update(
-            public,
-            &policy,
-            1_790_000_100,
-            cost,
-            &mut StdRng::seed_from_u64(1112),
-        )
-        .unwrap();
+    let update = updated(&registration.client, public, 1_790_000_100, 1112);
     assert!(update.secret_replaced);
     store
         .replace_client(

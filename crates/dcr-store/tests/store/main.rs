@@ -61,6 +61,25 @@ fn register_at(body: serde_json::Value, seed: u64, now: i64) -> Registration {
     .unwrap()
 }
 
+/// `client` updated (RFC 7592) to `metadata` at `now`, under the default
+/// policy and a low bcrypt cost.
+fn updated(
+    client: &RegisteredClient,
+    metadata: ClientMetadata,
+    now: i64,
+    seed: u64,
+) -> dcr_core::Update {
+    client
+        .update(
+            metadata,
+            &RegistrationPolicy::default(),
+            now,
+            BcryptCost::new(4).unwrap(),
+            &mut StdRng::seed_from_u64(seed),
+        )
+        .unwrap()
+}
+
 /// When the changes of a test happen, for their audit events.
 const EVENT_TIME: i64 = 1_790_000_100;
 

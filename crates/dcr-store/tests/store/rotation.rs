@@ -110,16 +110,7 @@ fn a_rotation_of_a_gone_or_public_client_is_not_found(db: &TestDatabase) {
     store.insert_client(&registration.client).unwrap();
     let public =
         ClientMetadata::from_request(&public_body(), &RegistrationPolicy::default()).unwrap();
-    let update = registration
-        .client
-        .update(
-            public,
-            &RegistrationPolicy::default(),
-            ROTATED_AT,
-            BcryptCost::new(4).unwrap(),
-            &mut StdRng::seed_from_u64(1222),
-        )
-        .unwrap();
+    let update = updated(&registration.client, public, ROTATED_AT, 1222);
     store
         .replace_client(
             &update.client,
@@ -156,15 +147,7 @@ fn an_update_replacing_the_secret_drops_the_previous_one(db: &TestDatabase) {
         body["client_name"] = json!("Renamed");
         ClientMetadata::from_request(&body, &RegistrationPolicy::default()).unwrap()
     };
-    let kept = found
-        .update(
-            renamed,
-            &RegistrationPolicy::default(),
-            ROTATED_AT,
-            BcryptCost::new(4).unwrap(),
-            &mut StdRng::seed_from_u64(1232),
-        )
-        .unwrap();
+    let kept = updated(&found, renamed, ROTATED_AT, 1232);
     assert!(!kept.secret_replaced);
     store
         .replace_client(
@@ -181,16 +164,7 @@ fn an_update_replacing_the_secret_drops_the_previous_one(db: &TestDatabase) {
 
     let public =
         ClientMetadata::from_request(&public_body(), &RegistrationPolicy::default()).unwrap();
-    let made_public = kept
-        .client
-        .update(
-            public,
-            &RegistrationPolicy::default(),
-            ROTATED_AT,
-            BcryptCost::new(4).unwrap(),
-            &mut StdRng::seed_from_u64(1233),
-        )
-        .unwrap();
+    let made_public = updated(&kept.client, public, ROTATED_AT, 1233);
     store
         .replace_client(
             &made_public.client,

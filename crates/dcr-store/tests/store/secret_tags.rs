@@ -91,15 +91,12 @@ fn the_tag_follows_every_secret_change(db: &TestDatabase) {
 
     // An RFC 7592 update to a public client removes the secret and its tag;
     // one back to a secret stores the new secret's tag.
-    let to_public = found
-        .update(
-            ClientMetadata::from_request(&public_body(), &policy).unwrap(),
-            &policy,
-            2,
-            cost,
-            &mut StdRng::seed_from_u64(62),
-        )
-        .unwrap();
+    let to_public = updated(
+        &found,
+        ClientMetadata::from_request(&public_body(), &policy).unwrap(),
+        2,
+        62,
+    );
     let token = registration.access_token.digest();
     store
         .replace_client(
@@ -111,15 +108,12 @@ fn the_tag_follows_every_secret_change(db: &TestDatabase) {
         .unwrap();
     assert_eq!(stored_tag(db, &client.client_id), None);
     let public = store.find_client(&client.client_id).unwrap();
-    let back = public
-        .update(
-            ClientMetadata::from_request(&confidential_body(), &policy).unwrap(),
-            &policy,
-            3,
-            cost,
-            &mut StdRng::seed_from_u64(63),
-        )
-        .unwrap();
+    let back = updated(
+        &public,
+        ClientMetadata::from_request(&confidential_body(), &policy).unwrap(),
+        3,
+        63,
+    );
     let token = to_public.access_token.digest();
     store
         .replace_client(
