@@ -7,20 +7,7 @@ use std::time::{Duration, Instant};
 
 use dcr_store::test_support::TestDatabase;
 
-use crate::process::{ScratchDir, Server, admin_sql, claude_code_body, database_name};
-
-/// Sessions opened on `name` from now on are read-only, as on a standby, or
-/// not; the open ones are ended, as a failover ends them.
-fn set_read_only(name: &str, read_only: bool) {
-    let value = if read_only { "on" } else { "off" };
-    admin_sql(&format!(
-        "ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}"
-    ));
-    admin_sql(&format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-    ));
-}
+use crate::process::{ScratchDir, Server, claude_code_body};
 
 async fn register_status(http: &reqwest::Client, server: &Server) -> reqwest::Response {
     http.post(server.url("/register"))
@@ -65,8 +52,7 @@ async fn a_multi_host_url_finds_the_writable_host_and_waits_out_a_failover() {
 
     // No host takes writes: libpq refuses every host for
     // target_session_attrs=read-write, so the pool has no connection to give.
-    let name = database_name(&database);
-    set_read_only(&name, true);
+    database.set_read_only(true);
     let started = Instant::now();
     let refused = register_status(&http, &server).await;
     assert_eq!(refused.status(), 503);
@@ -82,7 +68,7 @@ async fn a_multi_host_url_finds_the_writable_host_and_waits_out_a_failover() {
     let alive = http.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(alive.status(), 200);
 
-    set_read_only(&name, false);
+    database.set_read_only(false);
     let back = Instant::now();
     let ready = http.get(server.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);

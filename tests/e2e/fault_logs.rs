@@ -6,7 +6,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::process::{ScratchDir, Server, admin_sql, claude_code_body, database_name};
+use dcr_store::test_support::postgres_admin_sql;
+
+use crate::process::{ScratchDir, Server, claude_code_body};
 
 /// Requests that do not parse are the client's mistake: actix logs them at
 /// ERROR, which dcr lowers to debug (shown when asked for).
@@ -91,8 +93,8 @@ async fn a_database_outage_is_logged_as_one_fault_not_a_line_per_request() {
         .unwrap();
     assert_eq!(registered.status(), 201);
 
-    let name = database_name(&database);
-    admin_sql(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
+    let name = database.postgres_name();
+    postgres_admin_sql(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
 
     let outage = Instant::now();
     let mut callers = tokio::task::JoinSet::new();
@@ -114,7 +116,7 @@ async fn a_database_outage_is_logged_as_one_fault_not_a_line_per_request() {
         refused += count.unwrap();
     }
 
-    admin_sql(&format!("CREATE DATABASE \"{name}\""));
+    postgres_admin_sql(&format!("CREATE DATABASE \"{name}\""));
     dcr_store::Store::open(&dcr_store::StoreConfig::new(database.url().clone()))
         .unwrap()
         .run_migrations()

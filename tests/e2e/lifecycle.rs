@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::process::{
-    ScratchDir, Server, admin_sql, claude_ai_body, claude_code_body, database_name,
-};
+use dcr_store::test_support::postgres_admin_sql;
+
+use crate::process::{ScratchDir, Server, claude_ai_body, claude_code_body};
 
 /// `cargo run -p dcr-server` with nothing configured: an embedded SQLite file
 /// in the working directory, created on first start.
@@ -246,9 +246,9 @@ async fn sigterm_during_a_database_outage_exits_cleanly() {
         .unwrap();
     assert_eq!(registered.status(), 201);
 
-    admin_sql(&format!(
+    postgres_admin_sql(&format!(
         "DROP DATABASE \"{}\" WITH (FORCE)",
-        database_name(&database)
+        database.postgres_name()
     ));
     for _ in 0..3 {
         let refused = http

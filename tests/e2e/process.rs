@@ -263,22 +263,3 @@ pub fn claude_ai_body() -> serde_json::Value {
         "token_endpoint_auth_method": "client_secret_post"
     })
 }
-
-/// The name of a test's Postgres database, for statements about it as a
-/// whole (taking it away under a running server, bringing it back).
-pub fn database_name(database: &dcr_store::test_support::TestDatabase) -> String {
-    url::Url::parse(&database.url_string())
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_owned()
-}
-
-/// Runs `sql` on the Postgres server as its administrator (outside any
-/// test database).
-pub fn admin_sql(sql: &str) {
-    use diesel::prelude::*;
-    let mut admin =
-        diesel::PgConnection::establish(&dcr_store::test_support::postgres_admin_url()).unwrap();
-    diesel::sql_query(sql).execute(&mut admin).unwrap();
-}

@@ -80,6 +80,30 @@ impl TestDatabase {
         }
     }
 
+    /// The Postgres database's name, for statements about it as a whole
+    /// (taking it away under a running server, bringing it back).
+    pub fn postgres_name(&self) -> &str {
+        match &self.cleanup {
+            Cleanup::PostgresDatabase { name, .. } => name,
+            Cleanup::SqliteFile(path) => panic!("{} is no Postgres database", path.display()),
+        }
+    }
+
+    /// Sessions opened on this Postgres database from now on are read-only,
+    /// as on a standby, or not; the open ones are ended, as a failover ends
+    /// them.
+    pub fn set_read_only(&self, read_only: bool) {
+        let name = self.postgres_name();
+        let value = if read_only { "on" } else { "off" };
+        postgres_admin_sql(&format!(
+            "ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}"
+        ));
+        postgres_admin_sql(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ));
+    }
+
     /// A migrated store on this database.
     pub fn store(&self) -> Store {
         let store = Store::open(&StoreConfig::new(self.url.clone())).expect("the pool builds");
@@ -114,4 +138,15 @@ impl Drop for TestDatabase {
 
 pub fn postgres_admin_url() -> String {
     std::env::var(POSTGRES_ADMIN_URL_VAR).unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.to_owned())
+}
+
+/// Runs `statement` on the test Postgres server as its administrator,
+/// outside any test database.
+pub fn postgres_admin_sql(statement: &str) {
+    let admin_url = postgres_admin_url();
+    let mut admin = PgConnection::establish(&admin_url)
+        .unwrap_or_else(|err| panic!("{admin_url} could not be reached: {err}"));
+    diesel::sql_query(statement)
+        .execute(&mut admin)
+        .unwrap_or_else(|err| panic!("{statement}: {err}"));
 }

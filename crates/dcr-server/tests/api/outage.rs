@@ -5,12 +5,11 @@
 use std::time::{Duration, Instant};
 
 use dcr_core::ClientId;
-use dcr_store::test_support::postgres_admin_url;
+use dcr_store::test_support::postgres_admin_sql;
 use dcr_store::{Store, StoreConfig};
-use diesel::prelude::*;
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, assert_error, fixture, header, spawn_app_with};
+use crate::helpers::{Backend, assert_error, fixture, header, spawn_app_with};
 
 /// How long the application waits for a connection in these tests.
 const DATABASE_TIMEOUT: Duration = Duration::from_millis(500);
@@ -23,9 +22,9 @@ async fn postgres_outage_is_503_and_registration_recovers_without_a_restart() {
     .await;
     // The pool holds live connections when the database goes away.
     app.register(&fixture("claude_code")).await;
-    let name = database_name(&app);
+    let name = app.db.postgres_name();
 
-    admin_sql(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
+    postgres_admin_sql(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
 
     for body in [fixture("claude_code"), fixture("claude_ai")] {
         let started = Instant::now();
@@ -54,7 +53,7 @@ async fn postgres_outage_is_503_and_registration_recovers_without_a_restart() {
     assert_retry_after(&headers);
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 
-    admin_sql(&format!("CREATE DATABASE \"{name}\""));
+    postgres_admin_sql(&format!("CREATE DATABASE \"{name}\""));
     Store::open(&StoreConfig::new(app.db.url().clone()))
         .unwrap()
         .run_migrations()
@@ -83,9 +82,9 @@ async fn killed_database_sessions_cost_no_request_an_error() {
     .await;
     app.register(&fixture("claude_ai")).await;
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
-    let name = database_name(&app);
+    let name = app.db.postgres_name();
 
-    admin_sql(&format!(
+    postgres_admin_sql(&format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE datname = '{name}' AND pid <> pg_backend_pid()"
     ));
@@ -107,9 +106,8 @@ async fn a_read_only_database_is_503_and_not_ready_until_it_takes_writes() {
     })
     .await;
     app.register(&fixture("claude_code")).await;
-    let name = database_name(&app);
 
-    set_read_only(&name, true);
+    app.db.set_read_only(true);
     for body in [fixture("claude_code"), fixture("claude_ai")] {
         let started = Instant::now();
         let response = app.post_register(&body).await;
@@ -138,7 +136,7 @@ async fn a_read_only_database_is_503_and_not_ready_until_it_takes_writes() {
     assert_retry_after(&headers);
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 
-    set_read_only(&name, false);
+    app.db.set_read_only(false);
     let back = Instant::now();
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
     let registered = app.register(&fixture("claude_ai")).await;
@@ -155,29 +153,8 @@ async fn a_read_only_database_is_503_and_not_ready_until_it_takes_writes() {
 
 /// New sessions on database `name` are read-only (as on a standby) or not,
 /// and the open ones are ended, as a failover ends them.
-fn set_read_only(name: &str, read_only: bool) {
-    let value = if read_only { "on" } else { "off" };
-    admin_sql(&format!(
-        "ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}"
-    ));
-    admin_sql(&format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-    ));
-}
-
 fn assert_retry_after(headers: &reqwest::header::HeaderMap) {
     let retry_after = header(headers, "retry-after").expect("a 503 says when to retry");
     let seconds: u64 = retry_after.parse().expect("Retry-After in whole seconds");
     assert!((1..=120).contains(&seconds), "Retry-After: {seconds}");
-}
-
-fn database_name(app: &TestApp) -> String {
-    let url = url::Url::parse(&app.db.url_string()).unwrap();
-    url.path().trim_start_matches('/').to_owned()
-}
-
-fn admin_sql(statement: &str) {
-    let mut admin = PgConnection::establish(&postgres_admin_url()).unwrap();
-    diesel::sql_query(statement).execute(&mut admin).unwrap();
 }

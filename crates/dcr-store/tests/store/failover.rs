@@ -1,7 +1,7 @@
 //! What a replica meets when the primary fails over: a multi-host URL whose
 //! first host is dead, and a server that turned read-only under the pool.
 
-use diesel::prelude::*;
+use dcr_store::test_support::postgres_admin_sql;
 
 use super::*;
 
@@ -16,30 +16,6 @@ fn multi_host_url(db: &TestDatabase, dead_host: &str) -> String {
         url.port().unwrap_or(5432),
         url.path()
     )
-}
-
-fn database_name(db: &TestDatabase) -> String {
-    db.url_string().rsplit('/').next().unwrap().to_owned()
-}
-
-fn admin_sql(statement: &str) {
-    let mut admin =
-        diesel::PgConnection::establish(&dcr_store::test_support::postgres_admin_url()).unwrap();
-    diesel::sql_query(statement).execute(&mut admin).unwrap();
-}
-
-/// Sessions opened from now on are read-only, as on a standby, and the open
-/// ones are ended, as a failover ends them.
-fn set_read_only(db: &TestDatabase, read_only: bool) {
-    let name = database_name(db);
-    let value = if read_only { "on" } else { "off" };
-    admin_sql(&format!(
-        "ALTER DATABASE \"{name}\" SET default_transaction_read_only = {value}"
-    ));
-    admin_sql(&format!(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-    ));
 }
 
 /// libpq tries the hosts in turn; the dead one (refusing, or not answering
@@ -93,7 +69,7 @@ fn a_read_only_server_is_unavailable_until_it_takes_writes_again() {
         .unwrap();
     store.ping_writable().unwrap();
 
-    set_read_only(&db, true);
+    db.set_read_only(true);
     let refused = store.insert_client(&register(public_body(), 801).client);
     assert!(
         matches!(refused, Err(StoreError::Unavailable(_))),
@@ -107,7 +83,7 @@ fn a_read_only_server_is_unavailable_until_it_takes_writes_again() {
     // Reads still work on a read-only server.
     assert_eq!(store.count_clients().unwrap(), 1);
 
-    set_read_only(&db, false);
+    db.set_read_only(false);
     store.ping_writable().unwrap();
     let registration = register(public_body(), 802);
     store.insert_client(&registration.client).unwrap();
@@ -121,7 +97,7 @@ fn a_read_only_server_is_unavailable_until_it_takes_writes_again() {
 fn read_only_connections_left_in_the_pool_are_dropped() {
     let db = TestDatabase::postgres();
     let store = db.store();
-    set_read_only(&db, true);
+    db.set_read_only(true);
     // Several idle read-only connections, from reads that overlapped.
     let readers: Vec<_> = (0..4)
         .map(|_| {
@@ -137,9 +113,9 @@ fn read_only_connections_left_in_the_pool_are_dropped() {
         reader.join().unwrap();
     }
     assert!(store.pool_status().idle_connections >= 1);
-    let name = database_name(&db);
+    let name = db.postgres_name();
     // Only new sessions are writable again: the pooled one stays read-only.
-    admin_sql(&format!(
+    postgres_admin_sql(&format!(
         "ALTER DATABASE \"{name}\" SET default_transaction_read_only = off"
     ));
     store
