@@ -9,7 +9,7 @@ use dcr_store::test_support::postgres_admin_sql;
 use dcr_store::{Store, StoreConfig};
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, assert_error, fixture, header, spawn_app_with};
+use crate::helpers::{Backend, TestApp, assert_error, fixture, header, spawn_app_with};
 
 /// How long the application waits for a connection in these tests.
 const DATABASE_TIMEOUT: Duration = Duration::from_millis(500);
@@ -26,32 +26,7 @@ async fn postgres_outage_is_503_and_registration_recovers_without_a_restart() {
 
     postgres_admin_sql(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"));
 
-    for body in [fixture("claude_code"), fixture("claude_ai")] {
-        let started = Instant::now();
-        let response = app.post_register(&body).await;
-        let (headers, _) = assert_error(
-            response,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            None,
-        )
-        .await;
-        assert_retry_after(&headers);
-        assert!(
-            started.elapsed() < DATABASE_TIMEOUT * 6,
-            "the outage answer took {:?}",
-            started.elapsed()
-        );
-    }
-    let (headers, _) = assert_error(
-        app.get("/readyz").await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
-        None,
-    )
-    .await;
-    assert_retry_after(&headers);
-    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    assert_unavailable_but_alive(&app, DATABASE_TIMEOUT * 6).await;
 
     postgres_admin_sql(&format!("CREATE DATABASE \"{name}\""));
     Store::open(&StoreConfig::new(app.db.url().clone()))
@@ -108,33 +83,8 @@ async fn a_read_only_database_is_503_and_not_ready_until_it_takes_writes() {
     app.register(&fixture("claude_code")).await;
 
     app.db.set_read_only(true);
-    for body in [fixture("claude_code"), fixture("claude_ai")] {
-        let started = Instant::now();
-        let response = app.post_register(&body).await;
-        let (headers, _) = assert_error(
-            response,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            None,
-        )
-        .await;
-        assert_retry_after(&headers);
-        // Well under DCR_QUEUE_MAX_WAIT_MS (2 s by default).
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "the read-only answer took {:?}",
-            started.elapsed()
-        );
-    }
-    let (headers, _) = assert_error(
-        app.get("/readyz").await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "temporarily_unavailable",
-        None,
-    )
-    .await;
-    assert_retry_after(&headers);
-    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    // Well under DCR_QUEUE_MAX_WAIT_MS (2 s by default).
+    assert_unavailable_but_alive(&app, Duration::from_secs(2)).await;
 
     app.db.set_read_only(false);
     let back = Instant::now();
@@ -153,6 +103,37 @@ async fn a_read_only_database_is_503_and_not_ready_until_it_takes_writes() {
 
 /// New sessions on database `name` are read-only (as on a standby) or not,
 /// and the open ones are ended, as a failover ends them.
+/// Registrations (public and confidential) and `/readyz` answer 503 with
+/// `Retry-After`, each registration within `bound`; `/healthz` still 200.
+async fn assert_unavailable_but_alive(app: &TestApp, bound: Duration) {
+    for body in [fixture("claude_code"), fixture("claude_ai")] {
+        let started = Instant::now();
+        let response = app.post_register(&body).await;
+        let (headers, _) = assert_error(
+            response,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            None,
+        )
+        .await;
+        assert_retry_after(&headers);
+        assert!(
+            started.elapsed() < bound,
+            "the 503 took {:?}",
+            started.elapsed()
+        );
+    }
+    let (headers, _) = assert_error(
+        app.get("/readyz").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        None,
+    )
+    .await;
+    assert_retry_after(&headers);
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
 fn assert_retry_after(headers: &reqwest::header::HeaderMap) {
     let retry_after = header(headers, "retry-after").expect("a 503 says when to retry");
     let seconds: u64 = retry_after.parse().expect("Retry-After in whole seconds");
