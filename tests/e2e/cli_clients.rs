@@ -8,7 +8,8 @@ use dcr_store::test_support::TestDatabase;
 use serde_json::{Map, Value, json};
 
 use crate::process::{
-    Output, ScratchDir, Server, claude_ai_body, claude_code_body, registered_ago, shell,
+    Output, ScratchDir, Server, claude_ai_body, claude_code_body, member_names, registered_ago,
+    shell,
 };
 
 const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
@@ -254,12 +255,7 @@ async fn clients_commands_manage_what_the_server_registered() {
 
     // rotate-secret: the old secret stops working on the server.
     let rotated = clients(&dir.0, &env, &["rotate-secret", &claude_id, "--json"]).json();
-    let keys: HashSet<&str> = rotated
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = member_names(&rotated);
     assert_eq!(
         keys,
         HashSet::from(["client_id", "client_secret", "client_secret_expires_at"])

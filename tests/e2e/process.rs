@@ -263,3 +263,13 @@ pub fn claude_ai_body() -> serde_json::Value {
         "token_endpoint_auth_method": "client_secret_post"
     })
 }
+
+/// The member names of a JSON object (which the CLI's `--json` prints).
+pub fn member_names(object: &Value) -> std::collections::HashSet<&str> {
+    object
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}

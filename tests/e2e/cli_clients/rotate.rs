@@ -8,7 +8,7 @@ use dcr_store::test_support::TestDatabase;
 use serde_json::json;
 
 use super::{admin_show, clients, environment, id_of, register, verify};
-use crate::process::{ScratchDir, Server, claude_ai_body};
+use crate::process::{ScratchDir, Server, claude_ai_body, member_names};
 
 #[tokio::test]
 async fn keep_old_for_keeps_the_old_secret_working_on_the_server() {
@@ -31,12 +31,7 @@ async fn keep_old_for_keeps_the_old_secret_working_on_the_server() {
         &["rotate-secret", &id, "--keep-old-for", "3600", "--json"],
     )
     .json();
-    let keys: HashSet<&str> = rotated
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = member_names(&rotated);
     assert_eq!(
         keys,
         HashSet::from([
