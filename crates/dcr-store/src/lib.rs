@@ -214,7 +214,7 @@ impl Store {
         if newly_stuck > 0 {
             log::warn!(
                 "{newly_stuck} database connection(s) without an answer for {} ms (a frozen database server?): dropping the idle connections, which most likely sit on the same server",
-                self.acquire_timeout.as_millis()
+                self.stuck_after().as_millis()
             );
             self.drop_idle_connections();
         }
