@@ -151,8 +151,8 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
     assert_eq!(
         dry["notes"],
         json!([
-            {"client_id": CLAUDE_CODE, "note": dcr_server::import::NOTE_PUBLIC_WITH_SECRET},
-            {"client_id": DISABLED, "note": dcr_server::import::NOTE_PUBLIC_WITH_SECRET},
+            {"client_id": CLAUDE_CODE, "note": dcr_server::admin::import::NOTE_PUBLIC_WITH_SECRET},
+            {"client_id": DISABLED, "note": dcr_server::admin::import::NOTE_PUBLIC_WITH_SECRET},
         ])
     );
 

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
-use dcr_server::exit::{Failure, command_line_refused};
-use dcr_server::startup::{migrate_store, open_store};
+use dcr_server::app::exit::{Failure, command_line_refused};
+use dcr_server::app::startup::{migrate_store, open_store};
 use dcr_server::{Application, Cli, Command};
 
 fn main() -> ExitCode {
@@ -9,7 +9,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return command_line_refused(&err),
     };
-    dcr_server::logging::init(cli.settings.log_format);
+    dcr_server::observability::logging::init(cli.settings.log_format);
     let config = match cli.settings.into_config() {
         Ok(config) => config,
         Err(err) => return Failure::Settings.report(err),
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Command::Healthcheck => {
             // The same environment as the server's: a configuration it
             // would refuse is unhealthy too (exit 2 above).
-            return match dcr_server::healthcheck::check(config.bind) {
+            return match dcr_server::app::healthcheck::check(config.bind) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(unhealthy) => Failure::Runtime.report(format_args!("unhealthy: {unhealthy}")),
             };

@@ -7,14 +7,14 @@ use actix_web::HttpRequest;
 use dcr_core::{ClientId, RegistrationPolicy, SecretHashing};
 use dcr_store::{ClientWriter, Store};
 
+use crate::admission::hashing::HashingPool;
+use crate::admission::rate_limit::RateLimiter;
 use crate::cimd::UrlClients;
 use crate::config::{ConsentConfig, Discovery, RegistrationMode};
-use crate::error::ApiError;
-use crate::hashing::HashingPool;
-use crate::metrics::Metrics;
-use crate::proxy::PublicBase;
-use crate::rate_limit::RateLimiter;
-use crate::verifier::Verifier;
+use crate::http::error::ApiError;
+use crate::http::proxy::PublicBase;
+use crate::observability::metrics::Metrics;
+use crate::verify::Verifier;
 
 /// What every handler shares.
 #[derive(Debug)]

@@ -61,7 +61,7 @@ fn print_trail(
         if json {
             for event in &page {
                 let separator = if printed == 0 { "" } else { "," };
-                write!(out, "{separator}{}", crate::views::event_view(event))?;
+                write!(out, "{separator}{}", crate::admin::views::event_view(event))?;
                 printed += 1;
             }
         } else {
@@ -178,7 +178,7 @@ mod tests {
     fn the_trail_is_printed_page_by_page() {
         let json: serde_json::Value = serde_json::from_str(&print_in_pages(true)).unwrap();
         let events: Vec<serde_json::Value> = (1..=5)
-            .map(|id| crate::views::event_view(&event(id)))
+            .map(|id| crate::admin::views::event_view(&event(id)))
             .collect();
         assert_eq!(json, serde_json::json!({ "events": events }));
 

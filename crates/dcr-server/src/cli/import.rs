@@ -7,9 +7,9 @@ use clap::Args;
 use dcr_store::{Store, StoreError, read_legacy_clients};
 
 use super::CliError;
+use crate::admin::import::{Conversion, Report, convert};
 use crate::clock::unix_now;
 use crate::config::Config;
-use crate::import::{Conversion, Report, convert};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {

@@ -11,8 +11,8 @@ use rand::rngs::OsRng;
 use serde_json::Value;
 
 use super::{CliError, ClientArgs, find, format_time, not_found};
+use crate::admin::views::rotation_view;
 use crate::config::Config;
-use crate::views::rotation_view;
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {

@@ -9,10 +9,10 @@ use dcr_store::{Store, StoreError};
 use serde_json::{Map, Value, json};
 
 use super::{CliError, format_time, print_view, write_table};
+use crate::admin::initial_access::issue;
+use crate::admin::views::token_view;
 use crate::clock::unix_now;
 use crate::config::Config;
-use crate::initial_access::issue;
-use crate::views::token_view;
 
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {

@@ -16,7 +16,7 @@ use actix_web::web;
 use dcr_store::{Store, StoreError};
 
 use crate::database;
-use crate::metrics::Metrics;
+use crate::observability::metrics::Metrics;
 
 /// Why the never-used rule deletes nothing yet, and the fix: the start-up
 /// warning and `clients prune` say it.

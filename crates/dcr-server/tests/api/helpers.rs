@@ -163,9 +163,9 @@ pub async fn spawn_app_on(
     settings.shutdown_timeout_secs = 0;
     // Every test registers from 127.0.0.1; the rate limit tests turn the
     // limits on themselves.
-    settings.rate_limit = dcr_server::rate_limit::RateSetting(None);
-    settings.rate_limit_global = dcr_server::rate_limit::RateSetting(None);
-    settings.failed_auth_limit = dcr_server::rate_limit::RateSetting(None);
+    settings.rate_limit = dcr_server::admission::rate_limit::RateSetting(None);
+    settings.rate_limit_global = dcr_server::admission::rate_limit::RateSetting(None);
+    settings.failed_auth_limit = dcr_server::admission::rate_limit::RateSetting(None);
     configure(&mut settings);
     let config = settings
         .into_config()

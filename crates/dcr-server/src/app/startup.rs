@@ -1,0 +1,408 @@
+//! Building and running the application: one `Application` that binds both
+//! listeners first, so tests can ask for port 0 and learn the ports.
+
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, Service as _};
+use actix_web::{App, HttpServer, web};
+use dcr_core::TokenDigest;
+use dcr_store::{ClientWriter, Store};
+use futures_util::future::{Either, ready};
+
+use crate::admin::guard::AdminGuard;
+use crate::admin::initial_access;
+use crate::admission::hashing::{self, HashingPool};
+use crate::admission::rate_limit::{FailureLimiter, RateLimiter};
+use crate::app::drain::{self, Drain};
+use crate::cimd::UrlClients;
+use crate::config::Config;
+use crate::database;
+use crate::http::proxy::PublicBase;
+use crate::observability::metrics::{Listener, Metrics};
+use crate::observability::request_log;
+use crate::purge::{self, Arming, Lifetimes};
+use crate::state::AppState;
+use crate::verify::Verifier;
+use crate::verify::secrets::VerifiedSecrets;
+use crate::{admin, public};
+
+mod admin_bind;
+mod opening;
+use admin_bind::admin_address;
+pub use opening::{StartError, migrate_store, open_store};
+
+pub struct Application {
+    port: u16,
+    admin_port: u16,
+    server: Server,
+    admin_server: Server,
+    /// Closed once both servers have stopped (see `Store::close`).
+    store: Store,
+    /// How long the closing store waits for database work still under way.
+    close_patience: Duration,
+    /// How long requests under way get to finish after the stop.
+    shutdown_timeout: Duration,
+    /// Requests under way on both listeners (see `drain`).
+    drain: Arc<Drain>,
+    /// Closed at shutdown: hashing not yet started is answered 503.
+    hashing_pools: [HashingPool; 2],
+    lifetimes: Lifetimes,
+    metrics: Metrics,
+    arming: Arming,
+    purge_interval: Duration,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .field("admin_port", &self.admin_port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Refuses a public bind without `DCR_PUBLIC_URL`, then opens the store,
+    /// applies pending migrations and binds both listeners.
+    pub fn build(config: Config) -> Result<Self, StartError> {
+        crate::config::check_public_url(config.bind, config.public_url.as_ref())?;
+        log::info!("database: {}", config.store.url.describe());
+        let store = open_store(&config)?;
+        let applied = migrate_store(&store)?;
+        if !applied.is_empty() {
+            log::info!("applied migrations {}", applied.join(", "));
+        }
+        let unused_purge_armed_at = store
+            .unused_purge_armed_at()
+            .map_err(|source| StartError::database(store.url(), source))?;
+        if unused_purge_armed_at.is_none() && config.lifetimes.unused_ttl_secs > 0 {
+            log::warn!("{}", purge::UNARMED);
+        }
+        initial_access::warn_of_earlier_scheme_entries(&store);
+        let listener = bind(config.bind)?;
+        let admin_listener = bind(admin_address(&config))?;
+        let port = local_port(&listener, config.bind)?;
+        let admin_port = local_port(&admin_listener, config.admin_bind)?;
+        let writer = ClientWriter::start(&store, config.database_writers, config.database_queue)
+            .map_err(|source| StartError::database(store.url(), source))?;
+        let store_to_close = store.clone();
+        let store_for_verify = store.clone();
+        let metrics = Metrics::new();
+        let arming = Arming::new(
+            store.clone(),
+            metrics.clone(),
+            unused_purge_armed_at,
+            config.queue_max_wait,
+        );
+        // Both lines admit by an estimate from the configured cost until one
+        // hash, timed off the listeners' path, gives this machine's figure.
+        let first_estimate = hashing::first_estimate(config.bcrypt_cost);
+        let hashing = HashingPool::new(
+            config.bcrypt_threads,
+            config.bcrypt_queue,
+            config.queue_max_wait,
+            first_estimate,
+        )
+        .timed_by(metrics.hashing_histogram("registration"));
+        let verify_hashing = HashingPool::new(
+            config.verify_threads,
+            config.bcrypt_queue,
+            config.queue_max_wait,
+            first_estimate,
+        )
+        .timed_by(metrics.hashing_histogram("verify"));
+        hashing::calibrate(
+            config.bcrypt_cost,
+            vec![hashing.clone(), verify_hashing.clone()],
+        );
+        let policy = Arc::new(config.policy.clone());
+        if config.cimd.allow_http_loopback {
+            log::warn!(
+                "DCR_CIMD_ALLOW_HTTP_LOOPBACK is on: client metadata documents are also fetched over plain http from loopback; for development and tests only"
+            );
+        }
+        let url_clients = UrlClients::new(
+            config.cimd.clone(),
+            policy.clone(),
+            &config.consent.known_clients,
+            metrics.clone(),
+        );
+        let state = web::Data::new(AppState {
+            store,
+            database_patience: config.queue_max_wait,
+            writer,
+            policy,
+            registration: config.registration,
+            dedup_public: config.dedup_public,
+            url_clients,
+            consent: config.consent.clone(),
+            metrics: metrics.clone(),
+            secret_hashing: config.secret_hashing,
+            hashing: hashing.clone(),
+            max_body_bytes: config.max_body_bytes,
+            public_base: PublicBase::new(
+                config.public_url.as_ref(),
+                config.trusted_proxies.clone(),
+            ),
+            discovery: config.discovery.clone(),
+            rate_limiter: RateLimiter::new(
+                config.rate_limit,
+                config.rate_limit_global,
+                config.rate_limit_exempt.clone(),
+                config.trusted_proxies.clone(),
+            ),
+            verifier: Verifier::new(
+                VerifiedSecrets::new(config.verify_cache_size),
+                FailureLimiter::new(config.failed_auth_limit),
+                verify_hashing.clone(),
+                store_for_verify,
+                i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),
+                arming.clone(),
+                config.queue_max_wait,
+            ),
+        });
+        log::info!(
+            "dcr listening on {} (database: {}, public URL: {})",
+            describe(&listener, config.bind),
+            state.store.url(),
+            config
+                .public_url
+                .as_ref()
+                .map_or("derived from requests", url::Url::as_str),
+        );
+        let discovery = &config.discovery;
+        if discovery.missing().is_empty() {
+            log::info!("discovery metadata (RFC 8414) at {}", discovery.path());
+        } else {
+            log::warn!(
+                "discovery metadata (RFC 8414) is not published, {} answers 404: the configured grant types need {} set",
+                discovery.path(),
+                discovery.missing().join(" and ")
+            );
+        }
+        // Digest of DCR_ADMIN_TOKEN, compared in constant time; `None` when
+        // the admin listener is loopback-only and open to local callers.
+        let admin_guard = AdminGuard::new(
+            config
+                .admin_token
+                .as_ref()
+                .map(|token| TokenDigest::of(token.expose())),
+        );
+        if config.admin_token.is_some() {
+            log::info!(
+                "admin API on {}, bearer token required",
+                describe(&admin_listener, config.admin_bind)
+            );
+        } else {
+            log::warn!(
+                "admin API on {} without a token (DCR_ADMIN_TOKEN is unset): loopback only",
+                describe(&admin_listener, config.admin_bind)
+            );
+        }
+
+        let drain = Arc::new(Drain::default());
+        let public_state = state.clone();
+        let public_drain = drain.clone();
+        let server = HttpServer::new(move || {
+            let drain = public_drain.clone();
+            let logged = public_state.clone();
+            App::new()
+                .app_data(public_state.clone())
+                .wrap_fn(database::bound_request)
+                .wrap_fn(move |request, service| {
+                    request_log::track(&logged, Listener::Public, request, service)
+                })
+                .wrap_fn(move |request, service| drain::track(&drain, request, service))
+                .configure(public::public_routes)
+        })
+        .workers(config.workers)
+        // Signals are handled once, for both listeners, in run_until_stopped:
+        // actix's own handler stops the whole runtime as soon as one of two
+        // servers is done, cutting the other's in-flight requests.
+        .disable_signals()
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            address: config.bind,
+            source,
+        })?
+        .run();
+
+        let admin_drain = drain.clone();
+        let admin_server = HttpServer::new(move || {
+            let drain = admin_drain.clone();
+            let guard = admin_guard.clone();
+            let logged = state.clone();
+            App::new()
+                .app_data(state.clone())
+                .wrap_fn(database::bound_request)
+                // Innermost but for the database deadline, so a refusal is logged, counted and drained like any
+                // answer; in front of every route, the fallback included.
+                .wrap_fn(move |request, service| {
+                    match guard.check(request.path(), request.headers()) {
+                        Ok(()) => Either::Left(service.call(request)),
+                        Err(refusal) => Either::Right(ready(Ok(request.error_response(refusal)))),
+                    }
+                })
+                .wrap_fn(move |request, service| {
+                    request_log::track(&logged, Listener::Admin, request, service)
+                })
+                .wrap_fn(move |request, service| drain::track(&drain, request, service))
+                .configure(admin::admin_routes)
+        })
+        .workers(config.workers.clamp(1, 2))
+        .disable_signals()
+        .listen(admin_listener)
+        .map_err(|source| StartError::Bind {
+            address: config.admin_bind,
+            source,
+        })?
+        .run();
+
+        Ok(Self {
+            port,
+            admin_port,
+            server,
+            admin_server,
+            store: store_to_close,
+            close_patience: config.store.acquire_timeout,
+            shutdown_timeout: config.shutdown_timeout,
+            drain,
+            hashing_pools: [hashing, verify_hashing],
+            lifetimes: config.lifetimes,
+            purge_interval: config.purge_interval,
+            metrics,
+            arming,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn admin_port(&self) -> u16 {
+        self.admin_port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops accepting connections and
+    /// lets in-flight requests on both listeners finish (up to the shutdown
+    /// timeout).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes (with the reason to log), then stops as
+    /// on SIGTERM. On return the store is closed: no database work is under
+    /// way and no connection is open, so the process may exit.
+    pub async fn run_until(self, stop: impl Future<Output = &'static str>) -> std::io::Result<()> {
+        let public_handle = self.server.handle();
+        let admin_handle = self.admin_server.handle();
+        let servers = futures_util::future::join(self.server, self.admin_server);
+        tokio::pin!(servers);
+        // Expired clients are purged while the servers run; the task is
+        // dropped with this function's other futures at the stop (a purge
+        // under way finishes on its blocking thread before the store closes).
+        let purging = purge::run(
+            self.store.clone(),
+            self.lifetimes,
+            self.purge_interval,
+            self.metrics.clone(),
+            self.arming.clone(),
+        );
+        tokio::pin!(purging);
+        let stopped_by_themselves = tokio::select! {
+            () = &mut purging => Err("the purge task ended"),
+            (public, admin) = &mut servers => Ok(public.and(admin)),
+            reason = stop => Err(reason),
+        };
+        let served = match stopped_by_themselves {
+            Ok(served) => served,
+            Err(reason) => {
+                // Drain before stopping: actix's own graceful stop can drop a
+                // request under way (see `drain`). No new connections, and
+                // requests still arriving on open ones are answered with
+                // `Connection: close`. The servers process these commands
+                // themselves, so they are polled all along.
+                let (drain, shutdown_timeout) = (self.drain, self.shutdown_timeout);
+                let hashing_pools = self.hashing_pools;
+                let shutdown = async move {
+                    drain.start();
+                    // Logged once the drain has begun: from this line on,
+                    // every answer asks its connection to close.
+                    log::info!("{reason}: finishing in-flight requests, then stopping");
+                    // Hashing nobody started yet would finish for clients
+                    // long gone: answered 503 now, so only work under way
+                    // holds the drain.
+                    for pool in &hashing_pools {
+                        pool.close();
+                    }
+                    futures_util::future::join(public_handle.pause(), admin_handle.pause()).await;
+                    let unfinished = drain.settle(shutdown_timeout).await;
+                    if unfinished > 0 {
+                        log::warn!(
+                            "{unfinished} requests still under way after DCR_SHUTDOWN_TIMEOUT_SECS; stopping anyway"
+                        );
+                    }
+                    // Nothing is under way: what is left are idle
+                    // connections, closed at once.
+                    futures_util::future::join(public_handle.stop(false), admin_handle.stop(false))
+                        .await;
+                };
+                let (_, (public, admin)) = futures_util::future::join(shutdown, servers).await;
+                public.and(admin)
+            }
+        };
+        close_store(self.store, self.close_patience).await;
+        served
+    }
+}
+
+async fn close_store(store: Store, patience: Duration) {
+    let closing = tokio::task::spawn_blocking(move || store.close(patience));
+    match closing.await {
+        Ok(true) => {}
+        Ok(false) => log::warn!(
+            "database work was still under way {patience:?} after the servers stopped; exiting anyway"
+        ),
+        Err(err) => log::error!("closing the database pool failed: {err}"),
+    }
+}
+
+/// Waits for SIGTERM (what orchestrators send) or SIGINT (Ctrl-C).
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(err) => {
+                log::error!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = terminate => "SIGTERM received",
+        _ = tokio::signal::ctrl_c() => "SIGINT received",
+    }
+}
+
+fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address).map_err(|source| StartError::Bind { address, source })
+}
+
+fn local_port(listener: &TcpListener, address: SocketAddr) -> Result<u16, StartError> {
+    listener
+        .local_addr()
+        .map(|local| local.port())
+        .map_err(|source| StartError::Bind { address, source })
+}
+
+fn describe(listener: &TcpListener, fallback: SocketAddr) -> String {
+    listener
+        .local_addr()
+        .map_or_else(|_| fallback.to_string(), |local| local.to_string())
+}

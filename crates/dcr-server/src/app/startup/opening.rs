@@ -1,0 +1,159 @@
+//! Opening the database at start-up (also for `migrate` and the CLI), and
+//! the errors that stop start-up, each saying what to do.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use dcr_store::{DatabaseUrl, Store, StoreError};
+
+use crate::app::exit::Failure;
+use crate::config::Config;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not listen on {address}: {source}")]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("database {url}: {source}")]
+    Database { url: String, source: StoreError },
+    #[error(
+        "database \"{name}\" does not exist ({url}): dcr creates its tables, not the database; create it first, for example: {createdb}"
+    )]
+    MissingDatabase {
+        name: String,
+        url: String,
+        createdb: String,
+    },
+    #[error(
+        "database sqlite {path}: the directory {directory} does not exist; create it, or point DCR_DATABASE_URL at a file in one that does"
+    )]
+    MissingDirectory { path: String, directory: String },
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+}
+
+impl StartError {
+    /// A refused setting fails again on every restart; the rest may not
+    /// (a database that comes up, or is created, a port that is freed).
+    pub fn failure(&self) -> Failure {
+        match self {
+            Self::Config(_) => Failure::Settings,
+            Self::Bind { .. }
+            | Self::Database { .. }
+            | Self::MissingDatabase { .. }
+            | Self::MissingDirectory { .. } => Failure::Runtime,
+        }
+    }
+
+    /// A store call that failed at start-up, naming the database (without
+    /// its password).
+    pub fn database(url: &DatabaseUrl, source: StoreError) -> Self {
+        match (source.missing_database(), url) {
+            (Some(name), DatabaseUrl::Postgres(raw)) => Self::MissingDatabase {
+                createdb: createdb_command(raw, &name),
+                name,
+                url: url.to_string(),
+            },
+            _ => Self::Database {
+                url: url.to_string(),
+                source,
+            },
+        }
+    }
+}
+
+/// Opens the store (without connecting), for `migrate`, the CLI and
+/// start-up.
+pub fn open_store(config: &Config) -> Result<Store, StartError> {
+    Store::open(&config.store).map_err(|source| StartError::database(&config.store.url, source))
+}
+
+/// Applies pending migrations: the first connection, so the one that finds
+/// a database unreachable or missing. A SQLite file that did not exist is
+/// created by it, and the log names it: a mistyped path must not go
+/// unnoticed.
+pub fn migrate_store(store: &Store) -> Result<Vec<String>, StartError> {
+    let new_sqlite_file = match store.url() {
+        DatabaseUrl::Sqlite(path) if !Path::new(path).exists() => {
+            // SQLite creates the file, not its directory, and says only
+            // that it cannot open the file.
+            let directory = Path::new(path)
+                .parent()
+                .filter(|dir| !dir.as_os_str().is_empty());
+            if let Some(directory) = directory.filter(|dir| !dir.is_dir()) {
+                return Err(StartError::MissingDirectory {
+                    path: path.clone(),
+                    directory: directory.display().to_string(),
+                });
+            }
+            Some(path.clone())
+        }
+        _ => None,
+    };
+    let applied = store
+        .run_migrations()
+        .map_err(|source| StartError::database(store.url(), source))?;
+    if let Some(path) = new_sqlite_file {
+        let shown = std::fs::canonicalize(&path)
+            .map_or_else(|_| path.clone(), |full| full.display().to_string());
+        log::info!("created the SQLite database {shown}");
+    }
+    Ok(applied)
+}
+
+/// `createdb` with the URL's host, port and user (never its password).
+fn createdb_command(raw_url: &str, name: &str) -> String {
+    let mut command = String::from("createdb");
+    if let Ok(url) = url::Url::parse(raw_url) {
+        if let Some(host) = url.host_str().filter(|host| !host.is_empty()) {
+            command.push_str(&format!(" -h {}", shell_word(host)));
+        }
+        if let Some(port) = url.port() {
+            command.push_str(&format!(" -p {port}"));
+        }
+        if !url.username().is_empty() {
+            command.push_str(&format!(" -U {}", shell_word(url.username())));
+        }
+    }
+    command.push(' ');
+    command.push_str(&shell_word(name));
+    command
+}
+
+fn shell_word(word: &str) -> String {
+    let plain = word
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']' | b':'));
+    if plain && !word.is_empty() {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn createdb_names_host_port_and_user_but_no_password() {
+        let cases = [
+            (
+                "postgres://dcr:secret@db.internal:5433/dcr",
+                "dcr",
+                "createdb -h db.internal -p 5433 -U dcr dcr",
+            ),
+            (
+                "postgres://localhost/dcr",
+                "dcr",
+                "createdb -h localhost dcr",
+            ),
+            ("postgres:///dcr", "my db", "createdb 'my db'"),
+        ];
+        for (url, name, expected) in cases {
+            assert_eq!(createdb_command(url, name), expected, "{url}");
+        }
+    }
+}

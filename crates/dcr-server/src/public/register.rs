@@ -1,0 +1,264 @@
+//! `POST /register` (RFC 7591 section 3).
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use dcr_core::initial_access::TOKEN_PREFIX;
+use dcr_core::{
+    ClientMetadata, Provenance, RegisteredClient, RegisteredVia, Registration, RegistrationPolicy,
+    TokenDigest,
+};
+use dcr_store::{StoredToken, TokenState};
+use rand::rngs::OsRng;
+
+use crate::clock::unix_now;
+use crate::config::RegistrationMode;
+use crate::http::bearer::bearer_token;
+use crate::http::error::{ApiError, Outcome};
+use crate::http::json_body::read_json;
+use crate::http::{no_store, with_store};
+use crate::observability::request_log::LoggedClient;
+use crate::public::refuse_reserved_name;
+use crate::state::AppState;
+
+pub async fn register(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    // Before anything is read: a refused request costs nothing else.
+    state
+        .rate_limiter
+        .admit(&request)
+        .map_err(ApiError::RateLimited)?;
+    let client_address = state.rate_limiter.client_of(&request);
+    let endpoint = state.configuration_endpoint(&request)?;
+    let token = presented_token(&request, &state).await?;
+    let document = read_json(&request, payload, state.max_body_bytes).await?;
+    let (metadata, policy) = match &token {
+        Some(token) => {
+            let policy = token.policy.narrow(&state.policy)?;
+            let metadata = ClientMetadata::from_request(&document, &policy)?;
+            token.policy.check(&metadata)?;
+            (metadata, Arc::new(policy))
+        }
+        None => (
+            ClientMetadata::from_request(&document, &state.policy)?,
+            state.policy.clone(),
+        ),
+    };
+    refuse_reserved_name(&state, &metadata)?;
+    // Anonymous registrations only: a token registration is counted to its
+    // token (and held to its policy).
+    let dedup = (state.dedup_public && token.is_none())
+        .then(|| metadata.share_key())
+        .flatten();
+    if let Some(fingerprint) = &dedup
+        && let Some(response) = answer_duplicate(&state, fingerprint, &metadata).await?
+    {
+        return Ok(response);
+    }
+
+    let now = unix_now();
+    // A client that later registrants of this metadata will be handed has
+    // no registration access token: none of them manages everyone's client.
+    let shared = dedup
+        .as_ref()
+        .and_then(|_| RegisteredClient::issue_shared(metadata.clone(), now, &mut OsRng));
+    let (mut client, body) = match shared {
+        Some(client) => {
+            let body = client.response_body(None);
+            (client, body)
+        }
+        None => {
+            let registration = issue_managed(&state, metadata, policy, now).await?;
+            let client_uri = endpoint.client_uri(&registration.client.client_id);
+            let body = registration.management_response_body(&client_uri);
+            (registration.client, body)
+        }
+    };
+    client.provenance = Provenance {
+        address: client_address.map(|address| address.to_string()),
+        user_agent: request
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|value| Provenance::user_agent(value.as_bytes())),
+        via: if token.is_some() {
+            RegisteredVia::Token
+        } else {
+            RegisteredVia::Open
+        },
+        token_id: token.as_ref().map(|token| token.id.clone()),
+    };
+
+    // The answer is ready before the write, but goes out only once the row
+    // is committed: nothing is acknowledged that is not stored.
+    let client_id = client.client_id;
+    let client_name = client.metadata.client_name.clone();
+    let auth_method = client.metadata.token_endpoint_auth_method;
+    match token {
+        Some(token) => {
+            // Spending a use and storing the client are one transaction; the
+            // token may have been spent or revoked since it was checked.
+            with_store(&state, move |store| {
+                store.insert_client_with_token(&client, &token.id)
+            })
+            .await
+            .map_err(|err| match err {
+                ApiError::NotFound => ApiError::InvalidInitialAccessToken,
+                other => other,
+            })?;
+        }
+        None => store_through_writer(&state, client).await?,
+    }
+    if let Some(fingerprint) = dedup {
+        // Only a shortcut for later registrations: failing to remember it
+        // costs a duplicate, never this registration.
+        let remembered = with_store(&state, move |store| {
+            store.remember_public_client(&fingerprint, &client_id)
+        })
+        .await;
+        if let Err(err) = remembered {
+            log::warn!("could not remember public client {client_id} for DCR_DEDUP_PUBLIC: {err}");
+        }
+    }
+    // One line per registration: who and from where, never a secret. The
+    // name is shown quoted and escaped; it holds no control character.
+    log::info!(
+        "registered client {client_id} {:?} ({auth_method}) from {}",
+        client_name.as_deref().unwrap_or(""),
+        client_address.map_or_else(
+            || "an unknown address".to_owned(),
+            |address| address.to_string()
+        ),
+    );
+
+    let mut response = no_store(HttpResponse::Created()).json(body);
+    response.extensions_mut().insert(Outcome("created"));
+    response.extensions_mut().insert(LoggedClient(client_id));
+    Ok(response)
+}
+
+/// `DCR_DEDUP_PUBLIC`: the client that registrations of exactly this
+/// metadata share, answered as its registration (RFC 7591 section 3.2.1).
+/// It has no registration access token, so there is none to hand out (see
+/// [`dcr_store::Store::answer_public_duplicate`] for which clients qualify
+/// and how their lifetime restarts).
+async fn answer_duplicate(
+    state: &AppState,
+    fingerprint: &str,
+    metadata: &ClientMetadata,
+) -> Result<Option<HttpResponse>, ApiError> {
+    let (fingerprint, wanted) = (fingerprint.to_owned(), metadata.clone());
+    let now = unix_now();
+    let found = with_store(state, move |store| {
+        store.answer_public_duplicate(&fingerprint, &wanted, now)
+    })
+    .await?;
+    Ok(found.map(|client| {
+        log::info!(
+            "answered a registration with the existing public client {} (DCR_DEDUP_PUBLIC)",
+            client.client_id
+        );
+        let mut response = no_store(HttpResponse::Created()).json(client.response_body(None));
+        response.extensions_mut().insert(Outcome("created"));
+        response
+            .extensions_mut()
+            .insert(LoggedClient(client.client_id));
+        response
+    }))
+}
+
+/// A client with its registration access token, and its secret when its
+/// method needs one: bcrypt on its own threads; a SHA-256 hash costs
+/// microseconds.
+async fn issue_managed(
+    state: &AppState,
+    metadata: ClientMetadata,
+    policy: Arc<RegistrationPolicy>,
+    now: i64,
+) -> Result<Registration, ApiError> {
+    let hashing = state.secret_hashing;
+    let slow = metadata.token_endpoint_auth_method.needs_secret() && hashing.is_slow();
+    let issue = move || Registration::issue(metadata, &policy, now, hashing, &mut OsRng);
+    if slow {
+        state.hashing.run(issue).await?
+    } else {
+        issue()
+    }
+    .map_err(|err| ApiError::internal("issuing credentials", err))
+}
+
+/// Open registrations go through the group-commit writers.
+async fn store_through_writer(
+    state: &AppState,
+    client: dcr_core::RegisteredClient,
+) -> Result<(), ApiError> {
+    let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
+    let deadline = crate::database::deadline(state.database_patience);
+    state
+        .writer
+        .submit_by(client, deadline, move |outcome| {
+            // The HTTP client may have gone away meanwhile; a row a writer
+            // had taken is kept anyway.
+            let _ = stored_tx.send(outcome);
+        })
+        .map_err(|_| {
+            // One line per shed request would flood the log in exactly the
+            // overload it reports; each is counted (dcr_rejections_total,
+            // reason busy), and a database fault behind it is logged by the
+            // store, once a second.
+            log::debug!("registration write queue full; shedding load");
+            // The writers drain thousands a second: the line clears at once.
+            ApiError::Busy {
+                retry_after_secs: 1,
+            }
+        })?;
+    Ok(crate::database::answer_by(deadline, state.database_patience, stored_rx).await?)
+}
+
+/// The initial access token of a registration (RFC 7591 section 3), if one
+/// is presented: it must be active, whatever the mode. Without one, open
+/// mode registers anonymously and token mode refuses. An `Authorization`
+/// header of another scheme is not a token: open mode ignores it.
+async fn presented_token(
+    request: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<StoredToken>, ApiError> {
+    let presented = bearer_token(request.headers());
+    let raw = match (presented, state.registration) {
+        (Some(raw), _) => raw,
+        (None, RegistrationMode::Token) => return Err(ApiError::InvalidInitialAccessToken),
+        (None, RegistrationMode::Open) if claims_bearer(request) => {
+            // A bearer credential that does not parse is a mistake to report,
+            // not a reason to register anonymously.
+            return Err(ApiError::InvalidInitialAccessToken);
+        }
+        (None, RegistrationMode::Open) => return Ok(None),
+    };
+    // Not even shaped like one: no database round trip.
+    if !raw.starts_with(TOKEN_PREFIX) {
+        return Err(ApiError::InvalidInitialAccessToken);
+    }
+    let digest = TokenDigest::of(raw);
+    let token = with_store(state, move |store| store.find_token_by_digest(&digest))
+        .await
+        .map_err(|err| match err {
+            ApiError::NotFound => ApiError::InvalidInitialAccessToken,
+            other => other,
+        })?;
+    if token.state(unix_now()) == TokenState::Active {
+        Ok(Some(token))
+    } else {
+        Err(ApiError::InvalidInitialAccessToken)
+    }
+}
+
+fn claims_bearer(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.as_bytes().get(..6))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"bearer"))
+}
