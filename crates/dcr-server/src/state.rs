@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use dcr_core::{ClientId, RegistrationPolicy, SecretHashing};
-use dcr_store::{ClientWriter, Store};
+use dcr_store::{ClientWriter, Store, StoreError};
 
 use crate::admission::hashing::HashingPool;
 use crate::admission::rate_limit::RateLimiter;
 use crate::cimd::UrlClients;
 use crate::config::{ConsentConfig, Discovery, RegistrationMode};
 use crate::http::error::ApiError;
-use crate::http::proxy::PublicBase;
+use crate::http::proxy::{PublicBase, TrustedProxies};
 use crate::observability::metrics::Metrics;
 use crate::verify::Verifier;
 
@@ -39,6 +39,8 @@ pub struct AppState {
     pub hashing: HashingPool,
     pub max_body_bytes: usize,
     pub public_base: PublicBase,
+    /// Who may state a request's client, scheme and host (`DCR_TRUSTED_PROXIES`).
+    pub proxies: TrustedProxies,
     pub discovery: Discovery,
     /// The verify call's credential check.
     pub verifier: Verifier,
@@ -70,4 +72,34 @@ impl ConfigurationEndpoint {
     pub fn client_uri(&self, client_id: &ClientId) -> String {
         format!("{}/{client_id}", self.0)
     }
+}
+
+/// Runs store work on the blocking pool: Diesel is synchronous and must not
+/// hold an HTTP worker thread. No answer within `DCR_QUEUE_MAX_WAIT_MS` is
+/// a 503 (see `database`). A row the work expected and did not find is
+/// [`ApiError::NoSuchRow`]; where a missing row has a meaning on the
+/// endpoint (an invalid token, an unknown client), use [`find_in_store`].
+pub async fn with_store<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::database::within(state.database_patience, state.store.clone(), work)
+        .await
+        .map_err(ApiError::from)
+}
+
+/// [`with_store`] for work that looks a row up: `None` when it is not
+/// stored, for the handler to say what that means on its endpoint.
+pub async fn find_in_store<T, F>(state: &AppState, work: F) -> Result<Option<T>, ApiError>
+where
+    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    with_store(state, move |store| match work(store) {
+        Ok(found) => Ok(Some(found)),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(err) => Err(err),
+    })
+    .await
 }

@@ -16,8 +16,9 @@ use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
 use crate::http::json_body::read_optional_admin_json;
-use crate::http::{no_store, with_store};
+use crate::http::no_store;
 use crate::state::AppState;
+use crate::state::with_store;
 
 /// Of two rotations started from one secret, the second to store finds it
 /// gone: its secret, never stored, must not be shown as if it worked.

@@ -17,8 +17,9 @@ use crate::clock::unix_now;
 use crate::http::error::ApiError;
 
 use crate::admin::views::{self, admin_view, event_view};
-use crate::http::{no_store, with_store};
+use crate::http::no_store;
 use crate::state::AppState;
+use crate::state::with_store;
 
 mod lookup;
 mod verify;
@@ -246,7 +247,7 @@ fn parse_id(raw: &str) -> Result<ClientId, ApiError> {
 
 pub(super) fn not_found_is_404(err: ApiError) -> ApiError {
     match err {
-        ApiError::NotFound => ApiError::ClientNotFound,
+        ApiError::NoSuchRow => ApiError::ClientNotFound,
         other => other,
     }
 }

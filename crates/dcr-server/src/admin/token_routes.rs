@@ -12,8 +12,9 @@ use crate::admin::views::token_view;
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
 use crate::http::json_body::read_admin_json;
-use crate::http::{no_store, with_store};
+use crate::http::no_store;
 use crate::state::AppState;
+use crate::state::with_store;
 
 /// `POST /admin/initial-access-tokens`: `201` with the token, the only time
 /// it is shown, beside what describes it.
@@ -90,7 +91,7 @@ fn parse_id(raw: &str) -> Result<TokenId, ApiError> {
 
 fn not_found_is_404(err: ApiError) -> ApiError {
     match err {
-        ApiError::NotFound => ApiError::TokenNotFound,
+        ApiError::NoSuchRow => ApiError::TokenNotFound,
         other => other,
     }
 }

@@ -13,8 +13,9 @@ use crate::admin::{invalid, unusable, usable};
 use crate::cimd::{FetchError, LookupError};
 use crate::clock::unix_now;
 use crate::http::error::{ApiError, Outcome};
-use crate::http::{no_store, with_store};
+use crate::http::no_store;
 use crate::state::AppState;
+use crate::state::with_store;
 
 /// `POST /admin/clients/{url}/verify`. A URL client has no secret: it is
 /// valid when its document is, it is not disabled, no secret was presented,

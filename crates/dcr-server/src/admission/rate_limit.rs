@@ -1,11 +1,9 @@
 //! Rate limits on `POST /register`: one token bucket per client address and
 //! one for all addresses together (the global ceiling).
 //!
-//! - The client address is the TCP peer, or, when the peer is a trusted
-//!   proxy, the right-most `X-Forwarded-For` (or RFC 7239 `Forwarded`)
-//!   entry that is not itself a trusted proxy: the first hop a trusted
-//!   gateway saw (see `forwarded`). Anyone else's headers are ignored (they
-//!   could name any address).
+//! - The client address is decided by the HTTP layer's proxy trust
+//!   (`http::proxy::TrustedProxies`): the TCP peer, or, behind a trusted
+//!   proxy, the first hop a trusted gateway saw. The limiter only counts.
 //! - IPv6 addresses share a bucket per /64, the block one subscriber gets.
 //! - Exempt ranges (hosted connectors' published egress) skip the
 //!   per-address bucket but still count against the global ceiling.
@@ -23,8 +21,6 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
-
-use actix_web::HttpRequest;
 
 use crate::config::ip_range::IpRange;
 
@@ -199,50 +195,23 @@ pub struct RateLimiter {
     global: Option<Rate>,
     all: Mutex<Option<Bucket>>,
     exempt: Vec<IpRange>,
-    trusted_proxies: Vec<IpRange>,
 }
 
 impl RateLimiter {
-    pub fn new(
-        per_address: Option<Rate>,
-        global: Option<Rate>,
-        exempt: Vec<IpRange>,
-        trusted_proxies: Vec<IpRange>,
-    ) -> Self {
+    pub fn new(per_address: Option<Rate>, global: Option<Rate>, exempt: Vec<IpRange>) -> Self {
         Self {
             addresses: per_address.map(Buckets::new),
             global,
             all: Mutex::new(None),
             exempt,
-            trusted_proxies,
         }
     }
 
-    /// Takes one registration from the buckets of the request's client, or
-    /// says which limit refuses it. Without a peer address (an in-process
-    /// test request) only the global ceiling applies.
-    pub fn admit(&self, request: &HttpRequest) -> Result<(), Limited> {
-        self.admit_address(self.client_of(request), Instant::now())
-    }
-
-    /// The request's client address (see `client_address`).
-    /// Whether the request came straight from a trusted proxy (which may
-    /// then say things about it in headers, such as `X-Request-Id`).
-    pub fn from_trusted_proxy(&self, request: &HttpRequest) -> bool {
-        request.peer_addr().is_some_and(|peer| {
-            self.trusted_proxies
-                .iter()
-                .any(|range| range.contains(peer.ip()))
-        })
-    }
-
-    pub fn client_of(&self, request: &HttpRequest) -> Option<IpAddr> {
-        let peer = request.peer_addr()?.ip();
-        Some(crate::http::forwarded::client_address(
-            peer,
-            request.headers(),
-            &self.trusted_proxies,
-        ))
+    /// Takes one registration from the buckets of `client` (the request's
+    /// client address), or says which limit refuses it. Without an address
+    /// (an in-process test request) only the global ceiling applies.
+    pub fn admit(&self, client: Option<IpAddr>) -> Result<(), Limited> {
+        self.admit_address(client, Instant::now())
     }
 
     fn admit_address(&self, client: Option<IpAddr>, now: Instant) -> Result<(), Limited> {

@@ -20,9 +20,9 @@ use crate::app::drain::{self, Drain};
 use crate::cimd::UrlClients;
 use crate::config::Config;
 use crate::database;
-use crate::http::proxy::PublicBase;
+use crate::http::proxy::{PublicBase, TrustedProxies};
 use crate::observability::metrics::{Listener, Metrics};
-use crate::observability::request_log;
+use crate::observability::request_log::RequestLog;
 use crate::purge::{self, Arming, Lifetimes};
 use crate::state::AppState;
 use crate::verify::Verifier;
@@ -130,6 +130,7 @@ impl Application {
             &config.consent.known_clients,
             metrics.clone(),
         );
+        let proxies = TrustedProxies::new(config.trusted_proxies.clone());
         let state = web::Data::new(AppState {
             store,
             database_patience: config.queue_max_wait,
@@ -143,16 +144,13 @@ impl Application {
             secret_hashing: config.secret_hashing,
             hashing: hashing.clone(),
             max_body_bytes: config.max_body_bytes,
-            public_base: PublicBase::new(
-                config.public_url.as_ref(),
-                config.trusted_proxies.clone(),
-            ),
+            public_base: PublicBase::new(config.public_url.as_ref(), proxies.clone()),
+            proxies: proxies.clone(),
             discovery: config.discovery.clone(),
             rate_limiter: RateLimiter::new(
                 config.rate_limit,
                 config.rate_limit_global,
                 config.rate_limit_exempt.clone(),
-                config.trusted_proxies.clone(),
             ),
             verifier: Verifier::new(
                 VerifiedSecrets::new(config.verify_cache_size),
@@ -205,16 +203,16 @@ impl Application {
 
         let drain = Arc::new(Drain::default());
         let public_state = state.clone();
+        let request_log = RequestLog::new(state.proxies.clone(), state.metrics.clone());
+        let (public_log, admin_log) = (request_log.clone(), request_log);
         let public_drain = drain.clone();
         let server = HttpServer::new(move || {
             let drain = public_drain.clone();
-            let logged = public_state.clone();
+            let logged = public_log.clone();
             App::new()
                 .app_data(public_state.clone())
                 .wrap_fn(database::bound_request)
-                .wrap_fn(move |request, service| {
-                    request_log::track(&logged, Listener::Public, request, service)
-                })
+                .wrap_fn(move |request, service| logged.track(Listener::Public, request, service))
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .configure(public::public_routes)
         })
@@ -234,7 +232,7 @@ impl Application {
         let admin_server = HttpServer::new(move || {
             let drain = admin_drain.clone();
             let guard = admin_guard.clone();
-            let logged = state.clone();
+            let logged = admin_log.clone();
             App::new()
                 .app_data(state.clone())
                 .wrap_fn(database::bound_request)
@@ -246,9 +244,7 @@ impl Application {
                         Err(refusal) => Either::Right(ready(Ok(request.error_response(refusal)))),
                     }
                 })
-                .wrap_fn(move |request, service| {
-                    request_log::track(&logged, Listener::Admin, request, service)
-                })
+                .wrap_fn(move |request, service| logged.track(Listener::Admin, request, service))
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .configure(admin::admin_routes)
         })

@@ -42,8 +42,14 @@ pub enum ApiError {
     /// description, with RFC 6749's `invalid_request`.
     #[error("{0}")]
     AdminBody(Box<ApiError>),
+    /// No route of the listener's table serves the path.
     #[error("there is nothing at this path")]
-    NotFound,
+    NoSuchRoute,
+    /// The row a request named is not stored, where the handler has not
+    /// said what that means on its endpoint: answered as a path with
+    /// nothing at it, never as a server fault.
+    #[error("there is nothing at this path")]
+    NoSuchRow,
     /// RFC 8414 metadata that would lack a required member is not published.
     #[error("this server publishes no authorization server metadata: discovery is not configured")]
     DiscoveryNotConfigured,
@@ -147,60 +153,74 @@ impl ApiError {
 
     /// What became of the request, as the metrics' `outcome` label says it.
     pub fn outcome(&self) -> &'static str {
-        match self {
-            Self::Metadata(_)
-            | Self::MalformedJson(_)
-            | Self::UnsupportedMediaType
-            | Self::UnsupportedContentEncoding
-            | Self::UnsupportedCharset
-            | Self::PayloadTooLarge { .. }
-            | Self::UnreadableBody
-            | Self::AdminBody(_)
-            | Self::InvalidRequest(_)
-            | Self::Conflict(_)
-            | Self::MethodNotAllowed { .. } => "invalid",
-            Self::NotFound
-            | Self::DiscoveryNotConfigured
-            | Self::ClientNotFound
-            | Self::TokenNotFound
-            | Self::NoUrlClient(_) => "not_found",
-            Self::InvalidToken
-            | Self::InvalidInitialAccessToken
-            | Self::AdminUnauthorized
-            | Self::AdminForbidden(_) => "unauthorized",
-            Self::RateLimited(_) => "rate_limited",
-            Self::Busy { .. } => "busy",
-            Self::Unavailable => "unavailable",
-            Self::Internal(_) => "error",
-        }
+        self.answer().outcome
     }
 
     fn code(&self) -> &'static str {
-        match self {
-            Self::Metadata(err) => err.code().as_str(),
-            Self::MalformedJson(_)
-            | Self::UnsupportedMediaType
+        self.answer().code
+    }
+
+    /// The one table of how each error is answered.
+    fn answer(&self) -> Answer {
+        use StatusCode as Status;
+        let (status, code, outcome) = match self {
+            Self::Metadata(err) => (Status::BAD_REQUEST, err.code().as_str(), INVALID),
+            Self::MalformedJson(_) | Self::UnreadableBody => {
+                (Status::BAD_REQUEST, "invalid_client_metadata", INVALID)
+            }
+            Self::UnsupportedMediaType
             | Self::UnsupportedContentEncoding
-            | Self::UnsupportedCharset
-            | Self::PayloadTooLarge { .. }
-            | Self::UnreadableBody => "invalid_client_metadata",
-            Self::NotFound
+            | Self::UnsupportedCharset => (
+                Status::UNSUPPORTED_MEDIA_TYPE,
+                "invalid_client_metadata",
+                INVALID,
+            ),
+            Self::PayloadTooLarge { .. } => (
+                Status::PAYLOAD_TOO_LARGE,
+                "invalid_client_metadata",
+                INVALID,
+            ),
+            Self::AdminBody(inner) => (inner.answer().status, "invalid_request", INVALID),
+            Self::InvalidRequest(_) => (Status::BAD_REQUEST, "invalid_request", INVALID),
+            Self::Conflict(_) => (Status::CONFLICT, "conflict", INVALID),
+            Self::MethodNotAllowed { .. } => {
+                (Status::METHOD_NOT_ALLOWED, "method_not_allowed", INVALID)
+            }
+            Self::NoSuchRoute
+            | Self::NoSuchRow
             | Self::DiscoveryNotConfigured
             | Self::ClientNotFound
             | Self::TokenNotFound
-            | Self::NoUrlClient(_) => "not_found",
-            Self::InvalidToken | Self::InvalidInitialAccessToken => "invalid_token",
-            Self::AdminUnauthorized => "unauthorized",
-            Self::AdminForbidden(_) => "forbidden",
-            Self::InvalidRequest(_) | Self::AdminBody(_) => "invalid_request",
-            Self::Conflict(_) => "conflict",
-            Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::Unavailable | Self::Busy { .. } => "temporarily_unavailable",
-            Self::RateLimited(_) => "rate_limited",
-            Self::Internal(_) => "server_error",
+            | Self::NoUrlClient(_) => (Status::NOT_FOUND, "not_found", "not_found"),
+            Self::InvalidToken | Self::InvalidInitialAccessToken => {
+                (Status::UNAUTHORIZED, "invalid_token", UNAUTHORIZED)
+            }
+            Self::AdminUnauthorized => (Status::UNAUTHORIZED, "unauthorized", UNAUTHORIZED),
+            Self::AdminForbidden(_) => (Status::FORBIDDEN, "forbidden", UNAUTHORIZED),
+            Self::RateLimited(_) => (Status::TOO_MANY_REQUESTS, "rate_limited", "rate_limited"),
+            Self::Busy { .. } => (Status::SERVICE_UNAVAILABLE, UNAVAILABLE, "busy"),
+            Self::Unavailable => (Status::SERVICE_UNAVAILABLE, UNAVAILABLE, "unavailable"),
+            Self::Internal(_) => (Status::INTERNAL_SERVER_ERROR, "server_error", "error"),
+        };
+        Answer {
+            status,
+            code,
+            outcome,
         }
     }
 }
+
+/// How one error is answered: its status, its `error` code, and the
+/// metrics' `outcome`.
+struct Answer {
+    status: StatusCode,
+    code: &'static str,
+    outcome: &'static str,
+}
+
+const INVALID: &str = "invalid";
+const UNAUTHORIZED: &str = "unauthorized";
+const UNAVAILABLE: &str = "temporarily_unavailable";
 
 impl From<HashingError> for ApiError {
     fn from(err: HashingError) -> Self {
@@ -214,7 +234,7 @@ impl From<HashingError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::NotFound => Self::NotFound,
+            StoreError::NotFound => Self::NoSuchRow,
             // Logged by the store, once per fault rather than per request:
             // when it starts, at most once a second while it lasts, and
             // when it ends.
@@ -228,31 +248,7 @@ impl From<StoreError> for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Metadata(_) | Self::MalformedJson(_) | Self::UnreadableBody => {
-                StatusCode::BAD_REQUEST
-            }
-            Self::UnsupportedMediaType
-            | Self::UnsupportedContentEncoding
-            | Self::UnsupportedCharset => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotFound
-            | Self::DiscoveryNotConfigured
-            | Self::ClientNotFound
-            | Self::TokenNotFound
-            | Self::NoUrlClient(_) => StatusCode::NOT_FOUND,
-            Self::InvalidToken | Self::InvalidInitialAccessToken | Self::AdminUnauthorized => {
-                StatusCode::UNAUTHORIZED
-            }
-            Self::AdminForbidden(_) => StatusCode::FORBIDDEN,
-            Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::AdminBody(inner) => inner.status_code(),
-        }
+        self.answer().status
     }
 
     fn error_response(&self) -> HttpResponse {

@@ -11,25 +11,8 @@ pub mod proxy;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, Resource, Route, guard, web};
-use dcr_store::{Store, StoreError};
 
 use crate::http::error::ApiError;
-use crate::state::AppState;
-
-/// Runs store work on the blocking pool: Diesel is synchronous and must not
-/// hold an HTTP worker thread. A missing row is `ApiError::NotFound`, which
-/// callers map to what it means on their endpoint (an invalid token, an
-/// unknown client). No answer within `DCR_QUEUE_MAX_WAIT_MS` is a 503
-/// (see `database`).
-pub async fn with_store<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
-where
-    F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-    T: Send + 'static,
-{
-    crate::database::within(state.database_patience, state.store.clone(), work)
-        .await
-        .map_err(ApiError::from)
-}
 
 /// Responses that carry credentials or registration data must not be cached
 /// (RFC 7591 section 3.2.1, RFC 6749 section 5.1).
@@ -72,5 +55,5 @@ pub fn resource(path: &str, routes: Vec<(Method, Route)>) -> Resource {
 
 /// Every path the route table does not hold.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+    Err(ApiError::NoSuchRoute)
 }

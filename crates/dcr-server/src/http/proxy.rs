@@ -4,6 +4,13 @@
 //! they are absent, RFC 7239 `Forwarded`'s `proto=` / `host=`: see
 //! `forwarded`) only from the gateways in `DCR_TRUSTED_PROXIES` (anyone else
 //! could forge them).
+//!
+//! Whether a peer is a trusted proxy, and so what the request's client
+//! address is, is decided here alone ([`TrustedProxies`]): the rate limits,
+//! the request log, the verify call and the base URL all ask it.
+
+use std::net::IpAddr;
+use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderMap};
@@ -14,17 +21,51 @@ use crate::http::authority::is_authority;
 use crate::http::error::ApiError;
 use crate::http::forwarded::{self, Origin};
 
+/// The gateways in `DCR_TRUSTED_PROXIES`: only a request straight from one
+/// may say things about itself in headers.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Arc<[IpRange]>);
+
+impl TrustedProxies {
+    pub fn new(ranges: Vec<IpRange>) -> Self {
+        Self(ranges.into())
+    }
+
+    /// Whether the request came straight from a trusted proxy (which may
+    /// then state its client, scheme, host and `X-Request-Id`).
+    pub fn sent(&self, request: &HttpRequest) -> bool {
+        request
+            .peer_addr()
+            .is_some_and(|peer| self.0.iter().any(|range| range.contains(peer.ip())))
+    }
+
+    /// The request's client address: the peer, or the first hop a trusted
+    /// gateway saw (see `forwarded`). None without a peer address (an
+    /// in-process test request).
+    pub fn client_address(&self, request: &HttpRequest) -> Option<IpAddr> {
+        let peer = request.peer_addr()?.ip();
+        Some(forwarded::client_address(peer, request.headers(), &self.0))
+    }
+
+    /// The scheme and host a trusted `Forwarded` states (see `forwarded`).
+    fn stated_origin(&self, request: &HttpRequest) -> Origin {
+        request.peer_addr().map_or_else(Origin::default, |peer| {
+            forwarded::stated_origin(peer.ip(), request.headers(), &self.0)
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PublicBase {
     configured: Option<String>,
-    trusted_proxies: Vec<IpRange>,
+    proxies: TrustedProxies,
 }
 
 impl PublicBase {
-    pub fn new(configured: Option<&Url>, trusted_proxies: Vec<IpRange>) -> Self {
+    pub fn new(configured: Option<&Url>, proxies: TrustedProxies) -> Self {
         Self {
             configured: configured.map(|url| url.as_str().trim_end_matches('/').to_owned()),
-            trusted_proxies,
+            proxies,
         }
     }
 
@@ -41,15 +82,9 @@ impl PublicBase {
             return Ok(configured.clone());
         }
         let headers = request.headers();
-        let from_gateway = request.peer_addr().is_some_and(|peer| {
-            self.trusted_proxies
-                .iter()
-                .any(|range| range.contains(peer.ip()))
-        });
+        let from_gateway = self.proxies.sent(request);
         let forwarded = |name: &str| from_gateway.then(|| first_value(headers, name)).flatten();
-        let stated = request.peer_addr().map_or_else(Origin::default, |peer| {
-            forwarded::stated_origin(peer.ip(), headers, &self.trusted_proxies)
-        });
+        let stated = self.proxies.stated_origin(request);
         let scheme = match forwarded("x-forwarded-proto").or(stated.proto.as_deref()) {
             Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
             _ => "http",

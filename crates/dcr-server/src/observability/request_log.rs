@@ -15,13 +15,12 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::web;
 use dcr_core::ClientId;
 use rand::RngCore as _;
 
 use crate::http::error::Outcome;
-use crate::observability::metrics::Listener;
-use crate::state::AppState;
+use crate::http::proxy::TrustedProxies;
+use crate::observability::metrics::{Listener, Metrics};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest request id taken from a proxy.
@@ -32,79 +31,92 @@ const MAX_REQUEST_ID: usize = 128;
 #[derive(Debug, Clone, Copy)]
 pub struct LoggedClient(pub ClientId);
 
-/// The middleware: wraps every request of a listener.
-pub fn track<S, B>(
-    state: &web::Data<AppState>,
-    listener: Listener,
-    request: ServiceRequest,
-    service: &S,
-) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let started = Instant::now();
-    let id = request_id(state, &request);
-    let method = request.method().clone();
-    let path = request.path().to_owned();
-    let client_address = state
-        .rate_limiter
-        .client_of(request.request())
-        .map_or_else(|| "-".to_owned(), |address| address.to_string());
-    let metrics = state.metrics.clone();
-    let response = service.call(request);
-    async move {
-        let mut response = response.await?;
-        let status = response.status().as_u16();
-        let route = response
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
-        // The client a handler named, else the path's, if it is a client id.
-        let client_id = response
-            .response()
-            .extensions()
-            .get::<LoggedClient>()
-            .map(|logged| logged.0)
-            .or_else(|| {
-                response
-                    .request()
-                    .match_info()
-                    .get("client_id")
-                    .and_then(|raw| ClientId::parse(raw).ok())
-            })
-            .map_or_else(|| "-".to_owned(), |id| id.to_string());
-        let seconds = started.elapsed().as_secs_f64();
-        let outcome = response.response().extensions().get::<Outcome>().copied();
-        metrics.observe_request(listener, &method, &route, status, outcome, seconds);
-        let latency_ms = seconds * 1000.0;
-        if let Ok(value) = HeaderValue::from_str(&id) {
-            response.headers_mut().insert(REQUEST_ID, value);
+/// The middleware's share of the state: who may name a request's client
+/// and id, and the metrics each answer is counted in.
+#[derive(Debug, Clone)]
+pub struct RequestLog {
+    proxies: TrustedProxies,
+    metrics: Metrics,
+}
+
+impl RequestLog {
+    pub fn new(proxies: TrustedProxies, metrics: Metrics) -> Self {
+        Self { proxies, metrics }
+    }
+
+    /// The middleware: wraps every request of a listener.
+    pub fn track<S, B>(
+        &self,
+        listener: Listener,
+        request: ServiceRequest,
+        service: &S,
+    ) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let started = Instant::now();
+        let id = request_id(&self.proxies, &request);
+        let method = request.method().clone();
+        let path = request.path().to_owned();
+        let client_address = self
+            .proxies
+            .client_address(request.request())
+            .map_or_else(|| "-".to_owned(), |address| address.to_string());
+        let metrics = self.metrics.clone();
+        let response = service.call(request);
+        async move {
+            let mut response = response.await?;
+            let status = response.status().as_u16();
+            let route = response
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_owned());
+            // The client a handler named, else the path's, if it is a client id.
+            let client_id = response
+                .response()
+                .extensions()
+                .get::<LoggedClient>()
+                .map(|logged| logged.0)
+                .or_else(|| {
+                    response
+                        .request()
+                        .match_info()
+                        .get("client_id")
+                        .and_then(|raw| ClientId::parse(raw).ok())
+                })
+                .map_or_else(|| "-".to_owned(), |id| id.to_string());
+            let seconds = started.elapsed().as_secs_f64();
+            let outcome = response.response().extensions().get::<Outcome>().copied();
+            metrics.observe_request(listener, &method, &route, status, outcome, seconds);
+            let latency_ms = seconds * 1000.0;
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
+            // The path only when no route matched would be the client's text:
+            // it is shown escaped, and the route pattern is the field to count.
+            log::info!(
+                target: "dcr_server::request",
+                request_id = id.as_str(),
+                listener = listener.as_str(),
+                method = method.as_str(),
+                route = route.as_str(),
+                status = status,
+                latency_ms = (latency_ms * 1000.0).round() / 1000.0,
+                client_address = client_address.as_str(),
+                client_id = client_id.as_str();
+                "{method} {} {status} {latency_ms:.3}ms from {client_address} client {client_id} request {id}",
+                path.escape_default()
+            );
+            Ok(response)
         }
-        // The path only when no route matched would be the client's text:
-        // it is shown escaped, and the route pattern is the field to count.
-        log::info!(
-            target: "dcr_server::request",
-            request_id = id.as_str(),
-            listener = listener.as_str(),
-            method = method.as_str(),
-            route = route.as_str(),
-            status = status,
-            latency_ms = (latency_ms * 1000.0).round() / 1000.0,
-            client_address = client_address.as_str(),
-            client_id = client_id.as_str();
-            "{method} {} {status} {latency_ms:.3}ms from {client_address} client {client_id} request {id}",
-            path.escape_default()
-        );
-        Ok(response)
     }
 }
 
 /// The proxy's id when it is trusted and plain; a new random one otherwise.
-fn request_id(state: &AppState, request: &ServiceRequest) -> String {
-    let from_proxy = state
-        .rate_limiter
-        .from_trusted_proxy(request.request())
+fn request_id(proxies: &TrustedProxies, request: &ServiceRequest) -> String {
+    let from_proxy = proxies
+        .sent(request.request())
         .then(|| request.headers().get(REQUEST_ID))
         .flatten()
         .and_then(|value| value.to_str().ok())

@@ -19,7 +19,7 @@ pub async fn metadata(
 ) -> Result<HttpResponse, ApiError> {
     let discovery = &state.discovery;
     if request.path() != discovery.path() {
-        return Err(ApiError::NotFound);
+        return Err(ApiError::NoSuchRoute);
     }
     if !discovery.missing().is_empty() {
         return Err(ApiError::DiscoveryNotConfigured);
@@ -107,7 +107,7 @@ pub async fn other_method(
             allow: "GET, HEAD".into(),
         })
     } else {
-        Err(ApiError::NotFound)
+        Err(ApiError::NoSuchRoute)
     }
 }
 

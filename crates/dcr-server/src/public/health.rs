@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::http::error::ApiError;
-use crate::http::with_store;
 use crate::observability::metrics::Scrape;
 use crate::state::AppState;
+use crate::state::with_store;
 
 /// Liveness: the process answers. Touches nothing shared, so it stays fast
 /// while registrations keep the database and the hashing threads busy.

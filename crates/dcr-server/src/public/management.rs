@@ -14,9 +14,9 @@ use crate::clock::unix_now;
 use crate::http::bearer::bearer_token;
 use crate::http::error::ApiError;
 use crate::http::json_body::read_json;
-use crate::http::{no_store, with_store};
+use crate::http::no_store;
 use crate::public::refuse_reserved_name;
-use crate::state::AppState;
+use crate::state::{AppState, find_in_store};
 
 /// `GET /register/{client_id}` (RFC 7592 section 2.1). The plaintext secret
 /// is not recoverable, so it is omitted; the token is the one presented.
@@ -72,11 +72,11 @@ pub async fn update(
     } else {
         dcr_store::SecretChange::Keep
     };
-    with_store(&state, move |store| {
+    find_in_store(&state, move |store| {
         store.replace_client(&stored, &authorized_by, secret_change, &by)
     })
-    .await
-    .map_err(token_no_longer_valid)?;
+    .await?
+    .ok_or(TOKEN_NO_LONGER_VALID)?;
     let client_uri = endpoint.client_uri(&update.client.client_id);
     Ok(no_store(HttpResponse::Ok()).json(update.management_response_body(&client_uri)))
 }
@@ -90,11 +90,11 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let authorized_by = dcr_core::TokenDigest::of(&token);
     let by = Occasion::client(client_address(&state, &request), unix_now());
-    with_store(&state, move |store| {
+    find_in_store(&state, move |store| {
         store.delete_client_authorized(&client.client_id, &authorized_by, &by)
     })
-    .await
-    .map_err(token_no_longer_valid)?;
+    .await?
+    .ok_or(TOKEN_NO_LONGER_VALID)?;
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
@@ -109,11 +109,7 @@ async fn update_rules(
     let Some(token_id) = client.provenance.token_id.clone() else {
         return Ok(UpdateRules::new(&state.policy, RegisteredUnder::Server)?);
     };
-    let token = match with_store(state, move |store| store.find_token(&token_id)).await {
-        Ok(token) => Some(token),
-        Err(ApiError::NotFound) => None,
-        Err(err) => return Err(err),
-    };
+    let token = find_in_store(state, move |store| store.find_token(&token_id)).await?;
     let under = match &token {
         Some(token) => RegisteredUnder::Token(&token.policy),
         None => RegisteredUnder::UnknownToken,
@@ -123,8 +119,8 @@ async fn update_rules(
 
 fn client_address(state: &AppState, request: &HttpRequest) -> Option<String> {
     state
-        .rate_limiter
-        .client_of(request)
+        .proxies
+        .client_address(request)
         .map(|address| address.to_string())
 }
 
@@ -165,9 +161,9 @@ impl FromRequest for Managed {
                 .to_owned();
             let raw_client_id = request.match_info().get("client_id").unwrap_or_default();
             let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::InvalidToken)?;
-            let client = with_store(state, move |store| store.find_client(&client_id))
-                .await
-                .map_err(token_no_longer_valid)?;
+            let client = find_in_store(state, move |store| store.find_client(&client_id))
+                .await?
+                .ok_or(TOKEN_NO_LONGER_VALID)?;
             // One digest and a constant-time compare: cheap enough to need
             // no failure limit, so no one's wrong tokens keep the client out
             // and no limit answers differently for an id that exists.
@@ -182,9 +178,4 @@ impl FromRequest for Managed {
 
 /// A client that is gone, or whose token an update rotated meanwhile, is an
 /// invalid token to whoever presented it.
-fn token_no_longer_valid(err: ApiError) -> ApiError {
-    match err {
-        ApiError::NotFound => ApiError::InvalidToken,
-        other => other,
-    }
-}
+const TOKEN_NO_LONGER_VALID: ApiError = ApiError::InvalidToken;

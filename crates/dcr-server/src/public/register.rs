@@ -17,10 +17,10 @@ use crate::config::RegistrationMode;
 use crate::http::bearer::bearer_token;
 use crate::http::error::{ApiError, Outcome};
 use crate::http::json_body::read_json;
-use crate::http::{no_store, with_store};
+use crate::http::no_store;
 use crate::observability::request_log::LoggedClient;
 use crate::public::refuse_reserved_name;
-use crate::state::AppState;
+use crate::state::{AppState, find_in_store, with_store};
 
 pub async fn register(
     request: HttpRequest,
@@ -28,11 +28,11 @@ pub async fn register(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     // Before anything is read: a refused request costs nothing else.
+    let client_address = state.proxies.client_address(&request);
     state
         .rate_limiter
-        .admit(&request)
+        .admit(client_address)
         .map_err(ApiError::RateLimited)?;
-    let client_address = state.rate_limiter.client_of(&request);
     let endpoint = state.configuration_endpoint(&request)?;
     let token = presented_token(&request, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
@@ -101,14 +101,11 @@ pub async fn register(
         Some(token) => {
             // Spending a use and storing the client are one transaction; the
             // token may have been spent or revoked since it was checked.
-            with_store(&state, move |store| {
+            find_in_store(&state, move |store| {
                 store.insert_client_with_token(&client, &token.id)
             })
-            .await
-            .map_err(|err| match err {
-                ApiError::NotFound => ApiError::InvalidInitialAccessToken,
-                other => other,
-            })?;
+            .await?
+            .ok_or(ApiError::InvalidInitialAccessToken)?;
         }
         None => store_through_writer(&state, client).await?,
     }
@@ -242,12 +239,9 @@ async fn presented_token(
         return Err(ApiError::InvalidInitialAccessToken);
     }
     let digest = TokenDigest::of(raw);
-    let token = with_store(state, move |store| store.find_token_by_digest(&digest))
-        .await
-        .map_err(|err| match err {
-            ApiError::NotFound => ApiError::InvalidInitialAccessToken,
-            other => other,
-        })?;
+    let token = find_in_store(state, move |store| store.find_token_by_digest(&digest))
+        .await?
+        .ok_or(ApiError::InvalidInitialAccessToken)?;
     if token.state(unix_now()) == TokenState::Active {
         Ok(Some(token))
     } else {

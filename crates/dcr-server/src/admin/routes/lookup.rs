@@ -15,8 +15,8 @@ use crate::admin::{unusable, url_clients, usable};
 use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
-use crate::http::with_store;
 use crate::state::AppState;
+use crate::state::with_store;
 
 /// `POST /admin/lookup` `{"client_id": ...}`.
 pub async fn lookup(
@@ -34,7 +34,7 @@ pub async fn lookup(
     };
     let client = match with_store(&state, move |store| store.find_client(&client_id)).await {
         Ok(client) => client,
-        Err(ApiError::NotFound) => return Ok(unusable("unknown_client", None)),
+        Err(ApiError::NoSuchRow) => return Ok(unusable("unknown_client", None)),
         Err(err) => return Err(err),
     };
     let now = unix_now();

@@ -20,8 +20,9 @@ use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::http::error::{ApiError, Outcome};
 use crate::http::json_body::read_admin_json;
-use crate::http::{no_store, with_store};
+use crate::http::no_store;
 use crate::state::AppState;
+use crate::state::with_store;
 
 #[derive(Deserialize)]
 struct VerifyRequest {
@@ -157,7 +158,7 @@ async fn check(
 ) -> Result<HttpResponse, ApiError> {
     let address = match presented.client_address()? {
         Some(address) => Some(address),
-        None => state.rate_limiter.client_of(request),
+        None => state.proxies.client_address(request),
     };
     if UrlClients::looks_like_url(raw) {
         return url_clients::verify(state, raw, presented.client_secret.is_some()).await;
@@ -166,7 +167,7 @@ async fn check(
         Ok(client_id) => {
             match with_store(state, move |store| store.find_client(&client_id)).await {
                 Ok(client) => Some(client),
-                Err(ApiError::NotFound) => None,
+                Err(ApiError::NoSuchRow) => None,
                 Err(err) => return Err(err),
             }
         }

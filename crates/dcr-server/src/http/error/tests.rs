@@ -82,7 +82,8 @@ async fn every_variant_maps_to_its_answer() {
             ApiError::PayloadTooLarge { limit: 10 }.on_admin_api(),
             expect(413, "invalid_request"),
         ),
-        (ApiError::NotFound, expect(404, "not_found")),
+        (ApiError::NoSuchRoute, expect(404, "not_found")),
+        (ApiError::NoSuchRow, expect(404, "not_found")),
         (ApiError::DiscoveryNotConfigured, expect(404, "not_found")),
         (
             ApiError::InvalidToken,
@@ -197,7 +198,7 @@ async fn only_metadata_errors_name_a_field() {
     assert_eq!(body["field"], "/redirect_uris/1");
     assert_eq!(body["error"], "invalid_redirect_uri");
     let body: Value = serde_json::from_slice(
-        &to_bytes(ApiError::NotFound.error_response().into_body())
+        &to_bytes(ApiError::NoSuchRoute.error_response().into_body())
             .await
             .unwrap(),
     )
@@ -210,7 +211,7 @@ async fn only_metadata_errors_name_a_field() {
 fn store_errors_map_to_their_status_and_keep_their_cause() {
     assert!(matches!(
         ApiError::from(StoreError::NotFound),
-        ApiError::NotFound
+        ApiError::NoSuchRow
     ));
     let internal = ApiError::from(StoreError::Other("constraint violated".into()));
     assert_eq!(internal.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
