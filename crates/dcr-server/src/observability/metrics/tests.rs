@@ -1,6 +1,9 @@
 use std::time::Duration;
 
+use dcr_store::{ClientCounts, PoolStatus};
+
 use super::*;
+use crate::admission::hashing::HashingPool;
 
 fn pool_status(checkouts: u64) -> PoolStatus {
     PoolStatus {
