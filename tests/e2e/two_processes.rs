@@ -43,22 +43,6 @@ async fn read(http: &Client, server: &Server, client_id: &str, token: &str) -> r
         .unwrap()
 }
 
-async fn verify(
-    http: &Client,
-    server: &Server,
-    client_id: &str,
-    body: &Value,
-) -> Map<String, Value> {
-    let response = http
-        .post(server.admin(&format!("/admin/clients/{client_id}/verify")))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    json_of(response, 200).await
-}
-
 /// Registered through A; read, updated and verified through B; the token the
 /// update replaced stops working on A.
 #[tokio::test]
@@ -147,12 +131,14 @@ async fn a_client_registered_on_one_process_is_managed_through_the_other() {
     // Verified through B (and A) with the secret issued by A.
     let right = json!({ "client_secret": secret });
     for server in [&b, &a] {
-        let answer = verify(&http, server, &id, &right).await;
+        let answer = server.verify(Some(ADMIN_TOKEN), &id, &right).await;
         assert_eq!(answer["valid"], true, "{answer:?}");
         assert_eq!(answer["client"]["client_name"], "Claude (renamed on B)");
         assert_eq!(answer["client"]["scope"], "mcp:tools");
     }
-    let answer = verify(&http, &b, &id, &json!({ "client_secret": "wrong" })).await;
+    let answer = b
+        .verify(Some(ADMIN_TOKEN), &id, &json!({ "client_secret": "wrong" }))
+        .await;
     assert_eq!(Value::Object(answer), json!({ "valid": false }));
     // The use B recorded is what A's admin API shows.
     let response = http
@@ -172,7 +158,7 @@ async fn a_client_registered_on_one_process_is_managed_through_the_other() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let answer = verify(&http, &b, &id, &right).await;
+    let answer = b.verify(Some(ADMIN_TOKEN), &id, &right).await;
     assert_eq!(Value::Object(answer), json!({ "valid": false }));
     // Its registration access token opens nothing on B either.
     assert_eq!(read(&http, &b, &id, &new_token).await.status(), 401);
