@@ -15,10 +15,8 @@ use dcr_store::test_support::TestDatabase;
 use serde_json::{Map, Value, json};
 
 use crate::process::{
-    Output, ScratchDir, Server, claude_ai_body, claude_code_body, member_names, shell,
+    ADMIN_TOKEN, Output, ScratchDir, Server, claude_ai_body, claude_code_body, member_names, shell,
 };
-
-const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
 
 /// Runs `dcr-server clients ARGS` with exactly `env` (plus PATH).
 fn clients(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {

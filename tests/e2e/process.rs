@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_dcr-server");
 
+/// `DCR_ADMIN_TOKEN` for the tests that start a server with one.
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
+
 /// A running dcr-server process; killed if the test ends first.
 pub struct Server {
     child: Child,

@@ -8,9 +8,7 @@ use dcr_store::test_support::TestDatabase;
 use reqwest::Client;
 use serde_json::{Map, Value, json};
 
-use crate::process::{ScratchDir, Server, claude_ai_body, claude_code_body};
-
-const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
+use crate::process::{ADMIN_TOKEN, ScratchDir, Server, claude_ai_body, claude_code_body};
 
 /// Starts two processes on `database` at the same time: both apply the
 /// migrations at start-up, under Postgres' advisory lock.

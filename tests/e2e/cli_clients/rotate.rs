@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use dcr_store::test_support::TestDatabase;
 use serde_json::json;
 
-use super::{ADMIN_TOKEN, admin_show, clients, environment, id_of, register};
-use crate::process::{ScratchDir, Server, claude_ai_body, member_names};
+use super::{admin_show, clients, environment, id_of, register};
+use crate::process::{ADMIN_TOKEN, ScratchDir, Server, claude_ai_body, member_names};
 
 #[tokio::test]
 async fn keep_old_for_keeps_the_old_secret_working_on_the_server() {

@@ -3,19 +3,16 @@
 //! and without `DCR_ADMIN_TOKEN` so is any `Host` but loopback (DNS
 //! rebinding). With a token, the bearer check decides.
 
-use clap::Parser as _;
-use dcr_server::Cli;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
+use crate::admin::{ADMIN_TOKEN, admin_token_setting};
 use crate::helpers::{Backend, TestApp, assert_error, header, spawn_app, spawn_app_with};
 
 on_both_backends!(
     without_a_token_browsers_and_foreign_hosts_are_refused,
     with_a_token_browsers_are_refused_and_the_bearer_check_decides,
 );
-
-const ADMIN_TOKEN: &str = "dcr-admin-test-token-0123456789-abcdefghij";
 
 /// Every admin route, the fallback included.
 fn admin_routes(client_id: &str) -> Vec<(Method, String)> {
@@ -122,8 +119,7 @@ async fn without_a_token_browsers_and_foreign_hosts_are_refused(backend: Backend
 
 async fn with_a_token_browsers_are_refused_and_the_bearer_check_decides(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        let cli = Cli::try_parse_from(["dcr-server", "--admin-token", ADMIN_TOKEN]).unwrap();
-        settings.admin_token = cli.settings.admin_token;
+        settings.admin_token = admin_token_setting();
     })
     .await;
     let list = || app.admin_request(Method::GET, "/admin/clients");
