@@ -93,26 +93,6 @@ async fn admin_get(server: &Server, path: &str) -> Value {
         .unwrap()
 }
 
-/// The verify answer's `valid`. Any status but 200 fails the test: an error
-/// body has no `valid`, so a negative assertion would pass on it unseen.
-async fn verify(server: &Server, client_id: &str, body: Value) -> bool {
-    let response = reqwest::Client::new()
-        .post(server.admin(&format!("/admin/clients/{client_id}/verify")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert_eq!(
-        status,
-        reqwest::StatusCode::OK,
-        "verify {client_id} with {body}: {text}"
-    );
-    let answer: Value = serde_json::from_str(&text).unwrap();
-    answer["valid"] == true
-}
-
 #[tokio::test]
 async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
     let dir = ScratchDir::new();
@@ -179,33 +159,40 @@ async fn clients_of_the_nextjs_endpoint_keep_their_ids_and_secrets() {
 
     let server = Server::start(&dir.0, &env);
     assert!(
-        verify(
-            &server,
-            CLAUDE_AI,
-            json!({"client_secret": "secret-claude-ai"})
-        )
-        .await
-    );
-    assert!(!verify(&server, CLAUDE_AI, json!({"client_secret": "wrong"})).await);
-    assert!(
-        verify(
-            &server,
-            HASHED_SHA256,
-            json!({"client_secret": "secret-sha256"})
-        )
-        .await
-    );
-    assert!(verify(&server, CLAUDE_CODE, json!({})).await);
-    assert!(
-        !verify(
-            &server,
-            CLAUDE_CODE,
-            json!({"client_secret": "secret-sha256"})
-        )
-        .await
+        server
+            .is_valid(
+                None,
+                CLAUDE_AI,
+                &json!({"client_secret": "secret-claude-ai"})
+            )
+            .await
     );
     assert!(
-        !verify(&server, DISABLED, json!({})).await,
+        !server
+            .is_valid(None, CLAUDE_AI, &json!({"client_secret": "wrong"}))
+            .await
+    );
+    assert!(
+        server
+            .is_valid(
+                None,
+                HASHED_SHA256,
+                &json!({"client_secret": "secret-sha256"})
+            )
+            .await
+    );
+    assert!(server.is_valid(None, CLAUDE_CODE, &json!({})).await);
+    assert!(
+        !server
+            .is_valid(
+                None,
+                CLAUDE_CODE,
+                &json!({"client_secret": "secret-sha256"})
+            )
+            .await
+    );
+    assert!(
+        !server.is_valid(None, DISABLED, &json!({})).await,
         "imported disabled"
     );
 

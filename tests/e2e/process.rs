@@ -7,9 +7,12 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_dcr-server");
+
+/// `DCR_ADMIN_TOKEN` for the tests that start a server with one.
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
 
 /// A running dcr-server process; killed if the test ends first.
 pub struct Server {
@@ -82,6 +85,39 @@ impl Server {
 
     pub fn admin(&self, path: &str) -> String {
         format!("{}{path}", self.admin_url)
+    }
+
+    /// `POST /admin/clients/{id}/verify`, with `admin_token` as the bearer
+    /// when the server has one: the answer, which must be a 200. An error
+    /// body has no `valid`, so a negative assertion would pass on it unseen.
+    pub async fn verify(
+        &self,
+        admin_token: Option<&str>,
+        client_id: &str,
+        body: &Value,
+    ) -> Map<String, Value> {
+        let mut request = reqwest::Client::new()
+            .post(self.admin(&format!("/admin/clients/{client_id}/verify")))
+            .json(body);
+        if let Some(token) = admin_token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(
+            status,
+            reqwest::StatusCode::OK,
+            "verify {client_id} with {body}: {text}"
+        );
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The verify answer's `valid` (see `verify`).
+    pub async fn is_valid(&self, admin_token: Option<&str>, client_id: &str, body: &Value) -> bool {
+        self.verify(admin_token, client_id, body).await["valid"]
+            .as_bool()
+            .expect("the verify answer's valid is a boolean")
     }
 
     pub fn logs(&self) -> String {

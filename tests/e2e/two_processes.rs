@@ -8,9 +8,7 @@ use dcr_store::test_support::TestDatabase;
 use reqwest::Client;
 use serde_json::{Map, Value, json};
 
-use crate::process::{ScratchDir, Server, claude_ai_body, claude_code_body};
-
-const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789-abcdefghijklmnop";
+use crate::process::{ADMIN_TOKEN, ScratchDir, Server, claude_ai_body, claude_code_body};
 
 /// Starts two processes on `database` at the same time: both apply the
 /// migrations at start-up, under Postgres' advisory lock.
@@ -41,22 +39,6 @@ async fn read(http: &Client, server: &Server, client_id: &str, token: &str) -> r
         .send()
         .await
         .unwrap()
-}
-
-async fn verify(
-    http: &Client,
-    server: &Server,
-    client_id: &str,
-    body: &Value,
-) -> Map<String, Value> {
-    let response = http
-        .post(server.admin(&format!("/admin/clients/{client_id}/verify")))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    json_of(response, 200).await
 }
 
 /// Registered through A; read, updated and verified through B; the token the
@@ -147,12 +129,14 @@ async fn a_client_registered_on_one_process_is_managed_through_the_other() {
     // Verified through B (and A) with the secret issued by A.
     let right = json!({ "client_secret": secret });
     for server in [&b, &a] {
-        let answer = verify(&http, server, &id, &right).await;
+        let answer = server.verify(Some(ADMIN_TOKEN), &id, &right).await;
         assert_eq!(answer["valid"], true, "{answer:?}");
         assert_eq!(answer["client"]["client_name"], "Claude (renamed on B)");
         assert_eq!(answer["client"]["scope"], "mcp:tools");
     }
-    let answer = verify(&http, &b, &id, &json!({ "client_secret": "wrong" })).await;
+    let answer = b
+        .verify(Some(ADMIN_TOKEN), &id, &json!({ "client_secret": "wrong" }))
+        .await;
     assert_eq!(Value::Object(answer), json!({ "valid": false }));
     // The use B recorded is what A's admin API shows.
     let response = http
@@ -172,7 +156,7 @@ async fn a_client_registered_on_one_process_is_managed_through_the_other() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let answer = verify(&http, &b, &id, &right).await;
+    let answer = b.verify(Some(ADMIN_TOKEN), &id, &right).await;
     assert_eq!(Value::Object(answer), json!({ "valid": false }));
     // Its registration access token opens nothing on B either.
     assert_eq!(read(&http, &b, &id, &new_token).await.status(), 401);

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use dcr_store::test_support::TestDatabase;
 use serde_json::json;
 
-use super::{admin_show, clients, environment, id_of, register, verify};
-use crate::process::{ScratchDir, Server, claude_ai_body, member_names};
+use super::{admin_show, clients, environment, id_of, register};
+use crate::process::{ADMIN_TOKEN, ScratchDir, Server, claude_ai_body, member_names};
 
 #[tokio::test]
 async fn keep_old_for_keeps_the_old_secret_working_on_the_server() {
@@ -44,8 +44,14 @@ async fn keep_old_for_keeps_the_old_secret_working_on_the_server() {
     let until = rotated["previous_secret_expires_at"].as_i64().unwrap();
     assert!((before + 3600..=before + 3660).contains(&until), "{until}");
     let second = json!({ "client_secret": rotated["client_secret"] });
-    assert!(verify(&server, &id, &first).await, "the old secret, kept");
-    assert!(verify(&server, &id, &second).await, "the new secret");
+    assert!(
+        server.is_valid(Some(ADMIN_TOKEN), &id, &first).await,
+        "the old secret, kept"
+    );
+    assert!(
+        server.is_valid(Some(ADMIN_TOKEN), &id, &second).await,
+        "the new secret"
+    );
     assert_eq!(
         admin_show(&server, &id).await["previous_secret_expires_at"],
         until
@@ -60,8 +66,14 @@ async fn keep_old_for_keeps_the_old_secret_working_on_the_server() {
     );
     let text = output.success();
     assert!(text.contains("the old one keeps working until"), "{text}");
-    assert!(!verify(&server, &id, &first).await, "the oldest, dropped");
-    assert!(verify(&server, &id, &second).await, "the one just replaced");
+    assert!(
+        !server.is_valid(Some(ADMIN_TOKEN), &id, &first).await,
+        "the oldest, dropped"
+    );
+    assert!(
+        server.is_valid(Some(ADMIN_TOKEN), &id, &second).await,
+        "the one just replaced"
+    );
 
     for bad in ["2592001", "-1", "1.5", "an hour"] {
         let flag = format!("--keep-old-for={bad}");
@@ -73,12 +85,12 @@ async fn keep_old_for_keeps_the_old_secret_working_on_the_server() {
         );
     }
     assert!(
-        verify(&server, &id, &second).await,
+        server.is_valid(Some(ADMIN_TOKEN), &id, &second).await,
         "refused flags change nothing"
     );
 
     // The default: no overlap.
     let output = clients(&dir.0, &env, &["rotate-secret", &id]);
     assert!(output.success().contains("the old one no longer works"));
-    assert!(!verify(&server, &id, &second).await);
+    assert!(!server.is_valid(Some(ADMIN_TOKEN), &id, &second).await);
 }

@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 use crate::helpers::{Backend, TestApp, header, spawn_app_with};
 
 /// Long enough for `DCR_ADMIN_TOKEN` (32 characters at least).
-const ADMIN_TOKEN: &str = "dcr-admin-test-token-0123456789-abcdefghij";
+pub(crate) const ADMIN_TOKEN: &str = "dcr-admin-test-token-0123456789-abcdefghij";
 
 /// Members that hold or reveal a credential; no admin view has them.
 const SECRET_MEMBERS: [&str; 5] = [
@@ -56,7 +56,7 @@ async fn spawn_admin_with(backend: Backend, configure: impl FnOnce(&mut Settings
 }
 
 /// `AdminToken` is built only by the command-line parser, as in production.
-fn admin_token_setting() -> Option<dcr_server::config::AdminToken> {
+pub(crate) fn admin_token_setting() -> Option<dcr_server::config::AdminToken> {
     let cli = Cli::try_parse_from(["dcr-server", "--admin-token", ADMIN_TOKEN]).unwrap();
     assert!(cli.settings.admin_token.is_some());
     cli.settings.admin_token

@@ -3,19 +3,16 @@
 //! and without `DCR_ADMIN_TOKEN` so is any `Host` but loopback (DNS
 //! rebinding). With a token, the bearer check decides.
 
-use clap::Parser as _;
-use dcr_server::Cli;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
+use crate::admin::{ADMIN_TOKEN, admin_token_setting};
 use crate::helpers::{Backend, TestApp, assert_error, header, spawn_app, spawn_app_with};
 
 on_both_backends!(
     without_a_token_browsers_and_foreign_hosts_are_refused,
     with_a_token_browsers_are_refused_and_the_bearer_check_decides,
 );
-
-const ADMIN_TOKEN: &str = "dcr-admin-test-token-0123456789-abcdefghij";
 
 /// Every admin route, the fallback included.
 fn admin_routes(client_id: &str) -> Vec<(Method, String)> {
@@ -32,11 +29,6 @@ fn admin_routes(client_id: &str) -> Vec<(Method, String)> {
         (Method::DELETE, format!("/admin/clients/{client_id}")),
         (Method::GET, "/admin/nothing".to_owned()),
     ]
-}
-
-fn admin(app: &TestApp, method: Method, path: &str) -> RequestBuilder {
-    app.client
-        .request(method, format!("{}{path}", app.admin_address))
 }
 
 fn admin_port(app: &TestApp) -> u16 {
@@ -72,7 +64,7 @@ async fn without_a_token_browsers_and_foreign_hosts_are_refused(backend: Backend
         .unwrap()
         .to_owned();
     let port = admin_port(&app);
-    let list = || admin(&app, Method::GET, "/admin/clients");
+    let list = || app.admin_request(Method::GET, "/admin/clients");
 
     let refused: Vec<(&str, String)> = vec![
         ("origin", "http://localhost:6274".to_owned()),
@@ -90,7 +82,8 @@ async fn without_a_token_browsers_and_foreign_hosts_are_refused(backend: Backend
         let case = format!("{name}: {value}");
         for (method, path) in admin_routes(&client_id) {
             assert_forbidden(
-                admin(&app, method.clone(), &path).header(*name, value),
+                app.admin_request(method.clone(), &path)
+                    .header(*name, value),
                 &format!("{method} {path} with {case}"),
             )
             .await;
@@ -117,7 +110,8 @@ async fn without_a_token_browsers_and_foreign_hosts_are_refused(backend: Backend
     }
 
     // Liveness answers everyone, as probes need.
-    let health = admin(&app, Method::GET, "/healthz")
+    let health = app
+        .admin_request(Method::GET, "/healthz")
         .header("host", "evil.example")
         .header("origin", "https://evil.example");
     assert_eq!(status(health).await, StatusCode::OK);
@@ -125,11 +119,10 @@ async fn without_a_token_browsers_and_foreign_hosts_are_refused(backend: Backend
 
 async fn with_a_token_browsers_are_refused_and_the_bearer_check_decides(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        let cli = Cli::try_parse_from(["dcr-server", "--admin-token", ADMIN_TOKEN]).unwrap();
-        settings.admin_token = cli.settings.admin_token;
+        settings.admin_token = admin_token_setting();
     })
     .await;
-    let list = || admin(&app, Method::GET, "/admin/clients");
+    let list = || app.admin_request(Method::GET, "/admin/clients");
 
     // The bearer check decides, whatever the host.
     for host in ["admin.internal", "evil.example", "localhost"] {
@@ -163,13 +156,14 @@ async fn with_a_token_browsers_are_refused_and_the_bearer_check_decides(backend:
         .await;
     }
     // Without the token, even unknown paths say nothing but 401.
-    let response = admin(&app, Method::GET, "/admin/nothing")
+    let response = app
+        .admin_request(Method::GET, "/admin/nothing")
         .send()
         .await
         .unwrap();
     assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized", None).await;
     assert_eq!(
-        status(admin(&app, Method::GET, "/healthz")).await,
+        status(app.admin_request(Method::GET, "/healthz")).await,
         StatusCode::OK
     );
 }

@@ -11,17 +11,6 @@ on_both_backends!(
     events_are_paged_and_bad_queries_refused,
 );
 
-async fn admin(app: &TestApp, method: Method, path: &str) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .request(method, format!("{}{path}", app.admin_address))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 fn summary(events: &Value) -> Vec<(String, String)> {
     events["events"]
         .as_array()
@@ -57,7 +46,13 @@ async fn a_client_s_life_is_in_its_events(backend: Backend) {
         .unwrap()
         .to_owned();
     for step in ["disable", "enable", "rotate-secret"] {
-        let (status, _) = admin(&app, Method::POST, &format!("/admin/clients/{id}/{step}")).await;
+        let (status, _) = admin_json(
+            &app,
+            Method::POST,
+            &format!("/admin/clients/{id}/{step}"),
+            None,
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{step}");
     }
     let deleted = app
@@ -68,7 +63,13 @@ async fn a_client_s_life_is_in_its_events(backend: Backend) {
         .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
 
-    let (status, events) = admin(&app, Method::GET, &format!("/admin/clients/{id}/events")).await;
+    let (status, events) = admin_json(
+        &app,
+        Method::GET,
+        &format!("/admin/clients/{id}/events"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{events}");
     let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
         list.iter()
@@ -101,20 +102,28 @@ async fn events_are_paged_and_bad_queries_refused(backend: Backend) {
     let registered = app.register(&fixture("claude_code")).await;
     let id = registered["client_id"].as_str().unwrap();
     for step in ["disable", "enable", "disable"] {
-        admin(&app, Method::POST, &format!("/admin/clients/{id}/{step}")).await;
+        admin_json(
+            &app,
+            Method::POST,
+            &format!("/admin/clients/{id}/{step}"),
+            None,
+        )
+        .await;
     }
-    let (_, first) = admin(
+    let (_, first) = admin_json(
         &app,
         Method::GET,
         &format!("/admin/clients/{id}/events?limit=3"),
+        None,
     )
     .await;
     assert_eq!(summary(&first).len(), 3);
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
-    let (_, rest) = admin(
+    let (_, rest) = admin_json(
         &app,
         Method::GET,
         &format!("/admin/clients/{id}/events?limit=3&cursor={cursor}"),
+        None,
     )
     .await;
     assert_eq!(
@@ -124,20 +133,22 @@ async fn events_are_paged_and_bad_queries_refused(backend: Backend) {
     assert_eq!(rest["next_cursor"], Value::Null);
 
     for query in ["limit=0", "limit=1001", "limit=x", "cursor=abc"] {
-        let (status, body) = admin(
+        let (status, body) = admin_json(
             &app,
             Method::GET,
             &format!("/admin/clients/{id}/events?{query}"),
+            None,
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(body["error"], "invalid_request");
     }
     for unknown in ["6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60", "not-a-client"] {
-        let (status, _) = admin(
+        let (status, _) = admin_json(
             &app,
             Method::GET,
             &format!("/admin/clients/{unknown}/events"),
+            None,
         )
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");

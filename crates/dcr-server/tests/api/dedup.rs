@@ -34,8 +34,7 @@ fn assert_unmanaged(answer: &Map<String, Value>) {
 }
 
 async fn admin_post(app: &TestApp, path: &str) -> reqwest::StatusCode {
-    app.client
-        .post(format!("{}{path}", app.admin_address))
+    app.admin_request(reqwest::Method::POST, path)
         .send()
         .await
         .unwrap()

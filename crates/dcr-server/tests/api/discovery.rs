@@ -1,5 +1,9 @@
 //! `GET /.well-known/oauth-authorization-server` (RFC 8414): how an MCP
 //! client finds the registration endpoint and what registration accepts.
+//! One submodule per concern; the helpers they share are here.
+
+mod forwarded;
+mod location;
 
 use dcr_server::Settings;
 use dcr_server::config::ListArg;
@@ -16,12 +20,6 @@ on_both_backends!(
     default_metadata_names_the_endpoint_and_what_registration_accepts,
     no_document_without_the_required_endpoints,
     configured_metadata_merges_the_authorization_servers_endpoints,
-    an_issuer_with_a_path_has_its_document_below_the_well_known_path,
-    the_configured_issuer_decides_where_the_document_is,
-    a_derived_issuer_has_its_document_at_the_well_known_path_only,
-    forwarded_headers_count_only_from_trusted_proxies,
-    rfc_7239_forwarded_states_the_origin_from_trusted_proxies,
-    a_document_built_from_the_host_header_is_not_stored,
     metadata_is_readable_cross_origin,
     metadata_is_read_only,
 );
@@ -198,157 +196,6 @@ async fn configured_metadata_merges_the_authorization_servers_endpoints(backend:
         }))
     );
 }
-
-/// RFC 8414 section 3.1: an issuer with a path (here DCR_PUBLIC_URL's) has
-/// its document at the well-known path followed by that path, and nowhere
-/// else.
-async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
-        with_endpoints(settings);
-    })
-    .await;
-
-    let response = app.get(&format!("{WELL_KNOWN}/dcr")).await;
-    let document = document(response, Caching::Public).await;
-    assert_eq!(document["issuer"], "https://auth.example.com/dcr");
-    assert_eq!(
-        document["registration_endpoint"],
-        "https://auth.example.com/dcr/register"
-    );
-    for path in [
-        WELL_KNOWN.to_owned(),
-        format!("{WELL_KNOWN}/"),
-        format!("{WELL_KNOWN}/dcr/"),
-        format!("{WELL_KNOWN}/dcr/x"),
-        format!("{WELL_KNOWN}/tenant/one"),
-        format!("/dcr{WELL_KNOWN}"),
-    ] {
-        assert_no_document(&app, &path).await;
-    }
-}
-
-/// DCR_ISSUER's path decides, not DCR_PUBLIC_URL's.
-async fn the_configured_issuer_decides_where_the_document_is(backend: Backend) {
-    let tenant = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://dcr.example.com".parse().unwrap());
-        settings.issuer = Some("https://auth.example.com/tenant1".parse().unwrap());
-        with_endpoints(settings);
-    })
-    .await;
-    let response = tenant.get(&format!("{WELL_KNOWN}/tenant1")).await;
-    let served = document(response, Caching::Public).await;
-    assert_eq!(served["issuer"], "https://auth.example.com/tenant1");
-    assert_eq!(
-        served["registration_endpoint"],
-        "https://dcr.example.com/register"
-    );
-    assert_no_document(&tenant, WELL_KNOWN).await;
-    assert_no_document(&tenant, &format!("{WELL_KNOWN}/tenant2")).await;
-
-    // A trailing slash alone is no path.
-    let root = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://dcr.example.com/dcr".parse().unwrap());
-        settings.issuer = Some("https://auth.example.com/".parse().unwrap());
-        with_endpoints(settings);
-    })
-    .await;
-    let served = document(root.get(WELL_KNOWN).await, Caching::Public).await;
-    assert_eq!(served["issuer"], "https://auth.example.com");
-    for suffix in ["/", "/dcr", "/tenant1"] {
-        assert_no_document(&root, &format!("{WELL_KNOWN}{suffix}")).await;
-    }
-}
-
-/// An issuer derived from requests has no path: the plain well-known path
-/// only.
-async fn a_derived_issuer_has_its_document_at_the_well_known_path_only(backend: Backend) {
-    let app = spawn_app_with(backend, with_endpoints).await;
-
-    assert_eq!(metadata(&app).await["issuer"], app.address.as_str());
-    for suffix in ["/", "/dcr", "/tenant/one"] {
-        assert_no_document(&app, &format!("{WELL_KNOWN}{suffix}")).await;
-    }
-}
-
-async fn forwarded_headers_count_only_from_trusted_proxies(backend: Backend) {
-    let forwarded = |app: &TestApp| {
-        app.request(Method::GET, WELL_KNOWN)
-            .header("X-Forwarded-Proto", "https")
-            .header("X-Forwarded-Host", "auth.example.com")
-    };
-
-    let trusting = spawn_app_with(backend, |settings: &mut Settings| {
-        settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
-        with_endpoints(settings);
-    })
-    .await;
-    let response = forwarded(&trusting).send().await.unwrap();
-    let trusted = document(response, Caching::NoStore).await;
-    assert_eq!(trusted["issuer"], "https://auth.example.com");
-    assert_eq!(
-        trusted["registration_endpoint"],
-        "https://auth.example.com/register"
-    );
-
-    let untrusting = spawn_app_with(backend, with_endpoints).await;
-    let response = forwarded(&untrusting).send().await.unwrap();
-    let ignored = document(response, Caching::NoStore).await;
-    assert_eq!(ignored["issuer"], untrusting.address.as_str());
-    assert_eq!(
-        ignored["registration_endpoint"],
-        untrusting.url("/register")
-    );
-}
-
-/// A gateway that sends only RFC 7239 `Forwarded` states the scheme and
-/// host in it; believed from trusted proxies only, and not on a request
-/// that came through an `X-Forwarded-For` gateway (which passes a client's
-/// `Forwarded` through unread).
-async fn rfc_7239_forwarded_states_the_origin_from_trusted_proxies(backend: Backend) {
-    let stated = |app: &TestApp| {
-        app.request(Method::GET, WELL_KNOWN).header(
-            "Forwarded",
-            "for=198.51.100.1;proto=https;host=\"auth.example.com\"",
-        )
-    };
-    let trusting = spawn_app_with(backend, |settings: &mut Settings| {
-        settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
-        with_endpoints(settings);
-    })
-    .await;
-    let response = stated(&trusting).send().await.unwrap();
-    let trusted = document(response, Caching::NoStore).await;
-    assert_eq!(trusted["issuer"], "https://auth.example.com");
-
-    let response = stated(&trusting)
-        .header("X-Forwarded-For", "198.51.100.1")
-        .send()
-        .await
-        .unwrap();
-    let passed_through = document(response, Caching::NoStore).await;
-    assert_eq!(passed_through["issuer"], trusting.address.as_str());
-
-    let untrusting = spawn_app_with(backend, with_endpoints).await;
-    let response = stated(&untrusting).send().await.unwrap();
-    let ignored = document(response, Caching::NoStore).await;
-    assert_eq!(ignored["issuer"], untrusting.address.as_str());
-}
-
-/// Derived from a forged Host, the document is never kept for anyone else.
-async fn a_document_built_from_the_host_header_is_not_stored(backend: Backend) {
-    let app = spawn_app_with(backend, with_endpoints).await;
-
-    let response = app
-        .request(Method::GET, WELL_KNOWN)
-        .header("Host", "attacker.example")
-        .send()
-        .await
-        .unwrap();
-    let forged = document(response, Caching::NoStore).await;
-    assert_eq!(forged["issuer"], "http://attacker.example");
-}
-
 /// Browser-based MCP clients read the metadata from their own origin, and
 /// see a 404 as a 404.
 async fn metadata_is_readable_cross_origin(backend: Backend) {

@@ -203,6 +203,12 @@ impl TestApp {
         self.client.request(method, self.url(path))
     }
 
+    /// A request to the admin listener, with no admin token.
+    pub fn admin_request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.admin_address))
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.request(Method::GET, path).send().await.unwrap()
     }
@@ -348,6 +354,18 @@ pub async fn assert_error(
     (headers, body)
 }
 
+/// Asserts the one answer to every bad bearer token (RFC 6750 section 3.1):
+/// `401 invalid_token` with its challenge. Returns the body.
+pub async fn assert_invalid_token(response: Response) -> Map<String, Value> {
+    let (headers, body) =
+        assert_error(response, StatusCode::UNAUTHORIZED, "invalid_token", None).await;
+    assert_eq!(
+        header(&headers, "www-authenticate"),
+        Some(r#"Bearer error="invalid_token""#)
+    );
+    body
+}
+
 /// What came back on one connection: every byte, and whether the server
 /// closed it (a read returned end of file) before the wait ran out.
 pub struct Exchange {
@@ -397,9 +415,7 @@ pub async fn admin_json(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = app
-        .client
-        .request(method, format!("{}{path}", app.admin_address));
+    let mut request = app.admin_request(method, path);
     if let Some(body) = body {
         request = request.json(&body);
     }

@@ -12,7 +12,9 @@ use dcr_store::StoreError;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::helpers::{Backend, TestApp, assert_error, fixture, header, spawn_app};
+use crate::helpers::{
+    Backend, TestApp, assert_error, assert_invalid_token, fixture, header, spawn_app,
+};
 
 on_both_backends!(
     register_read_update_delete,
@@ -27,9 +29,6 @@ const SERVER_SET: [&str; 4] = [
     "client_secret_expires_at",
     "client_id_issued_at",
 ];
-
-/// The exact answer to every token problem (RFC 6750 section 3.1).
-const CHALLENGE: &str = r#"Bearer error="invalid_token""#;
 
 /// A registration as the client holds it after `POST /register`.
 struct Registered {
@@ -134,14 +133,6 @@ async fn ok_json(response: Response) -> Map<String, Value> {
         Value::Object(members) => members,
         other => panic!("a client information response is a JSON object, not {other}"),
     }
-}
-
-/// Asserts the one answer to every token problem and returns its body.
-async fn assert_invalid_token(response: Response) -> Map<String, Value> {
-    let (headers, body) =
-        assert_error(response, StatusCode::UNAUTHORIZED, "invalid_token", None).await;
-    assert_eq!(header(&headers, "www-authenticate"), Some(CHALLENGE));
-    body
 }
 
 async fn register_read_update_delete(backend: Backend) {

@@ -4,38 +4,31 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::documents::{Answer, DocumentServer, document, ok};
 use super::{admin_url, spawn_cimd_app, verify_url};
 use crate::helpers::*;
 
-/// `POST path` on the admin listener (open on loopback without a token).
-async fn post_admin(app: &TestApp, path: &str, body: &Value) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.admin_address))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn verify_by_body(app: &TestApp, url: &str, secret: Option<&str>) -> Value {
     let mut body = json!({ "client_id": url });
     if let Some(secret) = secret {
         body["client_secret"] = json!(secret);
     }
-    let (status, answer) = post_admin(app, "/admin/verify", &body).await;
+    let (status, answer) = admin_json(app, Method::POST, "/admin/verify", Some(body)).await;
     assert_eq!(status, StatusCode::OK, "{url}: {answer}");
     answer
 }
 
 async fn lookup(app: &TestApp, url: &str) -> Value {
-    let (status, answer) = post_admin(app, "/admin/lookup", &json!({ "client_id": url })).await;
+    let (status, answer) = admin_json(
+        app,
+        Method::POST,
+        "/admin/lookup",
+        Some(json!({ "client_id": url })),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{url}: {answer}");
     answer
 }

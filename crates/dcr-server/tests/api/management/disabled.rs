@@ -5,8 +5,8 @@
 use reqwest::StatusCode;
 use serde_json::{Map, Value};
 
-use super::{Registered, assert_invalid_token, delete, ok_json, put, read, text};
-use crate::helpers::{Backend, TestApp, fixture, spawn_app};
+use super::{Registered, delete, ok_json, put, read, text};
+use crate::helpers::{Backend, TestApp, assert_invalid_token, fixture, spawn_app};
 
 on_both_backends!(
     a_disabled_clients_token_manages_nothing_until_it_is_enabled,
@@ -17,11 +17,10 @@ on_both_backends!(
 /// admin token configured), which must answer 200.
 async fn admin_post(app: &TestApp, client_id: &str, action: &str) {
     let response = app
-        .client
-        .post(format!(
-            "{}/admin/clients/{client_id}/{action}",
-            app.admin_address
-        ))
+        .admin_request(
+            reqwest::Method::POST,
+            &format!("/admin/clients/{client_id}/{action}"),
+        )
         .send()
         .await
         .unwrap();

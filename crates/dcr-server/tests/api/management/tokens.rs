@@ -10,8 +10,8 @@ use diesel::{PgConnection, SqliteConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use super::{Registered, assert_invalid_token, delete, ok_json, put, read, text};
-use crate::helpers::{Backend, TestApp, fixture, spawn_app};
+use super::{Registered, delete, ok_json, put, read, text};
+use crate::helpers::{Backend, TestApp, assert_invalid_token, fixture, spawn_app};
 
 on_both_backends!(
     a_token_opens_only_its_own_client,
