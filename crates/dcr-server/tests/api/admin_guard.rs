@@ -126,7 +126,7 @@ async fn without_a_token_browsers_and_foreign_hosts_are_refused(backend: Backend
 async fn with_a_token_browsers_are_refused_and_the_bearer_check_decides(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
         let cli = Cli::try_parse_from(["dcr-server", "--admin-token", ADMIN_TOKEN]).unwrap();
-        settings.admin_token = cli.settings.admin_token;
+        settings.listeners.admin_token = cli.settings.listeners.admin_token;
     })
     .await;
     let list = || admin(&app, Method::GET, "/admin/clients");

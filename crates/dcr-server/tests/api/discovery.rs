@@ -31,8 +31,8 @@ const TOKEN: &str = "https://auth.example.com/oauth2/token";
 
 /// The endpoints RFC 8414 requires for the default grant types.
 fn with_endpoints(settings: &mut Settings) {
-    settings.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
-    settings.token_endpoint = Some(TOKEN.parse().unwrap());
+    settings.discovery.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
+    settings.discovery.token_endpoint = Some(TOKEN.parse().unwrap());
 }
 
 /// How a published document may be cached.
@@ -136,13 +136,13 @@ async fn no_document_without_the_required_endpoints(backend: Backend) {
     );
 
     let no_token_endpoint = spawn_app_with(backend, |settings| {
-        settings.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
+        settings.discovery.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
     })
     .await;
     assert_no_document(&no_token_endpoint, WELL_KNOWN).await;
 
     let no_authorization_endpoint = spawn_app_with(backend, |settings| {
-        settings.token_endpoint = Some(TOKEN.parse().unwrap());
+        settings.discovery.token_endpoint = Some(TOKEN.parse().unwrap());
     })
     .await;
     assert_no_document(&no_authorization_endpoint, WELL_KNOWN).await;
@@ -150,9 +150,9 @@ async fn no_document_without_the_required_endpoints(backend: Backend) {
     // Without a grant that uses the authorization endpoint, the token
     // endpoint is all a complete document needs.
     let machines_only = spawn_app_with(backend, |settings| {
-        settings.token_endpoint = Some(TOKEN.parse().unwrap());
-        settings.grant_types = ListArg(vec!["client_credentials".parse().unwrap()]);
-        settings.response_types = ListArg(Vec::new());
+        settings.discovery.token_endpoint = Some(TOKEN.parse().unwrap());
+        settings.policy.grant_types = ListArg(vec!["client_credentials".parse().unwrap()]);
+        settings.policy.response_types = ListArg(Vec::new());
     })
     .await;
     let document = metadata(&machines_only).await;
@@ -162,18 +162,18 @@ async fn no_document_without_the_required_endpoints(backend: Backend) {
 
 async fn configured_metadata_merges_the_authorization_servers_endpoints(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://auth.example.com/dcr".parse().unwrap());
-        settings.issuer = Some("https://auth.example.com/".parse().unwrap());
+        settings.listeners.public_url = Some("https://auth.example.com/dcr".parse().unwrap());
+        settings.discovery.issuer = Some("https://auth.example.com/".parse().unwrap());
         with_endpoints(settings);
-        settings.allowed_scopes = Some("mcp:read mcp:write".parse().unwrap());
-        settings.code_challenge_methods =
+        settings.policy.allowed_scopes = Some("mcp:read mcp:write".parse().unwrap());
+        settings.discovery.code_challenge_methods =
             ListArg(vec!["S256".parse().unwrap(), "plain".parse().unwrap()]);
-        settings.auth_methods = ListArg(vec![
+        settings.policy.auth_methods = ListArg(vec![
             "none".parse().unwrap(),
             "client_secret_post".parse().unwrap(),
         ]);
-        settings.default_auth_method = "none".parse().unwrap();
-        settings.grant_types = ListArg(vec![
+        settings.policy.default_auth_method = "none".parse().unwrap();
+        settings.policy.grant_types = ListArg(vec![
             "authorization_code".parse().unwrap(),
             "refresh_token".parse().unwrap(),
         ]);
@@ -204,7 +204,7 @@ async fn configured_metadata_merges_the_authorization_servers_endpoints(backend:
 /// else.
 async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
+        settings.listeners.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
         with_endpoints(settings);
     })
     .await;
@@ -231,8 +231,8 @@ async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path(backen
 /// DCR_ISSUER's path decides, not DCR_PUBLIC_URL's.
 async fn the_configured_issuer_decides_where_the_document_is(backend: Backend) {
     let tenant = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://dcr.example.com".parse().unwrap());
-        settings.issuer = Some("https://auth.example.com/tenant1".parse().unwrap());
+        settings.listeners.public_url = Some("https://dcr.example.com".parse().unwrap());
+        settings.discovery.issuer = Some("https://auth.example.com/tenant1".parse().unwrap());
         with_endpoints(settings);
     })
     .await;
@@ -248,8 +248,8 @@ async fn the_configured_issuer_decides_where_the_document_is(backend: Backend) {
 
     // A trailing slash alone is no path.
     let root = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://dcr.example.com/dcr".parse().unwrap());
-        settings.issuer = Some("https://auth.example.com/".parse().unwrap());
+        settings.listeners.public_url = Some("https://dcr.example.com/dcr".parse().unwrap());
+        settings.discovery.issuer = Some("https://auth.example.com/".parse().unwrap());
         with_endpoints(settings);
     })
     .await;
@@ -279,7 +279,7 @@ async fn forwarded_headers_count_only_from_trusted_proxies(backend: Backend) {
     };
 
     let trusting = spawn_app_with(backend, |settings: &mut Settings| {
-        settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
+        settings.listeners.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
         with_endpoints(settings);
     })
     .await;
@@ -313,7 +313,7 @@ async fn rfc_7239_forwarded_states_the_origin_from_trusted_proxies(backend: Back
         )
     };
     let trusting = spawn_app_with(backend, |settings: &mut Settings| {
-        settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
+        settings.listeners.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
         with_endpoints(settings);
     })
     .await;
