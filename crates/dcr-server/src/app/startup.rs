@@ -149,7 +149,7 @@ impl Application {
             registration: registration.mode,
             dedup_public: registration.dedup_public,
             url_clients,
-            consent: consent,
+            consent,
             metrics: metrics.clone(),
             secret_hashing: hashing_config.secret_hashing,
             hashing: hashing.clone(),
@@ -162,7 +162,7 @@ impl Application {
             rate_limiter: RateLimiter::new(
                 limits.rate_limit,
                 limits.rate_limit_global,
-                limits.rate_limit_exempt.clone(),
+                limits.rate_limit_exempt,
                 listeners.trusted_proxies.clone(),
             ),
             verifier: Verifier::new(
