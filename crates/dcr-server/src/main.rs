@@ -9,7 +9,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return command_line_refused(&err),
     };
-    dcr_server::observability::logging::init(cli.settings.log_format);
+    dcr_server::observability::logging::init(cli.settings.logging.log_format);
     let config = match cli.settings.into_config() {
         Ok(config) => config,
         Err(err) => return Failure::Settings.report(err),
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         Command::Healthcheck => {
             // The same environment as the server's: a configuration it
             // would refuse is unhealthy too (exit 2 above).
-            return match dcr_server::app::healthcheck::check(config.bind) {
+            return match dcr_server::app::healthcheck::check(config.listeners.bind) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(unhealthy) => Failure::Runtime.report(format_args!("unhealthy: {unhealthy}")),
             };
@@ -61,10 +61,10 @@ fn at_the_shell(
 }
 
 fn migrate(config: &dcr_server::Config) -> Result<(), Box<dyn std::error::Error>> {
-    log::info!("database: {}", config.store.url.describe());
-    let store = open_store(config)?;
+    log::info!("database: {}", config.database.store.url.describe());
+    let store = open_store(&config.database.store)?;
     let applied = migrate_store(&store);
-    store.close(config.store.acquire_timeout);
+    store.close(config.database.store.acquire_timeout);
     let applied = applied?;
     if applied.is_empty() {
         log::info!("database {} is up to date", store.url());
@@ -88,7 +88,7 @@ fn in_the_database(
         .map_err(Into::into)
         .and_then(|_| command(&store).map_err(Into::into));
     // Before the process exits (see `Store::close`).
-    store.close(config.store.acquire_timeout);
+    store.close(config.database.store.acquire_timeout);
     outcome
 }
 

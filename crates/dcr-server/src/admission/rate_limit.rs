@@ -18,10 +18,10 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
-use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use crate::config::Rate;
 use crate::config::ip_range::IpRange;
 
 mod failures;
@@ -30,48 +30,6 @@ pub use failures::FailureLimiter;
 
 /// Addresses remembered at once (each entry is a few dozen bytes).
 const MAX_TRACKED: usize = 100_000;
-
-/// `<count>/<second|minute|hour>`: at most `count` at once, refilled evenly
-/// over the period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
-    pub count: u32,
-    pub per: Duration,
-}
-
-impl FromStr for Rate {
-    type Err = String;
-    fn from_str(raw: &str) -> Result<Self, String> {
-        let invalid = || format!("{raw:?} is not a rate such as 60/hour, or off");
-        let (count, period) = raw.split_once('/').ok_or_else(invalid)?;
-        let count: u32 = count.trim().parse().map_err(|_| invalid())?;
-        let per = match period.trim() {
-            "second" => Duration::from_secs(1),
-            "minute" => Duration::from_secs(60),
-            "hour" => Duration::from_secs(3600),
-            _ => return Err(invalid()),
-        };
-        if count == 0 {
-            return Err(invalid());
-        }
-        Ok(Self { count, per })
-    }
-}
-
-/// A rate limit setting: a rate, or `off`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateSetting(pub Option<Rate>);
-
-impl FromStr for RateSetting {
-    type Err = String;
-    fn from_str(raw: &str) -> Result<Self, String> {
-        if raw.trim().eq_ignore_ascii_case("off") {
-            Ok(Self(None))
-        } else {
-            raw.parse().map(|rate| Self(Some(rate)))
-        }
-    }
-}
 
 /// What a refused request is told (RFC 9110 `Retry-After`, and the
 /// `RateLimit-*` fields of the IETF draft).

@@ -18,12 +18,12 @@ use crate::admission::hashing::{self, HashingPool};
 use crate::admission::rate_limit::{FailureLimiter, RateLimiter};
 use crate::app::drain::{self, Drain};
 use crate::cimd::UrlClients;
-use crate::config::Config;
+use crate::config::{Config, Lifetimes};
 use crate::database;
 use crate::http::proxy::{PublicBase, TrustedProxies};
 use crate::observability::metrics::{Listener, Metrics};
 use crate::observability::request_log::RequestLog;
-use crate::purge::{self, Arming, Lifetimes};
+use crate::purge::{self, Arming};
 use crate::state::AppState;
 use crate::verify::Verifier;
 use crate::verify::secrets::VerifiedSecrets;
@@ -52,7 +52,6 @@ pub struct Application {
     lifetimes: Lifetimes,
     metrics: Metrics,
     arming: Arming,
-    purge_interval: Duration,
 }
 
 impl std::fmt::Debug for Application {
@@ -68,9 +67,21 @@ impl Application {
     /// Refuses a public bind without `DCR_PUBLIC_URL`, then opens the store,
     /// applies pending migrations and binds both listeners.
     pub fn build(config: Config) -> Result<Self, StartError> {
-        crate::config::check_public_url(config.bind, config.public_url.as_ref())?;
-        log::info!("database: {}", config.store.url.describe());
-        let store = open_store(&config)?;
+        let Config {
+            listeners,
+            database,
+            registration,
+            limits,
+            discovery,
+            lifetimes,
+            cimd,
+            consent,
+            hashing: hashing_config,
+            policy,
+        } = config;
+        crate::config::check_public_url(listeners.bind, listeners.public_url.as_ref())?;
+        log::info!("database: {}", database.store.url.describe());
+        let store = open_store(&database.store)?;
         let applied = migrate_store(&store)?;
         if !applied.is_empty() {
             log::info!("applied migrations {}", applied.join(", "));
@@ -78,15 +89,15 @@ impl Application {
         let unused_purge_armed_at = store
             .unused_purge_armed_at()
             .map_err(|source| StartError::database(store.url(), source))?;
-        if unused_purge_armed_at.is_none() && config.lifetimes.unused_ttl_secs > 0 {
+        if unused_purge_armed_at.is_none() && lifetimes.unused_ttl_secs > 0 {
             log::warn!("{}", purge::UNARMED);
         }
         initial_access::warn_of_earlier_scheme_entries(&store);
-        let listener = bind(config.bind)?;
-        let admin_listener = bind(admin_address(&config))?;
-        let port = local_port(&listener, config.bind)?;
-        let admin_port = local_port(&admin_listener, config.admin_bind)?;
-        let writer = ClientWriter::start(&store, config.database_writers, config.database_queue)
+        let listener = bind(listeners.bind)?;
+        let admin_listener = bind(admin_address(&listeners))?;
+        let port = local_port(&listener, listeners.bind)?;
+        let admin_port = local_port(&admin_listener, listeners.admin_bind)?;
+        let writer = ClientWriter::start(&store, database.writers, database.queue)
             .map_err(|source| StartError::database(store.url(), source))?;
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
@@ -95,83 +106,82 @@ impl Application {
             store.clone(),
             metrics.clone(),
             unused_purge_armed_at,
-            config.queue_max_wait,
+            hashing_config.queue_max_wait,
         );
         // Both lines admit by an estimate from the configured cost until one
         // hash, timed off the listeners' path, gives this machine's figure.
-        let first_estimate = hashing::first_estimate(config.bcrypt_cost);
+        let first_estimate = hashing::first_estimate(hashing_config.bcrypt_cost);
         let hashing = HashingPool::new(
-            config.bcrypt_threads,
-            config.bcrypt_queue,
-            config.queue_max_wait,
+            hashing_config.bcrypt_threads,
+            hashing_config.bcrypt_queue,
+            hashing_config.queue_max_wait,
             first_estimate,
         )
         .timed_by(metrics.hashing_histogram("registration"));
         let verify_hashing = HashingPool::new(
-            config.verify_threads,
-            config.bcrypt_queue,
-            config.queue_max_wait,
+            hashing_config.verify_threads,
+            hashing_config.bcrypt_queue,
+            hashing_config.queue_max_wait,
             first_estimate,
         )
         .timed_by(metrics.hashing_histogram("verify"));
         hashing::calibrate(
-            config.bcrypt_cost,
+            hashing_config.bcrypt_cost,
             vec![hashing.clone(), verify_hashing.clone()],
         );
-        let policy = Arc::new(config.policy.clone());
-        if config.cimd.allow_http_loopback {
+        let policy = Arc::new(policy);
+        if cimd.allow_http_loopback {
             log::warn!(
                 "DCR_CIMD_ALLOW_HTTP_LOOPBACK is on: client metadata documents are also fetched over plain http from loopback; for development and tests only"
             );
         }
         let url_clients = UrlClients::new(
-            config.cimd.clone(),
+            cimd,
             policy.clone(),
-            &config.consent.known_clients,
+            &consent.known_clients,
             metrics.clone(),
         );
-        let proxies = TrustedProxies::new(config.trusted_proxies.clone());
+        let proxies = TrustedProxies::new(listeners.trusted_proxies.clone());
         let state = web::Data::new(AppState {
             store,
-            database_patience: config.queue_max_wait,
+            database_patience: hashing_config.queue_max_wait,
             writer,
             policy,
-            registration: config.registration,
-            dedup_public: config.dedup_public,
+            registration: registration.mode,
+            dedup_public: registration.dedup_public,
             url_clients,
-            consent: config.consent.clone(),
+            consent,
             metrics: metrics.clone(),
-            secret_hashing: config.secret_hashing,
+            secret_hashing: hashing_config.secret_hashing,
             hashing: hashing.clone(),
-            max_body_bytes: config.max_body_bytes,
-            public_base: PublicBase::new(config.public_url.as_ref(), proxies.clone()),
+            max_body_bytes: listeners.max_body_bytes,
+            public_base: PublicBase::new(listeners.public_url.as_ref(), proxies.clone()),
             proxies: proxies.clone(),
-            discovery: config.discovery.clone(),
+            discovery: discovery.clone(),
             rate_limiter: RateLimiter::new(
-                config.rate_limit,
-                config.rate_limit_global,
-                config.rate_limit_exempt.clone(),
+                limits.rate_limit,
+                limits.rate_limit_global,
+                limits.rate_limit_exempt,
             ),
             verifier: Verifier::new(
-                VerifiedSecrets::new(config.verify_cache_size),
-                FailureLimiter::new(config.failed_auth_limit),
+                VerifiedSecrets::new(hashing_config.verify_cache_size),
+                FailureLimiter::new(limits.failed_auth_limit),
                 verify_hashing.clone(),
                 store_for_verify,
-                i64::try_from(config.last_used_resolution_secs).unwrap_or(i64::MAX),
+                i64::try_from(hashing_config.last_used_resolution_secs).unwrap_or(i64::MAX),
                 arming.clone(),
-                config.queue_max_wait,
+                hashing_config.queue_max_wait,
             ),
         });
         log::info!(
             "dcr listening on {} (database: {}, public URL: {})",
-            describe(&listener, config.bind),
+            describe(&listener, listeners.bind),
             state.store.url(),
-            config
+            listeners
                 .public_url
                 .as_ref()
                 .map_or("derived from requests", url::Url::as_str),
         );
-        let discovery = &config.discovery;
         if discovery.missing().is_empty() {
             log::info!("discovery metadata (RFC 8414) at {}", discovery.path());
         } else {
@@ -184,20 +194,20 @@ impl Application {
         // Digest of DCR_ADMIN_TOKEN, compared in constant time; `None` when
         // the admin listener is loopback-only and open to local callers.
         let admin_guard = AdminGuard::new(
-            config
+            listeners
                 .admin_token
                 .as_ref()
                 .map(|token| TokenDigest::of(token.expose())),
         );
-        if config.admin_token.is_some() {
+        if listeners.admin_token.is_some() {
             log::info!(
                 "admin API on {}, bearer token required",
-                describe(&admin_listener, config.admin_bind)
+                describe(&admin_listener, listeners.admin_bind)
             );
         } else {
             log::warn!(
                 "admin API on {} without a token (DCR_ADMIN_TOKEN is unset): loopback only",
-                describe(&admin_listener, config.admin_bind)
+                describe(&admin_listener, listeners.admin_bind)
             );
         }
 
@@ -216,14 +226,14 @@ impl Application {
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .configure(public::public_routes)
         })
-        .workers(config.workers)
+        .workers(listeners.workers)
         // Signals are handled once, for both listeners, in run_until_stopped:
         // actix's own handler stops the whole runtime as soon as one of two
         // servers is done, cutting the other's in-flight requests.
         .disable_signals()
         .listen(listener)
         .map_err(|source| StartError::Bind {
-            address: config.bind,
+            address: listeners.bind,
             source,
         })?
         .run();
@@ -248,11 +258,11 @@ impl Application {
                 .wrap_fn(move |request, service| drain::track(&drain, request, service))
                 .configure(admin::admin_routes)
         })
-        .workers(config.workers.clamp(1, 2))
+        .workers(listeners.workers.clamp(1, 2))
         .disable_signals()
         .listen(admin_listener)
         .map_err(|source| StartError::Bind {
-            address: config.admin_bind,
+            address: listeners.admin_bind,
             source,
         })?
         .run();
@@ -263,12 +273,11 @@ impl Application {
             server,
             admin_server,
             store: store_to_close,
-            close_patience: config.store.acquire_timeout,
-            shutdown_timeout: config.shutdown_timeout,
+            close_patience: database.store.acquire_timeout,
+            shutdown_timeout: listeners.shutdown_timeout,
             drain,
             hashing_pools: [hashing, verify_hashing],
-            lifetimes: config.lifetimes,
-            purge_interval: config.purge_interval,
+            lifetimes,
             metrics,
             arming,
         })
@@ -303,7 +312,6 @@ impl Application {
         let purging = purge::run(
             self.store.clone(),
             self.lifetimes,
-            self.purge_interval,
             self.metrics.clone(),
             self.arming.clone(),
         );

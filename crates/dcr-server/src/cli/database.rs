@@ -11,7 +11,7 @@ use crate::config::Config;
 /// or missing DCR_DATABASE_URL would otherwise give a new empty database
 /// (`clients list` saying 0 clients, an import going where nobody looks).
 pub fn open(config: &Config, create: bool) -> Result<Store, CliError> {
-    let url = &config.store.url;
+    let url = &config.database.store.url;
     eprintln!("database: {}", url.describe());
     if let Some(file) = url.sqlite_file()
         && !create
@@ -19,7 +19,7 @@ pub fn open(config: &Config, create: bool) -> Result<Store, CliError> {
     {
         return Err(CliError::NoDatabase(file.display().to_string()));
     }
-    let mut store_config = config.store.clone();
+    let mut store_config = config.database.store.clone();
     // Checked above for the message; the store opens the file in mode=rw
     // too, so one removed since is not created either.
     store_config.create_sqlite = create;

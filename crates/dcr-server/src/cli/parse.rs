@@ -154,7 +154,7 @@ mod tests {
         ] {
             let cli = Cli::try_from_args(args).unwrap();
             assert_eq!(
-                cli.settings.database_url.to_string(),
+                cli.settings.database.database_url.to_string(),
                 "sqlite /tmp/x.sqlite3",
                 "{args:?}"
             );

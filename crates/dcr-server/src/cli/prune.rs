@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::output::write_table;
 use super::{CliError, PruneArgs, format_time};
-use crate::config::Config;
-use crate::purge::{self, Lifetimes};
+use crate::config::{Config, Lifetimes};
+use crate::purge;
 
 /// Why a dry run is all `clients prune` does without both lifetimes.
 const IMPLIED_DRY_RUN: &str = "dry run: deleting nothing, since DCR_UNUSED_CLIENT_TTL_SECS and DCR_IDLE_CLIENT_TTL_SECS are not both stated, and this shell's defaults need not be the server's. To delete, state both as the server has them (environment or --unused-client-ttl-secs and --idle-client-ttl-secs; 0 turns a rule off)";
@@ -189,6 +189,7 @@ mod tests {
             unused_ttl_secs,
             idle_ttl_secs: 0,
             audit_retention_secs: 0,
+            purge_interval: std::time::Duration::from_secs(300),
         }
     }
 

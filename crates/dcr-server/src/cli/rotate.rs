@@ -46,7 +46,7 @@ pub(super) fn rotate_secret(
             &config.policy,
             now,
             args.keep_old_for,
-            config.secret_hashing,
+            config.hashing.secret_hashing,
             &mut OsRng,
         )
         .map_err(|err| match err {

@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn a_host_gets_a_quarter_of_the_fetches_unless_set() {
         let per_host = |max: usize, set: Option<usize>| {
-            let mut settings = crate::Settings::defaults().cimd;
+            let mut settings = crate::config::Settings::defaults().cimd;
             settings.cimd_max_fetches = max;
             settings.cimd_max_fetches_per_host = set;
             settings

@@ -2,8 +2,55 @@
 //! knows itself, and what follows from it once, at start-up: whether a
 //! complete document can be published at all, and where.
 
+use clap::Args;
 use dcr_core::GrantType;
 use url::Url;
+
+use super::ConfigError;
+use super::values::{ListArg, TokenArg, parse_absolute_url, parse_list};
+
+#[derive(Debug, Clone, Args)]
+pub struct DiscoverySettings {
+    /// `issuer` of the authorization server metadata (RFC 8414)
+    /// [default: the public base URL].
+    #[arg(long, env = "DCR_ISSUER", value_parser = parse_absolute_url("DCR_ISSUER"))]
+    pub issuer: Option<Url>,
+
+    /// The authorization server's authorization endpoint, for the metadata.
+    #[arg(long, env = "DCR_AUTHORIZATION_ENDPOINT", value_parser = parse_absolute_url("DCR_AUTHORIZATION_ENDPOINT"))]
+    pub authorization_endpoint: Option<Url>,
+
+    /// The authorization server's token endpoint, for the metadata.
+    #[arg(long, env = "DCR_TOKEN_ENDPOINT", value_parser = parse_absolute_url("DCR_TOKEN_ENDPOINT"))]
+    pub token_endpoint: Option<Url>,
+
+    /// PKCE methods the authorization server supports, comma-separated.
+    #[arg(long, env = "DCR_CODE_CHALLENGE_METHODS", default_value = "S256", value_parser = parse_list::<TokenArg>("DCR_CODE_CHALLENGE_METHODS"))]
+    pub code_challenge_methods: ListArg<TokenArg>,
+}
+
+impl DiscoverySettings {
+    /// What the document can say follows from the public URL (the issuer's
+    /// default) and the grant types clients may register.
+    pub fn into_config(
+        self,
+        public_url: Option<&Url>,
+        grant_types: &[GrantType],
+    ) -> Result<Discovery, ConfigError> {
+        Ok(Discovery::new(
+            self.issuer,
+            self.authorization_endpoint,
+            self.token_endpoint,
+            self.code_challenge_methods
+                .0
+                .into_iter()
+                .map(|method| method.0)
+                .collect(),
+            public_url,
+            grant_types,
+        ))
+    }
+}
 
 /// The well-known path of the metadata (RFC 8414 section 3).
 pub const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";

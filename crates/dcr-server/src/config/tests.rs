@@ -1,21 +1,26 @@
 use super::*;
+use dcr_core::{Limits, RedirectPolicy};
+use dcr_store::DatabaseUrl;
 
 /// The documented defaults (docs/configuration.md), also when the shell
 /// running the tests has `DCR_*` variables set.
 #[test]
 fn defaults_are_the_documented_ones_whatever_the_environment() {
     let defaults = Settings::defaults();
-    assert_eq!(defaults.bind, "127.0.0.1:8080".parse().unwrap());
-    assert_eq!(defaults.admin_bind, "127.0.0.1:9090".parse().unwrap());
+    assert_eq!(defaults.listeners.bind, "127.0.0.1:8080".parse().unwrap());
     assert_eq!(
-        defaults.database_url,
+        defaults.listeners.admin_bind,
+        "127.0.0.1:9090".parse().unwrap()
+    );
+    assert_eq!(
+        defaults.database.database_url,
         DatabaseUrl::Sqlite("dcr.sqlite3".into())
     );
-    assert_eq!(defaults.bcrypt_cost, 12);
-    assert_eq!(defaults.shutdown_timeout_secs, 30);
-    assert_eq!(defaults.max_body_bytes, 65_536);
-    assert!(defaults.public_url.is_none());
-    assert!(defaults.admin_token.is_none());
+    assert_eq!(defaults.hashing.bcrypt_cost, 12);
+    assert_eq!(defaults.listeners.shutdown_timeout_secs, 30);
+    assert_eq!(defaults.listeners.max_body_bytes, 65_536);
+    assert!(defaults.listeners.public_url.is_none());
+    assert!(defaults.listeners.admin_token.is_none());
 }
 
 /// The flags' defaults are dcr-core's: the redirect policy (native
@@ -29,8 +34,8 @@ fn policy_defaults_agree_with_dcr_core() {
 
 fn settings(bind: &str, public_url: Option<&str>) -> Settings {
     let mut settings = Settings::defaults();
-    settings.bind = bind.parse().unwrap();
-    settings.public_url = public_url.map(|url| parse_public_url(url).unwrap());
+    settings.listeners.bind = bind.parse().unwrap();
+    settings.listeners.public_url = public_url.map(|url| values::parse_public_url(url).unwrap());
     settings
 }
 
@@ -38,7 +43,8 @@ fn settings(bind: &str, public_url: Option<&str>) -> Settings {
 fn a_non_loopback_bind_needs_a_public_url() {
     for bind in ["0.0.0.0:8080", "[::]:8080", "10.1.2.3:8080", "[fd00::1]:80"] {
         let config = settings(bind, None).into_config().unwrap();
-        let err = check_public_url(config.bind, config.public_url.as_ref()).unwrap_err();
+        let err = check_public_url(config.listeners.bind, config.listeners.public_url.as_ref())
+            .unwrap_err();
         assert_eq!(err.variable, "DCR_PUBLIC_URL", "{bind}");
         assert!(err.message.contains(bind), "{bind}: {err}");
         assert!(err.to_string().starts_with("DCR_PUBLIC_URL: must be set"));
@@ -46,8 +52,10 @@ fn a_non_loopback_bind_needs_a_public_url() {
         let config = settings(bind, Some("https://auth.example.com"))
             .into_config()
             .unwrap();
-        assert_eq!(config.bind, bind.parse().unwrap());
-        assert!(check_public_url(config.bind, config.public_url.as_ref()).is_ok());
+        assert_eq!(config.listeners.bind, bind.parse().unwrap());
+        assert!(
+            check_public_url(config.listeners.bind, config.listeners.public_url.as_ref()).is_ok()
+        );
     }
 }
 
@@ -55,8 +63,11 @@ fn a_non_loopback_bind_needs_a_public_url() {
 fn a_loopback_bind_derives_its_url_from_requests() {
     for bind in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
         let config = settings(bind, None).into_config().unwrap();
-        assert!(config.public_url.is_none(), "{bind}");
-        assert!(check_public_url(config.bind, None).is_ok(), "{bind}");
+        assert!(config.listeners.public_url.is_none(), "{bind}");
+        assert!(
+            check_public_url(config.listeners.bind, None).is_ok(),
+            "{bind}"
+        );
     }
 }
 

@@ -230,27 +230,6 @@ impl FromStr for SecretHashArg {
     }
 }
 
-/// Who may register (`DCR_REGISTRATION`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RegistrationMode {
-    /// Anyone; an initial access token, when presented, applies its policy.
-    #[default]
-    Open,
-    /// Only with a valid initial access token (RFC 7591 section 3).
-    Token,
-}
-
-impl FromStr for RegistrationMode {
-    type Err = String;
-    fn from_str(raw: &str) -> Result<Self, String> {
-        match raw {
-            "open" => Ok(Self::Open),
-            "token" => Ok(Self::Token),
-            _ => Err("must be open or token".to_owned()),
-        }
-    }
-}
-
 /// A private-use redirect scheme an operator accepts without a dot. Schemes
 /// that run code or start an operating system's protocol handler are refused
 /// here, so no configuration can open them.

@@ -5,27 +5,10 @@
 //! the message.
 
 use std::io::Write as _;
-use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
-}
-
-impl FromStr for LogFormat {
-    type Err = String;
-    fn from_str(raw: &str) -> Result<Self, String> {
-        match raw {
-            "text" => Ok(Self::Text),
-            "json" => Ok(Self::Json),
-            _ => Err("must be text or json".to_owned()),
-        }
-    }
-}
+use crate::config::LogFormat;
 
 /// Installs the logger; call once, first thing.
 pub fn init(format: LogFormat) {

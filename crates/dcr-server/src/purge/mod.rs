@@ -7,35 +7,16 @@
 
 mod arming;
 
-use std::time::Duration;
-
-use dcr_store::{Expiry, Store, StoreError};
+use dcr_store::{Store, StoreError};
 
 use crate::clock::unix_now;
+use crate::config::Lifetimes;
 use crate::observability::metrics::Metrics;
 
 pub use arming::{Arming, UNARMED};
 
 /// Clients removed per statement: short transactions, whatever the backlog.
 pub const BATCH: i64 = 500;
-
-/// The lifetimes of clients and of audit events: 0 keeps them forever.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lifetimes {
-    pub unused_ttl_secs: u64,
-    pub idle_ttl_secs: u64,
-    pub audit_retention_secs: u64,
-}
-
-impl Lifetimes {
-    pub fn expiry_at(self, now: i64) -> Expiry {
-        Expiry::at(now, self.unused_ttl_secs, self.idle_ttl_secs)
-    }
-
-    pub fn is_off(self) -> bool {
-        self.unused_ttl_secs == 0 && self.idle_ttl_secs == 0 && self.audit_retention_secs == 0
-    }
-}
 
 /// Removes every expired client now, batch by batch; `None` when another
 /// replica is purging. Blocking: run it off async threads.
@@ -82,19 +63,14 @@ pub fn purge_events_now(store: &Store, lifetimes: Lifetimes) -> Result<usize, St
     }
 }
 
-/// Purges every `interval` until dropped (at shutdown). Each round also
+/// Purges every `lifetimes.purge_interval` until dropped (at shutdown). Each round also
 /// reads whether the never-used rule is armed: another replica may have
 /// armed it.
-pub async fn run(
-    store: Store,
-    lifetimes: Lifetimes,
-    interval: Duration,
-    metrics: Metrics,
-    arming: Arming,
-) {
+pub async fn run(store: Store, lifetimes: Lifetimes, metrics: Metrics, arming: Arming) {
     if lifetimes.is_off() {
         return std::future::pending().await;
     }
+    let interval = lifetimes.purge_interval;
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

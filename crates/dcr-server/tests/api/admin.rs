@@ -48,7 +48,7 @@ async fn spawn_admin(backend: Backend) -> Admin {
 
 async fn spawn_admin_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Admin {
     let app = spawn_app_with(backend, |settings| {
-        settings.admin_token = admin_token_setting();
+        settings.listeners.admin_token = admin_token_setting();
         configure(settings);
     })
     .await;
@@ -58,8 +58,8 @@ async fn spawn_admin_with(backend: Backend, configure: impl FnOnce(&mut Settings
 /// `AdminToken` is built only by the command-line parser, as in production.
 pub(crate) fn admin_token_setting() -> Option<dcr_server::config::AdminToken> {
     let cli = Cli::try_parse_from(["dcr-server", "--admin-token", ADMIN_TOKEN]).unwrap();
-    assert!(cli.settings.admin_token.is_some());
-    cli.settings.admin_token
+    assert!(cli.settings.listeners.admin_token.is_some());
+    cli.settings.listeners.admin_token
 }
 
 impl Admin {

@@ -119,7 +119,7 @@ async fn without_a_token_browsers_and_foreign_hosts_are_refused(backend: Backend
 
 async fn with_a_token_browsers_are_refused_and_the_bearer_check_decides(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.admin_token = admin_token_setting();
+        settings.listeners.admin_token = admin_token_setting();
     })
     .await;
     let list = || app.admin_request(Method::GET, "/admin/clients");

@@ -19,9 +19,9 @@ use crate::helpers::{Backend, TestApp, fixture, header, spawn_app_with};
 async fn a_burst_past_the_hashing_queue_gets_503_with_retry_after() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
         // Slow enough that the burst arrives while the first hash runs.
-        settings.bcrypt_cost = 12;
-        settings.bcrypt_threads = Some(1);
-        settings.bcrypt_queue = 1;
+        settings.hashing.bcrypt_cost = 12;
+        settings.hashing.bcrypt_threads = Some(1);
+        settings.hashing.bcrypt_queue = 1;
     })
     .await;
     let mut requests = JoinSet::new();
@@ -74,10 +74,10 @@ async fn a_burst_past_the_hashing_queue_gets_503_with_retry_after() {
 #[tokio::test]
 async fn a_wait_longer_than_allowed_is_refused_at_once() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
-        settings.bcrypt_cost = 12;
-        settings.bcrypt_threads = Some(1);
-        settings.bcrypt_queue = 1000;
-        settings.queue_max_wait_ms = 50;
+        settings.hashing.bcrypt_cost = 12;
+        settings.hashing.bcrypt_threads = Some(1);
+        settings.hashing.bcrypt_queue = 1000;
+        settings.hashing.queue_max_wait_ms = 50;
     })
     .await;
     // The first hash is timed (about 0.2 s at cost 12, more than 50 ms).
@@ -128,10 +128,10 @@ async fn a_wait_longer_than_allowed_is_refused_at_once() {
 #[tokio::test]
 async fn a_fresh_server_refuses_a_burst_longer_than_the_wait_allows() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
-        settings.bcrypt_cost = 12;
-        settings.bcrypt_threads = Some(1);
-        settings.bcrypt_queue = 1000;
-        settings.queue_max_wait_ms = 50;
+        settings.hashing.bcrypt_cost = 12;
+        settings.hashing.bcrypt_threads = Some(1);
+        settings.hashing.bcrypt_queue = 1000;
+        settings.hashing.queue_max_wait_ms = 50;
     })
     .await;
     let statuses = burst(&app, 4, |app| {
@@ -166,12 +166,12 @@ async fn a_fresh_server_refuses_a_burst_longer_than_the_wait_allows() {
 #[tokio::test]
 async fn a_fresh_verify_line_refuses_a_burst_longer_than_the_wait_allows() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
-        settings.bcrypt_cost = 12;
-        settings.bcrypt_threads = Some(1);
-        settings.verify_threads = Some(1);
-        settings.bcrypt_queue = 1000;
-        settings.queue_max_wait_ms = 50;
-        settings.verify_cache_size = 0;
+        settings.hashing.bcrypt_cost = 12;
+        settings.hashing.bcrypt_threads = Some(1);
+        settings.hashing.verify_threads = Some(1);
+        settings.hashing.bcrypt_queue = 1000;
+        settings.hashing.queue_max_wait_ms = 50;
+        settings.hashing.verify_cache_size = 0;
     })
     .await;
     // Distinct clients, each with its right secret: each check runs bcrypt.

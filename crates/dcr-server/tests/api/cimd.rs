@@ -84,8 +84,9 @@ async fn admin_url(
 async fn a_document_is_a_client_for_verify_and_the_admin_view(backend: Backend) {
     let documents = DocumentServer::start().await;
     let app = spawn_cimd_app(backend, |settings| {
-        settings.authorization_endpoint = Some("https://as.example.com/authorize".parse().unwrap());
-        settings.token_endpoint = Some("https://as.example.com/token".parse().unwrap());
+        settings.discovery.authorization_endpoint =
+            Some("https://as.example.com/authorize".parse().unwrap());
+        settings.discovery.token_endpoint = Some("https://as.example.com/token".parse().unwrap());
     })
     .await;
     let url = documents.serve_document("/agent/client.json");

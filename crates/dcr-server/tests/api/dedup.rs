@@ -22,7 +22,7 @@ const MANAGEMENT_MEMBERS: [&str; 3] = [
 
 async fn spawn_deduplicating(backend: Backend) -> TestApp {
     spawn_app_with(backend, |settings| {
-        settings.dedup_public = dcr_server::config::BoolArg(true);
+        settings.registration.dedup_public = dcr_server::config::BoolArg(true);
     })
     .await
 }
@@ -144,7 +144,7 @@ async fn a_client_with_a_registration_token_is_never_handed_out(backend: Backend
     let TestApp { db, .. } = before;
 
     let app = spawn_app_on(db, |settings| {
-        settings.dedup_public = dcr_server::config::BoolArg(true);
+        settings.registration.dedup_public = dcr_server::config::BoolArg(true);
     })
     .await;
     let shared = app.register(&fixture("claude_code")).await;

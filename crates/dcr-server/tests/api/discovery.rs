@@ -29,8 +29,8 @@ const TOKEN: &str = "https://auth.example.com/oauth2/token";
 
 /// The endpoints RFC 8414 requires for the default grant types.
 fn with_endpoints(settings: &mut Settings) {
-    settings.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
-    settings.token_endpoint = Some(TOKEN.parse().unwrap());
+    settings.discovery.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
+    settings.discovery.token_endpoint = Some(TOKEN.parse().unwrap());
 }
 
 /// How a published document may be cached.
@@ -134,13 +134,13 @@ async fn no_document_without_the_required_endpoints(backend: Backend) {
     );
 
     let no_token_endpoint = spawn_app_with(backend, |settings| {
-        settings.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
+        settings.discovery.authorization_endpoint = Some(AUTHORIZE.parse().unwrap());
     })
     .await;
     assert_no_document(&no_token_endpoint, WELL_KNOWN).await;
 
     let no_authorization_endpoint = spawn_app_with(backend, |settings| {
-        settings.token_endpoint = Some(TOKEN.parse().unwrap());
+        settings.discovery.token_endpoint = Some(TOKEN.parse().unwrap());
     })
     .await;
     assert_no_document(&no_authorization_endpoint, WELL_KNOWN).await;
@@ -148,9 +148,9 @@ async fn no_document_without_the_required_endpoints(backend: Backend) {
     // Without a grant that uses the authorization endpoint, the token
     // endpoint is all a complete document needs.
     let machines_only = spawn_app_with(backend, |settings| {
-        settings.token_endpoint = Some(TOKEN.parse().unwrap());
-        settings.grant_types = ListArg(vec!["client_credentials".parse().unwrap()]);
-        settings.response_types = ListArg(Vec::new());
+        settings.discovery.token_endpoint = Some(TOKEN.parse().unwrap());
+        settings.policy.grant_types = ListArg(vec!["client_credentials".parse().unwrap()]);
+        settings.policy.response_types = ListArg(Vec::new());
     })
     .await;
     let document = metadata(&machines_only).await;
@@ -160,18 +160,18 @@ async fn no_document_without_the_required_endpoints(backend: Backend) {
 
 async fn configured_metadata_merges_the_authorization_servers_endpoints(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://auth.example.com/dcr".parse().unwrap());
-        settings.issuer = Some("https://auth.example.com/".parse().unwrap());
+        settings.listeners.public_url = Some("https://auth.example.com/dcr".parse().unwrap());
+        settings.discovery.issuer = Some("https://auth.example.com/".parse().unwrap());
         with_endpoints(settings);
-        settings.allowed_scopes = Some("mcp:read mcp:write".parse().unwrap());
-        settings.code_challenge_methods =
+        settings.policy.allowed_scopes = Some("mcp:read mcp:write".parse().unwrap());
+        settings.discovery.code_challenge_methods =
             ListArg(vec!["S256".parse().unwrap(), "plain".parse().unwrap()]);
-        settings.auth_methods = ListArg(vec![
+        settings.policy.auth_methods = ListArg(vec![
             "none".parse().unwrap(),
             "client_secret_post".parse().unwrap(),
         ]);
-        settings.default_auth_method = "none".parse().unwrap();
-        settings.grant_types = ListArg(vec![
+        settings.policy.default_auth_method = "none".parse().unwrap();
+        settings.policy.grant_types = ListArg(vec![
             "authorization_code".parse().unwrap(),
             "refresh_token".parse().unwrap(),
         ]);

@@ -222,7 +222,7 @@ mod refused_bodies {
 
     async fn scopes_outside_the_allowed_set_are_refused_by_policy(backend: Backend) {
         let app = spawn_app_with(backend, |settings| {
-            settings.allowed_scopes = Some("mcp:read mcp:write".parse().unwrap());
+            settings.policy.allowed_scopes = Some("mcp:read mcp:write".parse().unwrap());
         })
         .await;
 

@@ -25,7 +25,7 @@ const BURST: usize = 12;
 
 async fn spawn_limited(backend: Backend) -> TestApp {
     spawn_app_with(backend, |settings| {
-        settings.failed_auth_limit = LIMIT.parse().unwrap();
+        settings.limits.failed_auth_limit = LIMIT.parse().unwrap();
     })
     .await
 }
@@ -34,7 +34,7 @@ async fn spawn_limited(backend: Backend) -> TestApp {
 /// memory of checks, no counts.
 async fn restarted(app: &TestApp) -> TestApp {
     spawn_replica(app, |settings| {
-        settings.failed_auth_limit = LIMIT.parse().unwrap();
+        settings.limits.failed_auth_limit = LIMIT.parse().unwrap();
     })
     .await
 }

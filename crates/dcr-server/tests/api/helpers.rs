@@ -154,18 +154,18 @@ pub async fn spawn_app_on(
 ) -> TestApp {
     let db = db.into();
     let mut settings = Settings::defaults();
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.admin_bind = "127.0.0.1:0".parse().unwrap();
-    settings.database_url = db.url().clone();
-    settings.database_pool_size = 8;
-    settings.bcrypt_cost = 4;
-    settings.workers = Some(2);
-    settings.shutdown_timeout_secs = 0;
+    settings.listeners.bind = "127.0.0.1:0".parse().unwrap();
+    settings.listeners.admin_bind = "127.0.0.1:0".parse().unwrap();
+    settings.database.database_url = db.url().clone();
+    settings.database.database_pool_size = 8;
+    settings.hashing.bcrypt_cost = 4;
+    settings.listeners.workers = Some(2);
+    settings.listeners.shutdown_timeout_secs = 0;
     // Every test registers from 127.0.0.1; the rate limit tests turn the
     // limits on themselves.
-    settings.rate_limit = dcr_server::admission::rate_limit::RateSetting(None);
-    settings.rate_limit_global = dcr_server::admission::rate_limit::RateSetting(None);
-    settings.failed_auth_limit = dcr_server::admission::rate_limit::RateSetting(None);
+    settings.limits.rate_limit = dcr_server::config::RateSetting(None);
+    settings.limits.rate_limit_global = dcr_server::config::RateSetting(None);
+    settings.limits.failed_auth_limit = dcr_server::config::RateSetting(None);
     configure(&mut settings);
     let config = settings
         .into_config()

@@ -201,7 +201,7 @@ async fn verify_refuses_a_stored_public_client_with_a_client_only_grant(backend:
 /// trusted proxy, the forwarded one) and its User-Agent, made safe to show.
 async fn provenance_records_the_client_address_and_a_safe_user_agent(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
+        settings.listeners.trusted_proxies = Some(dcr_server::config::ListArg(vec![
             "127.0.0.1/32".parse().unwrap(),
         ]));
     })
@@ -280,11 +280,11 @@ mod costly_bodies {
     /// answers.
     async fn verify_never_waits_behind_registration_hashing(backend: Backend) {
         let app = spawn_app_with(backend, |settings| {
-            settings.bcrypt_cost = 12;
-            settings.bcrypt_threads = Some(1);
-            settings.bcrypt_queue = 1;
-            settings.verify_threads = Some(1);
-            settings.verify_cache_size = 0;
+            settings.hashing.bcrypt_cost = 12;
+            settings.hashing.bcrypt_threads = Some(1);
+            settings.hashing.bcrypt_queue = 1;
+            settings.hashing.verify_threads = Some(1);
+            settings.hashing.verify_cache_size = 0;
         })
         .await;
         let registered = app.register(&fixture("claude_ai")).await;

@@ -86,8 +86,8 @@ async fn scrape(app: &TestApp) -> Samples {
 
 async fn metrics_count_what_happened_in_prometheus_text(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.rate_limit =
-            dcr_server::admission::rate_limit::RateSetting(Some("3/hour".parse().unwrap()));
+        settings.limits.rate_limit =
+            dcr_server::config::RateSetting(Some("3/hour".parse().unwrap()));
     })
     .await;
     let registered = app.register(&fixture("claude_ai")).await;

@@ -17,7 +17,8 @@ const DATABASE_TIMEOUT: Duration = Duration::from_millis(500);
 #[tokio::test]
 async fn postgres_outage_is_503_and_registration_recovers_without_a_restart() {
     let app = spawn_app_with(Backend::Postgres, |settings| {
-        settings.database_timeout_ms = u64::try_from(DATABASE_TIMEOUT.as_millis()).unwrap();
+        settings.database.database_timeout_ms =
+            u64::try_from(DATABASE_TIMEOUT.as_millis()).unwrap();
     })
     .await;
     // The pool holds live connections when the database goes away.
@@ -52,7 +53,8 @@ async fn postgres_outage_is_503_and_registration_recovers_without_a_restart() {
 #[tokio::test]
 async fn killed_database_sessions_cost_no_request_an_error() {
     let app = spawn_app_with(Backend::Postgres, |settings| {
-        settings.database_timeout_ms = u64::try_from(DATABASE_TIMEOUT.as_millis()).unwrap();
+        settings.database.database_timeout_ms =
+            u64::try_from(DATABASE_TIMEOUT.as_millis()).unwrap();
     })
     .await;
     app.register(&fixture("claude_ai")).await;
@@ -77,7 +79,8 @@ async fn killed_database_sessions_cost_no_request_an_error() {
 #[tokio::test]
 async fn a_read_only_database_is_503_and_not_ready_until_it_takes_writes() {
     let app = spawn_app_with(Backend::Postgres, |settings| {
-        settings.database_timeout_ms = u64::try_from(DATABASE_TIMEOUT.as_millis()).unwrap();
+        settings.database.database_timeout_ms =
+            u64::try_from(DATABASE_TIMEOUT.as_millis()).unwrap();
     })
     .await;
     app.register(&fixture("claude_code")).await;

@@ -135,7 +135,7 @@ async fn post_oversized(app: &TestApp, body: impl Fn() -> reqwest::Body) -> reqw
 }
 
 async fn the_body_limit_is_configurable(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| settings.max_body_bytes = 2048).await;
+    let app = spawn_app_with(backend, |settings| settings.listeners.max_body_bytes = 2048).await;
 
     let response = app
         .post_register_raw(body_of_size(2048), Some("application/json"))
@@ -347,9 +347,9 @@ async fn a_body_in_a_coding_or_charset_but_utf_8_is_refused(backend: Backend) {
 /// the same status and headers and no body; and `Allow` names it.
 async fn head_is_answered_wherever_get_is(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.authorization_endpoint =
+        settings.discovery.authorization_endpoint =
             Some("https://auth.example.com/authorize".parse().unwrap());
-        settings.token_endpoint = Some("https://auth.example.com/token".parse().unwrap());
+        settings.discovery.token_endpoint = Some("https://auth.example.com/token".parse().unwrap());
     })
     .await;
     let registered = app.register(&fixture("claude_ai")).await;

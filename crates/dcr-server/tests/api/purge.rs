@@ -10,8 +10,8 @@ on_both_backends!(clients_never_used_are_purged_in_the_background);
 
 async fn clients_never_used_are_purged_in_the_background(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.unused_client_ttl_secs = 1;
-        settings.purge_interval_secs = 1;
+        settings.lifetimes.unused_client_ttl_secs = 1;
+        settings.lifetimes.purge_interval_secs = 1;
     })
     .await;
     let unused = app.register(&fixture("claude_code")).await;

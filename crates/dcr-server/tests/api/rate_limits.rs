@@ -18,8 +18,8 @@ on_both_backends!(
 fn limited(per_address: &str, global: &str) -> impl FnOnce(&mut dcr_server::Settings) {
     let (per_address, global) = (per_address.to_owned(), global.to_owned());
     move |settings| {
-        settings.rate_limit = per_address.parse().unwrap();
-        settings.rate_limit_global = global.parse().unwrap();
+        settings.limits.rate_limit = per_address.parse().unwrap();
+        settings.limits.rate_limit_global = global.parse().unwrap();
     }
 }
 
@@ -79,7 +79,7 @@ async fn forwarded_for_counts_only_from_trusted_proxies(backend: Backend) {
 
     let behind_proxy = spawn_app_with(backend, |settings| {
         limited("1/hour", "off")(settings);
-        settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
+        settings.listeners.trusted_proxies = Some(dcr_server::config::ListArg(vec![
             "127.0.0.1/32".parse().unwrap(),
         ]));
     })
@@ -108,9 +108,9 @@ async fn a_public_url_does_not_make_the_gateway_trusted(backend: Backend) {
     let with_public_url = |trusted: bool| {
         move |settings: &mut dcr_server::Settings| {
             limited("1/hour", "off")(settings);
-            settings.public_url = Some("https://auth.example.com".parse().unwrap());
+            settings.listeners.public_url = Some("https://auth.example.com".parse().unwrap());
             if trusted {
-                settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
+                settings.listeners.trusted_proxies = Some(dcr_server::config::ListArg(vec![
                     "127.0.0.1/32".parse().unwrap(),
                 ]));
             }
@@ -146,7 +146,7 @@ async fn a_public_url_does_not_make_the_gateway_trusted(backend: Backend) {
 async fn rfc_7239_forwarded_counts_from_trusted_proxies_as_x_forwarded_for_does(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
         limited("1/hour", "off")(settings);
-        settings.trusted_proxies = Some(dcr_server::config::ListArg(vec![
+        settings.listeners.trusted_proxies = Some(dcr_server::config::ListArg(vec![
             "127.0.0.1/32".parse().unwrap(),
         ]));
     })
@@ -193,7 +193,7 @@ async fn register_with(app: &TestApp, headers: &[(&str, &str)]) -> StatusCode {
 async fn exempt_ranges_are_held_only_by_the_global_ceiling(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
         limited("1/hour", "3/hour")(settings);
-        settings.rate_limit_exempt = Some(dcr_server::config::ListArg(vec![
+        settings.limits.rate_limit_exempt = Some(dcr_server::config::ListArg(vec![
             "127.0.0.0/8".parse().unwrap(),
         ]));
     })
@@ -218,7 +218,7 @@ async fn exempt_ranges_are_held_only_by_the_global_ceiling(backend: Backend) {
 /// `DCR_FAILED_AUTH_LIMIT`; the right secret still passes.
 async fn failed_secrets_pause_wrong_answers_from_that_address(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.failed_auth_limit = "2/hour".parse().unwrap();
+        settings.limits.failed_auth_limit = "2/hour".parse().unwrap();
     })
     .await;
     let registered = app.register(&fixture("claude_ai")).await;

@@ -169,7 +169,7 @@ async fn a_rotation_on_one_holds_on_the_other_at_once(backend: Backend) {
 /// comparison: only B's memory keying on the stored hash keeps it out.
 async fn a_rotation_of_a_sha256_secret_holds_on_the_other_at_once(backend: Backend) {
     let replicas = two_replicas_with(backend, |settings| {
-        settings.secret_hash = "sha256".parse().unwrap();
+        settings.hashing.secret_hash = "sha256".parse().unwrap();
     })
     .await;
     rotations_hold_on_the_other(replicas).await;

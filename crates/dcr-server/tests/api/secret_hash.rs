@@ -18,7 +18,7 @@ async fn secrets_hashed_either_way_verify_under_either_setting(backend: Backend)
     let db = backend.fresh_database();
     let url = db.url().clone();
     let fast = spawn_app_on(db, |settings| {
-        settings.secret_hash = "sha256".parse().unwrap();
+        settings.hashing.secret_hash = "sha256".parse().unwrap();
     })
     .await;
     let registered = fast.register(&fixture("claude_ai")).await;
@@ -34,7 +34,7 @@ async fn secrets_hashed_either_way_verify_under_either_setting(backend: Backend)
     // The same database under the default setting: the SHA-256 hash still
     // verifies, and new secrets are bcrypt.
     let slow = spawn_app_with(backend, |settings| {
-        settings.database_url = url;
+        settings.database.database_url = url;
     })
     .await;
     assert_eq!(

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
+use std::time::Duration;
 
 fn ip(raw: &str) -> IpAddr {
     raw.parse().unwrap()
@@ -12,28 +13,6 @@ fn range(raw: &str) -> IpRange {
 
 fn rate(raw: &str) -> Rate {
     raw.parse().unwrap()
-}
-
-#[test]
-fn rates_parse() {
-    assert_eq!(
-        rate("60/hour"),
-        Rate {
-            count: 60,
-            per: Duration::from_secs(3600)
-        }
-    );
-    assert_eq!(rate(" 5 / second ").count, 5);
-    assert_eq!(rate("100/minute").per, Duration::from_secs(60));
-    for bad in ["", "60", "60/day", "0/hour", "-1/hour", "x/hour", "60/"] {
-        assert!(bad.parse::<Rate>().is_err(), "{bad}");
-    }
-    assert_eq!("off".parse::<RateSetting>(), Ok(RateSetting(None)));
-    assert_eq!("OFF".parse::<RateSetting>(), Ok(RateSetting(None)));
-    assert_eq!(
-        "2/second".parse::<RateSetting>(),
-        Ok(RateSetting(Some(rate("2/second"))))
-    );
 }
 
 #[test]

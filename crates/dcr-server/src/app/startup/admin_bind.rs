@@ -3,13 +3,13 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use crate::config::Config;
+use crate::config::ListenerConfig;
 
 /// The admin listener's address for this configuration; says so in the log
 /// when `DCR_ADMIN_BIND` was narrowed.
-pub(super) fn admin_address(config: &Config) -> SocketAddr {
-    let wanted = config.admin_bind;
-    let bound = admin_bind_address(wanted, config.admin_token.is_some());
+pub(super) fn admin_address(listeners: &ListenerConfig) -> SocketAddr {
+    let wanted = listeners.admin_bind;
+    let bound = admin_bind_address(wanted, listeners.admin_token.is_some());
     if bound != wanted {
         log::warn!(
             "DCR_ADMIN_TOKEN is unset: binding the admin API to {} instead of {}",

@@ -4,10 +4,9 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use dcr_store::{DatabaseUrl, Store, StoreError};
+use dcr_store::{DatabaseUrl, Store, StoreConfig, StoreError};
 
 use crate::app::exit::Failure;
-use crate::config::Config;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -66,8 +65,8 @@ impl StartError {
 
 /// Opens the store (without connecting), for `migrate`, the CLI and
 /// start-up.
-pub fn open_store(config: &Config) -> Result<Store, StartError> {
-    Store::open(&config.store).map_err(|source| StartError::database(&config.store.url, source))
+pub fn open_store(config: &StoreConfig) -> Result<Store, StartError> {
+    Store::open(config).map_err(|source| StartError::database(&config.url, source))
 }
 
 /// Applies pending migrations: the first connection, so the one that finds

@@ -98,7 +98,7 @@ async fn verify_by_body_answers_as_the_path_form(backend: Backend) {
 /// The failure limit sees one address, whichever form the failures came by.
 async fn both_forms_count_failures_against_one_address(backend: Backend) {
     let admin = spawn_admin_with(backend, |settings| {
-        settings.failed_auth_limit = "3/hour".parse().unwrap();
+        settings.limits.failed_auth_limit = "3/hour".parse().unwrap();
     })
     .await;
     let id = id_of(&admin.register(&fixture("claude_ai")).await);

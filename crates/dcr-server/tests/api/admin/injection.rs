@@ -63,7 +63,7 @@ fn hostile_ids(victim: &str) -> Vec<String> {
 async fn hostile_client_ids_reach_no_other_route(backend: Backend) {
     // Every refused guess would count; the limit is not what is tested.
     let admin = spawn_admin_with(backend, |settings| {
-        settings.failed_auth_limit = "off".parse().unwrap();
+        settings.limits.failed_auth_limit = "off".parse().unwrap();
     })
     .await;
     let registration = admin.register(&fixture("claude_ai")).await;

@@ -14,7 +14,10 @@ on_both_backends!(
 );
 
 async fn verify_records_the_last_use(backend: Backend) {
-    let admin = spawn_admin_with(backend, |settings| settings.last_used_resolution_secs = 0).await;
+    let admin = spawn_admin_with(backend, |settings| {
+        settings.hashing.last_used_resolution_secs = 0
+    })
+    .await;
     let registration = admin.register(&fixture("claude_ai")).await;
     let id = id_of(&registration);
     let right = with_secret(secret_of(&registration));

@@ -225,8 +225,8 @@ async fn without_a_token_a_public_admin_bind_is_narrowed_to_loopback() {
         .unwrap();
 
     let guarded = spawn_app_with(Backend::Sqlite, |settings| {
-        settings.admin_bind = "0.0.0.0:0".parse().unwrap();
-        settings.admin_token = admin_token_setting();
+        settings.listeners.admin_bind = "0.0.0.0:0".parse().unwrap();
+        settings.listeners.admin_token = admin_token_setting();
     })
     .await;
     let port = port_of(&guarded.admin_address);
@@ -238,7 +238,7 @@ async fn without_a_token_a_public_admin_bind_is_narrowed_to_loopback() {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
     let open = spawn_app_with(Backend::Sqlite, |settings| {
-        settings.admin_bind = "0.0.0.0:0".parse().unwrap();
+        settings.listeners.admin_bind = "0.0.0.0:0".parse().unwrap();
     })
     .await;
     let port = port_of(&open.admin_address);

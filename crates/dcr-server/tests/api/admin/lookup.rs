@@ -119,7 +119,7 @@ async fn a_lookup_says_why_a_client_is_unusable(backend: Backend) {
 /// stays unarmed) and no guess (the failure limit is untouched).
 async fn a_lookup_records_no_use_and_counts_no_failure(backend: Backend) {
     let admin = spawn_admin_with(backend, |settings| {
-        settings.failed_auth_limit = "3/hour".parse().unwrap();
+        settings.limits.failed_auth_limit = "3/hour".parse().unwrap();
     })
     .await;
     let id = id_of(&admin.register(&fixture("claude_code")).await);

@@ -89,7 +89,10 @@ async fn rotating_a_secret_retires_the_old_one(backend: Backend) {
 }
 
 async fn a_rotated_secret_expires_as_the_policy_says(backend: Backend) {
-    let admin = spawn_admin_with(backend, |settings| settings.secret_lifetime_secs = 3600).await;
+    let admin = spawn_admin_with(backend, |settings| {
+        settings.policy.secret_lifetime_secs = 3600
+    })
+    .await;
     let registration = admin.register(&fixture("claude_ai")).await;
     let id = id_of(&registration);
     let before = unix_now();

@@ -97,7 +97,10 @@ async fn a_used_report_records_the_last_use_and_arms_the_purge(backend: Backend)
 /// it; a disabled client's use is recorded (the lifetimes do not look at
 /// the disabled state).
 async fn a_used_report_answers_as_the_other_client_routes(backend: Backend) {
-    let admin = spawn_admin_with(backend, |settings| settings.last_used_resolution_secs = 0).await;
+    let admin = spawn_admin_with(backend, |settings| {
+        settings.hashing.last_used_resolution_secs = 0
+    })
+    .await;
     for unknown in ["00000000-0000-4000-8000-000000000000", "not-a-client-id"] {
         let response = admin.report_use(unknown).await;
         assert_error(response, StatusCode::NOT_FOUND, "not_found", None).await;
@@ -141,7 +144,8 @@ async fn the_first_valid_verify_arms_the_purge(backend: Backend) {
     // A server started later on the same database (a restart, another
     // replica) reads the arming at start-up.
     let url = admin.app.db.url().clone();
-    let restarted = spawn_admin_with(backend, |settings| settings.database_url = url).await;
+    let restarted =
+        spawn_admin_with(backend, |settings| settings.database.database_url = url).await;
     assert_eq!(restarted.armed_gauge().await, 1.0);
 }
 
@@ -149,8 +153,8 @@ async fn the_first_valid_verify_arms_the_purge(backend: Backend) {
 /// round sets the gauge.
 async fn the_arming_of_another_replica_reaches_the_gauge(backend: Backend) {
     let admin = spawn_admin_with(backend, |settings| {
-        settings.unused_client_ttl_secs = 3600;
-        settings.purge_interval_secs = 1;
+        settings.lifetimes.unused_client_ttl_secs = 3600;
+        settings.lifetimes.purge_interval_secs = 1;
     })
     .await;
     assert_eq!(admin.armed_gauge().await, 0.0);

@@ -170,7 +170,8 @@ async fn an_expired_secret_fails_verification(backend: Backend) {
 }
 
 async fn secrets_expire_after_the_configured_lifetime(backend: Backend) {
-    let admin = spawn_admin_with(backend, |settings| settings.secret_lifetime_secs = 1).await;
+    let admin =
+        spawn_admin_with(backend, |settings| settings.policy.secret_lifetime_secs = 1).await;
     let registration = admin.register(&fixture("claude_ai")).await;
     let id = id_of(&registration);
     let issued_at = registration["client_id_issued_at"].as_i64().unwrap();
@@ -254,8 +255,8 @@ async fn verify_refuses_bodies_it_cannot_read(backend: Backend) {
 async fn a_remembered_secret_check_vouches_for_nothing_else(backend: Backend) {
     for cache_size in [10_000, 0] {
         let admin = spawn_admin_with(backend, |settings| {
-            settings.verify_cache_size = cache_size;
-            settings.secret_lifetime_secs = 2;
+            settings.hashing.verify_cache_size = cache_size;
+            settings.policy.secret_lifetime_secs = 2;
         })
         .await;
         let registration = admin.register(&fixture("claude_ai")).await;

@@ -22,7 +22,7 @@ async fn forwarded_headers_count_only_from_trusted_proxies(backend: Backend) {
     };
 
     let trusting = spawn_app_with(backend, |settings: &mut Settings| {
-        settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
+        settings.listeners.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
         with_endpoints(settings);
     })
     .await;
@@ -56,7 +56,7 @@ async fn rfc_7239_forwarded_states_the_origin_from_trusted_proxies(backend: Back
         )
     };
     let trusting = spawn_app_with(backend, |settings: &mut Settings| {
-        settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
+        settings.listeners.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
         with_endpoints(settings);
     })
     .await;

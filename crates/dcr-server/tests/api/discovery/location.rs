@@ -15,7 +15,7 @@ on_both_backends!(
 /// else.
 async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
+        settings.listeners.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
         with_endpoints(settings);
     })
     .await;
@@ -42,8 +42,8 @@ async fn an_issuer_with_a_path_has_its_document_below_the_well_known_path(backen
 /// DCR_ISSUER's path decides, not DCR_PUBLIC_URL's.
 async fn the_configured_issuer_decides_where_the_document_is(backend: Backend) {
     let tenant = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://dcr.example.com".parse().unwrap());
-        settings.issuer = Some("https://auth.example.com/tenant1".parse().unwrap());
+        settings.listeners.public_url = Some("https://dcr.example.com".parse().unwrap());
+        settings.discovery.issuer = Some("https://auth.example.com/tenant1".parse().unwrap());
         with_endpoints(settings);
     })
     .await;
@@ -59,8 +59,8 @@ async fn the_configured_issuer_decides_where_the_document_is(backend: Backend) {
 
     // A trailing slash alone is no path.
     let root = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://dcr.example.com/dcr".parse().unwrap());
-        settings.issuer = Some("https://auth.example.com/".parse().unwrap());
+        settings.listeners.public_url = Some("https://dcr.example.com/dcr".parse().unwrap());
+        settings.discovery.issuer = Some("https://auth.example.com/".parse().unwrap());
         with_endpoints(settings);
     })
     .await;

@@ -15,7 +15,7 @@ on_both_backends!(
 
 async fn token_mode_needs_an_active_token(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.registration = dcr_server::config::RegistrationMode::Token;
+        settings.registration.registration = dcr_server::config::RegistrationMode::Token;
     })
     .await;
     let body = fixture("claude_code");
@@ -101,7 +101,7 @@ async fn a_token_is_spent_once_per_registration(backend: Backend) {
 
 async fn a_token_policy_widens_and_narrows_what_a_registration_may_ask(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.allowed_scopes = Some(dcr_server::config::ScopeArg(
+        settings.policy.allowed_scopes = Some(dcr_server::config::ScopeArg(
             dcr_core::Scope::parse("mcp:read").unwrap(),
         ));
     })

@@ -23,8 +23,8 @@ on_both_backends!(
 /// included) is the base; forwarded headers do not override it.
 async fn client_uri_uses_the_configured_public_url(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
-        settings.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
+        settings.listeners.public_url = Some("https://auth.example.com/dcr/".parse().unwrap());
+        settings.listeners.trusted_proxies = Some(ListArg(vec!["127.0.0.1/32".parse().unwrap()]));
     })
     .await;
 
@@ -109,7 +109,7 @@ async fn forwarded_headers_count_only_from_trusted_proxies(backend: Backend) {
     let trusting = |ranges: &'static [&'static str]| {
         move |settings: &mut dcr_server::Settings| {
             let ranges: Vec<IpRange> = ranges.iter().map(|range| range.parse().unwrap()).collect();
-            settings.trusted_proxies = Some(ListArg(ranges));
+            settings.listeners.trusted_proxies = Some(ListArg(ranges));
         }
     };
 
@@ -171,9 +171,9 @@ async fn forwarded_headers_count_only_from_trusted_proxies(backend: Backend) {
 /// host, or none.
 async fn a_malformed_host_is_refused_where_urls_are_derived_from_it(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.authorization_endpoint =
+        settings.discovery.authorization_endpoint =
             Some("https://auth.example.com/authorize".parse().unwrap());
-        settings.token_endpoint = Some("https://auth.example.com/token".parse().unwrap());
+        settings.discovery.token_endpoint = Some("https://auth.example.com/token".parse().unwrap());
     })
     .await;
     let client = Registered::new(&app, &fixture("claude_code")).await;
@@ -238,7 +238,7 @@ async fn a_malformed_host_is_refused_where_urls_are_derived_from_it(backend: Bac
 
     // With DCR_PUBLIC_URL, no URL comes from Host: it is not judged.
     let app = spawn_app_with(backend, |settings| {
-        settings.public_url = Some("https://auth.example.com/".parse().unwrap());
+        settings.listeners.public_url = Some("https://auth.example.com/".parse().unwrap());
     })
     .await;
     let response = app
