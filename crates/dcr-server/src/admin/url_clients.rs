@@ -1,11 +1,11 @@
 //! The admin API for URL client ids (Client ID Metadata Documents): the
 //! verify call and the client view answer for them as for registered
-//! clients; disabling works the same. The path carries the URL
+//! clients (disabling and enabling are shared `operations`). The path carries the URL
 //! percent-encoded (`/admin/clients/https%3A%2F%2Fexample.com%2Fc/verify`).
 
 use actix_web::HttpResponse;
+use dcr_core::AuthMethod;
 use dcr_core::cimd::DocumentUrl;
-use dcr_core::{AuthMethod, Occasion};
 use serde_json::json;
 
 use crate::admin::views::{url_admin_view, url_consent_view, url_enforcement_view};
@@ -88,29 +88,6 @@ pub async fn show(state: &AppState, raw: &str) -> Result<HttpResponse, ApiError>
         active,
         url_consent_view(&client, &state.consent.known_clients, unix_now()),
     )))
-}
-
-/// `POST /admin/clients/{url}/disable` and `/enable`: recorded whether or not
-/// the document can be fetched now (a URL may be disabled before its first
-/// use, or while its host is down).
-pub async fn set_active(
-    state: &AppState,
-    raw: &str,
-    active: bool,
-) -> Result<HttpResponse, ApiError> {
-    let url = DocumentUrl::parse(raw, state.url_clients.allows_http_loopback())
-        .map_err(|err| not_a_client(LookupError::NotAUrl(err)))?;
-    let key = url.as_str().to_owned();
-    let by = Occasion::admin(unix_now());
-    with_store(state, move |store| {
-        store.set_url_client_active(&key, active, &by)
-    })
-    .await?;
-    Ok(no_store(HttpResponse::Ok()).json(json!({
-        "client_id": url.as_str(),
-        "active": active,
-        "source": "metadata_document",
-    })))
 }
 
 async fn is_active(state: &AppState, url: &DocumentUrl) -> Result<bool, ApiError> {
