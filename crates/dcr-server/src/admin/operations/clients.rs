@@ -109,12 +109,14 @@ pub fn events_page(
         ClientRef::Url(raw) => raw.clone(),
     };
     let events = store.client_events(&key, after, limit)?;
-    if events.is_empty() && after.is_none() {
-        if let ClientRef::Registered { id, raw } = client {
-            store
-                .find_client(id)
-                .map_err(|err| missing(err, || OperationError::NoSuchClient(raw.clone())))?;
-        }
+    // No trail: a registered client must at least exist.
+    if events.is_empty()
+        && after.is_none()
+        && let ClientRef::Registered { id, raw } = client
+    {
+        store
+            .find_client(id)
+            .map_err(|err| missing(err, || OperationError::NoSuchClient(raw.clone())))?;
     }
     let full_page = i64::try_from(events.len()).unwrap_or(i64::MAX) == limit;
     let next_cursor = full_page
