@@ -13,8 +13,9 @@ use serde_json::{Map, Value, json};
 use crate::admin::listing::{ListQuery, ListingError, Status};
 use crate::admin::operations::clients::{self, Activated, DEFAULT_EVENTS, MAX_EVENTS};
 use crate::admin::operations::{ClientRef, on_store};
-use crate::admin::url_clients;
-use crate::admin::views::{self, admin_view, event_view, url_state_view};
+use crate::admin::views::{
+    self, admin_view, event_view, url_admin_view, url_consent_view, url_state_view,
+};
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
 use crate::http::no_store;
@@ -80,14 +81,18 @@ pub async fn list(
     })))
 }
 
-/// `GET /admin/clients/{client_id}`.
+/// `GET /admin/clients/{client_id}`; for a URL client id, the document as
+/// validated, or why there is none (`404`, with the reason: the operator
+/// asked).
 pub async fn show(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let client = ClientRef::parse(&path)?;
     if let ClientRef::Url(raw) = &client {
-        return url_clients::show(&state, raw).await;
+        let (client, active) = clients::show_url_client(&state, raw).await?;
+        let consent = url_consent_view(&client, &state.consent.known_clients, unix_now());
+        return Ok(no_store(HttpResponse::Ok()).json(url_admin_view(&client, active, consent)));
     }
     let client = on_store(&state, move |store| clients::show(store, &client)).await?;
     Ok(no_store(HttpResponse::Ok()).json(client_view(&state, &client)))

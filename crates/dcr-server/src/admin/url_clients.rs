@@ -8,7 +8,7 @@ use dcr_core::AuthMethod;
 use dcr_core::cimd::DocumentUrl;
 use serde_json::json;
 
-use crate::admin::views::{url_admin_view, url_consent_view, url_enforcement_view};
+use crate::admin::views::{url_consent_view, url_enforcement_view};
 use crate::admin::{invalid, unusable, usable};
 use crate::cimd::{FetchError, LookupError};
 use crate::clock::unix_now;
@@ -77,31 +77,7 @@ pub async fn lookup(state: &AppState, raw: &str) -> Result<HttpResponse, ApiErro
     }
 }
 
-/// `GET /admin/clients/{url}`: the document as validated, or why there is
-/// none (`404`, with the reason: the operator asked).
-pub async fn show(state: &AppState, raw: &str) -> Result<HttpResponse, ApiError> {
-    let url = state.url_clients.parse(raw).map_err(not_a_client)?;
-    let active = is_active(state, &url).await?;
-    let client = state.url_clients.lookup(&url).await.map_err(not_a_client)?;
-    Ok(no_store(HttpResponse::Ok()).json(url_admin_view(
-        &client,
-        active,
-        url_consent_view(&client, &state.consent.known_clients, unix_now()),
-    )))
-}
-
 async fn is_active(state: &AppState, url: &DocumentUrl) -> Result<bool, ApiError> {
     let key = url.as_str().to_owned();
     with_store(state, move |store| store.url_client_active(&key)).await
-}
-
-/// The admin API's 404 for a URL that is no client now, with the reason
-/// (never the document's content).
-fn not_a_client(err: LookupError) -> ApiError {
-    match err {
-        LookupError::Busy => ApiError::Busy {
-            retry_after_secs: 1,
-        },
-        other => ApiError::NoUrlClient(other.to_string()),
-    }
 }

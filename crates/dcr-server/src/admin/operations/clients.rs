@@ -3,28 +3,25 @@
 //! disabling and enabling are recorded like a registered client's (whether
 //! or not its document can be fetched now), and its trail holds them.
 
+use std::sync::Arc;
+
 use dcr_core::cimd::DocumentUrl;
 use dcr_core::{ClientId, Event, Occasion, RegisteredClient};
 use dcr_store::{ClientPage, Store};
 
-use super::{ClientRef, OperationError, missing};
+use super::{ClientRef, OperationError, missing, on_store};
 use crate::admin::listing::ListRequest;
+use crate::cimd::UrlClient;
 use crate::clock::unix_now;
+use crate::state::AppState;
 
 /// Events on a page when the caller names no limit.
 pub const DEFAULT_EVENTS: i64 = 100;
 /// The most events on one page.
 pub const MAX_EVENTS: i64 = 1000;
 
-/// A registered client.
-pub fn find(store: &Store, client_id: &ClientId) -> Result<RegisteredClient, OperationError> {
-    store
-        .find_client(client_id)
-        .map_err(|err| missing(err, || OperationError::NoSuchClient(client_id.to_string())))
-}
-
-/// The client `client` names, to show. A URL client id's document is not
-/// stored: the admin API fetches it (`url_clients::show`).
+/// The registered client `client` names. A URL client id's document is not
+/// stored: the admin API fetches it (`show_url_client`).
 pub fn show(store: &Store, client: &ClientRef) -> Result<RegisteredClient, OperationError> {
     match client {
         ClientRef::Registered { id, raw } => store
@@ -32,6 +29,28 @@ pub fn show(store: &Store, client: &ClientRef) -> Result<RegisteredClient, Opera
             .map_err(|err| missing(err, || OperationError::NoSuchClient(raw.clone()))),
         ClientRef::Url(raw) => Err(OperationError::NoSuchClient(raw.clone())),
     }
+}
+
+/// A URL client as the server sees it now: its document, fetched through
+/// the cache as the verify call fetches it, and whether it is enabled; or
+/// why it is no client now (URL client ids off, a refused host, a document
+/// that cannot be fetched or is no registration).
+pub async fn show_url_client(
+    state: &AppState,
+    raw: &str,
+) -> Result<(Arc<UrlClient>, bool), OperationError> {
+    let url = state
+        .url_clients
+        .parse(raw)
+        .map_err(OperationError::NoUrlClient)?;
+    let key = url.as_str().to_owned();
+    let active = on_store(state, move |store| Ok(store.url_client_active(&key)?)).await?;
+    let client = state
+        .url_clients
+        .lookup(&url)
+        .await
+        .map_err(OperationError::NoUrlClient)?;
+    Ok((client, active))
 }
 
 /// A client after `set_active`.

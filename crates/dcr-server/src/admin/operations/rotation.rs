@@ -10,7 +10,7 @@ use dcr_core::{ClientId, Overlap, RegisteredClient, RegistrationPolicy, Rotation
 use dcr_store::{Store, StoreError};
 use rand::rngs::OsRng;
 
-use super::clients::find;
+use super::clients::show;
 use super::{ClientRef, OperationError, missing};
 use crate::clock::unix_now;
 
@@ -26,11 +26,8 @@ pub fn rotation_subject(
     store: &Store,
     client: &ClientRef,
 ) -> Result<RegisteredClient, OperationError> {
-    let client_id = client.registered("a URL client id has no secret; there is none to rotate")?;
-    find(store, client_id).map_err(|err| match err {
-        OperationError::NoSuchClient(_) => OperationError::NoSuchClient(client.as_str().into()),
-        other => other,
-    })
+    client.registered("a URL client id has no secret; there is none to rotate")?;
+    show(store, client)
 }
 
 /// Core's rotation: the new secret and its hash (slow with bcrypt: the
@@ -70,9 +67,6 @@ pub fn rotate_secret(
 ) -> Result<(ClientId, Rotation), OperationError> {
     let subject = rotation_subject(store, client)?;
     let rotation = new_secret(&subject, rules, unix_now(), overlap)?;
-    store_rotation(store, &subject.client_id, &rotation).map_err(|err| match err {
-        OperationError::NoSuchClient(_) => OperationError::NoSuchClient(client.as_str().into()),
-        other => other,
-    })?;
+    store_rotation(store, &subject.client_id, &rotation)?;
     Ok((subject.client_id, rotation))
 }
