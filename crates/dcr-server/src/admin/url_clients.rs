@@ -8,12 +8,14 @@ use dcr_core::AuthMethod;
 use dcr_core::cimd::DocumentUrl;
 use serde_json::json;
 
+use crate::admin::operations::clients::url_client_active;
+use crate::admin::operations::on_store;
 use crate::admin::views::{url_consent_view, url_enforcement_view};
 use crate::admin::{invalid, unusable, usable};
 use crate::cimd::{FetchError, LookupError};
 use crate::clock::unix_now;
 use crate::http::error::{ApiError, Outcome};
-use crate::http::{no_store, with_store};
+use crate::http::no_store;
 use crate::state::AppState;
 
 /// `POST /admin/clients/{url}/verify`. A URL client has no secret: it is
@@ -78,6 +80,6 @@ pub async fn lookup(state: &AppState, raw: &str) -> Result<HttpResponse, ApiErro
 }
 
 async fn is_active(state: &AppState, url: &DocumentUrl) -> Result<bool, ApiError> {
-    let key = url.as_str().to_owned();
-    with_store(state, move |store| store.url_client_active(&key)).await
+    let url = url.clone();
+    Ok(on_store(state, move |store| url_client_active(store, &url)).await?)
 }

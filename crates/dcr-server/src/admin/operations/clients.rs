@@ -43,14 +43,19 @@ pub async fn show_url_client(
         .url_clients
         .parse(raw)
         .map_err(OperationError::NoUrlClient)?;
-    let key = url.as_str().to_owned();
-    let active = on_store(state, move |store| Ok(store.url_client_active(&key)?)).await?;
+    let recorded = url.clone();
+    let active = on_store(state, move |store| url_client_active(store, &recorded)).await?;
     let client = state
         .url_clients
         .lookup(&url)
         .await
         .map_err(OperationError::NoUrlClient)?;
     Ok((client, active))
+}
+
+/// Whether the URL client id `url` is enabled (it is until disabled).
+pub fn url_client_active(store: &Store, url: &DocumentUrl) -> Result<bool, OperationError> {
+    Ok(store.url_client_active(url.as_str())?)
 }
 
 /// A client after `set_active`.
