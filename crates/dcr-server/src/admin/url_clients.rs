@@ -1,6 +1,7 @@
-//! The admin API for URL client ids (Client ID Metadata Documents): the
-//! verify call and the client view answer for them as for registered
-//! clients (disabling and enabling are shared `operations`). The path carries the URL
+//! The token endpoint's calls for URL client ids (Client ID Metadata
+//! Documents): the verify call and the lookup answer for them as for
+//! registered clients. Showing, disabling and enabling one are admin
+//! operations (`operations::clients`). The path carries the URL
 //! percent-encoded (`/admin/clients/https%3A%2F%2Fexample.com%2Fc/verify`).
 
 use actix_web::HttpResponse;
