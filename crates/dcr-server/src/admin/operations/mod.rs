@@ -144,3 +144,76 @@ impl From<OperationError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use actix_web::ResponseError;
+    use actix_web::http::StatusCode;
+
+    use super::*;
+
+    #[test]
+    fn a_client_id_is_registered_a_url_or_no_client() {
+        let uuid = "6f1c2a5e-3b8d-4c1e-9f0a-1b2c3d4e5f60";
+        match ClientRef::parse(uuid).unwrap() {
+            ClientRef::Registered { id, raw } => {
+                assert_eq!(id.to_string(), uuid);
+                assert_eq!(raw, uuid);
+            }
+            other => panic!("{other:?}"),
+        }
+        for url in ["https://agent.example/c.json", "http://localhost/c"] {
+            assert_eq!(ClientRef::parse(url).unwrap(), ClientRef::Url(url.into()));
+        }
+        for raw in ["", "not-a-client-id", "ftp://example.com/c", " https://x/"] {
+            match ClientRef::parse(raw) {
+                Err(OperationError::NoSuchClient(named)) => assert_eq!(named, raw),
+                other => panic!("{raw}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_admin_api_answers_each_failure_as_before() {
+        let cases = [
+            (
+                OperationError::NoSuchClient("x".into()),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                OperationError::NoSuchToken("x".into()),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                OperationError::NotForUrlClient("no"),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                OperationError::NoUrlClient(LookupError::Busy),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            (
+                OperationError::NoUrlClient(LookupError::Off),
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                OperationError::Rotate(RotateError::NotConfidential),
+                StatusCode::BAD_REQUEST,
+            ),
+            (OperationError::RotatedMeanwhile, StatusCode::CONFLICT),
+            (
+                OperationError::Store(StoreError::Unavailable("down".into())),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+        ];
+        for (err, status) in cases {
+            let shown = format!("{err:?}");
+            assert_eq!(ApiError::from(err).status_code(), status, "{shown}");
+        }
+        assert!(matches!(
+            ApiError::from(OperationError::NoSuchClient("x".into())),
+            ApiError::ClientNotFound
+        ));
+    }
+}
