@@ -64,3 +64,44 @@ impl From<OperationError> for CliError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shell names what the operator typed, and says of a URL client id
+    /// what the admin API says.
+    #[test]
+    fn operation_failures_read_as_the_shell_said_them() {
+        let cases = [
+            (
+                OperationError::NoSuchClient("not-a-client-id".into()),
+                "no client has the client_id not-a-client-id",
+            ),
+            (
+                OperationError::NoSuchToken("iat_x".into()),
+                "no initial access token has the id iat_x",
+            ),
+            (
+                OperationError::NotForUrlClient("a URL client id has no secret"),
+                "a URL client id has no secret",
+            ),
+            (
+                OperationError::NotAUrl(dcr_core::cimd::DocumentUrlError::NotHttps),
+                "the URL client id ",
+            ),
+            (
+                OperationError::Rotate(dcr_core::RotateError::NotConfidential),
+                "cannot rotate: this client authenticates without a secret",
+            ),
+            (
+                OperationError::RotatedMeanwhile,
+                "nothing was stored; show the client and rotate again if needed",
+            ),
+        ];
+        for (err, words) in cases {
+            let said = CliError::from(err).to_string();
+            assert!(said.contains(words), "{said}");
+        }
+    }
+}
