@@ -92,6 +92,12 @@ impl ListingError {
     }
 }
 
+/// The store's own words for a cursor it did not hand out (the CLI's
+/// `--cursor` refusal).
+pub fn cursor_not_ours() -> String {
+    dcr_store::InvalidCursor.to_string()
+}
+
 impl ListQuery {
     pub fn check(self) -> Result<ListRequest, ListingError> {
         // No stored value holds a control character (names and software ids

@@ -6,6 +6,7 @@ pub mod guard;
 pub mod import;
 pub mod initial_access;
 pub mod listing;
+pub mod operations;
 pub mod rotation;
 pub mod routes;
 pub mod token_routes;

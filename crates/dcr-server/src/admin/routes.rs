@@ -6,20 +6,20 @@
 //! authorization endpoint's question).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::{ClientId, RegisteredClient};
+use dcr_core::RegisteredClient;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::admin::listing::{ListQuery, ListRequest, ListingError, Status};
-use crate::admin::url_clients;
-use crate::cimd::UrlClients;
+use crate::admin::listing::{ListQuery, ListingError, Status};
+use crate::admin::operations::clients::{self, Activated, DEFAULT_EVENTS, MAX_EVENTS};
+use crate::admin::operations::{ClientRef, on_store};
+use crate::admin::views::{
+    self, admin_view, event_view, url_admin_view, url_consent_view, url_state_view,
+};
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
-
-use crate::admin::views::{self, admin_view, event_view};
 use crate::http::no_store;
 use crate::state::AppState;
-use crate::state::with_store;
 
 mod lookup;
 mod verify;
@@ -59,11 +59,7 @@ pub async fn list(
         .transpose()
         .map_err(listing_error)?
         .unwrap_or_default();
-    let ListRequest {
-        filter,
-        limit,
-        cursor,
-    } = ListQuery {
+    let asked = ListQuery {
         name: params.name,
         software_id: params.software_id,
         redirect_host: params.redirect_host,
@@ -73,30 +69,32 @@ pub async fn list(
     }
     .check()
     .map_err(listing_error)?;
-    let page = with_store(&state, move |store| {
-        store.list_clients(&filter, limit, cursor.as_ref())
-    })
-    .await?;
-    let clients: Vec<Value> = page
+    let page = on_store(&state, move |store| clients::list(store, &asked)).await?;
+    let views: Vec<Value> = page
         .clients
         .iter()
         .map(|client| Value::Object(admin_view(client)))
         .collect();
     Ok(no_store(HttpResponse::Ok()).json(json!({
-        "clients": clients,
+        "clients": views,
         "next_cursor": page.next.map(|cursor| cursor.to_string()),
     })))
 }
 
-/// `GET /admin/clients/{client_id}`.
+/// `GET /admin/clients/{client_id}`; for a URL client id, the document as
+/// validated, or why there is none (`404`, with the reason: the operator
+/// asked).
 pub async fn show(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if UrlClients::looks_like_url(&path) {
-        return url_clients::show(&state, &path).await;
+    let client = ClientRef::parse(&path)?;
+    if let ClientRef::Url(raw) = &client {
+        let (client, active) = clients::show_url_client(&state, raw).await?;
+        let consent = url_consent_view(&client, &state.consent.known_clients, unix_now());
+        return Ok(no_store(HttpResponse::Ok()).json(url_admin_view(&client, active, consent)));
     }
-    let client = find(&state, &path).await?;
+    let client = on_store(&state, move |store| clients::show(store, &client)).await?;
     Ok(no_store(HttpResponse::Ok()).json(client_view(&state, &client)))
 }
 
@@ -128,17 +126,17 @@ async fn set_active(
     state: web::Data<AppState>,
     active: bool,
 ) -> Result<HttpResponse, ApiError> {
-    if UrlClients::looks_like_url(&path) {
-        return url_clients::set_active(&state, &path, active).await;
-    }
-    let client_id = parse_id(&path)?;
-    let client = with_store(&state, move |store| {
-        store.set_active(&client_id, active, &dcr_core::Occasion::admin(unix_now()))?;
-        store.find_client(&client_id)
+    let client = ClientRef::parse(&path)?;
+    let allow_http_loopback = state.url_clients.allows_http_loopback();
+    let activated = on_store(&state, move |store| {
+        clients::set_active(store, &client, active, allow_http_loopback)
     })
-    .await
-    .map_err(not_found_is_404)?;
-    Ok(no_store(HttpResponse::Ok()).json(client_view(&state, &client)))
+    .await?;
+    let view = match activated {
+        Activated::Registered(client) => client_view(&state, &client),
+        Activated::Url { url, active } => url_state_view(&url, active),
+    };
+    Ok(no_store(HttpResponse::Ok()).json(view))
 }
 
 /// `DELETE /admin/clients/{client_id}`.
@@ -146,17 +144,8 @@ pub async fn delete(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if UrlClients::looks_like_url(&path) {
-        return Err(ApiError::InvalidRequest(
-            "a URL client id is not stored, so it cannot be deleted: disable it instead",
-        ));
-    }
-    let client_id = parse_id(&path)?;
-    with_store(&state, move |store| {
-        store.delete_client(&client_id, &dcr_core::Occasion::admin(unix_now()))
-    })
-    .await
-    .map_err(not_found_is_404)?;
+    let client = ClientRef::parse(&path)?;
+    on_store(&state, move |store| clients::delete(store, &client)).await?;
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
@@ -165,9 +154,6 @@ struct EventParams {
     limit: Option<i64>,
     cursor: Option<String>,
 }
-
-const DEFAULT_EVENTS: i64 = 100;
-const MAX_EVENTS: i64 = 1000;
 
 /// `GET /admin/clients/{client_id}/events`: what happened to a client, oldest
 /// first, also after it was deleted (until `DCR_AUDIT_RETENTION_SECS`).
@@ -189,65 +175,18 @@ pub async fn events(
         .map(|cursor| cursor.parse::<i64>())
         .transpose()
         .map_err(|_| ApiError::InvalidRequest(BAD_QUERY))?;
-    // A URL client id's trail holds its disabling and enabling.
-    let (key, client_id) = if UrlClients::looks_like_url(&path) {
-        (path.into_inner(), None)
-    } else {
-        let client_id = parse_id(&path)?;
-        (client_id.to_string(), Some(client_id))
-    };
-    let (events, exists) = with_store(&state, move |store| {
-        let events = store.client_events(&key, after, limit)?;
-        let registered = |client_id: &ClientId| {
-            store
-                .find_client(client_id)
-                .map(|_| true)
-                .or_else(|err| match err {
-                    dcr_store::StoreError::NotFound => Ok(false),
-                    other => Err(other),
-                })
-        };
-        let exists = !events.is_empty()
-            || after.is_some()
-            || client_id.as_ref().map_or(Ok(true), registered)?;
-        Ok((events, exists))
+    let client = ClientRef::parse(&path)?;
+    let page = on_store(&state, move |store| {
+        clients::events_page(store, &client, after, limit)
     })
     .await?;
-    if !exists {
-        return Err(ApiError::ClientNotFound);
-    }
-    let full_page = i64::try_from(events.len()).unwrap_or(i64::MAX) == limit;
-    let next_cursor = full_page
-        .then(|| events.last().map(|event| event.id.to_string()))
-        .flatten();
-    let views: Vec<Value> = events.iter().map(event_view).collect();
+    let views: Vec<Value> = page.events.iter().map(event_view).collect();
     Ok(no_store(HttpResponse::Ok()).json(json!({
         "events": views,
-        "next_cursor": next_cursor,
+        "next_cursor": page.next_cursor.map(|id| id.to_string()),
     })))
-}
-
-pub(super) async fn find(
-    state: &AppState,
-    raw_client_id: &str,
-) -> Result<RegisteredClient, ApiError> {
-    let client_id = parse_id(raw_client_id)?;
-    with_store(state, move |store| store.find_client(&client_id))
-        .await
-        .map_err(not_found_is_404)
 }
 
 fn listing_error(err: ListingError) -> ApiError {
     ApiError::InvalidRequest(err.message())
-}
-
-fn parse_id(raw: &str) -> Result<ClientId, ApiError> {
-    ClientId::parse(raw).map_err(|_| ApiError::ClientNotFound)
-}
-
-pub(super) fn not_found_is_404(err: ApiError) -> ApiError {
-    match err {
-        ApiError::NoSuchRow => ApiError::ClientNotFound,
-        other => other,
-    }
 }

@@ -4,17 +4,16 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::{Occasion, TokenId, TokenRequest};
+use dcr_core::TokenRequest;
 use serde_json::{Value, json};
 
-use crate::admin::initial_access::issue;
+use crate::admin::operations::{on_store, tokens};
 use crate::admin::views::token_view;
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
 use crate::http::json_body::read_admin_json;
 use crate::http::no_store;
 use crate::state::AppState;
-use crate::state::with_store;
 
 /// `POST /admin/initial-access-tokens`: `201` with the token, the only time
 /// it is shown, beside what describes it.
@@ -27,13 +26,7 @@ pub async fn create(
     let asked = TokenRequest::from_json(&document, &state.policy)
         .map_err(|err| ApiError::Metadata(err).on_admin_api())?;
     let now = unix_now();
-    let (token, stored) = issue(asked, now);
-    let digest = token.digest();
-    let to_store = stored.clone();
-    with_store(&state, move |store| {
-        store.insert_token(&to_store, &digest, &Occasion::admin(now))
-    })
-    .await?;
+    let (token, stored) = on_store(&state, move |store| tokens::create(store, asked, now)).await?;
     log::info!("created initial access token {}", stored.id);
     let mut view = token_view(&stored, now);
     view.insert("token".into(), token.expose().into());
@@ -47,9 +40,9 @@ pub async fn create(
 
 /// `GET /admin/initial-access-tokens`: every token, newest first.
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let tokens = with_store(&state, |store| store.list_tokens()).await?;
+    let listed = on_store(&state, tokens::list).await?;
     let now = unix_now();
-    let views: Vec<Value> = tokens
+    let views: Vec<Value> = listed
         .iter()
         .map(|token| Value::Object(token_view(token, now)))
         .collect();
@@ -61,10 +54,7 @@ pub async fn show(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
-    let token = with_store(&state, move |store| store.find_token(&id))
-        .await
-        .map_err(not_found_is_404)?;
+    let token = on_store(&state, move |store| tokens::show(store, &path)).await?;
     Ok(no_store(HttpResponse::Ok()).json(token_view(&token, unix_now())))
 }
 
@@ -74,24 +64,8 @@ pub async fn revoke(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
     let now = unix_now();
-    let token = with_store(&state, move |store| {
-        store.revoke_token(&id, &Occasion::admin(now))
-    })
-    .await
-    .map_err(not_found_is_404)?;
+    let token = on_store(&state, move |store| tokens::revoke(store, &path, now)).await?;
     log::info!("revoked initial access token {}", token.id);
     Ok(no_store(HttpResponse::Ok()).json(token_view(&token, now)))
-}
-
-fn parse_id(raw: &str) -> Result<TokenId, ApiError> {
-    TokenId::parse(raw).map_err(|_| ApiError::TokenNotFound)
-}
-
-fn not_found_is_404(err: ApiError) -> ApiError {
-    match err {
-        ApiError::NoSuchRow => ApiError::TokenNotFound,
-        other => other,
-    }
 }

@@ -1,21 +1,23 @@
-//! The admin API for URL client ids (Client ID Metadata Documents): the
-//! verify call and the client view answer for them as for registered
-//! clients; disabling works the same. The path carries the URL
+//! The token endpoint's calls for URL client ids (Client ID Metadata
+//! Documents): the verify call and the lookup answer for them as for
+//! registered clients. Showing, disabling and enabling one are admin
+//! operations (`operations::clients`). The path carries the URL
 //! percent-encoded (`/admin/clients/https%3A%2F%2Fexample.com%2Fc/verify`).
 
 use actix_web::HttpResponse;
+use dcr_core::AuthMethod;
 use dcr_core::cimd::DocumentUrl;
-use dcr_core::{AuthMethod, Occasion};
 use serde_json::json;
 
-use crate::admin::views::{url_admin_view, url_consent_view, url_enforcement_view};
+use crate::admin::operations::clients::url_client_active;
+use crate::admin::operations::on_store;
+use crate::admin::views::{url_consent_view, url_enforcement_view};
 use crate::admin::{invalid, unusable, usable};
 use crate::cimd::{FetchError, LookupError};
 use crate::clock::unix_now;
 use crate::http::error::{ApiError, Outcome};
 use crate::http::no_store;
 use crate::state::AppState;
-use crate::state::with_store;
 
 /// `POST /admin/clients/{url}/verify`. A URL client has no secret: it is
 /// valid when its document is, it is not disabled, no secret was presented,
@@ -78,54 +80,7 @@ pub async fn lookup(state: &AppState, raw: &str) -> Result<HttpResponse, ApiErro
     }
 }
 
-/// `GET /admin/clients/{url}`: the document as validated, or why there is
-/// none (`404`, with the reason: the operator asked).
-pub async fn show(state: &AppState, raw: &str) -> Result<HttpResponse, ApiError> {
-    let url = state.url_clients.parse(raw).map_err(not_a_client)?;
-    let active = is_active(state, &url).await?;
-    let client = state.url_clients.lookup(&url).await.map_err(not_a_client)?;
-    Ok(no_store(HttpResponse::Ok()).json(url_admin_view(
-        &client,
-        active,
-        url_consent_view(&client, &state.consent.known_clients, unix_now()),
-    )))
-}
-
-/// `POST /admin/clients/{url}/disable` and `/enable`: recorded whether or not
-/// the document can be fetched now (a URL may be disabled before its first
-/// use, or while its host is down).
-pub async fn set_active(
-    state: &AppState,
-    raw: &str,
-    active: bool,
-) -> Result<HttpResponse, ApiError> {
-    let url = DocumentUrl::parse(raw, state.url_clients.allows_http_loopback())
-        .map_err(|err| not_a_client(LookupError::NotAUrl(err)))?;
-    let key = url.as_str().to_owned();
-    let by = Occasion::admin(unix_now());
-    with_store(state, move |store| {
-        store.set_url_client_active(&key, active, &by)
-    })
-    .await?;
-    Ok(no_store(HttpResponse::Ok()).json(json!({
-        "client_id": url.as_str(),
-        "active": active,
-        "source": "metadata_document",
-    })))
-}
-
 async fn is_active(state: &AppState, url: &DocumentUrl) -> Result<bool, ApiError> {
-    let key = url.as_str().to_owned();
-    with_store(state, move |store| store.url_client_active(&key)).await
-}
-
-/// The admin API's 404 for a URL that is no client now, with the reason
-/// (never the document's content).
-fn not_a_client(err: LookupError) -> ApiError {
-    match err {
-        LookupError::Busy => ApiError::Busy {
-            retry_after_secs: 1,
-        },
-        other => ApiError::NoUrlClient(other.to_string()),
-    }
+    let url = url.clone();
+    Ok(on_store(state, move |store| url_client_active(store, &url)).await?)
 }

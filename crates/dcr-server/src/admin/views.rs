@@ -2,6 +2,7 @@
 //! what an operator sees (admin API and CLI alike) and what the token
 //! endpoint must enforce (the verify answer).
 
+use dcr_core::cimd::DocumentUrl;
 use dcr_core::consent::{ConsentSignals, KnownClients, Source, Subject};
 use dcr_core::{ClientId, Event, RegisteredClient, RegisteredVia, Rotation, TokenId};
 use dcr_store::StoredToken;
@@ -33,6 +34,16 @@ pub fn url_admin_view(client: &UrlClient, active: bool, consent: Value) -> Value
     view.insert("fetched_at".into(), client.fetched_at.into());
     view.insert("consent".into(), consent);
     Value::Object(view)
+}
+
+/// A URL client id's recorded state, as disabling or enabling it answers
+/// (the document is not fetched for it).
+pub fn url_state_view(url: &DocumentUrl, active: bool) -> Map<String, Value> {
+    let mut view = Map::new();
+    view.insert("client_id".into(), url.as_str().into());
+    view.insert("active".into(), active.into());
+    view.insert("source".into(), "metadata_document".into());
+    view
 }
 
 /// The registration, as an operator sees it: no secret, no token, plus the

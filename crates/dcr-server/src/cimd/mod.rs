@@ -131,12 +131,6 @@ impl UrlClients {
         self.config.allow_http_loopback
     }
 
-    /// Whether `raw` is meant as a URL client id (a registered client's id
-    /// is a UUID, never a URL).
-    pub fn looks_like_url(raw: &str) -> bool {
-        raw.starts_with("https://") || raw.starts_with("http://")
-    }
-
     /// Reads `raw` as a URL client id under the operator's rules.
     pub fn parse(&self, raw: &str) -> Result<DocumentUrl, LookupError> {
         if !self.config.enabled {

@@ -23,5 +23,5 @@ pub fn open(config: &Config, create: bool) -> Result<Store, CliError> {
     // Checked above for the message; the store opens the file in mode=rw
     // too, so one removed since is not created either.
     store_config.create_sqlite = create;
-    Ok(Store::open(&store_config)?)
+    Store::open(&store_config).map_err(|err| CliError::Operation(err.into()))
 }

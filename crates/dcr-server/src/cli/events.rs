@@ -5,37 +5,29 @@
 use std::io::Write;
 
 use dcr_core::Event;
-use dcr_store::{Store, StoreError};
+use dcr_store::Store;
 
 use super::output::Table;
-use super::{CliError, EventsArgs, find, format_time, parse_id};
+use super::{CliError, EventsArgs, format_time};
+use crate::admin::operations::clients::{MAX_EVENTS, events_page};
+use crate::admin::operations::{ClientRef, OperationError};
 
 /// Events read per query (the admin API's largest page).
-const PAGE: usize = 1000;
+const PAGE: i64 = MAX_EVENTS;
 
 pub(super) fn events(
     args: &EventsArgs,
     store: &Store,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    // A URL client id's trail holds its disabling and enabling.
-    let is_url = crate::cimd::UrlClients::looks_like_url(&args.client_id);
-    let key = if is_url {
-        args.client_id.clone()
-    } else {
-        parse_id(&args.client_id)?.to_string()
-    };
-    let limit = i64::try_from(PAGE).unwrap_or(i64::MAX);
-    let first = store.client_events(&key, None, limit)?;
-    if first.is_empty() && !is_url {
-        // No trail: the client must at least exist (said before anything
-        // is printed).
-        find(store, &args.client_id)?;
-    }
+    let client = ClientRef::parse(&args.client_id)?;
+    // An unknown client is refused by the first page, before anything is
+    // printed.
+    let first = events_page(store, &client, None, PAGE)?.events;
     print_trail(
         first,
-        |after| store.client_events(&key, Some(after), limit),
-        PAGE,
+        |after| Ok(events_page(store, &client, Some(after), PAGE)?.events),
+        usize::try_from(PAGE).unwrap_or(usize::MAX),
         args.json,
         out,
     )
@@ -46,7 +38,7 @@ pub(super) fn events(
 /// JSON form is the one document `{"events": [...]}`, written as it comes.
 fn print_trail(
     first: Vec<Event>,
-    mut next_page: impl FnMut(i64) -> Result<Vec<Event>, StoreError>,
+    mut next_page: impl FnMut(i64) -> Result<Vec<Event>, OperationError>,
     page_size: usize,
     json: bool,
     out: &mut impl Write,

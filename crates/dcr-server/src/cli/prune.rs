@@ -8,11 +8,12 @@
 
 use std::io::Write;
 
-use dcr_store::{Store, StoreError};
+use dcr_store::Store;
 use serde_json::{Value, json};
 
 use super::output::write_table;
 use super::{CliError, PruneArgs, format_time};
+use crate::admin::operations::housekeeping::{expired_clients, purge_now, unused_rule_armed_at};
 use crate::config::{Config, Lifetimes};
 use crate::purge;
 
@@ -26,7 +27,7 @@ pub(super) fn prune(
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     let now = crate::clock::unix_now();
-    let armed_at = store.unused_purge_armed_at()?;
+    let armed_at = unused_rule_armed_at(store)?;
     if let Some(reason) = unused_rule_holds_back(config.lifetimes, armed_at, now) {
         writeln!(std::io::stderr(), "note: {reason}")?;
     }
@@ -44,7 +45,7 @@ pub(super) fn prune(
     if args.dry_run || !args.lifetimes_stated {
         return dry_run(args, config.lifetimes, store, now, out);
     }
-    let purged = purge::purge_now(store, config.lifetimes)?;
+    let purged = purge_now(store, config.lifetimes)?;
     match (purged, args.json) {
         (Some(purged), true) => {
             writeln!(out, "{}", json!({ "dry_run": false, "deleted": purged }))?
@@ -67,16 +68,7 @@ fn dry_run(
     now: i64,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    let expired = store.expired_clients(&lifetimes.expiry_at(now), i64::MAX)?;
-    let mut clients = Vec::with_capacity(expired.len());
-    for client_id in &expired {
-        match store.find_client(client_id) {
-            Ok(client) => clients.push(client),
-            // Deleted meanwhile (by the server's purge, say): not to go now.
-            Err(StoreError::NotFound) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
+    let clients = expired_clients(store, lifetimes, now)?;
     if args.json {
         let would_delete: Vec<Value> = clients
             .iter()

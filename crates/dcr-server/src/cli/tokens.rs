@@ -3,76 +3,17 @@
 
 use std::io::Write;
 
-use clap::{Args, Subcommand};
-use dcr_core::{Occasion, TokenId, TokenRequest};
-use dcr_store::{Store, StoreError};
+use dcr_core::TokenRequest;
+use dcr_store::Store;
 use serde_json::{Map, Value, json};
 
-use super::{CliError, format_time, print_view, write_table};
-use crate::admin::initial_access::issue;
+use super::grammar::{CreateArgs, TokenListArgs};
+use super::output::{print_view, write_table};
+use super::{CliError, TokensCommand, format_time};
+use crate::admin::operations::tokens;
 use crate::admin::views::token_view;
 use crate::clock::unix_now;
 use crate::config::Config;
-
-#[derive(Debug, Subcommand)]
-pub enum TokensCommand {
-    /// Issue an initial access token (printed once).
-    Create(CreateArgs),
-    /// List every token, newest first (never the tokens themselves).
-    List(ListArgs),
-    /// Show one token.
-    Show(TokenArgs),
-    /// Revoke a token: it authorizes no more registrations.
-    Revoke(TokenArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    /// Seconds until the token stops working [default: never].
-    #[arg(long)]
-    pub expires_in: Option<u64>,
-    /// Registrations it may authorize [default: any number].
-    #[arg(long)]
-    pub max_uses: Option<u64>,
-    /// Who it is for, shown in lists.
-    #[arg(long)]
-    pub description: Option<String>,
-    /// The scopes its registrations may ask for, space-separated (replaces
-    /// DCR_ALLOWED_SCOPES for them).
-    #[arg(long)]
-    pub scope: Option<String>,
-    /// A host (or *.domain) of https or loopback redirect URIs, or a
-    /// private-use scheme with its colon (cursor:); repeat for more.
-    #[arg(long = "redirect-host")]
-    pub redirect_hosts: Vec<String>,
-    /// An auth method its registrations may use; repeat for more.
-    // Ids apart from the settings DCR_AUTH_METHODS and DCR_GRANT_TYPES, which
-    // reach every subcommand (`cli/parse.rs`).
-    #[arg(long = "auth-method", id = "token_auth_methods")]
-    pub auth_methods: Vec<String>,
-    /// A grant type its registrations may use; repeat for more.
-    #[arg(long = "grant-type", id = "token_grant_types")]
-    pub grant_types: Vec<String>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct TokenArgs {
-    /// The token's id (iat_...), never the token.
-    pub id: String,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
 
 pub fn run(command: TokensCommand, config: &Config, store: &Store) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
@@ -81,15 +22,11 @@ pub fn run(command: TokensCommand, config: &Config, store: &Store) -> Result<(),
         TokensCommand::Create(args) => create(&args, config, store, now, &mut out),
         TokensCommand::List(args) => list(&args, store, now, &mut out),
         TokensCommand::Show(args) => {
-            let token = store
-                .find_token(&parse_id(&args.id)?)
-                .map_err(|err| not_found(err, &args.id))?;
+            let token = tokens::show(store, &args.id)?;
             print_view(token_view(&token, now), args.json, &mut out)
         }
         TokensCommand::Revoke(args) => {
-            let token = store
-                .revoke_token(&parse_id(&args.id)?, &Occasion::admin(now))
-                .map_err(|err| not_found(err, &args.id))?;
+            let token = tokens::revoke(store, &args.id, now)?;
             print_view(token_view(&token, now), args.json, &mut out)
         }
     }
@@ -126,8 +63,7 @@ fn create(
     });
     let asked = TokenRequest::from_json(&body, &config.policy)
         .map_err(|err| CliError::Invalid(flag_error(&err)))?;
-    let (token, stored) = issue(asked, now);
-    store.insert_token(&stored, &token.digest(), &Occasion::admin(now))?;
+    let (token, stored) = tokens::create(store, asked, now)?;
     let mut view = token_view(&stored, now);
     view.insert("token".into(), token.expose().into());
     print_view(view, args.json, out)?;
@@ -160,17 +96,22 @@ fn flag_error(err: &dcr_core::MetadataError) -> String {
     format!("{flag}: {}", err.problem)
 }
 
-fn list(args: &ListArgs, store: &Store, now: i64, out: &mut impl Write) -> Result<(), CliError> {
-    let tokens = store.list_tokens()?;
+fn list(
+    args: &TokenListArgs,
+    store: &Store,
+    now: i64,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let listed = tokens::list(store)?;
     if args.json {
-        let views: Vec<Value> = tokens
+        let views: Vec<Value> = listed
             .iter()
             .map(|token| Value::Object(token_view(token, now)))
             .collect();
         writeln!(out, "{}", json!({ "tokens": views }))?;
         return Ok(());
     }
-    let rows: Vec<[String; 6]> = tokens
+    let rows: Vec<[String; 6]> = listed
         .iter()
         .map(|token| {
             [
@@ -193,17 +134,6 @@ fn list(args: &ListArgs, store: &Store, now: i64, out: &mut impl Write) -> Resul
         ["ID", "DESCRIPTION", "STATE", "USES", "CREATED", "EXPIRES"],
         &rows,
     )?;
-    writeln!(out, "\n{} token(s)", tokens.len())?;
+    writeln!(out, "\n{} token(s)", listed.len())?;
     Ok(())
-}
-
-fn parse_id(raw: &str) -> Result<TokenId, CliError> {
-    TokenId::parse(raw).map_err(|_| CliError::NoSuchToken(raw.to_owned()))
-}
-
-fn not_found(err: StoreError, raw: &str) -> CliError {
-    match err {
-        StoreError::NotFound => CliError::NoSuchToken(raw.to_owned()),
-        other => CliError::Store(other),
-    }
 }

@@ -7,16 +7,15 @@
 //! still decides each token request.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::{ClientId, Usability};
+use dcr_core::Usability;
 
-use super::verify::read_client_id_body;
+use super::verify::{read_client_id_body, registered};
+use crate::admin::operations::ClientRef;
 use crate::admin::views::{consent_view, enforcement_view};
 use crate::admin::{unusable, url_clients, usable};
-use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
 use crate::state::AppState;
-use crate::state::with_store;
 
 /// `POST /admin/lookup` `{"client_id": ...}`.
 pub async fn lookup(
@@ -25,17 +24,13 @@ pub async fn lookup(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let client_id = read_client_id_body(&request, payload, &state).await?;
-    let raw = client_id.as_str();
-    if UrlClients::looks_like_url(raw) {
-        return url_clients::lookup(&state, raw).await;
-    }
-    let Ok(client_id) = ClientId::parse(raw) else {
-        return Ok(unusable("unknown_client", None));
+    let found = match ClientRef::parse(&client_id) {
+        Ok(ClientRef::Url(raw)) => return url_clients::lookup(&state, &raw).await,
+        Ok(client) => registered(&state, client).await?,
+        Err(_) => None,
     };
-    let client = match with_store(&state, move |store| store.find_client(&client_id)).await {
-        Ok(client) => client,
-        Err(ApiError::NoSuchRow) => return Ok(unusable("unknown_client", None)),
-        Err(err) => return Err(err),
+    let Some(client) = found else {
+        return Ok(unusable("unknown_client", None));
     };
     let now = unix_now();
     let consent = consent_view(&client, &state.consent.known_clients, now);

@@ -9,20 +9,18 @@
 use std::net::IpAddr;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::ClientId;
+use dcr_core::RegisteredClient;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::find;
+use crate::admin::operations::{ClientRef, OperationError, clients, on_store};
 use crate::admin::views::{consent_view, enforcement_view};
 use crate::admin::{invalid, url_clients};
-use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::http::error::{ApiError, Outcome};
 use crate::http::json_body::read_admin_json;
 use crate::http::no_store;
 use crate::state::AppState;
-use crate::state::with_store;
 
 #[derive(Deserialize)]
 struct VerifyRequest {
@@ -160,17 +158,11 @@ async fn check(
         Some(address) => Some(address),
         None => state.proxies.client_address(request),
     };
-    if UrlClients::looks_like_url(raw) {
-        return url_clients::verify(state, raw, presented.client_secret.is_some()).await;
-    }
-    let client = match ClientId::parse(raw) {
-        Ok(client_id) => {
-            match with_store(state, move |store| store.find_client(&client_id)).await {
-                Ok(client) => Some(client),
-                Err(ApiError::NoSuchRow) => None,
-                Err(err) => return Err(err),
-            }
+    let client = match ClientRef::parse(raw) {
+        Ok(ClientRef::Url(raw)) => {
+            return url_clients::verify(state, &raw, presented.client_secret.is_some()).await;
         }
+        Ok(client) => registered(state, client).await?,
         Err(_) => None,
     };
     let valid = state
@@ -221,16 +213,30 @@ pub async fn used(
 
 /// The used report of both forms, for the client id `raw`.
 async fn record_use(state: &AppState, raw: &str) -> Result<HttpResponse, ApiError> {
-    if UrlClients::looks_like_url(raw) {
+    let client = ClientRef::parse(raw)?;
+    if let ClientRef::Url(_) = client {
         return Err(ApiError::InvalidRequest(
             "a URL client id is not stored and has no lifetime: there is no use to record",
         ));
     }
-    let client = find(state, raw).await?;
+    let client = on_store(state, move |store| clients::show(store, &client)).await?;
     state
         .verifier
         .record_use(&client, unix_now())
         .await
         .map_err(ApiError::from)?;
     Ok(no_store(HttpResponse::NoContent()).finish())
+}
+
+/// The registered client `client` names, if there is one (the verify call
+/// and the lookup answer alike for a client that is not there).
+pub(super) async fn registered(
+    state: &AppState,
+    client: ClientRef,
+) -> Result<Option<RegisteredClient>, ApiError> {
+    match on_store(state, move |store| clients::show(store, &client)).await {
+        Ok(client) => Ok(Some(client)),
+        Err(OperationError::NoSuchClient(_)) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }
