@@ -17,6 +17,7 @@ pub mod metadata;
 pub mod policy;
 pub mod provenance;
 pub mod redirect_uri;
+pub mod registration;
 pub mod scope;
 pub mod secret_tag;
 mod text;
