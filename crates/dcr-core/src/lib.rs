@@ -8,6 +8,7 @@ pub mod client;
 pub mod client_url;
 pub mod consent;
 pub mod credentials;
+pub mod discovery;
 pub mod error;
 pub mod grant_types;
 pub mod initial_access;
