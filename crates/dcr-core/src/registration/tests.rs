@@ -36,13 +36,16 @@ fn server() -> RegistrationPolicy {
     }
 }
 
+/// Admitted (and whether under a narrowed policy), or refused at a pointer.
+type Expected = Result<bool, &'static str>;
+
 #[test]
 fn a_registration_is_read_under_the_server_or_its_token() {
     let only_implicit = TokenPolicy {
         grant_types: Some(vec![GrantType::IMPLICIT]),
         ..TokenPolicy::default()
     };
-    let cases: [(&str, Value, Option<TokenPolicy>, Result<bool, &str>); 6] = [
+    let cases: [(&str, Value, Option<TokenPolicy>, Expected); 6] = [
         // Anonymous: the server's rules, which refuse the scope.
         ("anonymous", body("none", LOOPBACK), None, Err("/scope")),
         (
