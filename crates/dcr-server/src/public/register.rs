@@ -45,14 +45,7 @@ pub async fn register(
         token.as_ref().map(|token| &token.policy),
     )?;
     refuse_reserved_name(&state, &metadata)?;
-    let provenance = Provenance::of_registration(
-        client_address.map(|address| address.to_string()),
-        request
-            .headers()
-            .get(header::USER_AGENT)
-            .map(|value| value.as_bytes()),
-        token.as_ref().map(|token| token.id.clone()),
-    );
+    let provenance = provenance(&request, client_address, token.as_ref());
     let dedup = registration::dedup_key(state.dedup_public, provenance.via, &metadata);
     if let Some(fingerprint) = &dedup
         && let Some(response) = answer_duplicate(&state, fingerprint, &metadata).await?
@@ -87,6 +80,21 @@ pub async fn register(
     }
     log::info!("{registered}");
     Ok(created(body, client_id))
+}
+
+fn provenance(
+    request: &HttpRequest,
+    client_address: Option<IpAddr>,
+    token: Option<&StoredToken>,
+) -> Provenance {
+    Provenance::of_registration(
+        client_address.map(|address| address.to_string()),
+        request
+            .headers()
+            .get(header::USER_AGENT)
+            .map(|value| value.as_bytes()),
+        token.map(|token| token.id.clone()),
+    )
 }
 
 /// One line per registration: who and from where, never a secret.
