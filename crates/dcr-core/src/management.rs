@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::credentials::ClientId;
 use crate::error::{JsonType, MetadataError, Problem};
-use crate::initial_access::TokenPolicy;
+use crate::initial_access::{TokenId, TokenPolicy};
 use crate::metadata::ClientMetadata;
 use crate::policy::RegistrationPolicy;
 
@@ -112,6 +112,20 @@ pub enum RegisteredUnder<'a> {
     Token(&'a TokenPolicy),
     /// An initial access token whose row is no longer stored.
     UnknownToken,
+}
+
+impl<'a> RegisteredUnder<'a> {
+    /// The policy a client was registered under, from its provenance:
+    /// `registered_with` is the initial access token of its registration,
+    /// `stored_policy` that token's policy when its row is still stored,
+    /// whatever its state (revoked, expired and used-up tokens are kept).
+    pub fn of(registered_with: Option<&TokenId>, stored_policy: Option<&'a TokenPolicy>) -> Self {
+        match (registered_with, stored_policy) {
+            (None, _) => Self::Server,
+            (Some(_), Some(policy)) => Self::Token(policy),
+            (Some(_), None) => Self::UnknownToken,
+        }
+    }
 }
 
 /// The rules an RFC 7592 update is held to: those of registration and, for a
@@ -319,6 +333,26 @@ mod tests {
             // The server's rules alone would take it.
             let open = UpdateRules::new(&server, RegisteredUnder::Server).unwrap();
             open.parse(&sent, &client_id()).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_token_of_a_registration_decides_its_update_policy() {
+        let token = TokenId::parse("iat_0123456789abcdef01234567").unwrap();
+        let policy = partner();
+        let cases = [
+            (None, None, RegisteredUnder::Server),
+            // A token id with no registration policy is still no token.
+            (None, Some(&policy), RegisteredUnder::Server),
+            (Some(&token), Some(&policy), RegisteredUnder::Token(&policy)),
+            (Some(&token), None, RegisteredUnder::UnknownToken),
+        ];
+        for (registered_with, stored, expected) in cases {
+            assert_eq!(
+                RegisteredUnder::of(registered_with, stored),
+                expected,
+                "{registered_with:?} {stored:?}"
+            );
         }
     }
 

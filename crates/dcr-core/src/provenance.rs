@@ -67,6 +67,26 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The provenance of a `POST /register`: with an initial access token
+    /// it is the token's (by its id), else an open registration.
+    /// `user_agent` is the raw header ([`Provenance::user_agent`]).
+    pub fn of_registration(
+        address: Option<String>,
+        user_agent: Option<&[u8]>,
+        token_id: Option<TokenId>,
+    ) -> Self {
+        Self {
+            address,
+            user_agent: user_agent.and_then(Self::user_agent),
+            via: if token_id.is_some() {
+                RegisteredVia::Token
+            } else {
+                RegisteredVia::Open
+            },
+            token_id,
+        }
+    }
+
     /// A `User-Agent` header as it may be stored and shown: printable ASCII
     /// only (anything else becomes `?`, so a log viewer or dashboard shows
     /// exactly what was sent and nothing can reorder or hide it), at most
@@ -110,6 +130,30 @@ mod tests {
         assert_eq!(
             Provenance::user_agent(&long).unwrap().len(),
             MAX_USER_AGENT_CHARS
+        );
+    }
+
+    #[test]
+    fn a_registration_is_open_unless_a_token_authorized_it() {
+        let token = Some(TokenId::parse("iat_0123456789abcdef01234567").unwrap());
+        let cases = [
+            (None, RegisteredVia::Open),
+            (token.clone(), RegisteredVia::Token),
+        ];
+        for (token_id, via) in cases {
+            let provenance = Provenance::of_registration(
+                Some("192.0.2.7".into()),
+                Some(b"node\r\n"),
+                token_id.clone(),
+            );
+            assert_eq!(provenance.via, via);
+            assert_eq!(provenance.token_id, token_id);
+            assert_eq!(provenance.user_agent.as_deref(), Some("node??"));
+            assert_eq!(provenance.address.as_deref(), Some("192.0.2.7"));
+        }
+        assert_eq!(
+            Provenance::of_registration(None, None, None),
+            Provenance::default()
         );
     }
 

@@ -4,7 +4,9 @@
 //! overlap a client has two secrets, and either may be presented.
 
 use super::{ClientCredentials, RegisteredClient};
+use crate::auth_method::AuthMethod;
 use crate::credentials::SecretHash;
+use crate::metadata::ClientMetadata;
 
 /// Which of a client's secrets a candidate is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,22 @@ pub enum CredentialCheck<'a> {
     },
 }
 
+impl CredentialCheck<'static> {
+    /// The credential check of a URL client id (a Client ID Metadata
+    /// Document), whose `metadata` is its document as validated: it has no
+    /// secret, so it is accepted only when none is presented and it
+    /// authenticates with `none` (dcr cannot check a `private_key_jwt`
+    /// assertion, as for registered clients). A disabled URL client is the
+    /// caller's to refuse first: its document need not be fetched.
+    pub fn for_url_client(metadata: &ClientMetadata, secret_presented: bool) -> Self {
+        if secret_presented || metadata.token_endpoint_auth_method != AuthMethod::None {
+            Self::Refused
+        } else {
+            Self::Accepted
+        }
+    }
+}
+
 impl RegisteredClient {
     /// The check a token endpoint delegates: is this client, now, entitled to
     /// authenticate with `presented` (its secret, or nothing for a public
@@ -82,7 +100,6 @@ impl RegisteredClient {
         presented: Option<&'a str>,
         now: i64,
     ) -> CredentialCheck<'a> {
-        use crate::auth_method::AuthMethod;
         use crate::grant_types::GrantType;
         if !self.active {
             return CredentialCheck::Refused;

@@ -5,7 +5,10 @@ use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::auth_method::AuthMethod;
 use crate::error::ErrorCode;
+use crate::metadata::ClientMetadata;
+use crate::scope::Scope;
 
 fn server() -> RegistrationPolicy {
     RegistrationPolicy {

@@ -5,7 +5,7 @@
 //! percent-encoded (`/admin/clients/https%3A%2F%2Fexample.com%2Fc/verify`).
 
 use actix_web::HttpResponse;
-use dcr_core::AuthMethod;
+use dcr_core::CredentialCheck;
 use dcr_core::cimd::DocumentUrl;
 use serde_json::json;
 
@@ -19,10 +19,9 @@ use crate::http::error::{ApiError, Outcome};
 use crate::http::no_store;
 use crate::state::AppState;
 
-/// `POST /admin/clients/{url}/verify`. A URL client has no secret: it is
-/// valid when its document is, it is not disabled, no secret was presented,
-/// and it authenticates with `none` (dcr cannot check a `private_key_jwt`
-/// assertion, as for registered clients).
+/// `POST /admin/clients/{url}/verify`. A URL client is valid when it is not
+/// disabled, its document is valid, and its credentials pass
+/// [`CredentialCheck::for_url_client`].
 pub async fn verify(
     state: &AppState,
     raw: &str,
@@ -43,7 +42,9 @@ pub async fn verify(
         }
         Err(_) => return Ok(invalid()),
     };
-    if secret_presented || client.metadata.token_endpoint_auth_method != AuthMethod::None {
+    if CredentialCheck::for_url_client(&client.metadata, secret_presented)
+        != CredentialCheck::Accepted
+    {
         return Ok(invalid());
     }
     let mut response = no_store(HttpResponse::Ok()).json(json!({

@@ -4,7 +4,8 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value};
+use dcr_core::discovery::ServerMetadata;
+use serde_json::Value;
 
 use crate::http::error::ApiError;
 use crate::http::no_store;
@@ -25,63 +26,16 @@ pub async fn metadata(
         return Err(ApiError::DiscoveryNotConfigured);
     }
     let base = state.public_base.for_request(&request)?;
-    let policy = &state.policy;
-    let mut document = Map::new();
-    let issuer = discovery.issuer().map_or_else(
-        || base.clone(),
-        |issuer| issuer.as_str().trim_end_matches('/').to_owned(),
-    );
-    document.insert("issuer".into(), issuer.into());
-    if let Some(endpoint) = discovery.authorization_endpoint() {
-        document.insert("authorization_endpoint".into(), endpoint.as_str().into());
+    let document = ServerMetadata {
+        issuer: discovery.issuer(),
+        base: &base,
+        authorization_endpoint: discovery.authorization_endpoint(),
+        token_endpoint: discovery.token_endpoint(),
+        code_challenge_methods: discovery.code_challenge_methods(),
+        policy: &state.policy,
+        url_client_ids: state.url_clients.enabled(),
     }
-    if let Some(endpoint) = discovery.token_endpoint() {
-        document.insert("token_endpoint".into(), endpoint.as_str().into());
-    }
-    document.insert(
-        "registration_endpoint".into(),
-        format!("{base}/register").into(),
-    );
-    document.insert(
-        "token_endpoint_auth_methods_supported".into(),
-        strings(policy.auth_methods.iter().map(|method| method.as_str())),
-    );
-    document.insert(
-        "grant_types_supported".into(),
-        strings(policy.grant_types.iter().map(|grant| grant.as_str())),
-    );
-    document.insert(
-        "response_types_supported".into(),
-        strings(
-            policy
-                .response_types
-                .iter()
-                .map(|response| response.as_str()),
-        ),
-    );
-    if let Some(allowed) = &policy.allowed_scopes {
-        document.insert(
-            "scopes_supported".into(),
-            strings(allowed.tokens().iter().map(|token| token.as_str())),
-        );
-    }
-    document.insert(
-        "code_challenge_methods_supported".into(),
-        strings(
-            discovery
-                .code_challenge_methods()
-                .iter()
-                .map(String::as_str),
-        ),
-    );
-    if state.url_clients.enabled() {
-        // URL client ids are resolved by the verify call
-        // (draft-ietf-oauth-client-id-metadata-document section 5).
-        document.insert(
-            "client_id_metadata_document_supported".into(),
-            Value::Bool(true),
-        );
-    }
+    .document();
     let mut response = if state.public_base.is_configured() {
         let mut response = HttpResponse::Ok();
         response.insert_header((
@@ -109,8 +63,4 @@ pub async fn other_method(
     } else {
         Err(ApiError::NoSuchRoute)
     }
-}
-
-fn strings<'a>(items: impl Iterator<Item = &'a str>) -> Value {
-    Value::Array(items.map(Value::from).collect())
 }

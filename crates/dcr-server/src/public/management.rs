@@ -98,7 +98,7 @@ pub async fn delete(
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
 
-/// The rules an update is held to ([`UpdateRules`]): for a client created
+/// The rules an update is held to ([`UpdateRules`], [`RegisteredUnder::of`]): for a client created
 /// with an initial access token, that token's policy is read whatever the
 /// token's state (revoked tokens are kept), and a token that is gone refuses
 /// the update.
@@ -106,14 +106,13 @@ async fn update_rules(
     state: &AppState,
     client: &RegisteredClient,
 ) -> Result<UpdateRules, ApiError> {
-    let Some(token_id) = client.provenance.token_id.clone() else {
+    let registered_with = client.provenance.token_id.as_ref();
+    // No token, no store trip: the server's rules.
+    let Some(token_id) = registered_with.cloned() else {
         return Ok(UpdateRules::new(&state.policy, RegisteredUnder::Server)?);
     };
     let token = find_in_store(state, move |store| store.find_token(&token_id)).await?;
-    let under = match &token {
-        Some(token) => RegisteredUnder::Token(&token.policy),
-        None => RegisteredUnder::UnknownToken,
-    };
+    let under = RegisteredUnder::of(registered_with, token.as_ref().map(|token| &token.policy));
     Ok(UpdateRules::new(&state.policy, under)?)
 }
 

@@ -1,16 +1,19 @@
 //! `POST /register` (RFC 7591 section 3).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::initial_access::TOKEN_PREFIX;
+use dcr_core::registration::{self, Admitted};
 use dcr_core::{
-    ClientMetadata, Provenance, RegisteredClient, RegisteredVia, Registration, RegistrationPolicy,
-    TokenDigest,
+    AuthMethod, ClientId, ClientMetadata, Provenance, RegisteredClient, Registration,
+    RegistrationPolicy, TokenDigest,
 };
 use dcr_store::{StoredToken, TokenState};
 use rand::rngs::OsRng;
+use serde_json::{Map, Value};
 
 use crate::clock::unix_now;
 use crate::config::RegistrationMode;
@@ -20,7 +23,7 @@ use crate::http::json_body::read_json;
 use crate::http::no_store;
 use crate::observability::request_log::LoggedClient;
 use crate::public::refuse_reserved_name;
-use crate::state::{AppState, find_in_store, with_store};
+use crate::state::{AppState, ConfigurationEndpoint, find_in_store, with_store};
 
 pub async fn register(
     request: HttpRequest,
@@ -36,67 +39,27 @@ pub async fn register(
     let endpoint = state.configuration_endpoint(&request)?;
     let token = presented_token(&request, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let (metadata, policy) = match &token {
-        Some(token) => {
-            let policy = token.policy.narrow(&state.policy)?;
-            let metadata = ClientMetadata::from_request(&document, &policy)?;
-            token.policy.check(&metadata)?;
-            (metadata, Arc::new(policy))
-        }
-        None => (
-            ClientMetadata::from_request(&document, &state.policy)?,
-            state.policy.clone(),
-        ),
-    };
+    let Admitted { metadata, narrowed } = registration::admit(
+        &document,
+        &state.policy,
+        token.as_ref().map(|token| &token.policy),
+    )?;
     refuse_reserved_name(&state, &metadata)?;
-    // Anonymous registrations only: a token registration is counted to its
-    // token (and held to its policy).
-    let dedup = (state.dedup_public && token.is_none())
-        .then(|| metadata.share_key())
-        .flatten();
+    let provenance = provenance(&request, client_address, token.as_ref());
+    let dedup = registration::dedup_key(state.dedup_public, provenance.via, &metadata);
     if let Some(fingerprint) = &dedup
         && let Some(response) = answer_duplicate(&state, fingerprint, &metadata).await?
     {
         return Ok(response);
     }
-
-    let now = unix_now();
-    // A client that later registrants of this metadata will be handed has
-    // no registration access token: none of them manages everyone's client.
-    let shared = dedup
-        .as_ref()
-        .and_then(|_| RegisteredClient::issue_shared(metadata.clone(), now, &mut OsRng));
-    let (mut client, body) = match shared {
-        Some(client) => {
-            let body = client.response_body(None);
-            (client, body)
-        }
-        None => {
-            let registration = issue_managed(&state, metadata, policy, now).await?;
-            let client_uri = endpoint.client_uri(&registration.client.client_id);
-            let body = registration.management_response_body(&client_uri);
-            (registration.client, body)
-        }
-    };
-    client.provenance = Provenance {
-        address: client_address.map(|address| address.to_string()),
-        user_agent: request
-            .headers()
-            .get(header::USER_AGENT)
-            .and_then(|value| Provenance::user_agent(value.as_bytes())),
-        via: if token.is_some() {
-            RegisteredVia::Token
-        } else {
-            RegisteredVia::Open
-        },
-        token_id: token.as_ref().map(|token| token.id.clone()),
-    };
+    let policy = narrowed.map_or_else(|| state.policy.clone(), Arc::new);
+    let (mut client, body) = issue(&state, metadata, policy, dedup.is_some(), &endpoint).await?;
+    client.provenance = provenance;
 
     // The answer is ready before the write, but goes out only once the row
     // is committed: nothing is acknowledged that is not stored.
     let client_id = client.client_id;
-    let client_name = client.metadata.client_name.clone();
-    let auth_method = client.metadata.token_endpoint_auth_method;
+    let registered = RegisteredLine::of(&client, client_address);
     match token {
         Some(token) => {
             // Spending a use and storing the client are one transaction; the
@@ -110,31 +73,105 @@ pub async fn register(
         None => store_through_writer(&state, client).await?,
     }
     if let Some(fingerprint) = dedup {
-        // Only a shortcut for later registrations: failing to remember it
-        // costs a duplicate, never this registration.
-        let remembered = with_store(&state, move |store| {
-            store.remember_public_client(&fingerprint, &client_id)
-        })
-        .await;
-        if let Err(err) = remembered {
-            log::warn!("could not remember public client {client_id} for DCR_DEDUP_PUBLIC: {err}");
+        remember_shared(&state, fingerprint, client_id).await;
+    }
+    log::info!("{registered}");
+    Ok(created(body, client_id))
+}
+
+fn provenance(
+    request: &HttpRequest,
+    client_address: Option<IpAddr>,
+    token: Option<&StoredToken>,
+) -> Provenance {
+    Provenance::of_registration(
+        client_address.map(|address| address.to_string()),
+        request
+            .headers()
+            .get(header::USER_AGENT)
+            .map(|value| value.as_bytes()),
+        token.map(|token| token.id.clone()),
+    )
+}
+
+/// One line per registration: who and from where, never a secret.
+struct RegisteredLine {
+    client_id: ClientId,
+    client_name: Option<String>,
+    auth_method: AuthMethod,
+    from: Option<IpAddr>,
+}
+
+impl RegisteredLine {
+    fn of(client: &RegisteredClient, from: Option<IpAddr>) -> Self {
+        Self {
+            client_id: client.client_id,
+            client_name: client.metadata.client_name.clone(),
+            auth_method: client.metadata.token_endpoint_auth_method,
+            from,
         }
     }
-    // One line per registration: who and from where, never a secret. The
-    // name is shown quoted and escaped; it holds no control character.
-    log::info!(
-        "registered client {client_id} {:?} ({auth_method}) from {}",
-        client_name.as_deref().unwrap_or(""),
-        client_address.map_or_else(
-            || "an unknown address".to_owned(),
-            |address| address.to_string()
-        ),
-    );
+}
 
+impl std::fmt::Display for RegisteredLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The name is shown quoted and escaped; it holds no control character.
+        write!(
+            f,
+            "registered client {} {:?} ({}) from ",
+            self.client_id,
+            self.client_name.as_deref().unwrap_or(""),
+            self.auth_method
+        )?;
+        match self.from {
+            Some(address) => write!(f, "{address}"),
+            None => f.write_str("an unknown address"),
+        }
+    }
+}
+
+/// The client and its registration response. A client that later
+/// registrants of this metadata will be handed (`shared`) has no
+/// registration access token: none of them manages everyone's client.
+async fn issue(
+    state: &AppState,
+    metadata: ClientMetadata,
+    policy: Arc<RegistrationPolicy>,
+    shared: bool,
+    endpoint: &ConfigurationEndpoint,
+) -> Result<(RegisteredClient, Map<String, Value>), ApiError> {
+    let now = unix_now();
+    let shared = shared
+        .then(|| RegisteredClient::issue_shared(metadata.clone(), now, &mut OsRng))
+        .flatten();
+    if let Some(client) = shared {
+        let body = client.response_body(None);
+        return Ok((client, body));
+    }
+    let registration = issue_managed(state, metadata, policy, now).await?;
+    let client_uri = endpoint.client_uri(&registration.client.client_id);
+    let body = registration.management_response_body(&client_uri);
+    Ok((registration.client, body))
+}
+
+/// Only a shortcut for later registrations: failing to remember it costs a
+/// duplicate, never this registration.
+async fn remember_shared(state: &AppState, fingerprint: String, client_id: ClientId) {
+    let remembered = with_store(state, move |store| {
+        store.remember_public_client(&fingerprint, &client_id)
+    })
+    .await;
+    if let Err(err) = remembered {
+        log::warn!("could not remember public client {client_id} for DCR_DEDUP_PUBLIC: {err}");
+    }
+}
+
+/// `201 Created` with a client's registration (RFC 7591 section 3.2.1).
+fn created(body: Map<String, Value>, client_id: ClientId) -> HttpResponse {
     let mut response = no_store(HttpResponse::Created()).json(body);
     response.extensions_mut().insert(Outcome("created"));
     response.extensions_mut().insert(LoggedClient(client_id));
-    Ok(response)
+    response
 }
 
 /// `DCR_DEDUP_PUBLIC`: the client that registrations of exactly this
@@ -158,12 +195,7 @@ async fn answer_duplicate(
             "answered a registration with the existing public client {} (DCR_DEDUP_PUBLIC)",
             client.client_id
         );
-        let mut response = no_store(HttpResponse::Created()).json(client.response_body(None));
-        response.extensions_mut().insert(Outcome("created"));
-        response
-            .extensions_mut()
-            .insert(LoggedClient(client.client_id));
-        response
+        created(client.response_body(None), client.client_id)
     }))
 }
 
@@ -188,10 +220,7 @@ async fn issue_managed(
 }
 
 /// Open registrations go through the group-commit writers.
-async fn store_through_writer(
-    state: &AppState,
-    client: dcr_core::RegisteredClient,
-) -> Result<(), ApiError> {
+async fn store_through_writer(state: &AppState, client: RegisteredClient) -> Result<(), ApiError> {
     let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
     let deadline = crate::database::deadline(state.database_patience);
     state

@@ -367,3 +367,27 @@ fn credential_check_leaves_only_the_comparison_to_the_caller() {
         CredentialCheck::Refused
     );
 }
+
+#[test]
+fn a_url_client_is_accepted_only_without_a_secret_and_with_none() {
+    let with_method = |method: AuthMethod| {
+        let mut metadata = issue_with("none", &all_methods_policy(), 242)
+            .client
+            .metadata;
+        metadata.token_endpoint_auth_method = method;
+        metadata
+    };
+    let cases = [
+        (AuthMethod::None, false, CredentialCheck::Accepted),
+        (AuthMethod::None, true, CredentialCheck::Refused),
+        (AuthMethod::PrivateKeyJwt, false, CredentialCheck::Refused),
+        (AuthMethod::PrivateKeyJwt, true, CredentialCheck::Refused),
+    ];
+    for (method, secret_presented, expected) in cases {
+        assert_eq!(
+            CredentialCheck::for_url_client(&with_method(method), secret_presented),
+            expected,
+            "{method} with a secret: {secret_presented}"
+        );
+    }
+}
