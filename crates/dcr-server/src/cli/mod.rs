@@ -19,9 +19,9 @@ pub use crate::admin::listing::Status;
 use crate::admin::operations::OperationError;
 pub use clients::run;
 pub use grammar::{
-    Cli, ClientArgs, ClientsCommand, Command, EventsArgs, ImportArgs, ListArgs, PruneArgs,
-    RotateArgs, Target, TokensCommand,
+    Cli, ClientArgs, ClientsCommand, Command, EventsArgs, ListArgs, PruneArgs, RotateArgs, Target,
 };
+pub use grammar::{ImportArgs, TokensCommand};
 pub use output::format_time;
 
 /// A failed command: what to tell the operator, and the exit code.
