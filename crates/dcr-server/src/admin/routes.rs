@@ -90,7 +90,10 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let client = ClientRef::parse(&path)?;
     if let ClientRef::Url(raw) = &client {
-        let (client, active) = clients::show_url_client(&state, raw).await?;
+        let (client, active) = clients::show_url_client(&state.url_clients, raw, async |url| {
+            on_store(&state, move |store| clients::url_client_active(store, &url)).await
+        })
+        .await?;
         let consent = url_consent_view(&client, &state.consent.known_clients, unix_now());
         return Ok(no_store(HttpResponse::Ok()).json(url_admin_view(&client, active, consent)));
     }

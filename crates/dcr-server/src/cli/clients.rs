@@ -2,10 +2,11 @@
 //! its admin operation, and the answer printed.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use dcr_core::RegisteredClient;
 use dcr_store::Store;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::events::events;
 use super::output::{print_view, write_table};
@@ -15,18 +16,26 @@ use super::{CliError, ClientArgs, ClientsCommand, ListArgs, format_time};
 use crate::admin::listing::{ListQuery, ListingError};
 use crate::admin::operations::ClientRef;
 use crate::admin::operations::clients::{self, Activated};
-use crate::admin::views::{admin_view, client_view, url_state_view};
+use crate::admin::views::{
+    admin_view, client_view, url_admin_view, url_consent_view, url_state_view,
+};
+use crate::cimd::UrlClients;
+use crate::clock::unix_now;
 use crate::config::Config;
+use crate::observability::metrics::Metrics;
 
 /// Runs one `clients` command in `store`.
 pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match command {
         ClientsCommand::List(args) => list(&args, store, &mut out),
-        ClientsCommand::Show(args) => {
-            let client = clients::show(store, &ClientRef::parse(&args.client_id)?)?;
-            print_client(&client, config, args.json, &mut out)
-        }
+        ClientsCommand::Show(args) => match ClientRef::parse(&args.client_id)? {
+            ClientRef::Url(raw) => show_url_client(&raw, config, store, args.json, &mut out),
+            client => {
+                let client = clients::show(store, &client)?;
+                print_client(&client, config, args.json, &mut out)
+            }
+        },
         ClientsCommand::Disable(args) => set_active(store, config, &args, false, &mut out),
         ClientsCommand::Enable(args) => set_active(store, config, &args, true, &mut out),
         ClientsCommand::Prune(args) => prune(&args, config, store, &mut out),
@@ -129,6 +138,37 @@ fn set_active(
         Activated::Registered(client) => print_client(&client, config, args.json, out),
         Activated::Url { url, active } => print_view(url_state_view(&url, active), args.json, out),
     }
+}
+
+/// A URL client id as the admin API shows it: its document fetched now, the
+/// way the server fetches it (the DCR_CIMD_* settings), and its state.
+fn show_url_client(
+    raw: &str,
+    config: &Config,
+    store: &Store,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let url_clients = UrlClients::new(
+        config.cimd.clone(),
+        Arc::new(config.policy.clone()),
+        &config.consent.known_clients,
+        Metrics::new(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| CliError::Invalid(format!("cannot fetch the document: {err}")))?;
+    let (client, active) =
+        runtime.block_on(clients::show_url_client(&url_clients, raw, async |url| {
+            clients::url_client_active(store, &url)
+        }))?;
+    let consent = url_consent_view(&client, &config.consent.known_clients, unix_now());
+    let view = match url_admin_view(&client, active, consent) {
+        Value::Object(view) => view,
+        _ => Map::new(),
+    };
+    print_view(view, json, out)
 }
 
 /// One client, as the admin API shows it: with its consent signals.

@@ -9,11 +9,10 @@ use dcr_core::cimd::DocumentUrl;
 use dcr_core::{ClientId, Event, Occasion, RegisteredClient};
 use dcr_store::{ClientPage, Store};
 
-use super::{ClientRef, OperationError, missing, on_store};
+use super::{ClientRef, OperationError, missing};
 use crate::admin::listing::ListRequest;
-use crate::cimd::UrlClient;
+use crate::cimd::{UrlClient, UrlClients};
 use crate::clock::unix_now;
-use crate::state::AppState;
 
 /// Events on a page when the caller names no limit.
 pub const DEFAULT_EVENTS: i64 = 100;
@@ -21,7 +20,7 @@ pub const DEFAULT_EVENTS: i64 = 100;
 pub const MAX_EVENTS: i64 = 1000;
 
 /// The registered client `client` names. A URL client id's document is not
-/// stored: the admin API fetches it (`show_url_client`).
+/// stored: it is fetched (`show_url_client`).
 pub fn show(store: &Store, client: &ClientRef) -> Result<RegisteredClient, OperationError> {
     match client {
         ClientRef::Registered { id, raw } => store
@@ -32,21 +31,20 @@ pub fn show(store: &Store, client: &ClientRef) -> Result<RegisteredClient, Opera
 }
 
 /// A URL client as the server sees it now: its document, fetched through
-/// the cache as the verify call fetches it, and whether it is enabled; or
-/// why it is no client now (URL client ids off, a refused host, a document
-/// that cannot be fetched or is no registration).
+/// `url_clients` as the verify call fetches it, and whether it is enabled
+/// (`recorded_state`: [`url_client_active`], run the caller's way); or why it
+/// is no client now (URL client ids off, a refused host, a document that
+/// cannot be fetched or is no registration).
 pub async fn show_url_client(
-    state: &AppState,
+    url_clients: &UrlClients,
     raw: &str,
+    recorded_state: impl AsyncFnOnce(DocumentUrl) -> Result<bool, OperationError>,
 ) -> Result<(Arc<UrlClient>, bool), OperationError> {
-    let url = state
-        .url_clients
+    let url = url_clients
         .parse(raw)
         .map_err(OperationError::NoUrlClient)?;
-    let recorded = url.clone();
-    let active = on_store(state, move |store| url_client_active(store, &recorded)).await?;
-    let client = state
-        .url_clients
+    let active = recorded_state(url.clone()).await?;
+    let client = url_clients
         .lookup(&url)
         .await
         .map_err(OperationError::NoUrlClient)?;

@@ -79,7 +79,7 @@ pub enum OperationError {
     #[error("the URL client id {0}")]
     NotAUrl(DocumentUrlError),
     /// A URL client id whose document is no client now (`show`).
-    #[error("{0}")]
+    #[error("no client at this URL: {0}")]
     NoUrlClient(LookupError),
     #[error("cannot rotate: {0}")]
     Rotate(RotateError),
