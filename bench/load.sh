@@ -14,6 +14,11 @@ DURATION=${BENCH_DURATION:-15s}
 CONNECTIONS=16
 BIN=target/release/dcr-server
 CPUS=$(nproc)
+# What was measured: figures are only compared between runs of one commit.
+REVISION=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo -dirty)
+TICKS=$(getconf CLK_TCK)
+# Runs whose answers were not all what they should be (see expect_2xx).
+UNEXPECTED=()
 
 cargo build --release -q -p dcr-server
 cargo build --release -q -p dcr-core --example bcrypt_time
@@ -24,11 +29,49 @@ psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE 
 # Every request comes from 127.0.0.1: the registration rate limits are off.
 # URL client ids are served by a local document server over plain http, the
 # development exception (DCR_CIMD_ALLOW_HTTP_LOOPBACK).
+# Milliseconds from `$1` (ns since the epoch, taken just before the server
+# was started) until /readyz first answers 200, polled every 2 ms.
+ready_ms() {
+    python3 - "$1" "http://127.0.0.1:$PORT/readyz" <<'PY'
+import sys, time, urllib.request
+started, url = int(sys.argv[1]), sys.argv[2]
+deadline = time.time() + 10
+while time.time() < deadline:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as answer:
+            if answer.status == 200:
+                print(round((time.time_ns() - started) / 1e6, 1))
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.002)
+print("never")
+PY
+}
+STARTED_NS=$(date +%s%N)
 DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off DCR_CIMD_ALLOW_HTTP_LOOPBACK=true \
 DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" DCR_ADMIN_BIND="127.0.0.1:$ADMIN_PORT" "$BIN" 2>/tmp/dcr-bench-server.log &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+READY_MS=$(ready_ms "$STARTED_NS")
+# A wrk run where any answer but a 2xx is a failure of the benchmark.
+expect_2xx() {
+    if grep -q 'Non-2xx or 3xx responses' "$2"; then
+        UNEXPECTED+=("$1: $(awk '/Non-2xx or 3xx/ {print $5}' "$2") answers not 2xx")
+    fi
+}
+# CPU time (user + system, clock ticks) of the dcr process, and of every
+# Postgres process with the children the postmaster has reaped (backends
+# that exited).
+dcr_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+pg_ticks() {
+    local total=0 pid
+    for pid in $(pgrep -u postgres postgres || true); do
+        total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+count_clients() { psql -tAq "$PG/$DB" -c "SELECT count(*) FROM oauth_clients"; }
 # One registration, retried while the hashing line still drains from the run
 # before (a 503 with Retry-After, as a patient client would).
 register_one() {
@@ -44,18 +87,39 @@ register_one() {
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
 RSS_IDLE=$(rss_kib)
 
-# The database's limit: the same INSERT, straight from pgbench, same database.
+# The database's limit: the same INSERT, straight from pgbench, same
+# database, one row per transaction. First into a table with the primary
+# key alone (what Postgres does with one row per transaction), then into a
+# copy of oauth_clients with all its indexes (which counts dcr's index cost
+# into the baseline).
+pgbench_insert() {
+    pgbench -n -M prepared -c "$CONNECTIONS" -j "$CPUS" -T "${DURATION%s}" -f bench/pgbench-insert.sql "$PG/$DB" | tee "$1"
+    awk '/^tps/ {print $3; exit}' "$1" > "$1.tps"
+    psql -q "$PG/$DB" -c "DROP TABLE bench_clients"
+    # Start the next run from a clean checkpoint, not in the middle of one.
+    psql -q "$PG/$DB" -c "CHECKPOINT"
+}
+psql -q "$PG/$DB" -c "CREATE TABLE bench_clients (LIKE oauth_clients INCLUDING DEFAULTS)" \
+    -c "ALTER TABLE bench_clients ADD PRIMARY KEY (client_id)"
+echo "== pgbench: single-row INSERT, $CONNECTIONS clients, primary key only"
+pgbench_insert /tmp/dcr-bench-pgbench.txt
+PGBENCH_TPS=$(cat /tmp/dcr-bench-pgbench.txt.tps)
 psql -q "$PG/$DB" -c "CREATE TABLE bench_clients (LIKE oauth_clients INCLUDING ALL)"
-echo "== pgbench: single-row INSERT, $CONNECTIONS clients"
-pgbench -n -M prepared -c "$CONNECTIONS" -j "$CPUS" -T "${DURATION%s}" -f bench/pgbench-insert.sql "$PG/$DB" | tee /tmp/dcr-bench-pgbench.txt
-PGBENCH_TPS=$(awk '/^tps/ {print $3; exit}' /tmp/dcr-bench-pgbench.txt)
-# Start the next run from a clean checkpoint, not in the middle of one.
-psql -q "$PG/$DB" -c "CHECKPOINT"
+echo "== pgbench: single-row INSERT, $CONNECTIONS clients, every index of oauth_clients"
+pgbench_insert /tmp/dcr-bench-pgbench-indexed.txt
+PGBENCH_INDEXED_TPS=$(cat /tmp/dcr-bench-pgbench-indexed.txt.tps)
 
 echo "== wrk: public client registrations (Claude Code body), $CONNECTIONS connections"
+ROWS_BEFORE=$(count_clients); DCR_BEFORE=$(dcr_ticks); PG_BEFORE=$(pg_ticks)
 BODY_FILE=bench/public-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-public.txt
+DCR_AFTER=$(dcr_ticks); PG_AFTER=$(pg_ticks); ROWS_PUBLIC=$(( $(count_clients) - ROWS_BEFORE ))
 PUBLIC_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-public.txt)
+expect_2xx "public registrations" /tmp/dcr-bench-public.txt
+# CPU microseconds per registration stored, dcr's own and Postgres's.
+per_row_us() { awk -v t="$1" -v hz="$TICKS" -v n="$ROWS_PUBLIC" 'BEGIN {printf "%.0f", n ? t / hz * 1e6 / n : 0}'; }
+DCR_US=$(per_row_us $((DCR_AFTER - DCR_BEFORE)))
+PG_US=$(per_row_us $((PG_AFTER - PG_BEFORE)))
 
 echo "== bcrypt: time per hash at the default cost (12)"
 HASH_MS=$(target/release/examples/bcrypt_time 12 20)
@@ -83,6 +147,7 @@ CLIENT_SECRET=$(printf '%s' "$REGISTERED" | python3 -c 'import json,sys; print(j
 printf '{"client_id":"%s","client_secret":"%s"}' "$CLIENT_ID" "$CLIENT_SECRET" > /tmp/dcr-bench-verify.json
 BODY_FILE=/tmp/dcr-bench-verify.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/verify" | tee /tmp/dcr-bench-verify.txt
+expect_2xx "verify of one confidential client" /tmp/dcr-bench-verify.txt
 VERIFY_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify.txt)
 VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/verify" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-verify.json)
 
@@ -92,11 +157,13 @@ PUBLIC_ID=$(register_one bench/public-client.json \
 printf '{"client_id":"%s"}' "$PUBLIC_ID" > /tmp/dcr-bench-public.json
 BODY_FILE=/tmp/dcr-bench-public.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/verify" | tee /tmp/dcr-bench-verify-public.txt
+expect_2xx "verify of a public client" /tmp/dcr-bench-verify-public.txt
 VERIFY_PUBLIC_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify-public.txt)
 
 echo "== wrk: admin lookup of a registered public client (an /authorize endpoint's check), $CONNECTIONS connections"
 BODY_FILE=/tmp/dcr-bench-public.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/lookup" | tee /tmp/dcr-bench-lookup.txt
+expect_2xx "lookup" /tmp/dcr-bench-lookup.txt
 LOOKUP_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-lookup.txt)
 USABLE=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/lookup" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-public.json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["usable"])')
@@ -114,6 +181,7 @@ for _ in $(seq 1 50); do curl -sf "$DOC_URL" >/dev/null && break; sleep 0.1; don
 printf '{"client_id":"%s"}' "$DOC_URL" > /tmp/dcr-bench-url.json
 BODY_FILE=/tmp/dcr-bench-url.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$ADMIN_PORT/admin/verify" | tee /tmp/dcr-bench-verify-url.txt
+expect_2xx "verify of a URL client id" /tmp/dcr-bench-verify-url.txt
 VERIFY_URL_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-verify-url.txt)
 URL_VALID=$(curl -s "http://127.0.0.1:$ADMIN_PORT/admin/verify" -H 'Content-Type: application/json' -d @/tmp/dcr-bench-url.json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["valid"])')
@@ -125,15 +193,21 @@ RSS_AFTER=$(rss_kib)
 
 ROWS=$(psql -tAq "$PG/$DB" -c "SELECT count(*) FROM oauth_clients")
 NON_201=$(grep -c 'POST /register [^2]' /tmp/dcr-bench-server.log || true)
+# The patient confidential run may be told 503 (and retries); nothing else.
+OTHER=$(grep 'POST /register ' /tmp/dcr-bench-server.log | grep -vc 'POST /register \(201\|503\) ' || true)
+if [ "$OTHER" -gt 0 ]; then UNEXPECTED+=("registrations: $OTHER answers neither 201 nor 503"); fi
 echo
-echo "== summary ($(date -u +%Y-%m-%d), $CPUS CPUs)"
-awk -v p="$PUBLIC_RPS" -v g="$PGBENCH_TPS" 'BEGIN {printf "public registrations/s: %.0f = %.1f %% of pgbench INSERT %.0f/s\n", p, 100*p/g, g}'
+echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), commit $REVISION, $CPUS CPUs)"
+awk -v p="$PUBLIC_RPS" -v g="$PGBENCH_TPS" -v i="$PGBENCH_INDEXED_TPS" 'BEGIN {printf "public registrations/s: %.0f = %.1f %% of pgbench INSERT %.0f/s into a table with its primary key alone (target at least 100 %%); %.1f %% of %.0f/s into a copy of oauth_clients with every index\n", p, 100*p/g, g, 100*p/i, i}'
+echo "CPU per public registration: dcr ${DCR_US} µs (target at most 60 µs), Postgres ${PG_US} µs ($ROWS_PUBLIC rows)"
 awk -v c="$CONF_RPS" -v n="$CPUS" -v ms="$HASH_MS" -v w="${CONF_503:-0}" 'BEGIN {ideal = n*1000/ms; printf "confidential registrations/s: %.2f = %.1f %% of cores / time-per-hash (%d / %.1f ms = %.2f/s); %d answered 503 and retried after Retry-After\n", c, 100*c/ideal, n, ms, ideal, w}'
-echo "healthz p99 under bcrypt saturation: $HEALTH_P99"
-echo "verify calls/s for one client's secret: $VERIFY_RPS (answer: $VALID)"
+echo "healthz p99 under bcrypt saturation: $HEALTH_P99 (target at most 10 ms)"
+echo "verify calls/s for one client's secret, remembered after its first check: $VERIFY_RPS (answer: $VALID)"
+awk -v v="$VERIFY_PUBLIC_RPS" -v p="$PUBLIC_RPS" 'BEGIN {printf "verify of a registered public client: %.1fx the public registration rate (target at least 2x)\n", v/p}'
 echo "verify calls/s of a registered public client: $VERIFY_PUBLIC_RPS; of a URL client id: $VERIFY_URL_RPS (valid: $URL_VALID; document fetches for the whole run: $DOC_FETCHES)"
 echo "lookup calls/s of a registered public client: $LOOKUP_RPS (usable: $USABLE)"
-echo "resident memory: idle $((RSS_IDLE / 1024)) MiB, after the run $((RSS_AFTER / 1024)) MiB"
+echo "resident memory: idle $((RSS_IDLE / 1024)) MiB (target at most 20 MiB), after the run $((RSS_AFTER / 1024)) MiB"
+echo "start to ready: $READY_MS ms (target at most 50 ms)"
 echo "rows stored: $ROWS; registrations answered other than 201: $NON_201"
 
 kill -TERM $SERVER; wait $SERVER || true
@@ -154,6 +228,7 @@ echo "== wrk: public registrations, limits on, 127.0.0.1 exempt, global ceiling 
 start_limited env DCR_RATE_LIMIT_EXEMPT=127.0.0.1/32 DCR_RATE_LIMIT_GLOBAL=1000000/second
 BODY_FILE=bench/public-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-limited.txt
+expect_2xx "public registrations, limits on" /tmp/dcr-bench-limited.txt
 LIMITED_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-limited.txt)
 kill -TERM $SERVER; wait $SERVER || true
 
@@ -167,7 +242,23 @@ FLOOD_CREATED=$(grep -c 'POST /register 201' /tmp/dcr-bench-server-limited.log |
 FLOOD_429=$(grep -c 'POST /register 429' /tmp/dcr-bench-server-limited.log || true)
 kill -TERM $SERVER; wait $SERVER || true
 
+echo "== wrk: confidential registrations (Claude.ai body) with DCR_SECRET_HASH=sha256, $CONNECTIONS connections"
+: > /tmp/dcr-bench-server-limited.log
+start_limited env DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off DCR_SECRET_HASH=sha256
+BODY_FILE=bench/confidential-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
+    -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-sha256.txt
+expect_2xx "confidential registrations, sha256" /tmp/dcr-bench-sha256.txt
+SHA256_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-sha256.txt)
+kill -TERM $SERVER; wait $SERVER || true
+
 echo
+awk -v c="$SHA256_RPS" -v p="$PUBLIC_RPS" 'BEGIN {printf "confidential registrations/s with DCR_SECRET_HASH=sha256: %.0f = %.1f %% of public (target at least 90 %%)\n", c, 100*c/p}'
 echo "public registrations/s with the limiter admitting every request: $LIMITED_RPS (limits off: $PUBLIC_RPS)"
 echo "answers/s to a flood from one address at the default limits: $FLOOD_RPS ($FLOOD_CREATED created, $FLOOD_429 answered 429)"
+FLOOD_OTHER=$(grep 'POST /register ' /tmp/dcr-bench-server-limited.log | grep -vc 'POST /register \(201\|429\) ' || true)
+if [ "$FLOOD_OTHER" -gt 0 ]; then UNEXPECTED+=("flood: $FLOOD_OTHER answers neither 201 nor 429"); fi
 psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+if [ ${#UNEXPECTED[@]} -gt 0 ]; then
+    printf 'FAILED: %s\n' "${UNEXPECTED[@]}" >&2
+    exit 1
+fi
