@@ -22,6 +22,19 @@ use crate::http::error::Outcome;
 use crate::http::{no_store, not_found, resource};
 use crate::public::health;
 
+/// The verify call's `{"valid": true, ...}` (`routes::verify`, and
+/// `url_clients::verify` for URL client ids): what the token endpoint must
+/// enforce, and the consent signals.
+pub fn valid(client: Value, consent: Value) -> HttpResponse {
+    let mut response = no_store(HttpResponse::Ok()).json(json!({
+        "valid": true,
+        "client": client,
+        "consent": consent,
+    }));
+    response.extensions_mut().insert(Outcome("valid"));
+    response
+}
+
 /// `{"valid": false}`: the same for every reason, so it helps no guesser.
 pub fn invalid() -> HttpResponse {
     let mut response = no_store(HttpResponse::Ok()).json(json!({ "valid": false }));

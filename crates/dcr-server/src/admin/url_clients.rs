@@ -7,16 +7,14 @@
 use actix_web::HttpResponse;
 use dcr_core::CredentialCheck;
 use dcr_core::cimd::DocumentUrl;
-use serde_json::json;
 
 use crate::admin::operations::clients::url_client_active;
 use crate::admin::operations::on_store;
 use crate::admin::views::{url_consent_view, url_enforcement_view};
-use crate::admin::{invalid, unusable, usable};
+use crate::admin::{invalid, unusable, usable, valid};
 use crate::cimd::{FetchError, LookupError};
 use crate::clock::unix_now;
-use crate::http::error::{ApiError, Outcome};
-use crate::http::no_store;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 
 /// `POST /admin/clients/{url}/verify`. A URL client is valid when it is not
@@ -47,13 +45,10 @@ pub async fn verify(
     {
         return Ok(invalid());
     }
-    let mut response = no_store(HttpResponse::Ok()).json(json!({
-        "valid": true,
-        "client": url_enforcement_view(&client),
-        "consent": url_consent_view(&client, &state.consent.known_clients, unix_now()),
-    }));
-    response.extensions_mut().insert(Outcome("valid"));
-    Ok(response)
+    Ok(valid(
+        url_enforcement_view(&client),
+        url_consent_view(&client, &state.consent.known_clients, unix_now()),
+    ))
 }
 
 /// `POST /admin/lookup` for a URL client id: its document fetched as the

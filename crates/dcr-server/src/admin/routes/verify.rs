@@ -11,13 +11,13 @@ use std::net::IpAddr;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::RegisteredClient;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::admin::operations::{ClientRef, OperationError, clients, on_store};
 use crate::admin::views::{consent_view, enforcement_view};
-use crate::admin::{invalid, url_clients};
+use crate::admin::{invalid, url_clients, valid};
 use crate::clock::unix_now;
-use crate::http::error::{ApiError, Outcome};
+use crate::http::error::ApiError;
 use crate::http::json_body::read_admin_json;
 use crate::http::no_store;
 use crate::state::AppState;
@@ -165,7 +165,7 @@ async fn check(
         Ok(client) => registered(state, client).await?,
         Err(_) => None,
     };
-    let valid = state
+    let accepted = state
         .verifier
         .verify(
             client.as_ref(),
@@ -174,16 +174,13 @@ async fn check(
             unix_now(),
         )
         .await?;
-    let Some(client) = client.filter(|_| valid) else {
+    let Some(client) = client.filter(|_| accepted) else {
         return Ok(invalid());
     };
-    let mut response = no_store(HttpResponse::Ok()).json(json!({
-        "valid": true,
-        "client": enforcement_view(&client),
-        "consent": consent_view(&client, &state.consent.known_clients, unix_now()),
-    }));
-    response.extensions_mut().insert(Outcome("valid"));
-    Ok(response)
+    Ok(valid(
+        enforcement_view(&client),
+        consent_view(&client, &state.consent.known_clients, unix_now()),
+    ))
 }
 
 /// `POST /admin/used` `{"client_id": ...}`: the used report with the client
