@@ -109,7 +109,7 @@ pub(crate) fn record_arrivals(
 }
 
 /// Who registered a client, by its provenance.
-fn registrant(client: &RegisteredClient) -> Actor {
+pub(crate) fn registrant(client: &RegisteredClient) -> Actor {
     match client.provenance.via {
         RegisteredVia::Admin | RegisteredVia::Imported => Actor::Admin,
         RegisteredVia::Open | RegisteredVia::Token => {

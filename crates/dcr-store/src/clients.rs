@@ -23,29 +23,29 @@ const COLUMN_MEMBERS: [&str; 5] = [
 #[derive(Insertable, Queryable, Selectable)]
 #[diesel(table_name = oauth_clients, treat_none_as_default_value = false)]
 pub(crate) struct ClientRow {
-    client_id: String,
-    client_secret_hash: Option<String>,
-    client_secret_expires_at: i64,
-    client_name: Option<String>,
-    redirect_uris: String,
-    scope: Option<String>,
-    token_endpoint_auth_method: String,
-    software_id: Option<String>,
-    metadata: String,
-    created_at: i64,
-    created_by: String,
-    is_active: bool,
-    registration_token_digest: Option<String>,
-    last_used_at: Option<i64>,
-    provenance: Option<String>,
+    pub(crate) client_id: String,
+    pub(crate) client_secret_hash: Option<String>,
+    pub(crate) client_secret_expires_at: i64,
+    pub(crate) client_name: Option<String>,
+    pub(crate) redirect_uris: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) token_endpoint_auth_method: String,
+    pub(crate) software_id: Option<String>,
+    pub(crate) metadata: String,
+    pub(crate) created_at: i64,
+    pub(crate) created_by: String,
+    pub(crate) is_active: bool,
+    pub(crate) registration_token_digest: Option<String>,
+    pub(crate) last_used_at: Option<i64>,
+    pub(crate) provenance: Option<String>,
     /// Where the "never used" lifetime starts (see the migration).
-    lifetime_from: Option<i64>,
+    pub(crate) lifetime_from: Option<i64>,
     /// The secret's tag beside a bcrypt hash (`SecretTag::to_stored`).
-    client_secret_tag: Option<String>,
+    pub(crate) client_secret_tag: Option<String>,
     /// The secret a rotation replaced, during its overlap (see the migration).
-    previous_secret_hash: Option<String>,
-    previous_secret_tag: Option<String>,
-    previous_secret_expires_at: Option<i64>,
+    pub(crate) previous_secret_hash: Option<String>,
+    pub(crate) previous_secret_tag: Option<String>,
+    pub(crate) previous_secret_expires_at: Option<i64>,
 }
 
 /// The metadata as the row's columns hold it.

@@ -15,6 +15,7 @@ mod listing;
 mod migrate;
 mod pools;
 mod queries;
+mod registrations;
 mod schema;
 #[cfg(feature = "test-support")]
 pub mod test_support;
@@ -38,7 +39,7 @@ pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use migrate::MIGRATION_LOCK_KEY;
 pub use queries::{ClientCounts, SecretChange};
 pub use tokens::{StoredToken, TokenState};
-pub use writer::{ClientWriter, MAX_BATCH, QueueFull};
+pub use writer::{BATCH_SIZE_BOUNDS, BatchSizes, ClientWriter, MAX_BATCH, QueueFull};
 
 use connection::{Manager, ManagerError, PooledConn};
 use fault_log::FaultLog;

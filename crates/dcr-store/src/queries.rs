@@ -10,48 +10,9 @@ use diesel::prelude::*;
 use crate::audit::{self, Subject};
 use crate::clients::{ClientRow, stored_secret};
 use crate::schema::oauth_clients;
-use crate::{AnyConnection, Attempt, SYSTEM_USER_ID, Store, StoreError};
+use crate::{Attempt, SYSTEM_USER_ID, Store, StoreError};
 
 impl Store {
-    /// Stores a newly registered client, owned by the system user.
-    pub fn insert_client(&self, client: &RegisteredClient) -> Result<(), StoreError> {
-        self.insert_clients(&[client])
-    }
-
-    /// Stores several new clients, and their `registered` events, in one
-    /// transaction: all or none.
-    pub fn insert_clients(&self, clients: &[&RegisteredClient]) -> Result<(), StoreError> {
-        let rows: Vec<ClientRow> = clients
-            .iter()
-            .map(|client| ClientRow::from_client(client, SYSTEM_USER_ID))
-            .collect();
-        self.with_conn(|conn, attempt| {
-            conn.transaction(|conn| {
-                // Diesel's multi-backend connection has no multi-row INSERT,
-                // so this one statement is built per backend.
-                let inserted = match conn {
-                    AnyConnection::Postgresql(pg) => diesel::insert_into(oauth_clients::table)
-                        .values(&rows)
-                        .execute(pg),
-                    AnyConnection::Sqlite(sqlite) => diesel::insert_into(oauth_clients::table)
-                        .values(&rows)
-                        .execute(sqlite),
-                };
-                match inserted {
-                    // The transaction is atomic and every client_id fresh: a
-                    // duplicate on the retry means the first attempt
-                    // committed, events and all.
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )) if attempt == Attempt::Retry => return Ok(()),
-                    result => result?,
-                };
-                audit::record_registrations(conn, clients)
-            })
-        })
-    }
-
     /// Stores imported clients in one transaction, skipping every client_id
     /// already stored (so an import run twice changes nothing), each with an
     /// `imported` event and its lifetime starting at `imported_at`. Returns

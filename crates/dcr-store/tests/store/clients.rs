@@ -188,17 +188,41 @@ fn concurrent_inserts_all_land(db: &TestDatabase) {
 
 fn batch_insert_stores_every_client(db: &TestDatabase) {
     let store = db.store();
-    let public = register(public_body(), 400);
+    let mut public = register(public_body(), 400);
+    public.client.provenance.address = Some("192.0.2.40".into());
     let mut confidential_body = public_body();
     confidential_body["token_endpoint_auth_method"] = json!("client_secret_basic");
     let confidential = register(confidential_body, 401);
-    let third = register(public_body(), 402);
+    let mut third = register(public_body(), 402);
+    third.client.provenance.via = dcr_core::RegisteredVia::Admin;
     store
         .insert_clients(&[&public.client, &confidential.client, &third.client])
         .unwrap();
-    for registration in [&public, &confidential, &third] {
-        let found = store.find_client(&registration.client.client_id).unwrap();
-        assert_eq!(found, registration.client);
+    let actors = [
+        dcr_core::Actor::Client(Some("192.0.2.40".into())),
+        dcr_core::Actor::Client(None),
+        dcr_core::Actor::Admin,
+    ];
+    for (registration, actor) in [&public, &confidential, &third].into_iter().zip(actors) {
+        let client = &registration.client;
+        assert_eq!(store.find_client(&client.client_id).unwrap(), *client);
+        // Each client with its own event, and no other.
+        let events = store
+            .client_events(&client.client_id.to_string(), None, 10)
+            .unwrap();
+        let events: Vec<_> = events
+            .into_iter()
+            .map(|event| (event.kind, event.at, event.actor, event.token_id))
+            .collect();
+        assert_eq!(
+            events,
+            [(
+                dcr_core::EventKind::Registered,
+                client.issued_at,
+                actor,
+                None
+            )]
+        );
     }
 }
 
