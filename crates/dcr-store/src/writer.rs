@@ -9,6 +9,7 @@
 //! one more (up to four times the configured number), so that once a
 //! standby is promoted registrations are written again without a restart.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -20,6 +21,10 @@ use crate::{Store, StoreError};
 /// Most rows in one INSERT: 64 rows x 12 columns stays far below the bind
 /// parameter limits of Postgres (65,535) and SQLite (32,766).
 pub const MAX_BATCH: usize = 64;
+
+/// The upper bounds of the batch-size buckets: powers of two up to
+/// [`MAX_BATCH`].
+pub const BATCH_SIZE_BOUNDS: [u64; 7] = [1, 2, 4, 8, 16, 32, 64];
 
 /// What the caller hears once its client is stored (or not).
 pub type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
@@ -47,6 +52,55 @@ struct Writers {
     busy_since: Mutex<Vec<Option<Instant>>>,
     most: usize,
     stuck_after: Duration,
+    batches: BatchCounts,
+}
+
+/// How many rows each write carried, counted as the writers go: whether
+/// registrations arrive fast enough, and the writers are few enough, for
+/// the group commit to group anything.
+#[derive(Debug, Default)]
+struct BatchCounts {
+    /// Writes per bucket of [`BATCH_SIZE_BOUNDS`] (not cumulative).
+    per_bucket: [AtomicU64; BATCH_SIZE_BOUNDS.len()],
+    rows: AtomicU64,
+}
+
+/// The batch sizes written so far, as a histogram's totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchSizes {
+    /// Writes whose size was at most the bound of the same index in
+    /// [`BATCH_SIZE_BOUNDS`] and above the one before it.
+    pub per_bucket: [u64; BATCH_SIZE_BOUNDS.len()],
+    /// Rows written (the histogram's sum).
+    pub rows: u64,
+}
+
+impl BatchSizes {
+    /// Writes counted (the histogram's count).
+    pub fn writes(&self) -> u64 {
+        self.per_bucket.iter().sum()
+    }
+}
+
+impl BatchCounts {
+    fn count(&self, size: usize) {
+        let size = u64::try_from(size).unwrap_or(u64::MAX);
+        let bucket = BATCH_SIZE_BOUNDS
+            .iter()
+            .position(|bound| size <= *bound)
+            .unwrap_or(BATCH_SIZE_BOUNDS.len() - 1);
+        self.per_bucket[bucket].fetch_add(1, Ordering::Relaxed);
+        self.rows.fetch_add(size, Ordering::Relaxed);
+    }
+
+    fn read(&self) -> BatchSizes {
+        BatchSizes {
+            per_bucket: std::array::from_fn(|bucket| {
+                self.per_bucket[bucket].load(Ordering::Relaxed)
+            }),
+            rows: self.rows.load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl std::fmt::Debug for ClientWriter {
@@ -71,6 +125,7 @@ impl ClientWriter {
             busy_since: Mutex::default(),
             most: threads.max(1) * 4,
             stuck_after: store.stuck_after(),
+            batches: BatchCounts::default(),
         });
         for _ in 0..threads.max(1) {
             Writers::spawn(&writers)?;
@@ -98,6 +153,11 @@ impl ClientWriter {
         reply: impl FnOnce(Result<(), StoreError>) + Send + 'static,
     ) -> Result<(), QueueFull> {
         self.queue(client, Some(deadline), Box::new(reply))
+    }
+
+    /// The sizes of the batches written so far (for `/metrics`).
+    pub fn batch_sizes(&self) -> BatchSizes {
+        self.writers.batches.read()
     }
 
     fn queue(
@@ -183,6 +243,7 @@ impl Writers {
                 continue;
             }
             lock(&self.busy_since)[index] = Some(now);
+            self.batches.count(batch.len());
             // Nor is a batch stored once all its callers have stopped
             // waiting for a connection to store it on.
             let last_caller_waits_until = batch

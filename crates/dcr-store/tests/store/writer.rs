@@ -4,6 +4,7 @@ use super::*;
 
 on_both_backends!(
     writer_stores_every_submitted_client,
+    a_lone_registration_is_written_as_a_batch_of_one,
     writer_reports_each_callers_own_outcome,
     a_registration_whose_caller_gave_up_is_not_stored,
     work_past_its_deadline_never_reaches_the_database,
@@ -45,6 +46,30 @@ fn writer_stores_every_submitted_client(db: &TestDatabase) {
     for client in expected {
         assert_eq!(store.find_client(&client.client_id).unwrap(), client);
     }
+    let sizes = writer.batch_sizes();
+    assert_eq!(sizes.rows, 150);
+    assert!(
+        (3..=150).contains(&sizes.writes()),
+        "150 rows in batches of at most 64: {sizes:?}"
+    );
+}
+
+fn a_lone_registration_is_written_as_a_batch_of_one(db: &TestDatabase) {
+    let store = db.store();
+    let writer = dcr_store::ClientWriter::start(&store, 1, 16).unwrap();
+    for seed in 0..3 {
+        let client = register(public_body(), 600 + seed).client;
+        for outcome in submit_and_wait(&writer, vec![client]) {
+            outcome.unwrap();
+        }
+    }
+    assert_eq!(
+        writer.batch_sizes(),
+        dcr_store::BatchSizes {
+            per_bucket: [3, 0, 0, 0, 0, 0, 0],
+            rows: 3
+        }
+    );
 }
 
 fn writer_reports_each_callers_own_outcome(db: &TestDatabase) {

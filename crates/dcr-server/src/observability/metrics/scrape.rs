@@ -1,8 +1,8 @@
 //! A scrape: what exists only at that moment (hashing lines, the pool, the
 //! client counts) read into the gauges, and the text exposition format.
 
-use dcr_store::{ClientCounts, PoolStatus};
-use prometheus::proto::{Counter, Metric, MetricFamily, MetricType};
+use dcr_store::{BATCH_SIZE_BOUNDS, BatchSizes, ClientCounts, PoolStatus};
+use prometheus::proto::{Bucket, Counter, Histogram, Metric, MetricFamily, MetricType};
 use prometheus::{Encoder as _, TextEncoder};
 
 use super::Metrics;
@@ -16,6 +16,8 @@ pub struct Scrape<'a> {
     /// `None` when the database did not answer (the gauges keep their last
     /// values; `dcr_db_pool_timeouts_total` tells why).
     pub clients: Option<ClientCounts>,
+    /// The registration writers' batches so far.
+    pub batches: BatchSizes,
 }
 
 impl Metrics {
@@ -46,6 +48,7 @@ impl Metrics {
         self.pool_max.set(i64::from(pool.max_connections));
         let mut families = self.registry.gather();
         families.extend(store_counters(&pool));
+        families.push(batch_sizes(&now.batches));
         families.sort_by(|a, b| a.name().cmp(b.name()));
         let mut text = Vec::new();
         match TextEncoder::new().encode(&families, &mut text) {
@@ -90,6 +93,38 @@ fn store_counters(pool: &PoolStatus) -> [MetricFamily; 3] {
             pool.waited.as_secs_f64(),
         ),
     ]
+}
+
+/// The writers' batch sizes as a histogram, from the totals they keep
+/// (like the pool's counters: read, never added up here).
+fn batch_sizes(batches: &BatchSizes) -> MetricFamily {
+    let mut below = 0;
+    let buckets = BATCH_SIZE_BOUNDS
+        .iter()
+        .zip(batches.per_bucket)
+        .map(|(bound, writes)| {
+            below += writes;
+            let mut bucket = Bucket::default();
+            bucket.set_upper_bound(*bound as f64);
+            bucket.set_cumulative_count(below);
+            bucket
+        })
+        .collect();
+    let mut histogram = Histogram::default();
+    histogram.set_bucket(buckets);
+    histogram.set_sample_count(batches.writes());
+    histogram.set_sample_sum(batches.rows as f64);
+    let mut metric = Metric::default();
+    metric.set_histogram(histogram);
+    let mut family = MetricFamily::default();
+    family.set_name("dcr_registration_batch_size".to_owned());
+    family.set_help(
+        "Registrations stored per write of the group-commit writers (DCR_DATABASE_WRITERS)."
+            .to_owned(),
+    );
+    family.set_field_type(MetricType::HISTOGRAM);
+    family.set_metric(vec![metric]);
+    family
 }
 
 fn as_i64(value: usize) -> i64 {

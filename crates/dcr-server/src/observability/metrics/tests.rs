@@ -28,6 +28,7 @@ fn concurrent_scrapes_report_the_store_s_totals() {
         hashing: [("registration", &pools[0]), ("verify", &pools[1])],
         pool: pool_status(4000),
         clients: None,
+        batches: dcr_store::BatchSizes::default(),
     };
     // Rounds of first scrapes started together, each on a fresh
     // registry: where a scrape added what it read, two of them would
@@ -98,6 +99,10 @@ fn every_metric_renders_with_the_prefix() {
             active: 4,
             disabled: 1,
         }),
+        batches: dcr_store::BatchSizes {
+            per_bucket: [5, 2, 1, 0, 0, 0, 1],
+            rows: 5 + 2 * 2 + 3 + 64,
+        },
     });
     for line in [
         "dcr_registrations_total{outcome=\"created\"} 1",
@@ -106,6 +111,14 @@ fn every_metric_renders_with_the_prefix() {
         "dcr_db_pool_checkouts_total 10",
         "dcr_db_pool_timeouts_total 1",
         "dcr_hashing_queue_depth{pool=\"verify\"} 0",
+        // Cumulative buckets, from the writers' per-bucket totals.
+        "dcr_registration_batch_size_bucket{le=\"1\"} 5",
+        "dcr_registration_batch_size_bucket{le=\"4\"} 8",
+        "dcr_registration_batch_size_bucket{le=\"32\"} 8",
+        "dcr_registration_batch_size_bucket{le=\"64\"} 9",
+        "dcr_registration_batch_size_bucket{le=\"+Inf\"} 9",
+        "dcr_registration_batch_size_sum 76",
+        "dcr_registration_batch_size_count 9",
     ] {
         assert!(text.contains(line), "{line} missing from:\n{text}");
     }
