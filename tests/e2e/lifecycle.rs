@@ -104,11 +104,21 @@ async fn secrets_never_reach_the_log() {
         "one line per request:\n{logs}"
     );
     let client_id = body["client_id"].as_str().unwrap();
-    assert!(
-        logs.contains(&format!(
-            "registered client {client_id} \"Claude\" (client_secret_post) from 127.0.0.1"
-        )),
+    let registration_lines: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains(client_id))
+        .collect();
+    assert_eq!(
+        registration_lines.len(),
+        1,
         "one line per registration:\n{logs}"
+    );
+    assert!(
+        registration_lines[0].contains("POST /register 201 ")
+            && registration_lines[0]
+                .contains(&format!("from 127.0.0.1 client {client_id} request "))
+            && registration_lines[0].ends_with(": registered \"Claude\" (client_secret_post)"),
+        "the request line says what was registered:\n{logs}"
     );
     assert!(!logs.contains(&secret), "the client secret was logged");
     assert!(
@@ -335,6 +345,17 @@ async fn json_logs_carry_each_request_s_fields_and_no_secret() {
         assert_eq!(request["client_id"], body["client_id"]);
         assert_eq!(request["request_id"], returned_id.as_str());
         assert!(request["latency_ms"].as_f64().unwrap() >= 0.0);
+        assert_eq!(request["registered"], "new");
+        assert_eq!(request["client_name"], body["client_name"]);
+        assert_eq!(request["auth_method"], body["token_endpoint_auth_method"]);
+        let about_client = lines
+            .iter()
+            .filter(|line| {
+                line.to_string()
+                    .contains(body["client_id"].as_str().unwrap())
+            })
+            .count();
+        assert_eq!(about_client, 1, "one line per registration: {logs}");
         for secret in [
             body["client_secret"].as_str().unwrap(),
             body["registration_access_token"].as_str().unwrap(),

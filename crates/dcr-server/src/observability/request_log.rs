@@ -2,8 +2,12 @@
 //! its count in the metrics (`Metrics::observe_request`). The line holds the
 //! request id, method, route
 //! pattern, path, status, latency, client address, and the client id where
-//! one is known. Never a query string, a header's value (but the request
-//! id's) or a body: secrets and tokens travel in those.
+//! one is known; a registration's line also says what was registered (its
+//! name and authentication method, or that an existing public client was
+//! handed out), so a registration is one line, not two. Never a query
+//! string, a header's value (but the request id's) or a body: secrets and
+//! tokens travel in those. Nothing of the line is formatted when the level
+//! filters it out.
 //!
 //! The request id comes from `X-Request-Id` when the peer is a trusted
 //! proxy (`DCR_TRUSTED_PROXIES`) and the value is a plain token, and is
@@ -15,7 +19,7 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use dcr_core::ClientId;
+use dcr_core::{AuthMethod, ClientId};
 use rand::RngCore as _;
 
 use crate::http::error::Outcome;
@@ -26,10 +30,25 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest request id taken from a proxy.
 const MAX_REQUEST_ID: usize = 128;
 
-/// A client id a handler learned (a registration's new client), for the
-/// request's log line.
-#[derive(Debug, Clone, Copy)]
-pub struct LoggedClient(pub ClientId);
+/// The client a registration answered with, for the request's log line.
+#[derive(Debug, Clone)]
+pub struct LoggedClient {
+    pub client_id: ClientId,
+    pub registered: Registered,
+}
+
+/// What a registration did.
+#[derive(Debug, Clone)]
+pub enum Registered {
+    /// Stored a new client.
+    New {
+        client_name: Option<String>,
+        auth_method: AuthMethod,
+    },
+    /// Handed out the existing public client of the same metadata
+    /// (`DCR_DEDUP_PUBLIC`).
+    Shared,
+}
 
 /// The middleware's share of the state: who may name a request's client
 /// and id, and the metrics each answer is counted in.
@@ -57,12 +76,7 @@ impl RequestLog {
     {
         let started = Instant::now();
         let id = request_id(&self.proxies, &request);
-        let method = request.method().clone();
-        let path = request.path().to_owned();
-        let client_address = self
-            .proxies
-            .client_address(request.request())
-            .map_or_else(|| "-".to_owned(), |address| address.to_string());
+        let proxies = self.proxies.clone();
         let metrics = self.metrics.clone();
         let response = service.call(request);
         async move {
@@ -72,44 +86,127 @@ impl RequestLog {
                 .request()
                 .match_pattern()
                 .unwrap_or_else(|| "unmatched".to_owned());
-            // The client a handler named, else the path's, if it is a client id.
-            let client_id = response
-                .response()
-                .extensions()
-                .get::<LoggedClient>()
-                .map(|logged| logged.0)
-                .or_else(|| {
-                    response
-                        .request()
-                        .match_info()
-                        .get("client_id")
-                        .and_then(|raw| ClientId::parse(raw).ok())
-                })
-                .map_or_else(|| "-".to_owned(), |id| id.to_string());
             let seconds = started.elapsed().as_secs_f64();
             let outcome = response.response().extensions().get::<Outcome>().copied();
-            metrics.observe_request(listener, &method, &route, status, outcome, seconds);
-            let latency_ms = seconds * 1000.0;
+            let method = response.request().method();
+            metrics.observe_request(listener, method, &route, status, outcome, seconds);
+            if log::log_enabled!(target: REQUEST_TARGET, log::Level::Info) {
+                log_request(
+                    &proxies,
+                    listener,
+                    &response,
+                    &LineFacts {
+                        id: &id,
+                        route: &route,
+                        status,
+                        latency_ms: seconds * 1000.0,
+                    },
+                );
+            }
             if let Ok(value) = HeaderValue::from_str(&id) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
-            // The path only when no route matched would be the client's text:
-            // it is shown escaped, and the route pattern is the field to count.
-            log::info!(
-                target: "dcr_server::request",
-                request_id = id.as_str(),
-                listener = listener.as_str(),
-                method = method.as_str(),
-                route = route.as_str(),
-                status = status,
-                latency_ms = (latency_ms * 1000.0).round() / 1000.0,
-                client_address = client_address.as_str(),
-                client_id = client_id.as_str();
-                "{method} {} {status} {latency_ms:.3}ms from {client_address} client {client_id} request {id}",
-                path.escape_default()
-            );
             Ok(response)
         }
+    }
+}
+
+/// The log target of the request lines.
+const REQUEST_TARGET: &str = "dcr_server::request";
+
+/// What the middleware measured, for the line.
+struct LineFacts<'a> {
+    id: &'a str,
+    route: &'a str,
+    status: u16,
+    latency_ms: f64,
+}
+
+/// The request's one line: called only when it is logged.
+fn log_request<B>(
+    proxies: &TrustedProxies,
+    listener: Listener,
+    response: &ServiceResponse<B>,
+    facts: &LineFacts<'_>,
+) {
+    let LineFacts {
+        id,
+        route,
+        status,
+        latency_ms,
+    } = *facts;
+    let request = response.request();
+    let method = request.method().as_str();
+    let client_address = proxies
+        .client_address(request)
+        .map_or_else(|| "-".to_owned(), |address| address.to_string());
+    let extensions = response.response().extensions();
+    let logged = extensions.get::<LoggedClient>();
+    // The client a handler named, else the path's, if it is a client id.
+    let client_id = logged
+        .map(|logged| logged.client_id)
+        .or_else(|| {
+            request
+                .match_info()
+                .get("client_id")
+                .and_then(|raw| ClientId::parse(raw).ok())
+        })
+        .map_or_else(|| "-".to_owned(), |id| id.to_string());
+    let latency_ms = (latency_ms * 1000.0).round() / 1000.0;
+    // The path only when no route matched would be the client's text: it is
+    // shown escaped, and the route pattern is the field to count.
+    let path = request.path().escape_default();
+    let line = format_args!(
+        "{method} {path} {status} {latency_ms:.3}ms from {client_address} client {client_id} request {id}"
+    );
+    match logged.map(|logged| &logged.registered) {
+        // The name is shown quoted and escaped; it holds no control character.
+        Some(Registered::New {
+            client_name,
+            auth_method,
+        }) => {
+            let client_name = client_name.as_deref().unwrap_or("");
+            log::info!(
+                target: REQUEST_TARGET,
+                request_id = id,
+                listener = listener.as_str(),
+                method = method,
+                route = route,
+                status = status,
+                latency_ms = latency_ms,
+                client_address = client_address.as_str(),
+                client_id = client_id.as_str(),
+                registered = "new",
+                client_name = client_name,
+                auth_method = auth_method.as_str();
+                "{line}: registered {client_name:?} ({auth_method})"
+            );
+        }
+        Some(Registered::Shared) => log::info!(
+            target: REQUEST_TARGET,
+            request_id = id,
+            listener = listener.as_str(),
+            method = method,
+            route = route,
+            status = status,
+            latency_ms = latency_ms,
+            client_address = client_address.as_str(),
+            client_id = client_id.as_str(),
+            registered = "shared";
+            "{line}: answered with the existing public client (DCR_DEDUP_PUBLIC)"
+        ),
+        None => log::info!(
+            target: REQUEST_TARGET,
+            request_id = id,
+            listener = listener.as_str(),
+            method = method,
+            route = route,
+            status = status,
+            latency_ms = latency_ms,
+            client_address = client_address.as_str(),
+            client_id = client_id.as_str();
+            "{line}"
+        ),
     }
 }
 
@@ -124,12 +221,21 @@ fn request_id(proxies: &TrustedProxies, request: &ServiceRequest) -> String {
     match from_proxy {
         Some(id) => id.to_owned(),
         None => {
+            // Unpredictable but not secret: the thread's CSPRNG, seeded from
+            // the OS, spares a system call per request.
             let mut bytes = [0u8; 16];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+            rand::thread_rng().fill_bytes(&mut bytes);
+            let mut id = String::with_capacity(32);
+            for byte in bytes {
+                id.push(char::from(HEX[usize::from(byte >> 4)]));
+                id.push(char::from(HEX[usize::from(byte & 0xf)]));
+            }
+            id
         }
     }
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Letters, digits and `-_.:/+=`, at most 128: what request ids are made of,
 /// and nothing a log viewer could misread.

@@ -8,8 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::initial_access::TOKEN_PREFIX;
 use dcr_core::registration::{self, Admitted};
 use dcr_core::{
-    AuthMethod, ClientId, ClientMetadata, Provenance, RegisteredClient, Registration,
-    RegistrationPolicy, TokenDigest,
+    ClientId, ClientMetadata, Provenance, RegisteredClient, Registration, RegistrationPolicy,
+    TokenDigest,
 };
 use dcr_store::{StoredToken, TokenState};
 use rand::rngs::OsRng;
@@ -21,7 +21,7 @@ use crate::http::bearer::bearer_token;
 use crate::http::error::{ApiError, Outcome};
 use crate::http::json_body::read_json;
 use crate::http::no_store;
-use crate::observability::request_log::LoggedClient;
+use crate::observability::request_log::{LoggedClient, Registered};
 use crate::public::refuse_reserved_name;
 use crate::state::{AppState, ConfigurationEndpoint, find_in_store, with_store};
 
@@ -58,8 +58,13 @@ pub async fn register(
 
     // The answer is ready before the write, but goes out only once the row
     // is committed: nothing is acknowledged that is not stored.
-    let client_id = client.client_id;
-    let registered = RegisteredLine::of(&client, client_address);
+    let logged = LoggedClient {
+        client_id: client.client_id,
+        registered: Registered::New {
+            client_name: client.metadata.client_name.clone(),
+            auth_method: client.metadata.token_endpoint_auth_method,
+        },
+    };
     match token {
         Some(token) => {
             // Spending a use and storing the client are one transaction; the
@@ -73,10 +78,9 @@ pub async fn register(
         None => store_through_writer(&state, client).await?,
     }
     if let Some(fingerprint) = dedup {
-        remember_shared(&state, fingerprint, client_id).await;
+        remember_shared(&state, fingerprint, logged.client_id).await;
     }
-    log::info!("{registered}");
-    Ok(created(body, client_id))
+    Ok(created(body, logged))
 }
 
 fn provenance(
@@ -92,42 +96,6 @@ fn provenance(
             .map(|value| value.as_bytes()),
         token.map(|token| token.id.clone()),
     )
-}
-
-/// One line per registration: who and from where, never a secret.
-struct RegisteredLine {
-    client_id: ClientId,
-    client_name: Option<String>,
-    auth_method: AuthMethod,
-    from: Option<IpAddr>,
-}
-
-impl RegisteredLine {
-    fn of(client: &RegisteredClient, from: Option<IpAddr>) -> Self {
-        Self {
-            client_id: client.client_id,
-            client_name: client.metadata.client_name.clone(),
-            auth_method: client.metadata.token_endpoint_auth_method,
-            from,
-        }
-    }
-}
-
-impl std::fmt::Display for RegisteredLine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The name is shown quoted and escaped; it holds no control character.
-        write!(
-            f,
-            "registered client {} {:?} ({}) from ",
-            self.client_id,
-            self.client_name.as_deref().unwrap_or(""),
-            self.auth_method
-        )?;
-        match self.from {
-            Some(address) => write!(f, "{address}"),
-            None => f.write_str("an unknown address"),
-        }
-    }
 }
 
 /// The client and its registration response. A client that later
@@ -166,11 +134,12 @@ async fn remember_shared(state: &AppState, fingerprint: String, client_id: Clien
     }
 }
 
-/// `201 Created` with a client's registration (RFC 7591 section 3.2.1).
-fn created(body: Map<String, Value>, client_id: ClientId) -> HttpResponse {
+/// `201 Created` with a client's registration (RFC 7591 section 3.2.1);
+/// what it registered goes to the request's log line.
+fn created(body: Map<String, Value>, logged: LoggedClient) -> HttpResponse {
     let mut response = no_store(HttpResponse::Created()).json(body);
     response.extensions_mut().insert(Outcome("created"));
-    response.extensions_mut().insert(LoggedClient(client_id));
+    response.extensions_mut().insert(logged);
     response
 }
 
@@ -191,11 +160,11 @@ async fn answer_duplicate(
     })
     .await?;
     Ok(found.map(|client| {
-        log::info!(
-            "answered a registration with the existing public client {} (DCR_DEDUP_PUBLIC)",
-            client.client_id
-        );
-        created(client.response_body(None), client.client_id)
+        let logged = LoggedClient {
+            client_id: client.client_id,
+            registered: Registered::Shared,
+        };
+        created(client.response_body(None), logged)
     }))
 }
 
