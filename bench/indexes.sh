@@ -51,3 +51,10 @@ for turn in 1 2 3; do
         echo "turn $turn, indexes $set: $tps/s"
     done
 done
+echo "==== WAL per single-row INSERT (4 clients x 2,500 transactions, after a checkpoint)"
+for set in before after; do
+    run -c "TRUNCATE bench_$set" -c "CHECKPOINT"
+    start=$(psql -XtA "$PG/$DB" -c "SELECT pg_current_wal_lsn()")
+    pgbench -n -M prepared -c 4 -j 2 -t 2500 -f "/tmp/dcr-indexes-$set.sql" "$PG/$DB" >/dev/null
+    psql -XtA "$PG/$DB" -c "SELECT 'indexes $set: ' || pg_wal_lsn_diff(pg_current_wal_lsn(), '$start') / 10000 || ' bytes'"
+done
