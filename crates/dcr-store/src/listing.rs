@@ -124,7 +124,7 @@ impl Store {
                 // The `>=` term is implied by the OR after it, but it is the
                 // one the planner can start the created_at index scan at:
                 // without it a page in the middle of a million clients read
-                // the half before it (255 ms against 0.2 ms, benchmarks.md).
+                // the half before it (252 ms against 0.12 ms, benchmarks.md).
                 query = query.filter(oauth_clients::created_at.ge(cursor.created_at));
                 query = query.filter(
                     oauth_clients::created_at

@@ -4,7 +4,7 @@
 -- reads never-used clients only, and a client leaves the index at its first
 -- use (18 MB on 1M clients of which 85 % never used, against 21 MB). Used
 -- with oauth_clients_used_last_used_at_idx in one BitmapOr: on 1M clients a
--- round that finds nothing takes 0.03 ms, one that finds 269 takes 0.25 ms
+-- round that finds nothing takes 0.03 ms, one that finds 269 takes 0.35 ms
 -- (docs/benchmarks.md, "Indexes of oauth_clients"; a backlog is read in
 -- created_at order instead). Every registration still writes it: a new
 -- client is never used.

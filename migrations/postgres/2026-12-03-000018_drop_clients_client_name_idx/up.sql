@@ -2,5 +2,5 @@
 -- listing's `lower(client_name) LIKE '%...%'` (listing.rs), a substring of
 -- an expression, which a btree on client_name does not answer. EXPLAIN on
 -- 1M clients: the listing scans created_at order and filters either way
--- (445 ms for a name of one row, with or without it). Every registration wrote it.
+-- (434 ms for a name of one row, with or without it). Every registration wrote it.
 DROP INDEX CONCURRENTLY oauth_clients_client_name_idx;
