@@ -5,9 +5,8 @@
 //! default, indexes (on Postgres built `CONCURRENTLY` when the table already
 //! exists, so writes are not blocked), and drops of plain indexes (an old
 //! release's queries stay correct without one, only their plan changes). The
-//! parse is deliberately crude and
-//! conservative: a statement it cannot classify is refused, so a migration
-//! never passes by slipping past it. `down.sql` is not judged: rolling back
+//! parse is deliberately crude and conservative: a statement it cannot
+//! classify is refused, so a migration never passes by slipping past it. `down.sql` is not judged: rolling back
 //! means running the old binary on the new schema (docs/operations.md).
 
 use std::collections::HashSet;
