@@ -121,6 +121,11 @@ impl Store {
                 .limit(fetch)
                 .into_boxed();
             if let Some(cursor) = after {
+                // The `>=` term is implied by the OR after it, but it is the
+                // one the planner can start the created_at index scan at:
+                // without it a page in the middle of a million clients read
+                // the half before it (252 ms against 0.12 ms, benchmarks.md).
+                query = query.filter(oauth_clients::created_at.ge(cursor.created_at));
                 query = query.filter(
                     oauth_clients::created_at
                         .gt(cursor.created_at)

@@ -3,9 +3,10 @@
 //! a rolling upgrade old replicas keep serving on the migrated schema. So a
 //! migration only adds: tables, nullable columns or columns with a constant
 //! default, indexes (on Postgres built `CONCURRENTLY` when the table already
-//! exists, so writes are not blocked). The parse is deliberately crude and
-//! conservative: a statement it cannot classify is refused, so a migration
-//! never passes by slipping past it. `down.sql` is not judged: rolling back
+//! exists, so writes are not blocked), and drops of plain indexes (an old
+//! release's queries stay correct without one, only their plan changes). The
+//! parse is deliberately crude and conservative: a statement it cannot
+//! classify is refused, so a migration never passes by slipping past it. `down.sql` is not judged: rolling back
 //! means running the old binary on the new schema (docs/operations.md).
 
 use std::collections::HashSet;
@@ -57,8 +58,10 @@ pub(super) struct Context {
 }
 
 /// Judges one `up.sql`: the reasons it breaks the rule, one per refused
-/// statement (empty when it keeps the rule).
-pub(super) fn judge(sql: &str, context: Context) -> Vec<String> {
+/// statement (empty when it keeps the rule). `unique` names the unique
+/// indexes the migrations create (see [`unique_indexes`]): none may be
+/// dropped.
+pub(super) fn judge(sql: &str, context: Context, unique: &HashSet<String>) -> Vec<String> {
     let statements = statements(sql);
     let mut refused = Vec::new();
     if !context.in_transaction && statements.len() != 1 {
@@ -72,7 +75,7 @@ pub(super) fn judge(sql: &str, context: Context) -> Vec<String> {
     }
     let mut created = HashSet::new();
     for statement in &statements {
-        if let Err(reason) = classify(statement, context, &mut created) {
+        if let Err(reason) = classify(statement, context, &mut created, unique) {
             refused.push(format!("{reason}: `{statement}`"));
         }
     }
@@ -126,10 +129,30 @@ pub(super) fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// The names of the indexes `CREATE UNIQUE INDEX` statements in `sql` create.
+pub(super) fn unique_indexes(sql: &str) -> Vec<String> {
+    statements(sql)
+        .iter()
+        .filter_map(|statement| {
+            let words: Vec<&str> = statement.split(' ').collect();
+            match words.as_slice() {
+                ["create", "unique", "index", rest @ ..] => {
+                    let rest = rest.strip_prefix(&["concurrently"]).unwrap_or(rest);
+                    skip_if_not_exists(rest)
+                        .first()
+                        .map(|name| (*name).to_owned())
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 fn classify(
     statement: &str,
     context: Context,
     created: &mut HashSet<String>,
+    unique: &HashSet<String>,
 ) -> Result<(), String> {
     let words: Vec<&str> = statement
         .split(|c: char| c.is_whitespace() || c == '(' || c == ',')
@@ -166,6 +189,7 @@ fn classify(
             );
         }
         ["delete" | "truncate", ..] => return Err("deletes rows an old release may use".into()),
+        ["drop", "index", rest @ ..] => return drop_index(rest, context, unique),
         ["drop", ..] => {
             return Err("drops what an old release may use (split over two releases)".into());
         }
@@ -226,6 +250,49 @@ fn index(
         // EXISTS would then keep.
         Backend::Postgres if statement.contains(" if not exists ") => {
             Err("CREATE INDEX CONCURRENTLY IF NOT EXISTS would keep an invalid index".into())
+        }
+        Backend::Postgres => Ok(()),
+    }
+}
+
+/// `DROP INDEX [CONCURRENTLY] [IF EXISTS] name`: an old release's queries
+/// stay correct without a plain index. Not a unique one (it refuses rows, and
+/// may back a foreign key): refused when a migration created it with `CREATE
+/// UNIQUE INDEX`, or its name is one Postgres or SQLite gives the index of a
+/// PRIMARY KEY or UNIQUE constraint (both databases refuse to drop those
+/// anyway). The check cannot see a unique index made any other way.
+fn drop_index(words: &[&str], context: Context, unique: &HashSet<String>) -> Result<(), String> {
+    let concurrently = words.first() == Some(&"concurrently");
+    let rest = if concurrently { &words[1..] } else { words };
+    let rest = rest.strip_prefix(&["if", "exists"]).unwrap_or(rest);
+    let name = match rest {
+        [name] => *name,
+        [] => return Err("drops no index".into()),
+        // Several names, or CASCADE, which drops what depends on the index.
+        _ => return Err("DROP INDEX of more than one plain index name".into()),
+    };
+    let name = name.rsplit('.').next().unwrap_or(name);
+    if unique.contains(name)
+        || name.ends_with("_pkey")
+        || name.ends_with("_key")
+        || name.starts_with("sqlite_autoindex_")
+    {
+        return Err(format!(
+            "drops the unique index {name}, which an old release's writes rely on"
+        ));
+    }
+    match context.backend {
+        Backend::Sqlite if concurrently => Err("SQLite has no CONCURRENTLY".into()),
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres if !concurrently => Err(
+            "a plain DROP INDEX locks the table against reads and writes while it waits: \
+             use DROP INDEX CONCURRENTLY in a migration with run_in_transaction = false"
+                .into(),
+        ),
+        Backend::Postgres if context.in_transaction => {
+            Err("DROP INDEX CONCURRENTLY cannot run in a transaction: set \
+             run_in_transaction = false in metadata.toml"
+                .into())
         }
         Backend::Postgres => Ok(()),
     }

@@ -200,7 +200,11 @@ fn list_filters_by_status(db: &TestDatabase) {
 
 /// Walks every page of `filter` with pages of `limit`; returns the clients in
 /// order and the size of each page.
-fn walk(store: &Store, filter: &ClientFilter, limit: usize) -> (Vec<ClientId>, Vec<usize>) {
+pub(super) fn walk(
+    store: &Store,
+    filter: &ClientFilter,
+    limit: usize,
+) -> (Vec<ClientId>, Vec<usize>) {
     let mut walked = Vec::new();
     let mut sizes = Vec::new();
     let mut cursor: Option<ListCursor> = None;

@@ -33,6 +33,7 @@ mod closing;
 mod connections;
 mod dedup;
 mod failover;
+mod indexes;
 mod lifecycle;
 mod listing;
 mod migrations;

@@ -22,9 +22,9 @@ fn count_users(db: &TestDatabase) -> i64 {
 
 fn migrations_run_up_down_up(db: &TestDatabase) {
     let store = db.store();
-    assert_eq!(store.revert_all_migrations().unwrap(), 11);
+    assert_eq!(store.revert_all_migrations().unwrap(), 19);
     assert!(matches!(store.count_clients(), Err(StoreError::Other(_))));
-    assert_eq!(store.run_migrations().unwrap().len(), 11);
+    assert_eq!(store.run_migrations().unwrap().len(), 19);
     assert_eq!(store.count_clients().unwrap(), 0);
 }
 

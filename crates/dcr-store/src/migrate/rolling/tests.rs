@@ -65,13 +65,34 @@ const KEEP: &[(&str, Context)] = &[
     ("CREATE INDEX t_c ON t (c)", LITE),
     ("CREATE INDEX CONCURRENTLY t_c ON t (c)", PG_NO_TX),
     ("CREATE INDEX CONCURRENTLY t_c ON ONLY t (c)", PG_NO_TX),
+    ("DROP INDEX t_c", LITE),
+    ("drop index if exists \"t_c\"", LITE),
+    ("DROP INDEX CONCURRENTLY t_c", PG_NO_TX),
+    ("DROP INDEX CONCURRENTLY IF EXISTS public.t_c", PG_NO_TX),
     ("", PG),
 ];
 
 /// Statements that break the rule. `t` is an existing table.
 const BREAK: &[(&str, Context)] = &[
     ("DROP TABLE t", PG),
-    ("DROP INDEX t_c", LITE),
+    ("DROP INDEX t_c", PG),
+    ("DROP INDEX CONCURRENTLY t_c", PG),
+    ("DROP INDEX CONCURRENTLY t_c", LITE),
+    ("DROP INDEX CONCURRENTLY a, b", PG_NO_TX),
+    ("DROP INDEX a, b", LITE),
+    ("DROP INDEX CONCURRENTLY t_c CASCADE", PG_NO_TX),
+    (
+        "DROP INDEX CONCURRENTLY a; DROP INDEX CONCURRENTLY b",
+        PG_NO_TX,
+    ),
+    ("DROP INDEX CONCURRENTLY", PG_NO_TX),
+    ("DROP INDEX CONCURRENTLY t_pkey", PG_NO_TX),
+    (
+        "DROP INDEX CONCURRENTLY IF EXISTS users_email_key",
+        PG_NO_TX,
+    ),
+    ("DROP INDEX sqlite_autoindex_users_1", LITE),
+    ("DROP TABLE t_c", LITE),
     ("ALTER TABLE t DROP COLUMN c", PG),
     ("ALTER TABLE t RENAME TO u", PG),
     ("ALTER TABLE t RENAME COLUMN c TO d", LITE),
@@ -120,15 +141,43 @@ const BREAK: &[(&str, Context)] = &[
 #[test]
 fn statements_that_keep_the_rule_pass() {
     for (sql, context) in KEEP {
-        assert_eq!(judge(sql, *context), Vec::<String>::new(), "{sql}");
+        assert_eq!(
+            judge(sql, *context, &HashSet::new()),
+            Vec::<String>::new(),
+            "{sql}"
+        );
     }
 }
 
 #[test]
 fn statements_that_break_the_rule_are_refused() {
     for (sql, context) in BREAK {
-        assert!(!judge(sql, *context).is_empty(), "passed: {sql}");
+        assert!(
+            !judge(sql, *context, &HashSet::new()).is_empty(),
+            "passed: {sql}"
+        );
     }
+}
+
+/// A unique index refuses rows (and may back a foreign key): a migration
+/// that created one makes its drop a break of the rule.
+#[test]
+fn an_index_created_unique_cannot_be_dropped() {
+    let unique: HashSet<String> = [
+        "CREATE UNIQUE INDEX CONCURRENTLY t_u ON t (c)",
+        "-- x\ncreate unique index if not exists \"t_v\" on t (d);",
+    ]
+    .iter()
+    .flat_map(|sql| unique_indexes(sql))
+    .collect();
+    assert_eq!(unique.len(), 2, "{unique:?}");
+    for (sql, context) in [
+        ("DROP INDEX CONCURRENTLY t_u", PG_NO_TX),
+        ("DROP INDEX IF EXISTS t_v", LITE),
+    ] {
+        assert!(!judge(sql, context, &unique).is_empty(), "passed: {sql}");
+    }
+    assert!(judge("DROP INDEX CONCURRENTLY t_c", PG_NO_TX, &unique).is_empty());
 }
 
 #[test]
@@ -149,9 +198,10 @@ fn migrations_root() -> PathBuf {
 fn every_migration_leaves_the_schema_usable_by_the_previous_release() {
     let all = read_all(&migrations_root()).expect("the migrations directories");
     assert!(all.len() >= 22, "found {} migrations", all.len());
+    let unique = all_unique_indexes(&all);
     let mut failures = Vec::new();
     for migration in &all {
-        let refused = judge(&migration.up, migration.context);
+        let refused = judge(&migration.up, migration.context, &unique);
         let allowed = ALLOWED_BEFORE_RULE
             .iter()
             .chain(DROPS_OF_UNUSED)
@@ -184,7 +234,7 @@ fn the_allowlist_names_only_refused_migrations_from_before_the_rule() {
         let refused = all
             .iter()
             .filter(|m| m.name == *name)
-            .any(|m| !judge(&m.up, m.context).is_empty());
+            .any(|m| !judge(&m.up, m.context, &all_unique_indexes(&all)).is_empty());
         assert!(refused, "{name} is allowlisted but missing or not refused");
     }
     for (name, unused_since) in DROPS_OF_UNUSED {
@@ -192,6 +242,10 @@ fn the_allowlist_names_only_refused_migrations_from_before_the_rule() {
         assert!(!unused_since.is_empty());
         assert!(all.iter().any(|m| m.name == *name), "{name} is missing");
     }
+}
+
+fn all_unique_indexes(all: &[Migration]) -> HashSet<String> {
+    all.iter().flat_map(|m| unique_indexes(&m.up)).collect()
 }
 
 /// One migration directory as the check reads it.

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY oauth_clients_unused_lifetime_from_idx;

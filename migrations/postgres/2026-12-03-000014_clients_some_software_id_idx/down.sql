@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY oauth_clients_some_software_id_idx;

@@ -1,0 +1,1 @@
+DROP INDEX oauth_clients_used_last_used_at_idx;

@@ -1,0 +1,1 @@
+DROP INDEX oauth_clients_some_software_id_idx;

@@ -1,0 +1,1 @@
+CREATE INDEX oauth_clients_client_name_idx ON oauth_clients (client_name);

@@ -1,0 +1,1 @@
+CREATE INDEX oauth_clients_created_by_idx ON oauth_clients (created_by);
