@@ -72,7 +72,32 @@ pub fn unusable(reason: &'static str, client: Option<Value>) -> HttpResponse {
 
 /// The admin listener's route table (behind `admin_guard`).
 pub fn admin_routes(cfg: &mut web::ServiceConfig) {
+    // The router tries resources in order, and each pattern with a segment
+    // like `{client_id}` is a regex match: the calls a token endpoint makes
+    // on every token request come first, so they match before any pattern
+    // is tried. No static path here is also matched by a pattern, so the
+    // order changes no answer.
+    //
+    // The token endpoint's calls, the client id in the body: a program
+    // that builds an admin path from a client-supplied id can be made to
+    // call another route.
     cfg.service(resource(
+        "/admin/verify",
+        vec![(Method::POST, web::route().to(routes::verify_by_body))],
+    ))
+    .service(resource(
+        "/admin/used",
+        vec![(Method::POST, web::route().to(routes::used_by_body))],
+    ))
+    .service(resource(
+        "/admin/lookup",
+        vec![(Method::POST, web::route().to(routes::lookup))],
+    ))
+    .service(resource(
+        "/healthz",
+        vec![(Method::GET, web::route().to(health::healthz))],
+    ))
+    .service(resource(
         "/metrics",
         vec![(Method::GET, web::route().to(health::metrics))],
     ))
@@ -128,25 +153,6 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     .service(resource(
         "/admin/clients/{client_id}/used",
         vec![(Method::POST, web::route().to(routes::used))],
-    ))
-    // The token endpoint's calls, the client id in the body: a program
-    // that builds an admin path from a client-supplied id can be made to
-    // call another route.
-    .service(resource(
-        "/admin/verify",
-        vec![(Method::POST, web::route().to(routes::verify_by_body))],
-    ))
-    .service(resource(
-        "/admin/used",
-        vec![(Method::POST, web::route().to(routes::used_by_body))],
-    ))
-    .service(resource(
-        "/admin/lookup",
-        vec![(Method::POST, web::route().to(routes::lookup))],
-    ))
-    .service(resource(
-        "/healthz",
-        vec![(Method::GET, web::route().to(health::healthz))],
     ))
     .default_service(web::to(not_found));
 }
