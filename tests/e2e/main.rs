@@ -12,6 +12,7 @@ mod cli_clients;
 mod cli_database;
 mod cluster;
 mod compose;
+mod durability;
 mod exit_codes;
 mod failover;
 mod fault_logs;
