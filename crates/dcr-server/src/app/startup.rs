@@ -85,11 +85,9 @@ impl Application {
         // The database work of start-up (the first connection, with its TLS
         // handshake, the migration check and two reads) waits on round
         // trips: it runs on a thread of its own while this one builds what
-        // needs no database. Its outcome is awaited before anything is
-        // served, and its errors come first, as when it ran alone.
+        // needs no database. Its outcome is awaited before the listeners
+        // are bound, and its errors come first, as when it ran alone.
         let database_ready = ready_database(store.clone(), lifetimes.unused_ttl_secs)?;
-        let listener = bind(listeners.bind);
-        let admin_listener = bind(admin_address(&listeners));
         let writer = ClientWriter::start(&store, database.writers, database.queue)
             .map_err(|source| StartError::database(store.url(), source));
         let store_to_close = store.clone();
@@ -128,7 +126,11 @@ impl Application {
         let unused_purge_armed_at = database_ready
             .join()
             .unwrap_or_else(|_| Err(StartError::Panicked("the database start-up")))?;
-        let (listener, admin_listener, writer) = (listener?, admin_listener?, writer?);
+        let writer = writer?;
+        // Bound only now: until the database is ready, a connection is
+        // refused rather than left waiting.
+        let listener = bind(listeners.bind)?;
+        let admin_listener = bind(admin_address(&listeners))?;
         let port = local_port(&listener, listeners.bind)?;
         let admin_port = local_port(&admin_listener, listeners.admin_bind)?;
         let arming = Arming::new(
