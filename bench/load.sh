@@ -29,31 +29,28 @@ psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE 
 # Every request comes from 127.0.0.1: the registration rate limits are off.
 # URL client ids are served by a local document server over plain http, the
 # development exception (DCR_CIMD_ALLOW_HTTP_LOOPBACK).
-# Milliseconds from `$1` (ns since the epoch, taken just before the server
-# was started) until /readyz first answers 200, polled every 2 ms.
-ready_ms() {
-    python3 - "$1" "http://127.0.0.1:$PORT/readyz" <<'PY'
-import sys, time, urllib.request
-started, url = int(sys.argv[1]), sys.argv[2]
-deadline = time.time() + 10
-while time.time() < deadline:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as answer:
-            if answer.status == 200:
-                print(round((time.time_ns() - started) / 1e6, 1))
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.002)
-print("never")
-PY
+# Starts the server with this shell's environment, the settings given
+# (VAR=VALUE arguments) and DCR_BIND, DCR_ADMIN_BIND and DCR_DATABASE_URL,
+# its output appended to the file `$1`; sets SERVER to its process id and
+# LAST_READY_MS to the milliseconds from its spawn to the first 200 on
+# /readyz (see bench/ready.py).
+start_server() {
+    local log=$1
+    shift
+    read -r SERVER LAST_READY_MS < <(env "$@" DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" \
+        DCR_ADMIN_BIND="127.0.0.1:$ADMIN_PORT" python3 bench/ready.py "$PORT" "$log" "$BIN")
 }
-STARTED_NS=$(date +%s%N)
-DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off DCR_CIMD_ALLOW_HTTP_LOOPBACK=true \
-DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" DCR_ADMIN_BIND="127.0.0.1:$ADMIN_PORT" "$BIN" 2>/tmp/dcr-bench-server.log &
-SERVER=$!
+# The server is not this shell's child (bench/ready.py started it): stopping
+# it means waiting for its process to go, so the next one finds the ports free.
+stop_server() {
+    kill -TERM "$SERVER" 2>/dev/null || true
+    while kill -0 "$SERVER" 2>/dev/null; do sleep 0.05; done
+}
+: > /tmp/dcr-bench-server.log
+start_server /tmp/dcr-bench-server.log DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off \
+    DCR_CIMD_ALLOW_HTTP_LOOPBACK=true
 trap 'kill $SERVER 2>/dev/null || true' EXIT
-READY_MS=$(ready_ms "$STARTED_NS")
+READY_MS=$LAST_READY_MS
 # A wrk run where any answer but a 2xx is a failure of the benchmark.
 expect_2xx() {
     if grep -q 'Non-2xx or 3xx responses' "$2"; then
@@ -210,7 +207,7 @@ echo "resident memory: idle $((RSS_IDLE / 1024)) MiB (target at most 20 MiB), af
 
 echo "rows stored: $ROWS; registrations answered other than 201: $NON_201"
 
-kill -TERM $SERVER; wait $SERVER || true
+stop_server
 
 # The same public run with the rate limits on, twice: once with this address
 # exempt from the per-address limit and a global ceiling out of reach (what
@@ -218,41 +215,36 @@ kill -TERM $SERVER; wait $SERVER || true
 # address, 6000/minute in all), where a single address floods and nearly
 # every answer is a 429 (what a refusal costs).
 start_limited() {
-    local started
-    started=$(date +%s%N)
-    DCR_DATABASE_URL="$PG/$DB" DCR_BIND="127.0.0.1:$PORT" DCR_ADMIN_BIND="127.0.0.1:$ADMIN_PORT" \
-        "$@" "$BIN" 2>>/tmp/dcr-bench-server-limited.log &
-    SERVER=$!
-    LAST_READY_MS=$(ready_ms "$started")
+    start_server /tmp/dcr-bench-server-limited.log "$@"
 }
 : > /tmp/dcr-bench-server-limited.log
 echo "== wrk: public registrations, limits on, 127.0.0.1 exempt, global ceiling 1000000/second"
-start_limited env DCR_RATE_LIMIT_EXEMPT=127.0.0.1/32 DCR_RATE_LIMIT_GLOBAL=1000000/second
+start_limited DCR_RATE_LIMIT_EXEMPT=127.0.0.1/32 DCR_RATE_LIMIT_GLOBAL=1000000/second
 BODY_FILE=bench/public-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-limited.txt
 expect_2xx "public registrations, limits on" /tmp/dcr-bench-limited.txt
 LIMITED_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-limited.txt)
 READY_MIGRATED_MS=$LAST_READY_MS
-kill -TERM $SERVER; wait $SERVER || true
+stop_server
 
 echo "== wrk: public registrations from one address at the default limits (a flood)"
 : > /tmp/dcr-bench-server-limited.log
-start_limited env
+start_limited
 BODY_FILE=bench/public-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-flood.txt
 FLOOD_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-flood.txt)
 FLOOD_CREATED=$(grep -c 'POST /register 201' /tmp/dcr-bench-server-limited.log || true)
 FLOOD_429=$(grep -c 'POST /register 429' /tmp/dcr-bench-server-limited.log || true)
-kill -TERM $SERVER; wait $SERVER || true
+stop_server
 
 echo "== wrk: confidential registrations (Claude.ai body) with DCR_SECRET_HASH=sha256, $CONNECTIONS connections"
 : > /tmp/dcr-bench-server-limited.log
-start_limited env DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off DCR_SECRET_HASH=sha256
+start_limited DCR_RATE_LIMIT=off DCR_RATE_LIMIT_GLOBAL=off DCR_SECRET_HASH=sha256
 BODY_FILE=bench/confidential-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATION" --latency \
     -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-sha256.txt
 expect_2xx "confidential registrations, sha256" /tmp/dcr-bench-sha256.txt
 SHA256_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-sha256.txt)
-kill -TERM $SERVER; wait $SERVER || true
+stop_server
 
 echo
 awk -v c="$SHA256_RPS" -v p="$PUBLIC_RPS" 'BEGIN {printf "confidential registrations/s with DCR_SECRET_HASH=sha256: %.0f = %.1f %% of public (target at least 90 %%)\n", c, 100*c/p}'

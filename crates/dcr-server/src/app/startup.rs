@@ -82,32 +82,17 @@ impl Application {
         crate::config::check_public_url(listeners.bind, listeners.public_url.as_ref())?;
         log::info!("database: {}", database.store.url.describe());
         let store = open_store(&database.store)?;
-        let applied = migrate_store(&store)?;
-        if !applied.is_empty() {
-            log::info!("applied migrations {}", applied.join(", "));
-        }
-        let unused_purge_armed_at = store
-            .unused_purge_armed_at()
-            .map_err(|source| StartError::database(store.url(), source))?;
-        if unused_purge_armed_at.is_none() && lifetimes.unused_ttl_secs > 0 {
-            log::warn!("{}", purge::UNARMED);
-        }
-        initial_access::warn_of_earlier_scheme_entries(&store);
-        let listener = bind(listeners.bind)?;
-        let admin_listener = bind(admin_address(&listeners))?;
-        let port = local_port(&listener, listeners.bind)?;
-        let admin_port = local_port(&admin_listener, listeners.admin_bind)?;
+        // The database work of start-up (the first connection, with its TLS
+        // handshake, the migration check and two reads) waits on round
+        // trips: it runs on a thread of its own while this one builds what
+        // needs no database. Its outcome is awaited before the listeners
+        // are bound, and its errors come first, as when it ran alone.
+        let database_ready = ready_database(store.clone(), lifetimes.unused_ttl_secs)?;
         let writer = ClientWriter::start(&store, database.writers, database.queue)
-            .map_err(|source| StartError::database(store.url(), source))?;
+            .map_err(|source| StartError::database(store.url(), source));
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
         let metrics = Metrics::new();
-        let arming = Arming::new(
-            store.clone(),
-            metrics.clone(),
-            unused_purge_armed_at,
-            hashing_config.queue_max_wait,
-        );
         // Both lines admit by an estimate from the configured cost until one
         // hash, timed off the listeners' path, gives this machine's figure.
         let first_estimate = hashing::first_estimate(hashing_config.bcrypt_cost);
@@ -125,10 +110,6 @@ impl Application {
             first_estimate,
         )
         .timed_by(metrics.hashing_histogram("verify"));
-        hashing::calibrate(
-            hashing_config.bcrypt_cost,
-            vec![hashing.clone(), verify_hashing.clone()],
-        );
         let policy = Arc::new(policy);
         if cimd.allow_http_loopback {
             log::warn!(
@@ -142,6 +123,22 @@ impl Application {
             metrics.clone(),
         );
         let proxies = TrustedProxies::new(listeners.trusted_proxies.clone());
+        let unused_purge_armed_at = database_ready
+            .join()
+            .unwrap_or_else(|_| Err(StartError::Panicked("the database start-up")))?;
+        let writer = writer?;
+        // Bound only now: until the database is ready, a connection is
+        // refused rather than left waiting.
+        let listener = bind(listeners.bind)?;
+        let admin_listener = bind(admin_address(&listeners))?;
+        let port = local_port(&listener, listeners.bind)?;
+        let admin_port = local_port(&admin_listener, listeners.admin_bind)?;
+        let arming = Arming::new(
+            store.clone(),
+            metrics.clone(),
+            unused_purge_armed_at,
+            hashing_config.queue_max_wait,
+        );
         let state = web::Data::new(AppState {
             store,
             database_patience: hashing_config.queue_max_wait,
@@ -267,6 +264,12 @@ impl Application {
         })?
         .run();
 
+        // Last: the timing takes a core for a hash, which the work above
+        // would otherwise share.
+        hashing::calibrate(
+            hashing_config.bcrypt_cost,
+            vec![hashing.clone(), verify_hashing.clone()],
+        );
         Ok(Self {
             port,
             admin_port,
@@ -392,6 +395,35 @@ async fn shutdown_signal() -> &'static str {
         () = terminate => "SIGTERM received",
         _ = tokio::signal::ctrl_c() => "SIGINT received",
     }
+}
+
+/// Applies pending migrations, then reads when the unused-client purge was
+/// armed and warns of initial access token entries written the earlier way.
+fn ready_database(
+    store: Store,
+    unused_ttl_secs: u64,
+) -> Result<std::thread::JoinHandle<Result<Option<i64>, StartError>>, StartError> {
+    let work = move || {
+        let applied = migrate_store(&store)?;
+        if !applied.is_empty() {
+            log::info!("applied migrations {}", applied.join(", "));
+        }
+        let unused_purge_armed_at = store
+            .unused_purge_armed_at()
+            .map_err(|source| StartError::database(store.url(), source))?;
+        if unused_purge_armed_at.is_none() && unused_ttl_secs > 0 {
+            log::warn!("{}", purge::UNARMED);
+        }
+        initial_access::warn_of_earlier_scheme_entries(&store);
+        Ok(unused_purge_armed_at)
+    };
+    std::thread::Builder::new()
+        .name("dcr-start-database".to_owned())
+        .spawn(work)
+        .map_err(|source| StartError::Thread {
+            work: "the database start-up",
+            source,
+        })
 }
 
 fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {

@@ -31,6 +31,13 @@ pub enum StartError {
     MissingDirectory { path: String, directory: String },
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
+    #[error("could not start a thread for {work}: {source}")]
+    Thread {
+        work: &'static str,
+        source: std::io::Error,
+    },
+    #[error("{0} panicked")]
+    Panicked(&'static str),
 }
 
 impl StartError {
@@ -42,7 +49,9 @@ impl StartError {
             Self::Bind { .. }
             | Self::Database { .. }
             | Self::MissingDatabase { .. }
-            | Self::MissingDirectory { .. } => Failure::Runtime,
+            | Self::MissingDirectory { .. }
+            | Self::Thread { .. }
+            | Self::Panicked(_) => Failure::Runtime,
         }
     }
 
