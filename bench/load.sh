@@ -112,6 +112,10 @@ BODY_FILE=bench/public-client.json wrk -t "$CPUS" -c "$CONNECTIONS" -d "$DURATIO
     -s bench/register.lua "http://127.0.0.1:$PORT/register" | tee /tmp/dcr-bench-public.txt
 DCR_AFTER=$(dcr_ticks); PG_AFTER=$(pg_ticks); ROWS_PUBLIC=$(( $(count_clients) - ROWS_BEFORE ))
 PUBLIC_RPS=$(awk '/^Requests\/sec/ {print $2}' /tmp/dcr-bench-public.txt)
+# How full the group-commit batches were: the writers' histogram, whose sum
+# over its count is the mean batch (only this run has registered so far).
+BATCH_MEAN=$(curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" \
+    | awk '/^dcr_registration_batch_size_sum/ {s = $2} /^dcr_registration_batch_size_count/ {n = $2} END {printf "%.1f", n ? s / n : 0}')
 expect_2xx "public registrations" /tmp/dcr-bench-public.txt
 # CPU microseconds per registration stored, dcr's own and Postgres's.
 per_row_us() { awk -v t="$1" -v hz="$TICKS" -v n="$ROWS_PUBLIC" 'BEGIN {printf "%.0f", n ? t / hz * 1e6 / n : 0}'; }
@@ -196,7 +200,7 @@ if [ "$OTHER" -gt 0 ]; then UNEXPECTED+=("registrations: $OTHER answers neither 
 echo
 echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), commit $REVISION, $CPUS CPUs)"
 awk -v p="$PUBLIC_RPS" -v g="$PGBENCH_TPS" -v i="$PGBENCH_INDEXED_TPS" 'BEGIN {printf "public registrations/s: %.0f = %.1f %% of pgbench INSERT %.0f/s into a table with its primary key alone (target at least 100 %%); %.1f %% of %.0f/s into a copy of oauth_clients with every index\n", p, 100*p/g, g, 100*p/i, i}'
-echo "CPU per public registration: dcr ${DCR_US} µs (target at most 60 µs), Postgres ${PG_US} µs ($ROWS_PUBLIC rows)"
+echo "CPU per public registration: dcr ${DCR_US} µs (target at most 60 µs), Postgres ${PG_US} µs ($ROWS_PUBLIC rows; $BATCH_MEAN rows per group-commit batch on average)"
 awk -v c="$CONF_RPS" -v n="$CPUS" -v ms="$HASH_MS" -v w="${CONF_503:-0}" 'BEGIN {ideal = n*1000/ms; printf "confidential registrations/s: %.2f = %.1f %% of cores / time-per-hash (%d / %.1f ms = %.2f/s); %d answered 503 and retried after Retry-After\n", c, 100*c/ideal, n, ms, ideal, w}'
 echo "healthz p99 under bcrypt saturation: $HEALTH_P99 (target at most 10 ms)"
 echo "verify calls/s for one client's secret, remembered after its first check: $VERIFY_RPS (answer: $VALID)"

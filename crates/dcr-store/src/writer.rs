@@ -40,7 +40,9 @@ struct Job {
 /// once the queue is empty, so queued registrations are still stored.
 #[derive(Clone)]
 pub struct ClientWriter {
-    jobs: SyncSender<Job>,
+    /// Boxed: the channel reserves room for its whole capacity up front, and
+    /// a job is hundreds of bytes (the client), a box one pointer.
+    jobs: SyncSender<Box<Job>>,
     writers: Arc<Writers>,
 }
 
@@ -48,7 +50,7 @@ pub struct ClientWriter {
 /// writing (`None`: waiting for work).
 struct Writers {
     store: Store,
-    queue: Mutex<Receiver<Job>>,
+    queue: Mutex<Receiver<Box<Job>>>,
     busy_since: Mutex<Vec<Option<Instant>>>,
     most: usize,
     stuck_after: Duration,
@@ -166,11 +168,11 @@ impl ClientWriter {
         deadline: Option<Instant>,
         reply: Reply,
     ) -> Result<(), QueueFull> {
-        let job = Job {
+        let job = Box::new(Job {
             client,
             reply,
             deadline,
-        };
+        });
         match self.jobs.try_send(job) {
             Ok(()) => {
                 self.writers.replace_stuck();
@@ -231,7 +233,7 @@ impl Writers {
     fn write_batches(&self, index: usize) {
         while let Some(batch) = next_batch(&self.queue) {
             let now = Instant::now();
-            let (batch, expired): (Vec<Job>, Vec<Job>) = batch
+            let (batch, expired): (Vec<Box<Job>>, Vec<Box<Job>>) = batch
                 .into_iter()
                 .partition(|job| job.deadline.is_none_or(|deadline| deadline > now));
             for job in expired {
@@ -261,7 +263,7 @@ impl Writers {
     }
 }
 
-fn write_batch(store: &Store, batch: Vec<Job>) {
+fn write_batch(store: &Store, batch: Vec<Box<Job>>) {
     let clients: Vec<&RegisteredClient> = batch.iter().map(|job| &job.client).collect();
     match store.insert_clients(&clients) {
         Ok(()) => {
@@ -287,7 +289,7 @@ fn write_batch(store: &Store, batch: Vec<Job>) {
 
 /// Waits for one job, then takes whatever else is already queued, up to
 /// `MAX_BATCH`. `None` once every sender is gone and the queue is empty.
-fn next_batch(queue: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
+fn next_batch(queue: &Mutex<Receiver<Box<Job>>>) -> Option<Vec<Box<Job>>> {
     let receiver = lock(queue);
     let first = receiver.recv().ok()?;
     let mut batch = vec![first];
