@@ -233,7 +233,7 @@ impl Writers {
     fn write_batches(&self, index: usize) {
         while let Some(batch) = next_batch(&self.queue) {
             let now = Instant::now();
-            let (batch, expired): (Vec<Box<Job>>, Vec<Box<Job>>) = batch
+            let (batch, expired): (Vec<Job>, Vec<Job>) = batch
                 .into_iter()
                 .partition(|job| job.deadline.is_none_or(|deadline| deadline > now));
             for job in expired {
@@ -263,7 +263,7 @@ impl Writers {
     }
 }
 
-fn write_batch(store: &Store, batch: Vec<Box<Job>>) {
+fn write_batch(store: &Store, batch: Vec<Job>) {
     let clients: Vec<&RegisteredClient> = batch.iter().map(|job| &job.client).collect();
     match store.insert_clients(&clients) {
         Ok(()) => {
@@ -289,13 +289,13 @@ fn write_batch(store: &Store, batch: Vec<Box<Job>>) {
 
 /// Waits for one job, then takes whatever else is already queued, up to
 /// `MAX_BATCH`. `None` once every sender is gone and the queue is empty.
-fn next_batch(queue: &Mutex<Receiver<Box<Job>>>) -> Option<Vec<Box<Job>>> {
+fn next_batch(queue: &Mutex<Receiver<Box<Job>>>) -> Option<Vec<Job>> {
     let receiver = lock(queue);
     let first = receiver.recv().ok()?;
-    let mut batch = vec![first];
+    let mut batch = vec![*first];
     while batch.len() < MAX_BATCH {
         match receiver.try_recv() {
-            Ok(job) => batch.push(job),
+            Ok(job) => batch.push(*job),
             Err(_) => break,
         }
     }
