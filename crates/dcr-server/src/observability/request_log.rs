@@ -156,57 +156,58 @@ fn log_request<B>(
     // The path only when no route matched would be the client's text: it is
     // shown escaped, and the route pattern is the field to count.
     let path = request.path().escape_default();
-    let line = format_args!(
-        "{method} {path} {status} {latency_ms:.3}ms from {client_address} client {client_id} request {id}"
-    );
-    match logged.map(|logged| &logged.registered) {
-        // The name is shown quoted and escaped; it holds no control character.
+    let registered = logged.map(|logged| &logged.registered);
+    let (kind, client_name, auth_method) = match registered {
         Some(Registered::New {
             client_name,
             auth_method,
-        }) => {
-            let client_name = client_name.as_deref().unwrap_or("");
-            log::info!(
-                target: REQUEST_TARGET,
-                request_id = id,
-                listener = listener.as_str(),
-                method = method,
-                route = route,
-                status = status,
-                latency_ms = latency_ms,
-                client_address = client_address.as_str(),
-                client_id = client_id.as_str(),
-                registered = "new",
-                client_name = client_name,
-                auth_method = auth_method.as_str();
-                "{line}: registered {client_name:?} ({auth_method})"
-            );
+        }) => (
+            "new",
+            client_name.as_deref().unwrap_or(""),
+            auth_method.as_str(),
+        ),
+        Some(Registered::Shared) => ("shared", "-", "-"),
+        None => ("-", "-", "-"),
+    };
+    log::info!(
+        target: REQUEST_TARGET,
+        request_id = id,
+        listener = listener.as_str(),
+        method = method,
+        route = route,
+        status = status,
+        latency_ms = latency_ms,
+        client_address = client_address.as_str(),
+        client_id = client_id.as_str(),
+        registered = kind,
+        client_name = client_name,
+        auth_method = auth_method;
+        "{method} {path} {status} {latency_ms:.3}ms from {client_address} client {client_id} request {id}{}",
+        WhatRegistered(registered)
+    );
+}
+
+/// The end of a registration's line: what it registered.
+struct WhatRegistered<'a>(Option<&'a Registered>);
+
+impl std::fmt::Display for WhatRegistered<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            // The name is shown quoted and escaped; it holds no control
+            // character.
+            Some(Registered::New {
+                client_name,
+                auth_method,
+            }) => write!(
+                f,
+                ": registered {:?} ({auth_method})",
+                client_name.as_deref().unwrap_or("")
+            ),
+            Some(Registered::Shared) => {
+                f.write_str(": answered with the existing public client (DCR_DEDUP_PUBLIC)")
+            }
+            None => Ok(()),
         }
-        Some(Registered::Shared) => log::info!(
-            target: REQUEST_TARGET,
-            request_id = id,
-            listener = listener.as_str(),
-            method = method,
-            route = route,
-            status = status,
-            latency_ms = latency_ms,
-            client_address = client_address.as_str(),
-            client_id = client_id.as_str(),
-            registered = "shared";
-            "{line}: answered with the existing public client (DCR_DEDUP_PUBLIC)"
-        ),
-        None => log::info!(
-            target: REQUEST_TARGET,
-            request_id = id,
-            listener = listener.as_str(),
-            method = method,
-            route = route,
-            status = status,
-            latency_ms = latency_ms,
-            client_address = client_address.as_str(),
-            client_id = client_id.as_str();
-            "{line}"
-        ),
     }
 }
 
