@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
-use dcr_core::{ClientId, RegistrationPolicy, SecretHashing};
-use dcr_store::{ClientWriter, Store, StoreError};
+use dcr_core::{ClientId, RegisteredClient, RegistrationPolicy, SecretHashing};
+use dcr_store::{ClientReader, ClientWriter, Store, StoreError};
 
 use crate::admission::hashing::HashingPool;
 use crate::admission::rate_limit::RateLimiter;
@@ -23,6 +23,8 @@ pub struct AppState {
     /// How long a request waits for the database (`DCR_QUEUE_MAX_WAIT_MS`).
     pub database_patience: std::time::Duration,
     pub writer: ClientWriter,
+    /// Grouped reads of registered clients for verify and lookup.
+    pub reader: ClientReader,
     pub policy: Arc<RegistrationPolicy>,
     /// Whether registration needs an initial access token.
     pub registration: RegistrationMode,
@@ -102,4 +104,25 @@ where
         Err(err) => Err(err),
     })
     .await
+}
+
+/// The registered client `client_id`, through the grouped reads (the verify
+/// call and the lookup, a token endpoint's calls on every token request):
+/// `None` when no client has the id. Waits as [`with_store`] does, and a
+/// full read queue is `503` at once.
+pub async fn read_client(
+    state: &AppState,
+    client_id: ClientId,
+) -> Result<Option<RegisteredClient>, ApiError> {
+    let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
+    let deadline = crate::database::deadline(state.database_patience);
+    state
+        .reader
+        .find_by(client_id, deadline, move |outcome| {
+            let _ = answer_tx.send(outcome);
+        })
+        .map_err(|_| ApiError::Busy {
+            retry_after_secs: 1,
+        })?;
+    Ok(crate::database::answer_by(deadline, state.database_patience, answer_rx).await?)
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 mod audit;
+mod batches;
 mod clients;
 mod connection;
 mod conninfo;
@@ -15,6 +16,7 @@ mod listing;
 mod migrate;
 mod pools;
 mod queries;
+mod reader;
 mod registrations;
 mod schema;
 #[cfg(feature = "test-support")]
@@ -31,6 +33,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 
+pub use batches::{BATCH_SIZE_BOUNDS, BatchSizes, MAX_BATCH, QueueFull};
 pub use connection::{AnyConnection, DatabaseUrl, InvalidDatabaseUrl};
 pub use error::{Cause, StoreError};
 pub use legacy::{LEGACY_SYSTEM_EMAIL, LegacyClient, read_legacy_clients};
@@ -38,8 +41,9 @@ pub use lifetime::Expiry;
 pub use listing::{ClientFilter, ClientPage, InvalidCursor, ListCursor};
 pub use migrate::MIGRATION_LOCK_KEY;
 pub use queries::{ClientCounts, SecretChange};
+pub use reader::ClientReader;
 pub use tokens::{StoredToken, TokenState};
-pub use writer::{BATCH_SIZE_BOUNDS, BatchSizes, ClientWriter, MAX_BATCH, QueueFull};
+pub use writer::ClientWriter;
 
 use connection::{Manager, ManagerError, PooledConn};
 use fault_log::FaultLog;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::dev::{Server, Service as _};
 use actix_web::{App, HttpServer, web};
 use dcr_core::TokenDigest;
-use dcr_store::{ClientWriter, Store};
+use dcr_store::{ClientReader, ClientWriter, Store};
 use futures_util::future::{Either, ready};
 
 use crate::admin::guard::AdminGuard;
@@ -33,6 +33,11 @@ mod admin_bind;
 mod opening;
 use admin_bind::admin_address;
 pub use opening::{StartError, migrate_store, open_store};
+
+/// Threads that read clients for the verify call and the lookup, in
+/// batches (`dcr_store::ClientReader`): two, so one batch forms while the
+/// other is at the database.
+const READERS: usize = 2;
 
 pub struct Application {
     port: u16,
@@ -89,6 +94,10 @@ impl Application {
         // are bound, and its errors come first, as when it ran alone.
         let database_ready = ready_database(store.clone(), lifetimes.unused_ttl_secs)?;
         let writer = ClientWriter::start(&store, database.writers, database.queue)
+            .and_then(|writer| {
+                let reader = ClientReader::start(&store, READERS, database.queue)?;
+                Ok((writer, reader))
+            })
             .map_err(|source| StartError::database(store.url(), source));
         let store_to_close = store.clone();
         let store_for_verify = store.clone();
@@ -126,7 +135,7 @@ impl Application {
         let unused_purge_armed_at = database_ready
             .join()
             .unwrap_or_else(|_| Err(StartError::Panicked("the database start-up")))?;
-        let writer = writer?;
+        let (writer, reader) = writer?;
         // Bound only now: until the database is ready, a connection is
         // refused rather than left waiting.
         let listener = bind(listeners.bind)?;
@@ -143,6 +152,7 @@ impl Application {
             store,
             database_patience: hashing_config.queue_max_wait,
             writer,
+            reader,
             policy,
             registration: registration.mode,
             dedup_public: registration.dedup_public,

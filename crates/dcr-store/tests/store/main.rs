@@ -38,6 +38,7 @@ mod lifecycle;
 mod listing;
 mod migrations;
 mod purge;
+mod reader;
 mod rotation;
 mod secret_tags;
 mod tokens;

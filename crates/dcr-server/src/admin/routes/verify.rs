@@ -13,14 +13,14 @@ use dcr_core::RegisteredClient;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::admin::operations::{ClientRef, OperationError, clients, on_store};
+use crate::admin::operations::{ClientRef, clients, on_store};
 use crate::admin::views::{consent_view, enforcement_view};
 use crate::admin::{invalid, url_clients, valid};
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
 use crate::http::json_body::read_admin_json;
 use crate::http::no_store;
-use crate::state::AppState;
+use crate::state::{AppState, read_client};
 
 #[derive(Deserialize)]
 struct VerifyRequest {
@@ -226,14 +226,14 @@ async fn record_use(state: &AppState, raw: &str) -> Result<HttpResponse, ApiErro
 }
 
 /// The registered client `client` names, if there is one (the verify call
-/// and the lookup answer alike for a client that is not there).
+/// and the lookup answer alike for a client that is not there), read with
+/// the other calls of the moment in one query.
 pub(super) async fn registered(
     state: &AppState,
     client: ClientRef,
 ) -> Result<Option<RegisteredClient>, ApiError> {
-    match on_store(state, move |store| clients::show(store, &client)).await {
-        Ok(client) => Ok(Some(client)),
-        Err(OperationError::NoSuchClient(_)) => Ok(None),
-        Err(err) => Err(err.into()),
+    match client {
+        ClientRef::Registered { id, .. } => read_client(state, id).await,
+        ClientRef::Url(_) => Ok(None),
     }
 }
