@@ -13,7 +13,6 @@ use dcr_store::{ClientReader, ClientWriter, Store};
 use futures_util::future::{Either, ready};
 
 use crate::admin::guard::AdminGuard;
-use crate::admin::initial_access;
 use crate::admission::hashing::{self, HashingPool};
 use crate::admission::rate_limit::{FailureLimiter, RateLimiter};
 use crate::app::drain::{self, Drain};
@@ -32,6 +31,7 @@ use crate::{admin, public};
 mod admin_bind;
 mod opening;
 use admin_bind::admin_address;
+use opening::ready_database;
 pub use opening::{StartError, migrate_store, open_store};
 
 /// Threads that read clients for the verify call and the lookup, in
@@ -405,35 +405,6 @@ async fn shutdown_signal() -> &'static str {
         () = terminate => "SIGTERM received",
         _ = tokio::signal::ctrl_c() => "SIGINT received",
     }
-}
-
-/// Applies pending migrations, then reads when the unused-client purge was
-/// armed and warns of initial access token entries written the earlier way.
-fn ready_database(
-    store: Store,
-    unused_ttl_secs: u64,
-) -> Result<std::thread::JoinHandle<Result<Option<i64>, StartError>>, StartError> {
-    let work = move || {
-        let applied = migrate_store(&store)?;
-        if !applied.is_empty() {
-            log::info!("applied migrations {}", applied.join(", "));
-        }
-        let unused_purge_armed_at = store
-            .unused_purge_armed_at()
-            .map_err(|source| StartError::database(store.url(), source))?;
-        if unused_purge_armed_at.is_none() && unused_ttl_secs > 0 {
-            log::warn!("{}", purge::UNARMED);
-        }
-        initial_access::warn_of_earlier_scheme_entries(&store);
-        Ok(unused_purge_armed_at)
-    };
-    std::thread::Builder::new()
-        .name("dcr-start-database".to_owned())
-        .spawn(work)
-        .map_err(|source| StartError::Thread {
-            work: "the database start-up",
-            source,
-        })
 }
 
 fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {

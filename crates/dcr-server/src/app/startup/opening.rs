@@ -6,7 +6,9 @@ use std::path::Path;
 
 use dcr_store::{DatabaseUrl, Store, StoreConfig, StoreError};
 
+use crate::admin::initial_access;
 use crate::app::exit::Failure;
+use crate::purge;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -139,6 +141,35 @@ fn shell_word(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))
     }
+}
+
+/// Applies pending migrations, then reads when the unused-client purge was
+/// armed and warns of initial access token entries written the earlier way.
+pub fn ready_database(
+    store: Store,
+    unused_ttl_secs: u64,
+) -> Result<std::thread::JoinHandle<Result<Option<i64>, StartError>>, StartError> {
+    let work = move || {
+        let applied = migrate_store(&store)?;
+        if !applied.is_empty() {
+            log::info!("applied migrations {}", applied.join(", "));
+        }
+        let unused_purge_armed_at = store
+            .unused_purge_armed_at()
+            .map_err(|source| StartError::database(store.url(), source))?;
+        if unused_purge_armed_at.is_none() && unused_ttl_secs > 0 {
+            log::warn!("{}", purge::UNARMED);
+        }
+        initial_access::warn_of_earlier_scheme_entries(&store);
+        Ok(unused_purge_armed_at)
+    };
+    std::thread::Builder::new()
+        .name("dcr-start-database".to_owned())
+        .spawn(work)
+        .map_err(|source| StartError::Thread {
+            work: "the database start-up",
+            source,
+        })
 }
 
 #[cfg(test)]
