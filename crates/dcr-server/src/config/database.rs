@@ -30,7 +30,8 @@ pub struct DatabaseSettings {
     #[arg(long, env = "DCR_DATABASE_WRITERS", default_value_t = 2, value_parser = parse_in_range::<usize>("DCR_DATABASE_WRITERS", 1, 256))]
     pub database_writers: usize,
 
-    /// Registrations that may wait for a writer before new ones get 503.
+    /// Registrations that may wait for a writer (and verify calls for a
+    /// reader) before new ones get 503.
     #[arg(long, env = "DCR_DATABASE_QUEUE", default_value_t = 4096, value_parser = parse_in_range::<usize>("DCR_DATABASE_QUEUE", 1, 1_000_000))]
     pub database_queue: usize,
 }
