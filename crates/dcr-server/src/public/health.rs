@@ -36,6 +36,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         pool: state.store.pool_status(),
         clients,
         batches: state.writer.batch_sizes(),
+        reads: state.reader.batch_sizes(),
     });
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -149,6 +149,11 @@ async fn metrics_count_what_happened_in_prometheus_text(backend: Backend) {
     );
     assert_eq!(value(r#"dcr_clients{state="active"}"#), 1.0);
     assert_eq!(value(r#"dcr_clients{state="disabled"}"#), 1.0);
+    // Two registrations written, three verifies read, one at a time.
+    assert_eq!(value("dcr_registration_batch_size_sum"), 2.0);
+    assert_eq!(value(r#"dcr_registration_batch_size_bucket{le="1"}"#), 2.0);
+    assert_eq!(value("dcr_client_read_batch_size_sum"), 3.0);
+    assert_eq!(value("dcr_client_read_batch_size_count"), 3.0);
     assert_eq!(value("dcr_db_pool_max_connections"), 8.0);
     assert!(value("dcr_db_pool_checkouts_total") > 0.0);
     // One confidential registration and one uncached verify hashed.

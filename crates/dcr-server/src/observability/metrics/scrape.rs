@@ -18,6 +18,8 @@ pub struct Scrape<'a> {
     pub clients: Option<ClientCounts>,
     /// The registration writers' batches so far.
     pub batches: BatchSizes,
+    /// The verify call's readers' batches so far.
+    pub reads: BatchSizes,
 }
 
 impl Metrics {
@@ -48,7 +50,16 @@ impl Metrics {
         self.pool_max.set(i64::from(pool.max_connections));
         let mut families = self.registry.gather();
         families.extend(store_counters(&pool));
-        families.push(batch_sizes(&now.batches));
+        families.push(batch_sizes(
+            "registration_batch_size",
+            "Registrations stored per write of the group-commit writers (DCR_DATABASE_WRITERS).",
+            &now.batches,
+        ));
+        families.push(batch_sizes(
+            "client_read_batch_size",
+            "Clients asked for per read of the verify and lookup calls' readers.",
+            &now.reads,
+        ));
         families.sort_by(|a, b| a.name().cmp(b.name()));
         let mut text = Vec::new();
         match TextEncoder::new().encode(&families, &mut text) {
@@ -95,9 +106,10 @@ fn store_counters(pool: &PoolStatus) -> [MetricFamily; 3] {
     ]
 }
 
-/// The writers' batch sizes as a histogram, from the totals they keep
-/// (like the pool's counters: read, never added up here).
-fn batch_sizes(batches: &BatchSizes) -> MetricFamily {
+/// A queue's batch sizes (the writers', the readers') as a histogram, from
+/// the totals it keeps (like the pool's counters: read, never added up
+/// here).
+fn batch_sizes(name: &str, help: &str, batches: &BatchSizes) -> MetricFamily {
     let mut below = 0;
     let buckets = BATCH_SIZE_BOUNDS
         .iter()
@@ -117,11 +129,8 @@ fn batch_sizes(batches: &BatchSizes) -> MetricFamily {
     let mut metric = Metric::default();
     metric.set_histogram(histogram);
     let mut family = MetricFamily::default();
-    family.set_name("dcr_registration_batch_size".to_owned());
-    family.set_help(
-        "Registrations stored per write of the group-commit writers (DCR_DATABASE_WRITERS)."
-            .to_owned(),
-    );
+    family.set_name(format!("dcr_{name}"));
+    family.set_help(help.to_owned());
     family.set_field_type(MetricType::HISTOGRAM);
     family.set_metric(vec![metric]);
     family

@@ -29,6 +29,7 @@ fn concurrent_scrapes_report_the_store_s_totals() {
         pool: pool_status(4000),
         clients: None,
         batches: dcr_store::BatchSizes::default(),
+        reads: dcr_store::BatchSizes::default(),
     };
     // Rounds of first scrapes started together, each on a fresh
     // registry: where a scrape added what it read, two of them would
@@ -103,6 +104,10 @@ fn every_metric_renders_with_the_prefix() {
             per_bucket: [5, 2, 1, 0, 0, 0, 1],
             rows: 5 + 2 * 2 + 3 + 64,
         },
+        reads: dcr_store::BatchSizes {
+            per_bucket: [0, 0, 0, 0, 2, 0, 0],
+            rows: 2 * 16,
+        },
     });
     for line in [
         "dcr_registrations_total{outcome=\"created\"} 1",
@@ -119,6 +124,10 @@ fn every_metric_renders_with_the_prefix() {
         "dcr_registration_batch_size_bucket{le=\"+Inf\"} 9",
         "dcr_registration_batch_size_sum 76",
         "dcr_registration_batch_size_count 9",
+        "dcr_client_read_batch_size_bucket{le=\"8\"} 0",
+        "dcr_client_read_batch_size_bucket{le=\"16\"} 2",
+        "dcr_client_read_batch_size_sum 32",
+        "dcr_client_read_batch_size_count 2",
     ] {
         assert!(text.contains(line), "{line} missing from:\n{text}");
     }
