@@ -2,10 +2,11 @@
 //! routes; routes import this module, never the wiring.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::HttpRequest;
 use dcr_core::{ClientId, RegisteredClient, RegistrationPolicy, SecretHashing};
-use dcr_store::{ClientReader, ClientWriter, Store, StoreError};
+use dcr_store::{ClientReader, ClientWriter, QueueFull, Store, StoreError};
 
 use crate::admission::hashing::HashingPool;
 use crate::admission::rate_limit::RateLimiter;
@@ -108,21 +109,45 @@ where
 
 /// The registered client `client_id`, through the grouped reads (the verify
 /// call and the lookup, a token endpoint's calls on every token request):
-/// `None` when no client has the id. Waits as [`with_store`] does, and a
-/// full read queue is `503` at once.
+/// `None` when no client has the id.
 pub async fn read_client(
     state: &AppState,
     client_id: ClientId,
 ) -> Result<Option<RegisteredClient>, ApiError> {
+    through_queue(state, |deadline, reply| {
+        state.reader.find_by(client_id, deadline, reply)
+    })
+    .await
+}
+
+/// Work handed to one of the store's batch queues (the registration
+/// writers, the verify call's readers) with `submit`, waited for as
+/// [`with_store`] waits: at most what is left of the request's patience,
+/// after which the store drops the work if no thread has taken it. A full
+/// queue is `503` at once.
+pub async fn through_queue<T: Send + 'static>(
+    state: &AppState,
+    submit: impl FnOnce(Instant, Box<dyn FnOnce(Result<T, StoreError>) + Send>) -> Result<(), QueueFull>,
+) -> Result<T, ApiError> {
     let (answer_tx, answer_rx) = tokio::sync::oneshot::channel();
     let deadline = crate::database::deadline(state.database_patience);
-    state
-        .reader
-        .find_by(client_id, deadline, move |outcome| {
+    submit(
+        deadline,
+        Box::new(move |outcome| {
+            // The caller may have stopped waiting: nobody to tell.
             let _ = answer_tx.send(outcome);
-        })
-        .map_err(|_| ApiError::Busy {
+        }),
+    )
+    .map_err(|_| {
+        // One line per shed request would flood the log in exactly the
+        // overload it reports; each is counted (dcr_rejections_total,
+        // reason busy), and a database fault behind it is logged by the
+        // store, once a second.
+        log::debug!("database work queue full; shedding load");
+        // The threads drain thousands a second: the line clears at once.
+        ApiError::Busy {
             retry_after_secs: 1,
-        })?;
+        }
+    })?;
     Ok(crate::database::answer_by(deadline, state.database_patience, answer_rx).await?)
 }

@@ -23,7 +23,7 @@ use crate::http::json_body::read_json;
 use crate::http::no_store;
 use crate::observability::request_log::{LoggedClient, Registered};
 use crate::public::refuse_reserved_name;
-use crate::state::{AppState, ConfigurationEndpoint, find_in_store, with_store};
+use crate::state::{AppState, ConfigurationEndpoint, find_in_store, through_queue, with_store};
 
 pub async fn register(
     request: HttpRequest,
@@ -188,29 +188,13 @@ async fn issue_managed(
     .map_err(|err| ApiError::internal("issuing credentials", err))
 }
 
-/// Open registrations go through the group-commit writers.
+/// Open registrations go through the group-commit writers. The HTTP client
+/// may go away meanwhile; a row a writer had taken is kept anyway.
 async fn store_through_writer(state: &AppState, client: RegisteredClient) -> Result<(), ApiError> {
-    let (stored_tx, stored_rx) = tokio::sync::oneshot::channel();
-    let deadline = crate::database::deadline(state.database_patience);
-    state
-        .writer
-        .submit_by(client, deadline, move |outcome| {
-            // The HTTP client may have gone away meanwhile; a row a writer
-            // had taken is kept anyway.
-            let _ = stored_tx.send(outcome);
-        })
-        .map_err(|_| {
-            // One line per shed request would flood the log in exactly the
-            // overload it reports; each is counted (dcr_rejections_total,
-            // reason busy), and a database fault behind it is logged by the
-            // store, once a second.
-            log::debug!("registration write queue full; shedding load");
-            // The writers drain thousands a second: the line clears at once.
-            ApiError::Busy {
-                retry_after_secs: 1,
-            }
-        })?;
-    Ok(crate::database::answer_by(deadline, state.database_patience, stored_rx).await?)
+    through_queue(state, |deadline, reply| {
+        state.writer.submit_by(client, deadline, reply)
+    })
+    .await
 }
 
 /// The initial access token of a registration (RFC 7591 section 3), if one
