@@ -21,7 +21,9 @@ use crate::{AnyConnection, Attempt, SYSTEM_USER_ID, Store, StoreError};
 /// The batch as one statement. `registered` is executed whether or not the
 /// outer INSERT reads it (Postgres runs every data-modifying WITH exactly
 /// once), and a failure of either INSERT fails the statement: no client is
-/// stored without its event, nor an event without its client.
+/// stored without its event, nor an event without its client. An event's
+/// time and client are its client's `created_at` and `client_id`: the same
+/// parameters ($10, $1), sent once.
 const INSERT_BATCH: &str = "\
 WITH registered AS (
     INSERT INTO oauth_clients (
@@ -39,7 +41,7 @@ WITH registered AS (
 )
 INSERT INTO audit_events (at, event, client_id, token_id, actor)
 SELECT event.at, $21, event.client_id, event.token_id, event.actor
-FROM unnest($22::int8[], $23::text[], $24::text[], $25::text[])
+FROM unnest($10::int8[], $1::text[], $22::text[], $23::text[])
     AS event (at, client_id, token_id, actor)";
 
 impl Store {
@@ -125,8 +127,6 @@ fn insert_batch(
         .bind::<Array<Nullable<Text>>, _>(optional(|row| row.previous_secret_tag.as_deref()))
         .bind::<Array<Nullable<BigInt>>, _>(optional_number(|row| row.previous_secret_expires_at))
         .bind::<Text, _>(EventKind::Registered.as_str())
-        .bind::<Array<BigInt>, _>(clients.iter().map(|c| c.issued_at).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(text(|row| &row.client_id))
         .bind::<Array<Nullable<Text>>, _>(
             clients
                 .iter()
