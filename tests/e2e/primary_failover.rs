@@ -387,7 +387,9 @@ async fn fail_over_under_load(fault: Fault) {
             lost_deletes
         ),
         (0, 0, 0, 0, 0),
-        "acknowledged work was lost; replica logs:\n{}\n{}",
+        // The logs first: a report that keeps only the tail still shows what
+        // failed.
+        "replica logs:\n{}\n{}\nacknowledged work was lost (registrations, renames, disables, rotations, deletes)",
         servers[0].logs(),
         servers[1].logs()
     );
@@ -397,16 +399,16 @@ async fn fail_over_under_load(fault: Fault) {
         .collect();
     assert!(
         unexpected.is_empty(),
-        "answers other than 200, 201, 204 and 503 (0: no answer): {status_list:?}\nreplica logs:\n{}\n{}",
+        "replica logs:\n{}\n{}\nanswers other than 200, 201, 204 and 503 (0: no answer): {status_list:?}",
         servers[0].logs(),
         servers[1].logs()
     );
     for (replica, back) in back_after.iter().enumerate() {
         assert!(
             back.is_some_and(|after| after < RECOVERY_WITHIN),
-            "replica {} did not register within {RECOVERY_WITHIN:?} of the promotion ({back:?}); its log:\n{}",
+            "its log:\n{}\nreplica {} did not register within {RECOVERY_WITHIN:?} of the promotion ({back:?})",
+            servers[replica].logs(),
             replica + 1,
-            servers[replica].logs()
         );
     }
 }

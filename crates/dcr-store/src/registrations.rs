@@ -53,6 +53,25 @@ impl Store {
     /// Stores several new clients, and their `registered` events, all or
     /// none.
     pub fn insert_clients(&self, clients: &[&RegisteredClient]) -> Result<(), StoreError> {
+        self.insert_clients_from(clients, Attempt::First)
+    }
+
+    /// Stores a new client whose earlier write may have committed unseen:
+    /// the write was sent, and the connection was lost (or the database
+    /// became unreachable) before its outcome came back. Its `client_id` is
+    /// random, so a row that already has it is that earlier write, events
+    /// and all, and the client counts as stored.
+    pub fn insert_client_again(&self, client: &RegisteredClient) -> Result<(), StoreError> {
+        self.insert_clients_from(&[client], Attempt::Retry)
+    }
+
+    /// `first` is `Retry` when an attempt before this call may already
+    /// have stored the clients.
+    fn insert_clients_from(
+        &self,
+        clients: &[&RegisteredClient],
+        first: Attempt,
+    ) -> Result<(), StoreError> {
         let rows: Vec<ClientRow> = clients
             .iter()
             .map(|client| ClientRow::from_client(client, SYSTEM_USER_ID))
@@ -73,7 +92,7 @@ impl Store {
                 Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
-                )) if attempt == Attempt::Retry => Ok(()),
+                )) if attempt == Attempt::Retry || first == Attempt::Retry => Ok(()),
                 result => result,
             }
         })

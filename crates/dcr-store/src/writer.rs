@@ -73,10 +73,19 @@ fn write_batch(store: &Store, batch: Vec<Job<RegisteredClient, ()>>) {
             }
         }
         // One bad row must not fail its neighbours: store them one by one
-        // so each caller hears about its own row.
-        Err(_) if batch.len() > 1 => {
+        // so each caller hears about its own row. A batch that failed as
+        // unavailable may have committed before its connection was lost
+        // (a primary killed between its commit and its answer, seen again
+        // once a standby is promoted): its rows are then found stored, not
+        // refused as duplicates.
+        Err(err) if batch.len() > 1 => {
+            let may_be_stored = matches!(err, StoreError::Unavailable(_));
             for job in batch {
-                let outcome = store.insert_client(&job.item);
+                let outcome = if may_be_stored {
+                    store.insert_client_again(&job.item)
+                } else {
+                    store.insert_client(&job.item)
+                };
                 (job.reply)(outcome);
             }
         }

@@ -10,6 +10,7 @@ on_both_backends!(
     rows_stored_under_older_rules_still_load_list_and_hide_private_keys,
     unknown_client_is_not_found,
     duplicate_client_id_is_a_conflict,
+    a_write_that_may_have_committed_is_found_stored_once,
     concurrent_inserts_all_land,
     batch_insert_stores_every_client,
     batch_insert_is_all_or_nothing,
@@ -168,6 +169,28 @@ fn duplicate_client_id_is_a_conflict(db: &TestDatabase) {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(store.count_clients().unwrap(), 1);
+}
+
+/// The registration writers' second try after a batch lost its connection
+/// (a killed primary whose commit reached the promoted standby): the row
+/// already there is the client's own, with its one event.
+fn a_write_that_may_have_committed_is_found_stored_once(db: &TestDatabase) {
+    let store = db.store();
+    let registration = register(public_body(), 5);
+    store.insert_client(&registration.client).unwrap();
+    store.insert_client_again(&registration.client).unwrap();
+    assert_eq!(store.count_clients().unwrap(), 1);
+    let events = store
+        .client_events(&registration.client.client_id.to_string(), None, 10)
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    // Never stored before: stored now, as by a first try.
+    let fresh = register(public_body(), 6);
+    store.insert_client_again(&fresh.client).unwrap();
+    assert_eq!(
+        store.find_client(&fresh.client.client_id).unwrap(),
+        fresh.client
+    );
 }
 
 fn concurrent_inserts_all_land(db: &TestDatabase) {
