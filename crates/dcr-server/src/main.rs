@@ -17,6 +17,16 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => migrate(&config),
         Command::Serve => return serve(config),
+        // A dry run needs no database unless its body names a token.
+        Command::Clients {
+            command: dcr_server::cli::ClientsCommand::Validate(args),
+            ..
+        } => {
+            return match dcr_server::cli::validate::run(&args, &config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => Failure::Runtime.report(err),
+            };
+        }
         Command::Clients { target, command } => {
             return at_the_shell(&config, target, |store| {
                 dcr_server::cli::run(command, &config, store)

@@ -11,6 +11,7 @@ pub mod rotation;
 pub mod routes;
 pub mod token_routes;
 pub mod url_clients;
+pub mod validate;
 pub mod views;
 
 use actix_web::http::Method;
@@ -92,6 +93,10 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     .service(resource(
         "/admin/lookup",
         vec![(Method::POST, web::route().to(routes::lookup))],
+    ))
+    .service(resource(
+        "/admin/validate",
+        vec![(Method::POST, web::route().to(routes::validate))],
     ))
     .service(resource(
         "/healthz",

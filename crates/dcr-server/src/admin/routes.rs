@@ -22,9 +22,11 @@ use crate::http::no_store;
 use crate::state::AppState;
 
 mod lookup;
+mod validate;
 mod verify;
 
 pub use lookup::lookup;
+pub use validate::validate;
 pub use verify::{used, used_by_body, verify, verify_by_body};
 
 /// The admin API's listing query (see `listing` for its rules).

@@ -54,6 +54,8 @@ pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<()
         }
         ClientsCommand::RotateSecret(args) => rotate_secret(config, store, &args, &mut out),
         ClientsCommand::Events(args) => events(&args, store, &mut out),
+        // Opens the database itself, and only when it must (see `main`).
+        ClientsCommand::Validate(args) => super::validate::run(&args, config),
     }
 }
 

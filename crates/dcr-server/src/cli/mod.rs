@@ -14,12 +14,14 @@ mod parse;
 mod prune;
 mod rotate;
 pub mod tokens;
+pub mod validate;
 
 pub use crate::admin::listing::Status;
 use crate::admin::operations::OperationError;
 pub use clients::run;
 pub use grammar::{
     Cli, ClientArgs, ClientsCommand, Command, EventsArgs, ListArgs, PruneArgs, RotateArgs, Target,
+    ValidateArgs,
 };
 pub use grammar::{ImportArgs, TokensCommand};
 pub use output::format_time;

@@ -7,7 +7,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use dcr_core::MetadataError;
 use dcr_store::StoreError;
-use serde_json::json;
+use serde_json::{Map, Value};
 
 use crate::admission::hashing::HashingError;
 
@@ -246,6 +246,35 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// Whether the error refuses the request itself (a `4xx`), rather than
+    /// saying the server could not judge it now.
+    pub fn is_refusal(&self) -> bool {
+        self.answer().status.is_client_error()
+    }
+
+    /// The members of the error's JSON body (RFC 7591 section 3.2.2):
+    /// `error`, `error_description`, and `field` when the error is about
+    /// one member.
+    pub fn members(&self) -> Map<String, Value> {
+        let mut body = Map::new();
+        body.insert("error".into(), self.code().into());
+        body.insert("error_description".into(), self.to_string().into());
+        let metadata = match self {
+            Self::Metadata(err) => Some(err),
+            Self::AdminBody(inner) => match inner.as_ref() {
+                Self::Metadata(err) => Some(err),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(err) = metadata {
+            body.insert("field".into(), err.pointer.clone().into());
+        }
+        body
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.answer().status
@@ -255,18 +284,7 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) = self {
             log::error!("answering 500: {cause}");
         }
-        let mut body = json!({
-            "error": self.code(),
-            "error_description": self.to_string(),
-        });
-        if let Self::Metadata(err) = self {
-            body["field"] = err.pointer.clone().into();
-        }
-        if let Self::AdminBody(inner) = self
-            && let Self::Metadata(err) = inner.as_ref()
-        {
-            body["field"] = err.pointer.clone().into();
-        }
+        let body = Value::Object(self.members());
         let mut response = HttpResponse::build(self.status_code());
         response
             .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

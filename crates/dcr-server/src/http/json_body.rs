@@ -14,9 +14,24 @@ pub async fn read_json(
     payload: web::Payload,
     limit: usize,
 ) -> Result<serde_json::Value, ApiError> {
+    let body = read_json_bytes(request, payload, limit).await?;
+    parse_registration(&body)
+}
+
+/// The bytes of a JSON body, unparsed, with [`read_json`]'s checks of its
+/// headers and size: for a caller that reads them more than one way.
+pub async fn read_json_bytes(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
     require_json(request)?;
-    let body = read_body(payload, limit).await?;
-    dcr_core::body::parse(&body).map_err(body_error)
+    read_body(payload, limit).await
+}
+
+/// A registration body as [`read_json`] reads it.
+pub fn parse_registration(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    dcr_core::body::parse(body).map_err(body_error)
 }
 
 /// A JSON document of the admin API, every member kept for the handler to

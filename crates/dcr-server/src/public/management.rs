@@ -15,7 +15,7 @@ use crate::http::bearer::bearer_token;
 use crate::http::error::ApiError;
 use crate::http::json_body::read_json;
 use crate::http::no_store;
-use crate::public::refuse_reserved_name;
+use crate::public::decision::refuse_reserved_name;
 use crate::state::{AppState, find_in_store};
 
 /// `GET /register/{client_id}` (RFC 7592 section 2.1). The plaintext secret
@@ -64,7 +64,7 @@ pub async fn update(
             UpdateError::Refused(refused) => ApiError::Metadata(refused),
             UpdateError::Hash(err) => ApiError::internal("issuing credentials", err),
         })?;
-    refuse_reserved_name(&state, &update.client.metadata)?;
+    refuse_reserved_name(&state.consent, &update.client.metadata)?;
 
     let stored = update.client.clone();
     let secret_change = if update.secret_replaced {

@@ -1,6 +1,7 @@
 //! The public listener: registration (RFC 7591), the client configuration
 //! endpoint (RFC 7592), discovery (RFC 8414) and health.
 
+pub mod decision;
 pub mod discovery;
 pub mod health;
 pub mod management;
@@ -10,26 +11,8 @@ use actix_cors::Cors;
 use actix_web::http::Method;
 use actix_web::http::header;
 use actix_web::web;
-use dcr_core::{ClientMetadata, MetadataError};
 
-use crate::config::ReservedNames;
 use crate::http::{not_found, resource};
-use crate::state::AppState;
-
-/// `DCR_RESERVED_NAMES=refuse`: a registration (or update) whose name
-/// claims or resembles a well-known client's, without being that client, is
-/// refused naming `client_name`. With `flag`, it is registered and flagged
-/// in the consent signals.
-pub fn refuse_reserved_name(
-    state: &AppState,
-    metadata: &ClientMetadata,
-) -> Result<(), MetadataError> {
-    if state.consent.reserved_names == ReservedNames::Refuse {
-        dcr_core::consent::refuse_reserved_name(metadata, &state.consent.known_clients)
-    } else {
-        Ok(())
-    }
-}
 
 /// The public listener's route table: registration (RFC 7591), the client
 /// configuration endpoint (RFC 7592), discovery (RFC 8414) and health.

@@ -5,13 +5,12 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::initial_access::TOKEN_PREFIX;
 use dcr_core::registration::{self, Admitted};
+
 use dcr_core::{
     ClientId, ClientMetadata, Provenance, RegisteredClient, Registration, RegistrationPolicy,
-    TokenDigest,
 };
-use dcr_store::{StoredToken, TokenState};
+use dcr_store::StoredToken;
 use rand::rngs::OsRng;
 use serde_json::{Map, Value};
 
@@ -22,7 +21,7 @@ use crate::http::error::{ApiError, Outcome};
 use crate::http::json_body::read_json;
 use crate::http::no_store;
 use crate::observability::request_log::{LoggedClient, Registered};
-use crate::public::refuse_reserved_name;
+use crate::public::decision::{Rules, active_token, decide, looks_like_token};
 use crate::state::{AppState, ConfigurationEndpoint, find_in_store, through_queue, with_store};
 
 pub async fn register(
@@ -39,12 +38,11 @@ pub async fn register(
     let endpoint = state.configuration_endpoint(&request)?;
     let token = presented_token(&request, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let Admitted { metadata, narrowed } = registration::admit(
+    let Admitted { metadata, narrowed } = decide(
         &document,
-        &state.policy,
+        Rules::of(&state),
         token.as_ref().map(|token| &token.policy),
     )?;
-    refuse_reserved_name(&state, &metadata)?;
     let provenance = provenance(&request, client_address, token.as_ref());
     let dedup = registration::dedup_key(state.dedup_public, provenance.via, &metadata);
     if let Some(fingerprint) = &dedup
@@ -216,19 +214,25 @@ async fn presented_token(
         }
         (None, RegistrationMode::Open) => return Ok(None),
     };
+    active_initial_access_token(state, raw.to_owned())
+        .await
+        .map(Some)
+}
+
+/// The active initial access token `raw`, or `invalid_token`. Nothing is
+/// spent: the registration spends a use when it stores its client.
+pub(crate) async fn active_initial_access_token(
+    state: &AppState,
+    raw: String,
+) -> Result<StoredToken, ApiError> {
     // Not even shaped like one: no database round trip.
-    if !raw.starts_with(TOKEN_PREFIX) {
+    if !looks_like_token(&raw) {
         return Err(ApiError::InvalidInitialAccessToken);
     }
-    let digest = TokenDigest::of(raw);
-    let token = find_in_store(state, move |store| store.find_token_by_digest(&digest))
+    let now = unix_now();
+    with_store(state, move |store| active_token(store, &raw, now))
         .await?
-        .ok_or(ApiError::InvalidInitialAccessToken)?;
-    if token.state(unix_now()) == TokenState::Active {
-        Ok(Some(token))
-    } else {
-        Err(ApiError::InvalidInitialAccessToken)
-    }
+        .ok_or(ApiError::InvalidInitialAccessToken)
 }
 
 fn claims_bearer(request: &HttpRequest) -> bool {

@@ -18,7 +18,7 @@ on_both_backends!(
 );
 
 /// Issues a token with `body`; returns (id, token).
-pub async fn create_token(app: &TestApp, body: Value) -> (String, String) {
+pub(crate) async fn create_token(app: &TestApp, body: Value) -> (String, String) {
     let (status, created) = admin_json(
         app,
         Method::POST,
@@ -33,7 +33,11 @@ pub async fn create_token(app: &TestApp, body: Value) -> (String, String) {
     )
 }
 
-async fn register_with(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
+pub(crate) async fn register_with(
+    app: &TestApp,
+    token: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
     let mut request = app.request(Method::POST, "/register").json(body);
     if let Some(token) = token {
         request = request.bearer_auth(token);

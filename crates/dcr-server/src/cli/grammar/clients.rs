@@ -27,6 +27,20 @@ pub enum ClientsCommand {
     /// DCR_PURGE_INTERVAL_SECS). Deletes only when both lifetimes are stated
     /// (flags or environment), as the server has them; otherwise a dry run.
     Prune(PruneArgs),
+    /// Check a registration body without registering it: prints what it
+    /// would become, or the error POST /register would answer (JSON, as
+    /// POST /admin/validate answers), and exits 1 when it is not valid.
+    /// Needs no database unless the body names an initial_access_token.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The registration body: a file, or - for standard input. An
+    /// `initial_access_token` member decides it under that token's policy
+    /// (read from the database; no use is spent).
+    #[arg(value_name = "FILE|-")]
+    pub body: String,
 }
 
 #[derive(Debug, Args)]

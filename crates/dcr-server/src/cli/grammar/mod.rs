@@ -9,7 +9,9 @@ mod clients;
 mod target;
 mod tokens;
 
-pub use clients::{ClientArgs, ClientsCommand, EventsArgs, ListArgs, PruneArgs, RotateArgs};
+pub use clients::{
+    ClientArgs, ClientsCommand, EventsArgs, ListArgs, PruneArgs, RotateArgs, ValidateArgs,
+};
 pub use target::Target;
 pub use tokens::{CreateArgs, ImportArgs, TokenListArgs, TokensCommand};
 
