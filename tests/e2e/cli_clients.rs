@@ -7,6 +7,7 @@ mod prune;
 mod rotate;
 mod tokens;
 mod url_client_ids;
+mod validate;
 
 use std::collections::HashSet;
 use std::path::Path;
