@@ -46,6 +46,7 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         (Method::POST, "/admin/verify".to_owned()),
         (Method::POST, "/admin/used".to_owned()),
         (Method::POST, "/admin/lookup".to_owned()),
+        (Method::POST, "/admin/validate".to_owned()),
         (Method::DELETE, format!("/admin/clients/{id}")),
     ];
     let same_length_wrong = "x".repeat(ADMIN_TOKEN.len());
@@ -126,6 +127,8 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         StatusCode::BAD_REQUEST,
         StatusCode::BAD_REQUEST,
         StatusCode::BAD_REQUEST,
+        // A verdict on the body (no redirect_uris: not valid).
+        StatusCode::OK,
         StatusCode::NO_CONTENT,
     ];
     for ((method, path), status) in routes.iter().zip(expected) {
