@@ -2,6 +2,7 @@
 //! the database, beside a running server that sees every change at once.
 //! One submodule per concern; the helpers they share are here.
 
+mod cimd_check;
 mod errors;
 mod prune;
 mod rotate;

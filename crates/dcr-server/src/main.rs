@@ -37,6 +37,12 @@ fn main() -> ExitCode {
                 dcr_server::cli::tokens::run(command, &config, store)
             });
         }
+        Command::Cimd { command } => {
+            return match dcr_server::cli::cimd::run(command, &config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => Failure::Runtime.report(err),
+            };
+        }
         Command::Healthcheck => {
             // The same environment as the server's: a configuration it
             // would refuse is unhealthy too (exit 2 above).

@@ -67,7 +67,7 @@ fn a_url_client_id_is_shown_from_its_document() {
 
 /// A loopback HTTP server whose `/client.json` is a good client metadata
 /// document naming its own URL; any other path is a 404.
-fn serve_one_document() -> String {
+pub(super) fn serve_one_document() -> String {
     use std::io::{Read as _, Write as _};
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

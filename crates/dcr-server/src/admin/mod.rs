@@ -95,6 +95,10 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
         vec![(Method::POST, web::route().to(routes::lookup))],
     ))
     .service(resource(
+        "/admin/cimd/check",
+        vec![(Method::POST, web::route().to(routes::cimd_check))],
+    ))
+    .service(resource(
         "/admin/validate",
         vec![(Method::POST, web::route().to(routes::validate))],
     ))

@@ -21,10 +21,12 @@ use crate::http::error::ApiError;
 use crate::http::no_store;
 use crate::state::AppState;
 
+mod cimd_check;
 mod lookup;
 mod validate;
 mod verify;
 
+pub use cimd_check::cimd_check;
 pub use lookup::lookup;
 pub use validate::validate;
 pub use verify::{used, used_by_body, verify, verify_by_body};

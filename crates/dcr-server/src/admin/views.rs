@@ -8,7 +8,7 @@ use dcr_core::{ClientId, Event, RegisteredClient, RegisteredVia, Rotation, Token
 use dcr_store::StoredToken;
 use serde_json::{Map, Value};
 
-use crate::cimd::UrlClient;
+use crate::cimd::{CheckReport, Outcome, UrlClient};
 
 /// What the token endpoint must enforce for a client.
 pub fn enforcement_view(client: &RegisteredClient) -> Value {
@@ -160,4 +160,43 @@ pub fn url_consent_view(client: &UrlClient, known: &KnownClients, now: i64) -> V
         now,
     )
     .to_json()
+}
+
+/// A client metadata document's check (`cimd::check`): `accepted`, each
+/// rule with `pass`, `fail` (and why) or `not_checked`, and for an accepted
+/// document the TTL the cache would keep it, its metadata and its consent
+/// signals.
+pub fn cimd_check_view(report: &CheckReport, known: &KnownClients, now: i64) -> Value {
+    let rules: Vec<Value> = report
+        .rules
+        .iter()
+        .map(|(rule, outcome)| {
+            let mut entry = Map::new();
+            entry.insert("rule".into(), rule.name().into());
+            entry.insert("says".into(), rule.says().into());
+            let result = match outcome {
+                Outcome::Pass => "pass",
+                Outcome::Fail(why) => {
+                    entry.insert("detail".into(), why.clone().into());
+                    "fail"
+                }
+                Outcome::NotChecked => "not_checked",
+            };
+            entry.insert("result".into(), result.into());
+            Value::Object(entry)
+        })
+        .collect();
+    let mut view = Map::new();
+    view.insert("client_id".into(), report.client_id.clone().into());
+    view.insert("accepted".into(), report.accepted().into());
+    view.insert("rules".into(), rules.into());
+    view.insert(
+        "ttl_secs".into(),
+        report.ttl.map(|ttl| ttl.as_secs()).into(),
+    );
+    if let Some(client) = &report.client {
+        view.insert("client".into(), client.metadata.to_json().into());
+        view.insert("consent".into(), url_consent_view(client, known, now));
+    }
+    Value::Object(view)
 }

@@ -7,6 +7,7 @@
 //! cache.
 
 mod cache;
+mod check;
 mod fetch;
 mod hosts;
 mod turns;
@@ -25,6 +26,7 @@ use crate::config::CimdConfig;
 use crate::observability::metrics::Metrics;
 
 use cache::Cache;
+pub use check::{CheckReport, Outcome, Rule};
 pub use fetch::FetchError;
 use fetch::Fetcher;
 use hosts::FailingHosts;

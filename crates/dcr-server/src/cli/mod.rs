@@ -4,6 +4,7 @@
 //! in `grammar`, the dispatch of `clients` in `clients`, the printing in
 //! `output`.
 
+pub mod cimd;
 mod clients;
 pub mod database;
 mod events;
@@ -19,11 +20,11 @@ pub mod validate;
 pub use crate::admin::listing::Status;
 use crate::admin::operations::OperationError;
 pub use clients::run;
+pub use grammar::{CimdCheckArgs, CimdCommand, ImportArgs, TokensCommand};
 pub use grammar::{
     Cli, ClientArgs, ClientsCommand, Command, EventsArgs, ListArgs, PruneArgs, RotateArgs, Target,
     ValidateArgs,
 };
-pub use grammar::{ImportArgs, TokensCommand};
 pub use output::format_time;
 
 /// A failed command: what to tell the operator, and the exit code.

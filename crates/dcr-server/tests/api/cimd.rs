@@ -5,6 +5,7 @@
 //! everything else about the fetch is as in production.
 
 mod body_forms;
+mod check;
 pub(crate) mod documents;
 mod fairness;
 
@@ -15,6 +16,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 use body_forms::url_clients_answer_the_body_forms_and_the_lookup;
+use check::{
+    a_document_is_checked_rule_by_rule_without_the_cache, a_server_without_url_client_ids_says_so,
+};
 use documents::{Answer, DocumentServer, document, ok};
 
 on_both_backends!(
@@ -24,6 +28,8 @@ on_both_backends!(
     an_operator_disables_a_url_client_like_a_registered_one,
     operator_policy_turns_url_client_ids_off_or_narrows_their_hosts,
     url_clients_answer_the_body_forms_and_the_lookup,
+    a_document_is_checked_rule_by_rule_without_the_cache,
+    a_server_without_url_client_ids_says_so,
 );
 
 async fn spawn_cimd_app(

@@ -5,10 +5,12 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 
+mod cimd;
 mod clients;
 mod target;
 mod tokens;
 
+pub use cimd::{CimdCheckArgs, CimdCommand};
 pub use clients::{
     ClientArgs, ClientsCommand, EventsArgs, ListArgs, PruneArgs, RotateArgs, ValidateArgs,
 };
@@ -55,6 +57,12 @@ pub enum Command {
         target: Target,
         #[command(subcommand)]
         command: TokensCommand,
+    },
+    /// Check URL client ids (client metadata documents) as the verify call
+    /// would, without a database.
+    Cimd {
+        #[command(subcommand)]
+        command: CimdCommand,
     },
     /// Exit 0 when /readyz at DCR_BIND answers 200, non-zero otherwise (the
     /// container's HEALTHCHECK).

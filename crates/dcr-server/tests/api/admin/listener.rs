@@ -47,6 +47,7 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         (Method::POST, "/admin/used".to_owned()),
         (Method::POST, "/admin/lookup".to_owned()),
         (Method::POST, "/admin/validate".to_owned()),
+        (Method::POST, "/admin/cimd/check".to_owned()),
         (Method::DELETE, format!("/admin/clients/{id}")),
     ];
     let same_length_wrong = "x".repeat(ADMIN_TOKEN.len());
@@ -129,6 +130,8 @@ async fn every_admin_route_needs_the_token(backend: Backend) {
         StatusCode::BAD_REQUEST,
         // A verdict on the body (no redirect_uris: not valid).
         StatusCode::OK,
+        // No client_id to check.
+        StatusCode::BAD_REQUEST,
         StatusCode::NO_CONTENT,
     ];
     for ((method, path), status) in routes.iter().zip(expected) {
