@@ -69,7 +69,7 @@ impl Rule {
             Self::HostAccepted => {
                 "its host is accepted here (DCR_CIMD_ALLOWED_HOSTS, DCR_CIMD_BLOCKED_HOSTS)"
             }
-            Self::PublicAddress => "its host resolves to public addresses only",
+            Self::PublicAddress => "its host name resolves, to public addresses only",
             Self::Fetched => "the document is fetched within DCR_CIMD_TIMEOUT_MS",
             Self::Status200 => "the server answers 200 itself (redirects are not followed)",
             Self::Size => "the document is at most DCR_CIMD_MAX_BYTES",
@@ -168,7 +168,7 @@ impl UrlClients {
             Ok(fetched) => fetched,
             Err(err) => {
                 let rule = match err {
-                    FetchError::Address => Rule::PublicAddress,
+                    FetchError::Address | FetchError::Unresolved => Rule::PublicAddress,
                     FetchError::Timeout | FetchError::Cut | FetchError::Network => Rule::Fetched,
                     FetchError::Status(_) => Rule::Status200,
                     FetchError::TooLarge => Rule::Size,

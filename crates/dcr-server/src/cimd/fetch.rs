@@ -29,6 +29,8 @@ pub struct Fetched {
 pub enum FetchError {
     #[error("the host resolves to no public address")]
     Address,
+    #[error("the host name does not resolve")]
+    Unresolved,
     #[error("the server answered {0}, not 200 (redirects are not followed)")]
     Status(u16),
     #[error("the document is larger than DCR_CIMD_MAX_BYTES")]
@@ -48,6 +50,8 @@ impl FetchError {
     pub fn outcome(&self) -> &'static str {
         match self {
             Self::Address => "address_refused",
+            // Counted as before: the metric's labels are an interface.
+            Self::Unresolved => "network",
             Self::Status(_) => "status",
             Self::TooLarge => "too_large",
             Self::Timeout => "timeout",
@@ -60,7 +64,7 @@ impl FetchError {
     /// stranger can make any host answer `404` (see `hosts`).
     pub fn is_the_hosts(&self) -> bool {
         match self {
-            Self::Address | Self::Timeout | Self::Cut | Self::Network => true,
+            Self::Address | Self::Unresolved | Self::Timeout | Self::Cut | Self::Network => true,
             Self::Status(status) => *status >= 500,
             Self::TooLarge => false,
         }
@@ -155,6 +159,9 @@ fn classify(err: reqwest::Error) -> FetchError {
         if cause.downcast_ref::<NoPublicAddress>().is_some() {
             return FetchError::Address;
         }
+        if cause.downcast_ref::<NotResolved>().is_some() {
+            return FetchError::Unresolved;
+        }
         source = cause.source();
     }
     FetchError::Network
@@ -218,11 +225,19 @@ struct CheckedResolver {
 #[error("the host resolves to no public address")]
 struct NoPublicAddress;
 
+#[derive(Debug, thiserror::Error)]
+#[error("the host name does not resolve: {0}")]
+struct NotResolved(std::io::Error);
+
 impl reqwest::dns::Resolve for CheckedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let allow_loopback = self.allow_loopback;
         Box::pin(async move {
-            let resolved = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let resolved = tokio::net::lookup_host((name.as_str(), 0))
+                .await
+                .map_err(|err| {
+                    Box::new(NotResolved(err)) as Box<dyn std::error::Error + Send + Sync>
+                })?;
             let allowed: Vec<SocketAddr> = resolved
                 .filter(|address| {
                     is_public_address(address.ip())
