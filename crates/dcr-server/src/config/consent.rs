@@ -63,7 +63,9 @@ impl ConsentSettings {
                 .map_err(|err| error(format!("cannot read {}: {err}", path.display())))?;
             let extra = KnownClients::parse(&text)
                 .map_err(|err| error(format!("{}: {err}", path.display())))?;
-            known = known.with(extra);
+            known = known
+                .with(extra)
+                .map_err(|err| error(format!("{}: {err}", path.display())))?;
         }
         Ok(ConsentConfig {
             known_clients: Arc::new(known),
