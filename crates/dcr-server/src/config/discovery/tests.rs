@@ -232,7 +232,9 @@ fn the_metadata_file_is_checked_at_start_up() {
 
 #[test]
 fn openid_configuration_needs_what_openid_discovery_requires() {
-    let cases: [(Option<&str>, bool, Result<Option<&str>, &str>); 5] = [
+    /// The openid path served, or the start-up error.
+    type Outcome = Result<Option<&'static str>, &'static str>;
+    let cases: [(Option<&str>, bool, Outcome); 5] = [
         // Off: nothing is required, nothing is served.
         (None, false, Ok(None)),
         (
