@@ -237,6 +237,23 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// A term set among other words is found there, spelled, whatever
+        /// it is.
+        #[test]
+        fn a_term_is_found_among_other_words(term in "[A-Za-z0-9\u{421}\u{430} .'_-]{1,30}") {
+            let mut lexicon = Lexicon::default();
+            lexicon.insert(&term, ());
+            let name = format!("Acme {term} Connector");
+            let found = lexicon.find(&name);
+            proptest::prop_assert_eq!(
+                found.iter().any(|found| found.spelled),
+                !key(&term).is_empty()
+            );
+            proptest::prop_assert!(found.len() <= words(&name).len());
+        }
+    }
+
     #[test]
     fn keys_drop_case_and_separators() {
         assert_eq!(key("VS Code"), "vscode");
