@@ -16,11 +16,14 @@ use crate::metadata::ClientMetadata;
 use crate::redirect_uri::{RedirectKind, RedirectUri};
 
 mod known;
+mod pattern;
 mod reserved;
-use known::Looks;
+mod words;
 #[cfg(test)]
-use known::{BUILTIN, Pattern};
+use known::BUILTIN;
 pub use known::{KnownClient, KnownClients, KnownClientsError};
+#[cfg(test)]
+use pattern::Pattern;
 pub use reserved::refuse_reserved_name;
 
 /// How the client came to exist on this server.
@@ -76,15 +79,9 @@ impl fmt::Display for NameFlag {
 }
 
 pub fn name_flags(metadata: &ClientMetadata, known: &KnownClients) -> Vec<NameFlag> {
-    let is_known = known_client(metadata, known).is_some();
-    flags(metadata, known, is_known)
-}
-
-fn flags(metadata: &ClientMetadata, known: &KnownClients, is_known: bool) -> Vec<NameFlag> {
     let Some(name) = metadata.client_name.as_deref() else {
         return Vec::new();
     };
-    let name = name.trim();
     let mut flags = Vec::new();
     // Each part on its own: a client's name and, in parentheses, what it
     // connects to ("Claude Code (メモリ)") may honestly be in two scripts;
@@ -92,35 +89,38 @@ fn flags(metadata: &ClientMetadata, known: &KnownClients, is_known: bool) -> Vec
     if name.split(['(', ')']).any(|part| !part.is_single_script()) {
         flags.push(NameFlag::MixedScript);
     }
-    let lower = name.to_lowercase();
-    let looks = Looks::of(name);
-    for (client, recognizer) in known.entries() {
-        if recognizer.is_claimed_by(&lower) {
-            // A name may claim two known clients ("Claude" and an
-            // operator's "Claude (beta)"); being either one is enough.
-            if !is_known {
-                flags.push(NameFlag::Impersonates(client.name.clone()));
-            }
-        } else if recognizer.is_resembled_by(&looks) {
-            flags.push(NameFlag::ConfusableWith(client.name.clone()));
+    for found in known.claims(name) {
+        let claimed = known.claimed(found.what).to_owned();
+        let flag = if !found.spelled {
+            // Looks like a known name without spelling it: whatever its
+            // redirects, the name shown is not the one it resembles.
+            NameFlag::ConfusableWith(claimed)
+        } else if known.is_backed(found.what, &metadata.redirect_uris) {
+            // Names it, and the code goes where that client's goes.
+            continue;
+        } else {
+            NameFlag::Impersonates(claimed)
+        };
+        if !flags.contains(&flag) {
+            flags.push(flag);
         }
     }
     flags
 }
 
-/// The known client this one is: its name claims it and every redirect URI
-/// is one of that client's.
+/// The known client this one is: its name holds that client's name or an
+/// alias as words ("Claude", "Claude (memory)", "VS Code Tasks"), and every
+/// redirect URI is one of that client's.
 pub fn known_client<'k>(
     metadata: &ClientMetadata,
     known: &'k KnownClients,
 ) -> Option<&'k KnownClient> {
-    let lower = metadata.client_name.as_deref()?.trim().to_lowercase();
+    let name = metadata.client_name.as_deref()?;
     known
-        .entries()
-        .find(|(_, recognizer)| {
-            recognizer.is_claimed_by(&lower) && recognizer.accepts_all(&metadata.redirect_uris)
-        })
-        .map(|(client, _)| client)
+        .claims(name)
+        .into_iter()
+        .filter(|found| found.spelled && known.is_backed(found.what, &metadata.redirect_uris))
+        .find_map(|found| known.client(found.what))
 }
 
 /// What a consent page shows about a client.
@@ -149,7 +149,7 @@ impl ConsentSignals {
             loopback_only: !uris.is_empty()
                 && uris.iter().all(|uri| uri.kind() == RedirectKind::Loopback),
             same_host: same_host(metadata),
-            name_flags: flags(metadata, known, known_client.is_some()),
+            name_flags: name_flags(metadata, known),
             known_client: known_client.map(|client| client.name.clone()),
             source: subject.source,
             verified_host: subject.verified_host.map(str::to_owned),

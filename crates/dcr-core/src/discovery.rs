@@ -7,6 +7,9 @@ use url::Url;
 
 use crate::policy::RegistrationPolicy;
 
+mod extra;
+pub use extra::{DCR_MEMBERS, ExtraMetadata, ExtraMetadataError, owned_members};
+
 /// What the document is built from.
 #[derive(Debug, Clone, Copy)]
 pub struct ServerMetadata<'a> {
@@ -23,12 +26,16 @@ pub struct ServerMetadata<'a> {
     /// URL client ids are resolved by the verify call
     /// (draft-ietf-oauth-client-id-metadata-document section 5).
     pub url_client_ids: bool,
+    /// The operator's members (`DCR_METADATA_FILE`), none of them dcr's.
+    pub extra: &'a ExtraMetadata,
 }
 
 impl ServerMetadata<'_> {
     /// The document's members. An endpoint the operator did not configure
     /// is left out, as are `scopes_supported` when any scope is accepted and
     /// `client_id_metadata_document_supported` when URL client ids are off.
+    /// The operator's members follow; where one names a member dcr wrote
+    /// (which reading the file refuses), dcr's stays.
     pub fn document(&self) -> Map<String, Value> {
         let policy = self.policy;
         let mut document = Map::new();
@@ -79,6 +86,11 @@ impl ServerMetadata<'_> {
                 "client_id_metadata_document_supported".into(),
                 Value::Bool(true),
             );
+        }
+        for (member, value) in self.extra.members() {
+            if !document.contains_key(member) {
+                document.insert(member.clone(), value.clone());
+            }
         }
         document
     }

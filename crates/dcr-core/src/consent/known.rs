@@ -4,25 +4,25 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
-use unicode_security::confusable_detection::skeleton;
-use url::Url;
+use serde_json::Value;
 
-use crate::redirect_uri::{RedirectKind, RedirectPolicy, RedirectUri};
-use crate::text;
+use super::pattern::{Pattern, accepts_all};
+use super::words::{self, Found, Lexicon};
+use crate::redirect_uri::RedirectUri;
 
 /// The clients this crate knows out of the box, by the redirect URIs they
 /// register (see `known-clients.json` for when they were last checked).
 pub(super) const BUILTIN: &str = include_str!("../../known-clients.json");
-const MAX_KNOWN_CLIENTS: usize = 1000;
-const MAX_KNOWN_NAME_BYTES: usize = 100;
-const TOP_MEMBERS: [&str; 2] = ["checked", "clients"];
-const ENTRY_MEMBERS: [&str; 3] = ["name", "redirect_uris", "metadata_document"];
-
 /// A client a user may recognise by name, and where its redirects go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownClient {
     pub name: String,
+    /// Other names it goes by ("VS Code"): a client name holding one claims
+    /// this client as much as one holding its name.
+    pub aliases: Vec<String>,
+    /// Who makes it ("Anthropic"): a client name holding one claims the
+    /// vendor's clients.
+    pub vendors: Vec<String>,
     /// Patterns as written in the file: exact, loopback without a port
     /// (any port), or ending in `*` (a prefix).
     pub redirect_uris: Vec<String>,
@@ -30,18 +30,47 @@ pub struct KnownClient {
     pub metadata_document: Option<String>,
 }
 
-/// The known clients, each with what recognising it takes, read once.
+/// What a term of a client name stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Claim {
+    /// The known client at this index, by its name or an alias.
+    Client(usize),
+    /// The vendor at this index.
+    Vendor(usize),
+}
+
+/// A vendor, spelled as first written, and the clients it makes.
+#[derive(Debug, Clone)]
+struct Vendor {
+    name: String,
+    clients: Vec<usize>,
+}
+
+/// The known clients, with what recognising them takes, read once.
 #[derive(Debug, Clone, Default)]
 pub struct KnownClients {
     clients: Vec<KnownClient>,
-    /// One per client, in the same order.
-    recognizers: Vec<Recognizer>,
+    /// One list per client, in the same order.
+    patterns: Vec<Vec<Pattern>>,
+    vendors: Vec<Vendor>,
+    /// Every client's name and aliases, and every vendor.
+    lexicon: Lexicon<Claim>,
 }
+
+mod file;
+use file::{MAX_KNOWN_CLIENTS, TOP_MEMBERS, at, read_entry, refuse_unknown_members};
 
 /// What is wrong with a known clients file, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct KnownClientsError(String);
+pub struct KnownClientsError(pub(super) String);
+
+/// Two entries that claim one term: the later entry, its member, and why.
+struct Conflict {
+    client: usize,
+    member: String,
+    problem: String,
+}
 
 impl KnownClients {
     pub fn builtin() -> Self {
@@ -70,46 +99,122 @@ impl KnownClients {
                 &format!("must have at most {MAX_KNOWN_CLIENTS} entries"),
             ));
         }
-        let mut known = Self::default();
+        let mut clients = Vec::with_capacity(entries.len());
+        let mut patterns = Vec::with_capacity(entries.len());
         let mut seen: HashMap<String, usize> = HashMap::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
-            let (client, recognizer) = read_entry(entry, &format!("clients[{index}]"))?;
-            if let Some(first) = seen.insert(recognizer.lower_name.clone(), index) {
+            let (client, client_patterns) = read_entry(entry, &format!("clients[{index}]"))?;
+            if let Some(first) = seen.insert(lower_name(&client), index) {
                 return Err(at(
                     &format!("clients[{index}].name"),
                     &format!("repeats the name of clients[{first}]"),
                 ));
             }
-            known.clients.push(client);
-            known.recognizers.push(recognizer);
+            clients.push(client);
+            patterns.push(client_patterns);
         }
-        Ok(known)
+        Self::index(clients, patterns).map_err(|conflict| {
+            at(
+                &format!("clients[{}].{}", conflict.client, conflict.member),
+                &conflict.problem,
+            )
+        })
     }
 
     /// These clients and the operator's: an operator's entry replaces the
     /// one of the same name (ignoring case), so a client that changes its
-    /// redirect URIs can be followed without waiting for a release.
-    pub fn with(mut self, extra: KnownClients) -> Self {
-        let mut index: HashMap<String, usize> = self
-            .recognizers
+    /// redirect URIs can be followed without waiting for a release. `Err`
+    /// when an operator's name, alias or vendor is another client's.
+    pub fn with(self, extra: KnownClients) -> Result<Self, KnownClientsError> {
+        let Self {
+            mut clients,
+            mut patterns,
+            ..
+        } = self;
+        let mut index: HashMap<String, usize> = clients
             .iter()
             .enumerate()
-            .map(|(position, recognizer)| (recognizer.lower_name.clone(), position))
+            .map(|(position, client)| (lower_name(client), position))
             .collect();
-        for (client, recognizer) in extra.clients.into_iter().zip(extra.recognizers) {
-            match index.get(&recognizer.lower_name) {
+        for (client, client_patterns) in extra.clients.into_iter().zip(extra.patterns) {
+            match index.get(&lower_name(&client)) {
                 Some(&position) => {
-                    self.clients[position] = client;
-                    self.recognizers[position] = recognizer;
+                    clients[position] = client;
+                    patterns[position] = client_patterns;
                 }
                 None => {
-                    index.insert(recognizer.lower_name.clone(), self.clients.len());
-                    self.clients.push(client);
-                    self.recognizers.push(recognizer);
+                    index.insert(lower_name(&client), clients.len());
+                    clients.push(client);
+                    patterns.push(client_patterns);
                 }
             }
         }
-        self
+        let names: Vec<String> = clients.iter().map(|client| client.name.clone()).collect();
+        Self::index(clients, patterns).map_err(|conflict| {
+            KnownClientsError(format!(
+                "{:?}: {}: {}",
+                names[conflict.client], conflict.member, conflict.problem
+            ))
+        })
+    }
+
+    /// The clients with their terms found: each name and alias is one
+    /// client's, and no vendor is a client's name or alias.
+    fn index(clients: Vec<KnownClient>, patterns: Vec<Vec<Pattern>>) -> Result<Self, Conflict> {
+        let mut owners: HashMap<String, usize> = HashMap::new();
+        let mut lexicon = Lexicon::default();
+        for (position, client) in clients.iter().enumerate() {
+            let names = std::iter::once(("name".to_owned(), &client.name)).chain(
+                client
+                    .aliases
+                    .iter()
+                    .enumerate()
+                    .map(|(index, alias)| (format!("aliases[{index}]"), alias)),
+            );
+            for (member, term) in names {
+                let key = words::key(term);
+                if let Some(&owner) = owners.get(&key).filter(|&&owner| owner != position) {
+                    return Err(Conflict {
+                        client: position,
+                        member,
+                        problem: format!("{term:?} is also a name of {:?}", clients[owner].name),
+                    });
+                }
+                owners.insert(key, position);
+                lexicon.insert(term, Claim::Client(position));
+            }
+        }
+        let mut vendors: Vec<Vendor> = Vec::new();
+        let mut vendor_keys: HashMap<String, usize> = HashMap::new();
+        for (position, client) in clients.iter().enumerate() {
+            for (index, vendor) in client.vendors.iter().enumerate() {
+                let key = words::key(vendor);
+                if let Some(&owner) = owners.get(&key) {
+                    return Err(Conflict {
+                        client: position,
+                        member: format!("vendors[{index}]"),
+                        problem: format!("{vendor:?} is a name of {:?}", clients[owner].name),
+                    });
+                }
+                let at = *vendor_keys.entry(key).or_insert_with(|| {
+                    vendors.push(Vendor {
+                        name: vendor.clone(),
+                        clients: Vec::new(),
+                    });
+                    lexicon.insert(vendor, Claim::Vendor(vendors.len() - 1));
+                    vendors.len() - 1
+                });
+                if !vendors[at].clients.contains(&position) {
+                    vendors[at].clients.push(position);
+                }
+            }
+        }
+        Ok(Self {
+            clients,
+            patterns,
+            vendors,
+            lexicon,
+        })
     }
 
     pub fn clients(&self) -> &[KnownClient] {
@@ -124,211 +229,44 @@ impl KnownClients {
             .find(|client| client.metadata_document.as_deref() == Some(url))
     }
 
-    pub(super) fn entries(&self) -> impl Iterator<Item = (&KnownClient, &Recognizer)> {
-        self.clients.iter().zip(&self.recognizers)
+    /// The known clients and vendors a client name holds as words.
+    pub(super) fn claims(&self, name: &str) -> Vec<Found<Claim>> {
+        self.lexicon.find(name)
     }
-}
 
-fn at(path: &str, problem: &str) -> KnownClientsError {
-    if path.is_empty() {
-        KnownClientsError(problem.to_owned())
-    } else {
-        KnownClientsError(format!("{path}: {problem}"))
+    /// Who a claim is about, as a consent page names it.
+    pub(super) fn claimed(&self, claim: Claim) -> &str {
+        match claim {
+            Claim::Client(position) => &self.clients[position].name,
+            Claim::Vendor(position) => &self.vendors[position].name,
+        }
     }
-}
 
-fn refuse_unknown_members(
-    members: &Map<String, Value>,
-    path: &str,
-    allowed: &[&str],
-) -> Result<(), KnownClientsError> {
-    match members.keys().find(|key| !allowed.contains(&key.as_str())) {
-        Some(key) => Err(at(
-            path,
-            &format!("unknown member {key:?} (expected {})", allowed.join(", ")),
-        )),
-        None => Ok(()),
+    /// The client claimed, if a client.
+    pub(super) fn client(&self, claim: Claim) -> Option<&KnownClient> {
+        match claim {
+            Claim::Client(position) => self.clients.get(position),
+            Claim::Vendor(_) => None,
+        }
     }
-}
 
-fn read_entry(entry: &Value, path: &str) -> Result<(KnownClient, Recognizer), KnownClientsError> {
-    let Value::Object(members) = entry else {
-        return Err(at(path, "must be an object"));
-    };
-    refuse_unknown_members(members, path, &ENTRY_MEMBERS)?;
-    let name_path = format!("{path}.name");
-    let Some(Value::String(name)) = members.get("name") else {
-        return Err(at(&name_path, "must be a string"));
-    };
-    if name.trim().is_empty() {
-        return Err(at(&name_path, "must not be empty"));
-    }
-    // Shown on consent pages like a client's own name, so held to its
-    // rules; in NFC as client names are, or a name typed in another
-    // normal form would never equal the one a client sends.
-    let name = text::check_stored(name, MAX_KNOWN_NAME_BYTES)
-        .and_then(|()| text::check_readable(name))
-        .and_then(|()| text::normalize_name(name, MAX_KNOWN_NAME_BYTES))
-        .map_err(|problem| at(&name_path, &problem.to_string()))?;
-    let uris_path = format!("{path}.redirect_uris");
-    let Some(Value::Array(items)) = members.get("redirect_uris") else {
-        return Err(at(&uris_path, "must be an array of strings"));
-    };
-    if items.is_empty() {
-        return Err(at(&uris_path, "must not be empty"));
-    }
-    let mut redirect_uris = Vec::with_capacity(items.len());
-    let mut patterns = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let item_path = format!("{uris_path}[{index}]");
-        let Value::String(raw) = item else {
-            return Err(at(&item_path, "must be a string"));
+    /// Whether every one of `uris` goes where the claimed client's
+    /// redirects go (for a vendor, where one of its clients' go).
+    pub(super) fn is_backed(&self, claim: Claim, uris: &[RedirectUri]) -> bool {
+        let clients: &[usize] = match claim {
+            Claim::Client(ref position) => std::slice::from_ref(position),
+            Claim::Vendor(position) => &self.vendors[position].clients,
         };
-        patterns.push(Pattern::parse(raw).map_err(|problem| at(&item_path, problem))?);
-        redirect_uris.push(raw.clone());
-    }
-    let metadata_document = match members.get("metadata_document") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(raw)) if is_https_url(raw) => Some(raw.clone()),
-        Some(_) => {
-            return Err(at(
-                &format!("{path}.metadata_document"),
-                "must be an https URL",
-            ));
-        }
-    };
-    let recognizer = Recognizer::new(&name, patterns);
-    let client = KnownClient {
-        name,
-        redirect_uris,
-        metadata_document,
-    };
-    Ok((client, recognizer))
-}
-
-fn is_https_url(raw: &str) -> bool {
-    Url::parse(raw).is_ok_and(|url| url.scheme() == "https" && url.host().is_some())
-}
-
-/// A redirect URI pattern of a known client.
-#[derive(Debug, Clone)]
-pub(super) enum Pattern {
-    /// Compared as a string, like any registered redirect URI (RFC 6749
-    /// section 3.1.2.3).
-    Exact(String),
-    /// `http` on loopback without a port: a native app binds whatever port
-    /// is free, so any port matches (RFC 8252 section 7.3, the rule of
-    /// [`RedirectUri::matches`]).
-    LoopbackAnyPort(RedirectUri),
-    /// Ends in `*`: any URI that starts with the rest. For private-use
-    /// schemes, whose path each installation of an app chooses.
-    Prefix(String),
-}
-
-impl Pattern {
-    pub(super) fn parse(raw: &str) -> Result<Self, &'static str> {
-        let (fixed, is_prefix) = match raw.strip_suffix('*') {
-            Some(fixed) => (fixed, true),
-            None => (raw, false),
-        };
-        if fixed.contains('*') {
-            return Err("may have a * only at the end");
-        }
-        if Url::parse(fixed).is_err() {
-            return Err("is not an absolute URI");
-        }
-        if is_prefix {
-            return Ok(Self::Prefix(fixed.to_owned()));
-        }
-        match RedirectUri::parse(raw, &RedirectPolicy::default()) {
-            Ok(uri) if uri.kind() == RedirectKind::Loopback && !has_port(raw) => {
-                Ok(Self::LoopbackAnyPort(uri))
-            }
-            _ => Ok(Self::Exact(raw.to_owned())),
-        }
-    }
-
-    pub(super) fn matches(&self, uri: &str) -> bool {
-        match self {
-            Self::Exact(pattern) => pattern == uri,
-            Self::LoopbackAnyPort(pattern) => pattern.matches(uri),
-            Self::Prefix(prefix) => uri.starts_with(prefix.as_str()),
-        }
+        accepts_all(
+            clients
+                .iter()
+                .flat_map(|&position| self.patterns[position].iter()),
+            uris,
+        )
     }
 }
 
-/// Whether a URI's authority names a port. Read from the text: the URL
-/// parser drops a default port, and `http://127.0.0.1:80/` names one.
-fn has_port(raw: &str) -> bool {
-    let Some((_, rest)) = raw.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let after_host = authority.rfind(']').map_or(0, |end| end + 1);
-    authority[after_host..].contains(':')
-}
-
-/// What it takes for a client to be, or to pose as, one known client.
-#[derive(Debug, Clone)]
-pub(super) struct Recognizer {
-    /// The name, trimmed and lower-cased: what a client name claims.
-    lower_name: String,
-    /// `lower_name` and " (": Claude Code registers as
-    /// "Claude Code (server name)".
-    lower_claim_prefix: String,
-    looks: Looks,
-    claim_prefix_looks: Looks,
-    patterns: Vec<Pattern>,
-}
-
-impl Recognizer {
-    pub(super) fn new(name: &str, patterns: Vec<Pattern>) -> Self {
-        let name = name.trim();
-        let lower_name = name.to_lowercase();
-        let lower_claim_prefix = format!("{lower_name} (");
-        Self {
-            looks: Looks::of(name),
-            claim_prefix_looks: Looks::of(&format!("{name} (")),
-            lower_name,
-            lower_claim_prefix,
-            patterns,
-        }
-    }
-
-    pub(super) fn is_claimed_by(&self, lower_name: &str) -> bool {
-        lower_name == self.lower_name || lower_name.starts_with(&self.lower_claim_prefix)
-    }
-
-    /// Whether a name shows as this client's without spelling it.
-    pub(super) fn is_resembled_by(&self, looks: &Looks) -> bool {
-        looks
-            .0
-            .iter()
-            .zip(self.looks.0.iter().zip(&self.claim_prefix_looks.0))
-            .any(|(name, (known, prefix))| name == known || name.starts_with(prefix.as_str()))
-    }
-
-    /// Every redirect URI goes where this client's do; a client without
-    /// any is nobody's.
-    pub(super) fn accepts_all(&self, uris: &[RedirectUri]) -> bool {
-        !uris.is_empty()
-            && uris.iter().all(|uri| {
-                self.patterns
-                    .iter()
-                    .any(|pattern| pattern.matches(uri.as_str()))
-            })
-    }
-}
-
-/// A name's UTS #39 skeletons, with case folded two ways: lower-cased first
-/// (Cyrillic `С` and Latin `c` meet only in lower case), and skeleton first
-/// (a capital `I` folds to `l` only before lower-casing makes it `i`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Looks([String; 2]);
-
-impl Looks {
-    pub(super) fn of(name: &str) -> Self {
-        let fold = |text: &str| skeleton(text).collect::<String>();
-        Self([fold(&name.to_lowercase()), fold(&fold(name).to_lowercase())])
-    }
+/// The name an operator's entry replaces by.
+fn lower_name(client: &KnownClient) -> String {
+    client.name.trim().to_lowercase()
 }

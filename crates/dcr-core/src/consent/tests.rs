@@ -7,6 +7,7 @@ use super::*;
 use crate::policy::RegistrationPolicy;
 use crate::test_support::mcp_bodies;
 
+mod claims;
 mod known;
 
 const NOW: i64 = 1_796_068_798;

@@ -1,9 +1,11 @@
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use serde_json::{Value, json};
 
 use super::*;
 use crate::scope::Scope;
+
+mod extra;
 
 const BASE: &str = "https://dcr.example.com";
 
@@ -19,6 +21,7 @@ struct Inputs {
     code_challenge_methods: Vec<String>,
     policy: RegistrationPolicy,
     url_client_ids: bool,
+    extra: ExtraMetadata,
 }
 
 fn document_with(change: impl FnOnce(&mut Inputs)) -> Map<String, Value> {
@@ -29,6 +32,7 @@ fn document_with(change: impl FnOnce(&mut Inputs)) -> Map<String, Value> {
         code_challenge_methods: vec!["S256".to_owned()],
         policy: RegistrationPolicy::default(),
         url_client_ids: false,
+        extra: ExtraMetadata::default(),
     };
     change(&mut inputs);
     ServerMetadata {
@@ -39,6 +43,7 @@ fn document_with(change: impl FnOnce(&mut Inputs)) -> Map<String, Value> {
         code_challenge_methods: &inputs.code_challenge_methods,
         policy: &inputs.policy,
         url_client_ids: inputs.url_client_ids,
+        extra: &inputs.extra,
     }
     .document()
 }

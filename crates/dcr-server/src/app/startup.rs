@@ -191,11 +191,20 @@ impl Application {
         );
         if discovery.missing().is_empty() {
             log::info!("discovery metadata (RFC 8414) at {}", discovery.path());
+            if let Some(path) = discovery.openid_path() {
+                log::info!("the same metadata for OpenID Connect at {path}");
+            }
         } else {
             log::warn!(
                 "discovery metadata (RFC 8414) is not published, {} answers 404: the configured grant types need {} set",
                 discovery.path(),
                 discovery.missing().join(" and ")
+            );
+        }
+        if !discovery.extra().unregistered().is_empty() {
+            log::warn!(
+                "DCR_METADATA_FILE has members that neither RFC 8414 nor OpenID Connect Discovery defines, published as they are: {}",
+                discovery.extra().unregistered().join(", ")
             );
         }
         // Digest of DCR_ADMIN_TOKEN, compared in constant time; `None` when

@@ -1,6 +1,7 @@
 //! Settings of the consent signals: which clients are well known, and what
 //! a name that claims one of them without being it gets.
 
+use std::io::Read as _;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -10,6 +11,10 @@ use dcr_core::consent::KnownClients;
 
 use super::ConfigError;
 use super::values::parse_with;
+
+/// The largest `DCR_KNOWN_CLIENTS_FILE` read: the built-in list is a few
+/// KiB, and every entry is checked against every client name.
+const MAX_KNOWN_CLIENTS_FILE_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Args)]
 pub struct ConsentSettings {
@@ -59,11 +64,24 @@ impl ConsentSettings {
                 variable: "DCR_KNOWN_CLIENTS_FILE",
                 message,
             };
-            let text = std::fs::read_to_string(path)
+            let mut text = String::new();
+            std::fs::File::open(path)
+                .and_then(|file| {
+                    file.take(MAX_KNOWN_CLIENTS_FILE_BYTES + 1)
+                        .read_to_string(&mut text)
+                })
                 .map_err(|err| error(format!("cannot read {}: {err}", path.display())))?;
+            if text.len() as u64 > MAX_KNOWN_CLIENTS_FILE_BYTES {
+                return Err(error(format!(
+                    "{}: is larger than {MAX_KNOWN_CLIENTS_FILE_BYTES} bytes",
+                    path.display()
+                )));
+            }
             let extra = KnownClients::parse(&text)
                 .map_err(|err| error(format!("{}: {err}", path.display())))?;
-            known = known.with(extra);
+            known = known
+                .with(extra)
+                .map_err(|err| error(format!("{}: {err}", path.display())))?;
         }
         Ok(ConsentConfig {
             known_clients: Arc::new(known),

@@ -2,12 +2,19 @@
 //! knows itself, and what follows from it once, at start-up: whether a
 //! complete document can be published at all, and where.
 
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
 use clap::Args;
 use dcr_core::GrantType;
+use dcr_core::discovery::{ExtraMetadata, ExtraMetadataError, owned_members};
 use url::Url;
 
 use super::ConfigError;
-use super::values::{ListArg, TokenArg, parse_absolute_url, parse_list};
+use super::values::{BoolArg, ListArg, TokenArg, parse_absolute_url, parse_list, parse_with};
+
+/// The largest `DCR_METADATA_FILE` read: a discovery document is a few KiB.
+const MAX_METADATA_FILE_BYTES: u64 = 64 * 1024;
 
 #[derive(Debug, Clone, Args)]
 pub struct DiscoverySettings {
@@ -27,17 +34,32 @@ pub struct DiscoverySettings {
     /// PKCE methods the authorization server supports, comma-separated.
     #[arg(long, env = "DCR_CODE_CHALLENGE_METHODS", default_value = "S256", value_parser = parse_list::<TokenArg>("DCR_CODE_CHALLENGE_METHODS"))]
     pub code_challenge_methods: ListArg<TokenArg>,
+
+    /// A JSON object of members added to the metadata (jwks_uri,
+    /// revocation_endpoint, subject_types_supported, ...); none of the
+    /// members dcr writes itself [default: none].
+    #[arg(long, env = "DCR_METADATA_FILE")]
+    pub metadata_file: Option<PathBuf>,
+
+    /// Also serve the metadata at /.well-known/openid-configuration (OpenID
+    /// Connect Discovery 1.0); needs jwks_uri, subject_types_supported and
+    /// id_token_signing_alg_values_supported from DCR_METADATA_FILE, and
+    /// DCR_AUTHORIZATION_ENDPOINT.
+    #[arg(long, env = "DCR_OPENID_CONFIGURATION", default_value = "false", value_parser = parse_with::<BoolArg>("DCR_OPENID_CONFIGURATION", "true or false"))]
+    pub openid_configuration: BoolArg,
 }
 
 impl DiscoverySettings {
     /// What the document can say follows from the public URL (the issuer's
-    /// default) and the grant types clients may register.
+    /// default), the grant types clients may register, and whether
+    /// registration limits scopes (then `scopes_supported` is dcr's).
     pub fn into_config(
         self,
         public_url: Option<&Url>,
         grant_types: &[GrantType],
+        scopes_limited: bool,
     ) -> Result<Discovery, ConfigError> {
-        Ok(Discovery::new(
+        let mut discovery = Discovery::new(
             self.issuer,
             self.authorization_endpoint,
             self.token_endpoint,
@@ -48,12 +70,79 @@ impl DiscoverySettings {
                 .collect(),
             public_url,
             grant_types,
-        ))
+        );
+        if let Some(path) = &self.metadata_file {
+            discovery.extra = read_metadata_file(path, scopes_limited)?;
+        }
+        if self.openid_configuration.0 {
+            let missing = discovery
+                .extra
+                .openid_missing(discovery.authorization_endpoint.is_some());
+            if !missing.is_empty() {
+                return Err(ConfigError {
+                    variable: "DCR_OPENID_CONFIGURATION",
+                    message: format!(
+                        "OpenID Connect Discovery 1.0 (section 3) requires {}: set authorization_endpoint with DCR_AUTHORIZATION_ENDPOINT and the others in DCR_METADATA_FILE, or leave DCR_OPENID_CONFIGURATION off",
+                        missing.join(", ")
+                    ),
+                });
+            }
+            discovery.openid_path = Some(openid_path(discovery.issuer.as_ref().or(public_url)));
+        }
+        Ok(discovery)
+    }
+}
+
+/// `DCR_METADATA_FILE`, read (at most 64 KiB) and checked, every error
+/// naming the file and the member.
+fn read_metadata_file(path: &Path, scopes_limited: bool) -> Result<ExtraMetadata, ConfigError> {
+    let error = |message: String| ConfigError {
+        variable: "DCR_METADATA_FILE",
+        message: format!("{}: {message}", path.display()),
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            file.take(MAX_METADATA_FILE_BYTES + 1)
+                .read_to_string(&mut text)
+        })
+        .map_err(|err| error(format!("cannot read it: {err}")))?;
+    if text.len() as u64 > MAX_METADATA_FILE_BYTES {
+        return Err(error(format!(
+            "is larger than {MAX_METADATA_FILE_BYTES} bytes"
+        )));
+    }
+    ExtraMetadata::parse(&text, &owned_members(scopes_limited)).map_err(|err| match err {
+        ExtraMetadataError::Owned(member) => error(format!(
+            "{member} is written by dcr: set {} instead",
+            owner_of(&member)
+        )),
+        other => error(other.to_string()),
+    })
+}
+
+/// The setting a member dcr writes comes from.
+fn owner_of(member: &str) -> &'static str {
+    match member {
+        "issuer" => "DCR_ISSUER",
+        "registration_endpoint" => "DCR_PUBLIC_URL",
+        "authorization_endpoint" => "DCR_AUTHORIZATION_ENDPOINT",
+        "token_endpoint" => "DCR_TOKEN_ENDPOINT",
+        "token_endpoint_auth_methods_supported" => "DCR_AUTH_METHODS",
+        "grant_types_supported" => "DCR_GRANT_TYPES",
+        "response_types_supported" => "DCR_RESPONSE_TYPES",
+        "code_challenge_methods_supported" => "DCR_CODE_CHALLENGE_METHODS",
+        "client_id_metadata_document_supported" => "DCR_CIMD",
+        "scopes_supported" => "DCR_ALLOWED_SCOPES",
+        _ => "its own variable",
     }
 }
 
 /// The well-known path of the metadata (RFC 8414 section 3).
 pub const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
+
+/// The well-known suffix of OpenID Connect Discovery 1.0 (section 4).
+pub const OPENID_WELL_KNOWN: &str = "/.well-known/openid-configuration";
 
 #[derive(Debug, Clone)]
 pub struct Discovery {
@@ -66,6 +155,11 @@ pub struct Discovery {
     /// Where the document is served: the well-known path, followed by the
     /// issuer's path when it has one.
     path: String,
+    /// The operator's members (`DCR_METADATA_FILE`).
+    extra: ExtraMetadata,
+    /// Where the same document is served for OpenID Connect clients, when
+    /// `DCR_OPENID_CONFIGURATION` is on.
+    openid_path: Option<String>,
 }
 
 impl Discovery {
@@ -92,6 +186,8 @@ impl Discovery {
             code_challenge_methods,
             missing,
             path,
+            extra: ExtraMetadata::default(),
+            openid_path: None,
         }
     }
 
@@ -123,6 +219,17 @@ impl Discovery {
     pub fn path(&self) -> &str {
         &self.path
     }
+
+    pub fn extra(&self) -> &ExtraMetadata {
+        &self.extra
+    }
+
+    /// Where `/.well-known/openid-configuration` is served (OpenID Connect
+    /// Discovery 1.0 section 4: after the issuer's path), or `None` while
+    /// `DCR_OPENID_CONFIGURATION` is off.
+    pub fn openid_path(&self) -> Option<&str> {
+        self.openid_path.as_deref()
+    }
 }
 
 /// RFC 8414 section 2: `authorization_endpoint` is REQUIRED unless no
@@ -150,6 +257,13 @@ fn missing_variables(
     missing
 }
 
+/// OpenID Connect Discovery 1.0 section 4: the well-known suffix goes after
+/// the issuer's path, unlike RFC 8414's.
+fn openid_path(issuer: Option<&Url>) -> String {
+    let issuer_path = issuer.map_or("", |issuer| issuer.path().trim_end_matches('/'));
+    format!("{issuer_path}{OPENID_WELL_KNOWN}")
+}
+
 /// RFC 8414 section 3.1: the issuer's path, if any, goes after the
 /// well-known path. An issuer derived from requests has none; a lone
 /// trailing slash is no path.
@@ -159,120 +273,4 @@ fn well_known_path(issuer: Option<&Url>) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn grants(names: &[&str]) -> Vec<GrantType> {
-        names
-            .iter()
-            .map(|name| GrantType::parse(name).unwrap())
-            .collect()
-    }
-
-    #[test]
-    fn required_endpoints_follow_the_grant_types() {
-        let both = ["DCR_AUTHORIZATION_ENDPOINT", "DCR_TOKEN_ENDPOINT"];
-        let cases: [(&[&str], bool, bool, &[&str]); 12] = [
-            (
-                &["authorization_code", "refresh_token", "client_credentials"],
-                false,
-                false,
-                &both,
-            ),
-            (
-                &["authorization_code"],
-                true,
-                false,
-                &["DCR_TOKEN_ENDPOINT"],
-            ),
-            (
-                &["authorization_code"],
-                false,
-                true,
-                &["DCR_AUTHORIZATION_ENDPOINT"],
-            ),
-            (&["authorization_code"], true, true, &[]),
-            // Only implicit: no token endpoint is needed.
-            (&["implicit"], false, false, &["DCR_AUTHORIZATION_ENDPOINT"]),
-            (&["implicit"], true, false, &[]),
-            (
-                &["implicit", "refresh_token"],
-                true,
-                false,
-                &["DCR_TOKEN_ENDPOINT"],
-            ),
-            // No grant uses the authorization endpoint.
-            (
-                &["client_credentials"],
-                false,
-                false,
-                &["DCR_TOKEN_ENDPOINT"],
-            ),
-            (&["client_credentials"], false, true, &[]),
-            (
-                &["urn:ietf:params:oauth:grant-type:device_code"],
-                false,
-                true,
-                &[],
-            ),
-            (&["password", "refresh_token"], false, true, &[]),
-            (&["authorization_code", "implicit"], false, false, &both),
-        ];
-        for (names, authorization, token, expected) in cases {
-            assert_eq!(
-                missing_variables(&grants(names), authorization, token),
-                expected,
-                "{names:?} with authorization endpoint {authorization}, token endpoint {token}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_document_lives_at_the_path_of_the_issuer() {
-        let cases = [
-            (None, WELL_KNOWN),
-            (Some("https://auth.example.com"), WELL_KNOWN),
-            (Some("https://auth.example.com/"), WELL_KNOWN),
-            (
-                Some("https://auth.example.com/tenant1"),
-                "/.well-known/oauth-authorization-server/tenant1",
-            ),
-            (
-                Some("https://auth.example.com/tenant1/"),
-                "/.well-known/oauth-authorization-server/tenant1",
-            ),
-            (
-                Some("https://auth.example.com/a/b"),
-                "/.well-known/oauth-authorization-server/a/b",
-            ),
-        ];
-        for (issuer, expected) in cases {
-            let issuer = issuer.map(|raw| Url::parse(raw).unwrap());
-            assert_eq!(well_known_path(issuer.as_ref()), expected, "{issuer:?}");
-        }
-    }
-
-    /// `DCR_ISSUER` wins over `DCR_PUBLIC_URL` for the path too.
-    #[test]
-    fn the_issuer_path_comes_from_dcr_issuer_first() {
-        let url = |raw: &str| Url::parse(raw).unwrap();
-        let public = url("https://auth.example.com/dcr");
-        let grants = grants(&["authorization_code"]);
-        let at = |issuer: Option<Url>, public_url: Option<&Url>| {
-            Discovery::new(issuer, None, None, Vec::new(), public_url, &grants)
-                .path()
-                .to_owned()
-        };
-        assert_eq!(at(None, Some(&public)), format!("{WELL_KNOWN}/dcr"));
-        assert_eq!(
-            at(Some(url("https://auth.example.com/")), Some(&public)),
-            WELL_KNOWN
-        );
-        assert_eq!(
-            at(Some(url("https://auth.example.com/t")), None),
-            format!("{WELL_KNOWN}/t")
-        );
-        assert_eq!(at(None, None), WELL_KNOWN);
-    }
-}
+mod tests;

@@ -119,9 +119,11 @@ impl Settings {
     pub fn into_config(self) -> Result<Config, ConfigError> {
         let listeners = self.listeners.into_config()?;
         let policy = self.policy.into_config()?;
-        let discovery = self
-            .discovery
-            .into_config(listeners.public_url.as_ref(), &policy.grant_types)?;
+        let discovery = self.discovery.into_config(
+            listeners.public_url.as_ref(),
+            &policy.grant_types,
+            policy.allowed_scopes.is_some(),
+        )?;
         Ok(Config {
             database: self.database.into_config()?,
             registration: self.registration.into_config()?,

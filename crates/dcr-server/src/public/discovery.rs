@@ -1,6 +1,9 @@
 //! `GET /.well-known/oauth-authorization-server` (RFC 8414): how MCP clients
 //! find the registration endpoint, and what registration accepts, merged with
-//! the authorization server's own endpoints from configuration.
+//! the authorization server's own endpoints from configuration and the
+//! operator's members (`DCR_METADATA_FILE`). The same document is
+//! `/.well-known/openid-configuration` (OpenID Connect Discovery 1.0) when
+//! `DCR_OPENID_CONFIGURATION` is on.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,14 +21,30 @@ pub async fn metadata(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let discovery = &state.discovery;
-    if request.path() != discovery.path() {
+    if request.path() != state.discovery.path() {
         return Err(ApiError::NoSuchRoute);
     }
+    document(&request, &state)
+}
+
+/// `GET` at the issuer's path followed by `/.well-known/openid-configuration`
+/// (OpenID Connect Discovery 1.0 section 4), when the operator turned it on.
+pub async fn openid_configuration(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if state.discovery.openid_path() != Some(request.path()) {
+        return Err(ApiError::NoSuchRoute);
+    }
+    document(&request, &state)
+}
+
+fn document(request: &HttpRequest, state: &AppState) -> Result<HttpResponse, ApiError> {
+    let discovery = &state.discovery;
     if !discovery.missing().is_empty() {
         return Err(ApiError::DiscoveryNotConfigured);
     }
-    let base = state.public_base.for_request(&request)?;
+    let base = state.public_base.for_request(request)?;
     let document = ServerMetadata {
         issuer: discovery.issuer(),
         base: &base,
@@ -34,6 +53,7 @@ pub async fn metadata(
         code_challenge_methods: discovery.code_challenge_methods(),
         policy: &state.policy,
         url_client_ids: state.url_clients.enabled(),
+        extra: discovery.extra(),
     }
     .document();
     let mut response = if state.public_base.is_configured() {
@@ -56,7 +76,8 @@ pub async fn other_method(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if request.path() == state.discovery.path() {
+    let path = Some(request.path());
+    if path == Some(state.discovery.path()) || path == state.discovery.openid_path() {
         Err(ApiError::MethodNotAllowed {
             allow: "GET, HEAD".into(),
         })

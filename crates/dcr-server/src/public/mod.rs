@@ -47,6 +47,18 @@ pub fn public_routes(cfg: &mut web::ServiceConfig) {
         .route(web::head().to(discovery::metadata))
         .default_service(web::to(discovery::other_method)),
     )
+    // OpenID Connect Discovery puts its suffix after the issuer's path;
+    // the handler serves only that one path, and only when turned on.
+    .service(
+        web::resource([
+            "/.well-known/openid-configuration",
+            "/{issuer_path:.*}/.well-known/openid-configuration",
+        ])
+        .wrap(open_cors([Method::GET]))
+        .route(web::get().to(discovery::openid_configuration))
+        .route(web::head().to(discovery::openid_configuration))
+        .default_service(web::to(discovery::other_method)),
+    )
     .service(resource(
         "/healthz",
         vec![(Method::GET, web::route().to(health::healthz))],

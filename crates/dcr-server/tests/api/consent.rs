@@ -61,6 +61,21 @@ async fn signals_name_known_clients_and_impersonators(backend: Backend) {
             "impersonates:Acme Agent",
         ),
         (
+            "Official Claude Connector",
+            "https://evil.example/callback",
+            "impersonates:Claude",
+        ),
+        (
+            "My VS Code Tasks",
+            "https://evil.example/callback",
+            "impersonates:Visual Studio Code",
+        ),
+        (
+            "Acme-Agent Pro",
+            "https://evil.example/callback",
+            "impersonates:Acme Agent",
+        ),
+        (
             "P\u{430}ypal",
             "https://evil.example/callback",
             "mixed_script",
@@ -98,7 +113,14 @@ async fn reserved_names_can_be_refused(backend: Backend) {
         settings.consent.reserved_names = dcr_server::config::ReservedNames::Refuse;
     })
     .await;
-    for name in ["Claude", "\u{421}laude", "Claude Code (memory)"] {
+    for name in [
+        "Claude",
+        "\u{421}laude",
+        "Claude Code (memory)",
+        "Claude Desktop",
+        "C l a u d e",
+        "Anthropic Connector",
+    ] {
         let response = app
             .post_register(&json!({
                 "client_name": name,
@@ -124,5 +146,13 @@ async fn reserved_names_can_be_refused(backend: Backend) {
         "native_2026",
     ] {
         app.register(&fixture(fixture_name)).await;
+    }
+    for name in ["Claudette's Notes", "Copilot for Sales", "Code Helper"] {
+        app.register(&json!({
+            "client_name": name,
+            "redirect_uris": ["https://notes.example/callback"],
+            "token_endpoint_auth_method": "none",
+        }))
+        .await;
     }
 }

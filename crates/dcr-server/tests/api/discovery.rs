@@ -4,6 +4,7 @@
 
 mod forwarded;
 mod location;
+mod operator;
 
 use dcr_server::Settings;
 use dcr_server::config::ListArg;

@@ -132,6 +132,7 @@ fn file(entries: Value) -> String {
 #[test]
 fn bad_operator_files_say_what_is_wrong() {
     let long_name = "a".repeat(101);
+    let long_a_vendor = "a".repeat(101);
     let too_many = file(Value::Array(vec![
         json!({"name": "x", "redirect_uris": ["https://a.example/cb"]});
         1001
@@ -155,7 +156,7 @@ fn bad_operator_files_say_what_is_wrong() {
         (file(json!(["Claude"])), "clients[0]: must be an object"),
         (
             file(json!([{"name": "A", "redirect_uris": ["https://a.example/"], "uris": []}])),
-            "clients[0]: unknown member \"uris\" (expected name, redirect_uris, metadata_document)",
+            "clients[0]: unknown member \"uris\" (expected name, aliases, vendors, redirect_uris, metadata_document)",
         ),
         (
             file(json!([{"redirect_uris": ["https://a.example/"]}])),
@@ -207,6 +208,68 @@ fn bad_operator_files_say_what_is_wrong() {
             ])),
             "clients[1].name: repeats the name of clients[0]",
         ),
+        (
+            file(json!([{"name": "--", "redirect_uris": ["https://a.example/"]}])),
+            "clients[0].name: must have a letter or a digit",
+        ),
+        (
+            file(json!([{"name": "A", "aliases": "B", "redirect_uris": ["https://a.example/"]}])),
+            "clients[0].aliases: must be an array of strings",
+        ),
+        (
+            file(
+                json!([{"name": "A", "aliases": ["Bee", 1], "redirect_uris": ["https://a.example/"]}]),
+            ),
+            "clients[0].aliases[1]: must be a string",
+        ),
+        (
+            file(
+                json!([{"name": "A", "vendors": [long_a_vendor], "redirect_uris": ["https://a.example/"]}]),
+            ),
+            "clients[0].vendors[0]: must be at most 100 bytes long",
+        ),
+        (
+            file(
+                json!([{"name": "A", "aliases": ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11"],
+                         "redirect_uris": ["https://a.example/"]}]),
+            ),
+            "clients[0].aliases: must have at most 10 entries",
+        ),
+        // Too short or too common: every name holding it would be flagged.
+        (
+            file(
+                json!([{"name": "A", "aliases": ["A.I"], "redirect_uris": ["https://a.example/"]}]),
+            ),
+            "clients[0].aliases[0]: \"A.I\" is too common a word: every client name holding it would be flagged",
+        ),
+        (
+            file(
+                json!([{"name": "A", "vendors": ["Co-Pilot"], "redirect_uris": ["https://a.example/"]}]),
+            ),
+            "clients[0].vendors[0]: \"Co-Pilot\" is too common a word: every client name holding it would be flagged",
+        ),
+        // A name or alias is one client's; a vendor is no client's name.
+        (
+            file(json!([
+                {"name": "Acme", "redirect_uris": ["https://a.example/"]},
+                {"name": "Beta", "aliases": ["ACME"], "redirect_uris": ["https://b.example/"]}
+            ])),
+            "clients[1].aliases[0]: \"ACME\" is also a name of \"Acme\"",
+        ),
+        (
+            file(json!([
+                {"name": "Acme Agent", "redirect_uris": ["https://a.example/"]},
+                {"name": "acme-agent", "redirect_uris": ["https://b.example/"]}
+            ])),
+            "clients[1].name: \"acme-agent\" is also a name of \"Acme Agent\"",
+        ),
+        (
+            file(json!([
+                {"name": "Acme", "redirect_uris": ["https://a.example/"]},
+                {"name": "Beta", "vendors": ["Acme"], "redirect_uris": ["https://b.example/"]}
+            ])),
+            "clients[1].vendors[0]: \"Acme\" is a name of \"Acme\"",
+        ),
     ];
     for (json, expected) in cases {
         let err = KnownClients::parse(&json).expect_err(&json);
@@ -225,7 +288,7 @@ fn an_operator_entry_replaces_the_builtin_of_that_name() {
         .to_string(),
     )
     .unwrap();
-    let known = KnownClients::builtin().with(operator);
+    let known = KnownClients::builtin().with(operator).unwrap();
     // Names are compared in NFC, as client names are stored.
     let decomposed = KnownClients::parse(&file(
         json!([{"name": "Zoe\u{301}", "redirect_uris": ["https://zoe.example/cb"]}]),
