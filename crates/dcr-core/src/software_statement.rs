@@ -60,6 +60,18 @@ impl StatementMode {
     }
 }
 
+impl std::str::FromStr for StatementMode {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "off" => Ok(Self::Off),
+            "accept" => Ok(Self::Accept),
+            "require" => Ok(Self::Require),
+            _ => Err("must be off, accept or require".to_owned()),
+        }
+    }
+}
+
 /// What a registration's statement is held to.
 #[derive(Debug, Clone, Copy)]
 pub struct StatementRules<'a> {

@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::initial_access::TOKEN_PREFIX;
 use dcr_core::registration::{self, Admitted};
+use dcr_core::software_statement::Applied;
 use dcr_core::{
     ClientId, ClientMetadata, Provenance, RegisteredClient, Registration, RegistrationPolicy,
     TokenDigest,
@@ -23,6 +24,7 @@ use crate::http::json_body::read_json;
 use crate::http::no_store;
 use crate::observability::request_log::{LoggedClient, Registered};
 use crate::public::refuse_reserved_name;
+use crate::public::software_statement::admitted_document;
 use crate::state::{AppState, ConfigurationEndpoint, find_in_store, through_queue, with_store};
 
 pub async fn register(
@@ -39,13 +41,19 @@ pub async fn register(
     let endpoint = state.configuration_endpoint(&request)?;
     let token = presented_token(&request, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
+    let token_policy = token.as_ref().map(|token| &token.policy);
+    let Applied {
+        document,
+        issuer: statement_issuer,
+    } = admitted_document(&state, document, token.is_none(), token_policy)?;
     let Admitted { metadata, narrowed } = registration::admit(
         &document,
         &state.policy,
         token.as_ref().map(|token| &token.policy),
     )?;
     refuse_reserved_name(&state, &metadata)?;
-    let provenance = provenance(&request, client_address, token.as_ref());
+    let mut provenance = provenance(&request, client_address, token.as_ref());
+    provenance.software_statement_issuer = statement_issuer;
     let dedup = registration::dedup_key(state.dedup_public, provenance.via, &metadata);
     if let Some(fingerprint) = &dedup
         && let Some(response) = answer_duplicate(&state, fingerprint, &metadata).await?
