@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::body;
 use crate::error::{MetadataError, Problem, StatementProblem};
+use crate::initial_access::TokenPolicy;
 use crate::metadata::KNOWN_MEMBERS;
 
 mod issuers;
@@ -152,6 +153,21 @@ pub fn apply(document: Value, rules: &StatementRules, now: i64) -> Result<Applie
         document: Value::Object(members),
         issuer: Some(verified.issuer),
     })
+}
+
+/// An initial access token may only require statements from a trusted
+/// issuer: any other would refuse every registration it authorizes.
+pub fn check_token_issuer(
+    policy: &TokenPolicy,
+    issuers: &TrustedIssuers,
+) -> Result<(), MetadataError> {
+    match &policy.software_statement_issuer {
+        Some(issuer) if !issuers.trusts(issuer) => Err(MetadataError::new(
+            "/policy/software_statement_issuer",
+            Problem::UnknownValue,
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Verifies a statement against the trusted issuers at `now`.

@@ -437,6 +437,21 @@ fn modes_and_token_issuers_decide_when_a_statement_is_needed() {
 }
 
 #[test]
+fn a_token_may_only_require_a_trusted_issuer() {
+    let policy = |issuer: Option<&str>| crate::initial_access::TokenPolicy {
+        software_statement_issuer: issuer.map(str::to_owned),
+        ..Default::default()
+    };
+    let trusted = issuers();
+    assert!(check_token_issuer(&policy(None), &trusted).is_ok());
+    assert!(check_token_issuer(&policy(Some(ISSUER)), &trusted).is_ok());
+    let err = check_token_issuer(&policy(Some("https://other.example")), &trusted).unwrap_err();
+    assert_eq!(err.pointer, "/policy/software_statement_issuer");
+    let none = TrustedIssuers::default();
+    assert!(check_token_issuer(&policy(Some(ISSUER)), &none).is_err());
+}
+
+#[test]
 fn issuers_files_are_refused_with_a_reason() {
     let jwks: Value = serde_json::from_slice(fixture("public.jwks.json")).unwrap();
     let rsa = jwks["keys"][0].clone();

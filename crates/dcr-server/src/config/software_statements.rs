@@ -139,7 +139,11 @@ mod tests {
             (StatementMode::Off, Some(hmac), Some(ISSUERS)),
             (StatementMode::Accept, Some(not_json), Some(ISSUERS)),
             (StatementMode::Accept, Some(missing_keys), Some(ISSUERS)),
-            (StatementMode::Accept, Some(folder.join("absent.json")), Some(ISSUERS)),
+            (
+                StatementMode::Accept,
+                Some(folder.join("absent.json")),
+                Some(ISSUERS),
+            ),
         ];
         for (mode, path, refused_by) in cases {
             let outcome = settings(mode, path.clone()).into_config();
