@@ -31,3 +31,4 @@ mod redirect_uris;
 mod register;
 mod replicas;
 mod secret_hash;
+mod software_statements;
