@@ -23,10 +23,9 @@ fuzz_target!(|bytes: &[u8]| {
         return;
     };
     let keys: Value = serde_json::from_str(KEYS).expect("the test keys are JSON");
-    let issuers = TrustedIssuers::from_json(&json!({ ISSUER: keys }), &mut |_| {
-        Err("no files".into())
-    })
-    .expect("the test keys are a valid issuers file");
+    let issuers =
+        TrustedIssuers::from_json(&json!({ ISSUER: keys }), &mut |_| Err("no files".into()))
+            .expect("the test keys are a valid issuers file");
     if let Ok(verified) = software_statement::verify(statement, &issuers, NOW) {
         assert_eq!(verified.issuer, ISSUER, "accepted an untrusted issuer");
     }
@@ -40,7 +39,10 @@ fuzz_target!(|bytes: &[u8]| {
     match software_statement::apply(body, &rules, NOW) {
         Ok(applied) => {
             assert_eq!(applied.issuer.as_deref(), Some(ISSUER));
-            assert!(applied.document.get("iss").is_none(), "a JWT claim became metadata");
+            assert!(
+                applied.document.get("iss").is_none(),
+                "a JWT claim became metadata"
+            );
         }
         Err(err) => {
             assert_eq!(err.pointer, "/software_statement");

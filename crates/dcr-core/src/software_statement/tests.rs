@@ -309,6 +309,16 @@ fn claims_take_precedence_over_the_body() {
     assert!(ClientMetadata::from_request(&document, &RegistrationPolicy::default()).is_err());
 }
 
+/// (case, mode, open, required issuer, body, issuer applied or problem)
+type ModeCase<'a> = (
+    &'a str,
+    StatementMode,
+    bool,
+    Option<&'a str>,
+    &'a Value,
+    Result<Option<&'a str>, StatementProblem>,
+);
+
 #[test]
 fn modes_and_token_issuers_decide_when_a_statement_is_needed() {
     use StatementProblem as P;
@@ -316,15 +326,7 @@ fn modes_and_token_issuers_decide_when_a_statement_is_needed() {
     let with = json!({ "client_name": "Body", "software_statement": statement });
     let bad = json!({ "client_name": "Body", "software_statement": "not.a.jwt" });
     let without = json!({ "client_name": "Body" });
-    // (case, mode, open, required issuer, body, issuer applied or problem)
-    let cases: Vec<(
-        &str,
-        StatementMode,
-        bool,
-        Option<&str>,
-        &Value,
-        Result<Option<&str>, P>,
-    )> = vec![
+    let cases: Vec<ModeCase> = vec![
         (
             "off ignores a statement",
             StatementMode::Off,
