@@ -54,7 +54,10 @@ pub async fn register(
     refuse_reserved_name(&state, &metadata)?;
     let mut provenance = provenance(&request, client_address, token.as_ref());
     provenance.software_statement_issuer = statement_issuer;
-    let dedup = registration::dedup_key(state.dedup_public, provenance.via, &metadata);
+    // A client vouched for by a statement is its registrant's alone: never
+    // handed to a later registration of the same metadata without one.
+    let dedup = registration::dedup_key(state.dedup_public, provenance.via, &metadata)
+        .filter(|_| provenance.software_statement_issuer.is_none());
     if let Some(fingerprint) = &dedup
         && let Some(response) = answer_duplicate(&state, fingerprint, &metadata).await?
     {

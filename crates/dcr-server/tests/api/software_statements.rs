@@ -14,6 +14,7 @@ use dcr_core::software_statement::StatementMode;
 on_both_backends!(
     statements_are_ignored_when_off,
     accepted_statements_win_over_the_body_and_bad_ones_are_refused,
+    clients_vouched_for_by_a_statement_are_never_shared,
     required_statements_are_needed_without_a_token,
     a_token_may_require_statements_from_its_issuer,
 );
@@ -284,4 +285,32 @@ async fn a_token_may_require_statements_from_its_issuer(backend: Backend) {
     assert_eq!(from["via"], "token");
     assert_eq!(from["initial_access_token"], id.as_str());
     assert_eq!(from["software_statement_issuer"], ISSUER);
+}
+
+/// `DCR_DEDUP_PUBLIC` hands a public client to later registrations of the
+/// same metadata; never one whose registration carried a statement.
+async fn clients_vouched_for_by_a_statement_are_never_shared(backend: Backend) {
+    let issuers = std::env::temp_dir().join(format!("dcr-issuers-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&issuers, json!({ ISSUER: KEYS }).to_string()).unwrap();
+    let path = issuers.clone();
+    let app = spawn_app_with(backend, move |settings| {
+        settings.software_statements.software_statements = StatementMode::Accept;
+        settings.software_statements.software_statement_issuers = Some(path);
+        settings.registration.dedup_public = dcr_server::config::BoolArg(true);
+    })
+    .await;
+    let _ = std::fs::remove_file(&issuers);
+    let vouched = created(register(&app, None, &body(Some(statement()))).await).await;
+    let again = created(register(&app, None, &body(Some(statement()))).await).await;
+    assert_ne!(vouched["client_id"], again["client_id"]);
+    // The same metadata without a statement is not handed the vouched client.
+    let mut copied = body(None);
+    for member in ["client_name", "software_id", "redirect_uris"] {
+        copied[member] = vouched[member].clone();
+    }
+    let copy = created(register(&app, None, &copied).await).await;
+    assert_ne!(copy["client_id"], vouched["client_id"]);
+    // Without statements, registrations of one metadata still share.
+    let shared = created(register(&app, None, &copied).await).await;
+    assert_eq!(shared["client_id"], copy["client_id"]);
 }
