@@ -439,3 +439,4 @@ fn modes_and_token_issuers_decide_when_a_statement_is_needed() {
 }
 
 mod issuers;
+mod proptests;
