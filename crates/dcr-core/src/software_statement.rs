@@ -124,9 +124,13 @@ pub fn apply(document: Value, rules: &StatementRules, now: i64) -> Result<Applie
             issuer: None,
         });
     };
-    let statement = match members.get(MEMBER) {
-        None | Some(Value::Null) if required => return Err(refuse(StatementProblem::Required)),
-        None | Some(Value::Null) => {
+    // Absent, `null` and `""` all mean "not given", as for every member.
+    let given = members
+        .get(MEMBER)
+        .filter(|value| !value.is_null() && value.as_str() != Some(""));
+    let statement = match given {
+        None if required => return Err(refuse(StatementProblem::Required)),
+        None => {
             return Ok(Applied {
                 document: Value::Object(members),
                 issuer: None,

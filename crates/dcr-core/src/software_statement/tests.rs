@@ -326,6 +326,7 @@ fn modes_and_token_issuers_decide_when_a_statement_is_needed() {
     let with = json!({ "client_name": "Body", "software_statement": statement });
     let bad = json!({ "client_name": "Body", "software_statement": "not.a.jwt" });
     let without = json!({ "client_name": "Body" });
+    let empty = json!({ "client_name": "Body", "software_statement": "" });
     let cases: Vec<ModeCase> = vec![
         (
             "off ignores a statement",
@@ -366,6 +367,22 @@ fn modes_and_token_issuers_decide_when_a_statement_is_needed() {
             None,
             &without,
             Err(P::Required),
+        ),
+        (
+            "require: an empty statement is none",
+            StatementMode::Require,
+            true,
+            None,
+            &empty,
+            Err(P::Required),
+        ),
+        (
+            "accept: an empty statement is none",
+            StatementMode::Accept,
+            true,
+            None,
+            &empty,
+            Ok(None),
         ),
         (
             "require with one",
