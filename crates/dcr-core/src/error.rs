@@ -3,8 +3,10 @@
 
 use std::fmt;
 
+mod statement;
 mod uri;
 
+pub use statement::StatementProblem;
 pub use uri::{RedirectUriError, UriSyntaxError, UrlError};
 
 /// The `error` codes of RFC 7591 section 3.2.2.
@@ -171,6 +173,8 @@ pub enum Problem {
     /// A name that claims, or looks like, a well-known client's without its
     /// redirect URIs (`DCR_RESERVED_NAMES=refuse`).
     ReservedName,
+    /// A `software_statement` refused (RFC 7591 section 3.2.2).
+    Statement(StatementProblem),
 }
 
 impl fmt::Display for Problem {
@@ -259,6 +263,7 @@ impl fmt::Display for Problem {
             Self::ReservedName => f.write_str(
                 "claims or resembles the name of a well-known client whose redirect URIs this registration does not have",
             ),
+            Self::Statement(inner) => inner.fmt(f),
         }
     }
 }
@@ -288,6 +293,7 @@ impl MetadataError {
 
     pub fn code(&self) -> ErrorCode {
         match self.problem {
+            Problem::Statement(statement) => statement.code(),
             Problem::RedirectUri(_) | Problem::RedirectUrisRequired => {
                 ErrorCode::InvalidRedirectUri
             }

@@ -21,6 +21,7 @@ pub mod redirect_uri;
 pub mod registration;
 pub mod scope;
 pub mod secret_tag;
+pub mod software_statement;
 mod text;
 mod uri;
 
@@ -39,7 +40,8 @@ pub use client::{
 pub use client_url::ClientUrl;
 pub use credentials::{BcryptCost, ClientId, ClientSecret, SecretHash, SecretHashing};
 pub use error::{
-    CharClass, ErrorCode, MetadataError, Problem, RedirectUriError, UriSyntaxError, UrlError,
+    CharClass, ErrorCode, MetadataError, Problem, RedirectUriError, StatementProblem,
+    UriSyntaxError, UrlError,
 };
 pub use grant_types::{GrantType, ResponseType};
 pub use initial_access::{
@@ -56,4 +58,5 @@ pub use redirect_uri::{
 };
 pub use scope::{Scope, ScopeToken};
 pub use secret_tag::SecretTag;
+pub use software_statement::{StatementMode, TrustedIssuers};
 pub use uri::is_public_address;

@@ -64,6 +64,9 @@ pub struct Provenance {
     pub via: RegisteredVia,
     /// The initial access token that authorized the registration.
     pub token_id: Option<TokenId>,
+    /// The issuer (`iss`) of the software statement the registration
+    /// carried, when one verified (RFC 7591 section 2.3).
+    pub software_statement_issuer: Option<String>,
 }
 
 impl Provenance {
@@ -84,6 +87,7 @@ impl Provenance {
                 RegisteredVia::Open
             },
             token_id,
+            software_statement_issuer: None,
         }
     }
 

@@ -11,7 +11,7 @@ use dcr_store::{ClientReader, ClientWriter, QueueFull, Store, StoreError};
 use crate::admission::hashing::HashingPool;
 use crate::admission::rate_limit::RateLimiter;
 use crate::cimd::UrlClients;
-use crate::config::{ConsentConfig, Discovery, RegistrationMode};
+use crate::config::{ConsentConfig, Discovery, RegistrationMode, SoftwareStatementConfig};
 use crate::http::error::ApiError;
 use crate::http::proxy::{PublicBase, TrustedProxies};
 use crate::observability::metrics::Metrics;
@@ -36,6 +36,8 @@ pub struct AppState {
     pub url_clients: UrlClients,
     /// Well-known clients and the reserved-name rule (consent signals).
     pub consent: ConsentConfig,
+    /// `DCR_SOFTWARE_STATEMENTS` and the trusted issuers' keys.
+    pub software_statements: SoftwareStatementConfig,
     /// How new secrets are hashed (`DCR_SECRET_HASH`).
     pub secret_hashing: SecretHashing,
     /// bcrypt for registrations, RFC 7592 updates and rotations.

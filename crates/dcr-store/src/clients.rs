@@ -369,13 +369,15 @@ pub(crate) fn stored_secret(credentials: &ClientCredentials) -> StoredSecret {
     }
 }
 
-/// The provenance column: `{"address": ..., "user_agent": ..., "via": ...}`.
+/// The provenance column: `{"address": ..., "user_agent": ..., "via": ...,
+/// "token_id": ..., "software_statement_issuer": ...}`.
 fn provenance_json(provenance: &Provenance) -> String {
     serde_json::json!({
         "address": provenance.address,
         "user_agent": provenance.user_agent,
         "via": provenance.via.as_str(),
         "token_id": provenance.token_id.as_ref().map(TokenId::as_str),
+        "software_statement_issuer": provenance.software_statement_issuer,
     })
     .to_string()
 }
@@ -395,5 +397,7 @@ fn provenance_from_json(stored: &str) -> Option<Provenance> {
             .map(|id| TokenId::parse(&id))
             .transpose()
             .ok()?,
+        // Absent from rows written before statements were verified.
+        software_statement_issuer: text("software_statement_issuer")?,
     })
 }

@@ -130,3 +130,43 @@ async fn tokens_commands_issue_list_and_revoke() {
     );
     assert!(unknown.failure().contains("no initial access token"));
 }
+
+/// `tokens create --software-statement-issuer`: only an issuer of
+/// DCR_SOFTWARE_STATEMENT_ISSUERS, named by its flag when refused; the
+/// token's policy carries it.
+#[test]
+fn tokens_may_require_a_trusted_software_statement_issuer() {
+    const ISSUER: &str = "https://registry.example.com";
+    let database = TestDatabase::sqlite();
+    let dir = ScratchDir::new();
+    let mut env = environment(&database);
+    drop(Server::start(&dir.0, &env));
+    let create = |env: &[(&str, String)], issuer: &str| {
+        shell(
+            &dir.0,
+            env,
+            "tokens",
+            &["create", "--software-statement-issuer", issuer, "--json"],
+        )
+    };
+    let refused = create(&env, ISSUER);
+    assert!(
+        refused.failure().contains("--software-statement-issuer"),
+        "{}",
+        refused.stderr
+    );
+    let keys = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../dcr-core/tests/data/statements/public.jwks.json"
+    );
+    let issuers = dir.0.join("issuers.json");
+    std::fs::write(&issuers, json!({ ISSUER: keys }).to_string()).unwrap();
+    env.push((
+        "DCR_SOFTWARE_STATEMENT_ISSUERS",
+        issuers.display().to_string(),
+    ));
+    let created = create(&env, ISSUER).json();
+    assert_eq!(created["policy"]["software_statement_issuer"], ISSUER);
+    let other = create(&env, "https://other.example");
+    assert!(other.failure().contains("--software-statement-issuer"));
+}

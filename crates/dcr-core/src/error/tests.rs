@@ -104,6 +104,7 @@ fn all_problems() -> Vec<Problem> {
         Problem::RegistrationPolicyUnknown,
         Problem::ReservedName,
     ];
+    problems.extend(STATEMENT_PROBLEMS.map(Problem::Statement));
     problems.extend(REDIRECT_URI_ERRORS.map(Problem::RedirectUri));
     problems.extend(URI_SYNTAX_ERRORS.map(|err| Problem::RedirectUri(err.into())));
     problems.extend(URL_ERRORS.map(Problem::Url));
@@ -147,11 +148,30 @@ fn all_problems() -> Vec<Problem> {
             | Problem::InvalidHostPattern
             | Problem::HostNotAllowed
             | Problem::RegistrationPolicyUnknown
-            | Problem::ReservedName => {}
+            | Problem::ReservedName
+            | Problem::Statement(_) => {}
         }
     }
     problems
 }
+
+const STATEMENT_PROBLEMS: [StatementProblem; 15] = [
+    StatementProblem::Malformed,
+    StatementProblem::TooLarge { max: 16384 },
+    StatementProblem::TooManyHeaderMembers { max: 8 },
+    StatementProblem::TooManyClaims { max: 64 },
+    StatementProblem::UnsupportedAlgorithm,
+    StatementProblem::CriticalHeader,
+    StatementProblem::IssuerMissing,
+    StatementProblem::UntrustedIssuer,
+    StatementProblem::IssuerNotAllowed,
+    StatementProblem::UnknownKey,
+    StatementProblem::BadSignature,
+    StatementProblem::InvalidTime,
+    StatementProblem::Expired,
+    StatementProblem::NotYetValid,
+    StatementProblem::Required,
+];
 
 /// RFC 6749 section 5.2: `error_description` is `%x20-21 / %x23-5B / %x5D-7E`.
 fn is_rfc6749_safe(text: &str) -> bool {

@@ -14,8 +14,10 @@ use crate::metadata::ClientMetadata;
 use crate::policy::RegistrationPolicy;
 use crate::scope::Scope;
 
-const POLICY_MEMBERS: &str =
-    "scope, redirect_uri_hosts, token_endpoint_auth_methods and grant_types";
+const POLICY_MEMBERS: &str = "scope, redirect_uri_hosts, token_endpoint_auth_methods, grant_types and software_statement_issuer";
+
+/// Bytes of a `software_statement_issuer`.
+pub const MAX_ISSUER_BYTES: usize = 2000;
 
 /// What the registrations an initial access token authorizes may ask for.
 /// A member left out leaves that part to the server's policy.
@@ -31,6 +33,10 @@ pub struct TokenPolicy {
     pub auth_methods: Option<Vec<AuthMethod>>,
     /// A subset of the server's grant types.
     pub grant_types: Option<Vec<GrantType>>,
+    /// The registrations must carry a software statement that verifies and
+    /// whose `iss` is this issuer (RFC 7591 section 2.3), whatever
+    /// `DCR_SOFTWARE_STATEMENTS` says.
+    pub software_statement_issuer: Option<String>,
 }
 
 impl TokenPolicy {
@@ -56,6 +62,7 @@ impl TokenPolicy {
                 "redirect_uri_hosts",
                 "token_endpoint_auth_methods",
                 "grant_types",
+                "software_statement_issuer",
             ]
             .contains(&key.as_str())
         }) {
@@ -107,11 +114,33 @@ impl TokenPolicy {
             let grant = GrantType::parse(raw)?;
             supported(server.supports_grant_type(&grant), grant)
         })?;
+        let software_statement_issuer = match members.get("software_statement_issuer") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(issuer)) => {
+                let at = || at("software_statement_issuer");
+                if issuer.is_empty() {
+                    return Err(MetadataError::new(at(), Problem::Empty));
+                }
+                crate::text::check_stored(issuer, MAX_ISSUER_BYTES)
+                    .and_then(|()| crate::text::check_readable(issuer))
+                    .map_err(|problem| MetadataError::new(at(), problem))?;
+                Some(issuer.clone())
+            }
+            Some(_) => {
+                return Err(MetadataError::new(
+                    at("software_statement_issuer"),
+                    Problem::WrongType {
+                        expected: JsonType::String,
+                    },
+                ));
+            }
+        };
         Ok(Self {
             scope,
             redirect_uri_hosts,
             auth_methods,
             grant_types,
+            software_statement_issuer,
         })
     }
 
@@ -146,6 +175,9 @@ impl TokenPolicy {
                 "grant_types".into(),
                 strings(grants.iter().map(|g| g.as_str().to_owned()).collect()),
             );
+        }
+        if let Some(issuer) = &self.software_statement_issuer {
+            out.insert("software_statement_issuer".into(), issuer.clone().into());
         }
         Value::Object(out)
     }

@@ -321,3 +321,39 @@ fn stored_policies_that_do_not_parse_are_none() {
         Some(TokenPolicy::default())
     );
 }
+
+#[test]
+fn a_token_policy_may_name_the_issuer_of_its_software_statements() {
+    let issuer = "https://registry.example.com";
+    let partner = policy(json!({ "software_statement_issuer": issuer }));
+    assert_eq!(partner.software_statement_issuer.as_deref(), Some(issuer));
+    let stored = partner.to_json();
+    assert_eq!(stored, json!({ "software_statement_issuer": issuer }));
+    assert_eq!(TokenPolicy::from_stored(&stored), Some(partner));
+    // A policy stored before the member existed still loads, without one.
+    let old = TokenPolicy::from_stored(&json!({ "scope": "mcp" })).unwrap();
+    assert_eq!(old.software_statement_issuer, None);
+    for (bad, problem) in [
+        (json!(""), Problem::Empty),
+        (
+            json!(5),
+            Problem::WrongType {
+                expected: crate::error::JsonType::String,
+            },
+        ),
+    ] {
+        let err = TokenRequest::from_json(
+            &json!({ "policy": { "software_statement_issuer": bad } }),
+            &server(),
+        )
+        .unwrap_err();
+        assert_eq!(err.pointer, "/policy/software_statement_issuer");
+        assert_eq!(err.problem, problem);
+    }
+    let err = TokenRequest::from_json(
+        &json!({ "policy": { "software_statement_issuer": "https://a.example/\u{202e}" } }),
+        &server(),
+    )
+    .unwrap_err();
+    assert_eq!(err.pointer, "/policy/software_statement_issuer");
+}

@@ -26,6 +26,7 @@ fn partner() -> TokenPolicy {
         redirect_uri_hosts: Some(vec![RedirectPattern::parse("localhost").unwrap()]),
         auth_methods: Some(vec![AuthMethod::None]),
         grant_types: None,
+        software_statement_issuer: None,
     }
 }
 

@@ -172,6 +172,7 @@ fn try_convert(
                 user_agent,
                 via: RegisteredVia::Imported,
                 token_id: None,
+                software_statement_issuer: None,
             },
         },
         notes,

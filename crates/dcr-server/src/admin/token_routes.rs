@@ -5,6 +5,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::TokenRequest;
+use dcr_core::software_statement;
 use serde_json::{Value, json};
 
 use crate::admin::operations::{on_store, tokens};
@@ -24,6 +25,13 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let document = read_admin_json(&request, payload, state.max_body_bytes).await?;
     let asked = TokenRequest::from_json(&document, &state.policy)
+        .and_then(|asked| {
+            software_statement::check_token_issuer(
+                &asked.policy,
+                &state.software_statements.issuers,
+            )?;
+            Ok(asked)
+        })
         .map_err(|err| ApiError::Metadata(err).on_admin_api())?;
     let now = unix_now();
     let (token, stored) = on_store(&state, move |store| tokens::create(store, asked, now)).await?;

@@ -6,11 +6,11 @@
 //! reported as refused.
 
 use dcr_core::consent::{ConsentSignals, KnownClients, Source, Subject};
-use dcr_core::registration::Admitted;
 use serde_json::{Map, Value};
 
 use crate::config::RegistrationMode;
 use crate::http::error::ApiError;
+use crate::public::decision::Decided;
 
 /// The member of a dry run's body that names an initial access token, to
 /// decide the body under that token's policy (`POST /register` takes it in
@@ -43,19 +43,23 @@ pub fn named_token(body: &[u8], mode: RegistrationMode) -> Result<NamedToken, Ap
 
 /// The dry run's answer: `{"valid": true, "client", "consent"}` with the
 /// metadata as it would be stored and answered (no `client_id`, secret or
-/// token: none is issued) and the consent signals a consent page would
-/// show; or `{"valid": false, "error", "error_description", "field"}`,
+/// token: none is issued), the consent signals a consent page would
+/// show, and the issuer of the software statement that vouched for it, if
+/// one did; or `{"valid": false, "error", "error_description", "field"}`,
 /// the error registration would answer. An error that is no verdict on the
 /// body (the database unreachable while reading the token) is `Err`, for
 /// the caller to answer as such.
 pub fn verdict(
-    decided: Result<Admitted, ApiError>,
+    decided: Result<Decided, ApiError>,
     known: &KnownClients,
     now: i64,
 ) -> Result<Value, ApiError> {
     let mut answer = Map::new();
     match decided {
-        Ok(admitted) => {
+        Ok(Decided {
+            admitted,
+            statement_issuer,
+        }) => {
             let consent = ConsentSignals::of(
                 &Subject {
                     metadata: &admitted.metadata,
@@ -69,6 +73,9 @@ pub fn verdict(
             answer.insert("valid".into(), true.into());
             answer.insert("client".into(), admitted.metadata.to_json().into());
             answer.insert("consent".into(), consent.to_json());
+            if let Some(issuer) = statement_issuer {
+                answer.insert("software_statement_issuer".into(), issuer.into());
+            }
         }
         Err(err) if err.is_refusal() => {
             answer.insert("valid".into(), false.into());

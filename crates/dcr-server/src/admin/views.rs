@@ -65,6 +65,7 @@ pub fn admin_view(client: &RegisteredClient) -> Map<String, Value> {
             "user_agent": provenance.user_agent,
             "via": provenance.via.as_str(),
             "initial_access_token": provenance.token_id.as_ref().map(TokenId::as_str),
+            "software_statement_issuer": provenance.software_statement_issuer,
         }),
     );
     view

@@ -81,6 +81,7 @@ impl Application {
             lifetimes,
             cimd,
             consent,
+            software_statements,
             hashing: hashing_config,
             policy,
         } = config;
@@ -158,6 +159,7 @@ impl Application {
             dedup_public: registration.dedup_public,
             url_clients,
             consent,
+            software_statements,
             metrics: metrics.clone(),
             secret_hashing: hashing_config.secret_hashing,
             hashing: hashing.clone(),

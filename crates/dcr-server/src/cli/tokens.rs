@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use dcr_core::TokenRequest;
+use dcr_core::software_statement;
 use dcr_store::Store;
 use serde_json::{Map, Value, json};
 
@@ -55,6 +56,9 @@ fn create(
             policy.insert(key.into(), json!(values));
         }
     }
+    if let Some(issuer) = &args.software_statement_issuer {
+        policy.insert("software_statement_issuer".into(), issuer.clone().into());
+    }
     let body = json!({
         "expires_in": args.expires_in,
         "max_uses": args.max_uses,
@@ -62,6 +66,13 @@ fn create(
         "policy": policy,
     });
     let asked = TokenRequest::from_json(&body, &config.policy)
+        .and_then(|asked| {
+            software_statement::check_token_issuer(
+                &asked.policy,
+                &config.software_statements.issuers,
+            )?;
+            Ok(asked)
+        })
         .map_err(|err| CliError::Invalid(flag_error(&err)))?;
     let (token, stored) = tokens::create(store, asked, now)?;
     let mut view = token_view(&stored, now);
@@ -91,6 +102,7 @@ fn flag_error(err: &dcr_core::MetadataError) -> String {
         Some("redirect_uri_hosts") => "--redirect-host",
         Some("token_endpoint_auth_methods") => "--auth-method",
         Some("grant_types") => "--grant-type",
+        Some("software_statement_issuer") => "--software-statement-issuer",
         _ => "the token",
     };
     format!("{flag}: {}", err.problem)

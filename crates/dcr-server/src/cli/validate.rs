@@ -5,7 +5,6 @@
 
 use std::io::{Read, Write};
 
-use dcr_core::registration::Admitted;
 use dcr_store::StoredToken;
 
 use super::{CliError, ValidateArgs};
@@ -14,7 +13,7 @@ use crate::clock::unix_now;
 use crate::config::Config;
 use crate::http::error::ApiError;
 use crate::http::json_body::parse_registration;
-use crate::public::decision::{Rules, active_token, decide};
+use crate::public::decision::{Decided, Rules, active_token, decide};
 
 /// Prints the verdict as JSON; a body that is not valid is an error (exit
 /// 1) after it is printed.
@@ -62,7 +61,7 @@ fn read_body(source: &str, limit: usize) -> Result<Result<Vec<u8>, ApiError>, Cl
 /// The server's steps (`admin::routes::validate`), with the token read
 /// straight from the database: `Ok` holds the decision, `Err` a database
 /// that could not be read.
-fn dry_run(body: &[u8], config: &Config) -> Result<Result<Admitted, ApiError>, CliError> {
+fn dry_run(body: &[u8], config: &Config) -> Result<Result<Decided, ApiError>, CliError> {
     let token = match named_token(body, config.registration.mode) {
         Ok(NamedToken::Raw(raw)) => match token_in_database(&raw, config)? {
             Some(token) => Some(token),
@@ -74,13 +73,15 @@ fn dry_run(body: &[u8], config: &Config) -> Result<Result<Admitted, ApiError>, C
     let rules = Rules {
         policy: &config.policy,
         consent: &config.consent,
+        statements: &config.software_statements,
     };
     Ok(parse_registration(body).and_then(|document| {
-        Ok(decide(
-            &document,
+        decide(
+            document,
             rules,
             token.as_ref().map(|token| &token.policy),
-        )?)
+            unix_now(),
+        )
     }))
 }
 

@@ -24,6 +24,7 @@ mod logging;
 mod metadata_limits;
 mod policy;
 mod registration;
+mod software_statements;
 mod values;
 pub use crate::config::ip_range::IpRange;
 pub use cimd::{CimdConfig, CimdSettings, HostPatternArg};
@@ -38,6 +39,7 @@ pub use logging::{LogFormat, LoggingSettings};
 pub use metadata_limits::MetadataLimitSettings;
 pub use policy::PolicySettings;
 pub use registration::{RegistrationConfig, RegistrationMode, RegistrationSettings};
+pub use software_statements::{SoftwareStatementConfig, SoftwareStatementSettings};
 pub use values::{
     AdminToken, AuthMethodArg, BoolArg, GrantTypeArg, ListArg, NativeSchemeArg, ResponseTypeArg,
     ScopeArg, ScopePolicyArg, SecretHashArg, TokenArg,
@@ -63,6 +65,8 @@ pub struct Settings {
     #[command(flatten)]
     pub consent: ConsentSettings,
     #[command(flatten)]
+    pub software_statements: SoftwareStatementSettings,
+    #[command(flatten)]
     pub hashing: HashingSettings,
     #[command(flatten)]
     pub policy: PolicySettings,
@@ -81,6 +85,7 @@ pub struct Config {
     pub lifetimes: Lifetimes,
     pub cimd: CimdConfig,
     pub consent: ConsentConfig,
+    pub software_statements: SoftwareStatementConfig,
     pub hashing: HashingConfig,
     pub policy: RegistrationPolicy,
 }
@@ -131,6 +136,7 @@ impl Settings {
             lifetimes: self.lifetimes.into_config()?,
             cimd: self.cimd.into_config()?,
             consent: self.consent.into_config()?,
+            software_statements: self.software_statements.into_config()?,
             hashing: self.hashing.into_config()?,
             listeners,
             discovery,

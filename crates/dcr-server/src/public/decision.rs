@@ -5,11 +5,14 @@
 
 use dcr_core::initial_access::TOKEN_PREFIX;
 use dcr_core::registration::{self, Admitted};
+use dcr_core::software_statement::Applied;
 use dcr_core::{MetadataError, RegistrationPolicy, TokenDigest, TokenPolicy};
 use dcr_store::{Store, StoreError, StoredToken, TokenState};
 use serde_json::Value;
 
-use crate::config::{ConsentConfig, ReservedNames};
+use crate::config::{ConsentConfig, ReservedNames, SoftwareStatementConfig};
+use crate::http::error::ApiError;
+use crate::public::software_statement::admitted_document;
 use crate::state::AppState;
 
 /// The server's rules for a registration body.
@@ -17,6 +20,7 @@ use crate::state::AppState;
 pub struct Rules<'a> {
     pub policy: &'a RegistrationPolicy,
     pub consent: &'a ConsentConfig,
+    pub statements: &'a SoftwareStatementConfig,
 }
 
 impl<'a> Rules<'a> {
@@ -25,21 +29,39 @@ impl<'a> Rules<'a> {
         Self {
             policy: &state.policy,
             consent: &state.consent,
+            statements: &state.software_statements,
         }
     }
 }
 
-/// The metadata `document` registers, under the server's policy narrowed
+/// What a registration body decides.
+#[derive(Debug)]
+pub struct Decided {
+    /// The client's metadata, and the policy it is issued under.
+    pub admitted: Admitted,
+    /// The issuer of the software statement that vouched for it, for its
+    /// provenance.
+    pub statement_issuer: Option<String>,
+}
+
+/// The metadata `document` registers at `now`: its software statement
+/// applied (`DCR_SOFTWARE_STATEMENTS`), under the server's policy narrowed
 /// by `token`'s when an initial access token authorized it; refused as
 /// registration refuses it.
 pub fn decide(
-    document: &Value,
+    document: Value,
     rules: Rules<'_>,
     token: Option<&TokenPolicy>,
-) -> Result<Admitted, MetadataError> {
-    let admitted = registration::admit(document, rules.policy, token)?;
+    now: i64,
+) -> Result<Decided, ApiError> {
+    let Applied { document, issuer } =
+        admitted_document(rules.statements, document, token.is_none(), token, now)?;
+    let admitted = registration::admit(&document, rules.policy, token)?;
     refuse_reserved_name(rules.consent, &admitted.metadata)?;
-    Ok(admitted)
+    Ok(Decided {
+        admitted,
+        statement_issuer: issuer,
+    })
 }
 
 /// `DCR_RESERVED_NAMES=refuse`: a registration (or update) whose name

@@ -7,7 +7,9 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use dcr_core::{ClientId, Occasion, RegisteredClient, RegisteredUnder, UpdateError, UpdateRules};
+use dcr_core::{
+    ClientId, Occasion, RegisteredClient, RegisteredUnder, TokenPolicy, UpdateError, UpdateRules,
+};
 use rand::rngs::OsRng;
 
 use crate::clock::unix_now;
@@ -16,6 +18,7 @@ use crate::http::error::ApiError;
 use crate::http::json_body::read_json;
 use crate::http::no_store;
 use crate::public::decision::refuse_reserved_name;
+use crate::public::software_statement::admitted_document;
 use crate::state::{AppState, find_in_store};
 
 /// `GET /register/{client_id}` (RFC 7592 section 2.1). The plaintext secret
@@ -47,7 +50,16 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let endpoint = state.configuration_endpoint(&request)?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let rules = update_rules(&state, &client).await?;
+    let (rules, token_policy) = update_rules(&state, &client).await?;
+    let open = client.provenance.token_id.is_none();
+    let document = admitted_document(
+        &state.software_statements,
+        document,
+        open,
+        token_policy.as_ref(),
+        unix_now(),
+    )?
+    .document;
     let update_request = rules.parse(&document, &client.client_id)?;
 
     let hashing = state.secret_hashing;
@@ -101,19 +113,24 @@ pub async fn delete(
 /// The rules an update is held to ([`UpdateRules`], [`RegisteredUnder::of`]): for a client created
 /// with an initial access token, that token's policy is read whatever the
 /// token's state (revoked tokens are kept), and a token that is gone refuses
-/// the update.
+/// the update. The token's policy comes too, for its software statement
+/// issuer.
 async fn update_rules(
     state: &AppState,
     client: &RegisteredClient,
-) -> Result<UpdateRules, ApiError> {
+) -> Result<(UpdateRules, Option<TokenPolicy>), ApiError> {
     let registered_with = client.provenance.token_id.as_ref();
     // No token, no store trip: the server's rules.
     let Some(token_id) = registered_with.cloned() else {
-        return Ok(UpdateRules::new(&state.policy, RegisteredUnder::Server)?);
+        return Ok((
+            UpdateRules::new(&state.policy, RegisteredUnder::Server)?,
+            None,
+        ));
     };
     let token = find_in_store(state, move |store| store.find_token(&token_id)).await?;
-    let under = RegisteredUnder::of(registered_with, token.as_ref().map(|token| &token.policy));
-    Ok(UpdateRules::new(&state.policy, under)?)
+    let policy = token.map(|token| token.policy);
+    let under = RegisteredUnder::of(registered_with, policy.as_ref());
+    Ok((UpdateRules::new(&state.policy, under)?, policy))
 }
 
 fn client_address(state: &AppState, request: &HttpRequest) -> Option<String> {

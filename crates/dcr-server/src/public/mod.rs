@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod health;
 pub mod management;
 pub mod register;
+pub mod software_statement;
 
 use actix_cors::Cors;
 use actix_web::http::Method;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use dcr_core::registration::{self, Admitted};
-
 use dcr_core::{
     ClientId, ClientMetadata, Provenance, RegisteredClient, Registration, RegistrationPolicy,
 };
@@ -21,7 +20,7 @@ use crate::http::error::{ApiError, Outcome};
 use crate::http::json_body::read_json;
 use crate::http::no_store;
 use crate::observability::request_log::{LoggedClient, Registered};
-use crate::public::decision::{Rules, active_token, decide, looks_like_token};
+use crate::public::decision::{Decided, Rules, active_token, decide, looks_like_token};
 use crate::state::{AppState, ConfigurationEndpoint, find_in_store, through_queue, with_store};
 
 pub async fn register(
@@ -38,13 +37,21 @@ pub async fn register(
     let endpoint = state.configuration_endpoint(&request)?;
     let token = presented_token(&request, &state).await?;
     let document = read_json(&request, payload, state.max_body_bytes).await?;
-    let Admitted { metadata, narrowed } = decide(
-        &document,
+    let Decided {
+        admitted: Admitted { metadata, narrowed },
+        statement_issuer,
+    } = decide(
+        document,
         Rules::of(&state),
         token.as_ref().map(|token| &token.policy),
+        unix_now(),
     )?;
-    let provenance = provenance(&request, client_address, token.as_ref());
-    let dedup = registration::dedup_key(state.dedup_public, provenance.via, &metadata);
+    let mut provenance = provenance(&request, client_address, token.as_ref());
+    provenance.software_statement_issuer = statement_issuer;
+    // A client vouched for by a statement is its registrant's alone: never
+    // handed to a later registration of the same metadata without one.
+    let dedup = registration::dedup_key(state.dedup_public, provenance.via, &metadata)
+        .filter(|_| provenance.software_statement_issuer.is_none());
     if let Some(fingerprint) = &dedup
         && let Some(response) = answer_duplicate(&state, fingerprint, &metadata).await?
     {

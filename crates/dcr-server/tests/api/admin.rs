@@ -234,7 +234,7 @@ fn expected_view(registration: &Map<String, Value>) -> Map<String, Value> {
     // Registered over loopback by a client that sends no User-Agent.
     view.insert(
         "registered_from".into(),
-        json!({ "address": "127.0.0.1", "user_agent": null, "via": "open", "initial_access_token": null }),
+        json!({ "address": "127.0.0.1", "user_agent": null, "via": "open", "initial_access_token": null, "software_statement_issuer": null }),
     );
     view
 }

@@ -237,6 +237,7 @@ async fn provenance_records_the_client_address_and_a_safe_user_agent(backend: Ba
             "user_agent": "claude-code/2.0.1 (evil?bytes)",
             "via": "open",
             "initial_access_token": null,
+            "software_statement_issuer": null,
         })
     );
 }

@@ -31,4 +31,5 @@ mod redirect_uris;
 mod register;
 mod replicas;
 mod secret_hash;
+mod software_statements;
 mod validate;

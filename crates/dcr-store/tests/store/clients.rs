@@ -276,9 +276,25 @@ fn provenance_round_trips_and_old_rows_have_none(db: &TestDatabase) {
         user_agent: Some("claude-code/2.0.1 \"quoted\"".into()),
         via: dcr_core::RegisteredVia::Admin,
         token_id: None,
+        software_statement_issuer: Some("https://registry.example.com".into()),
     };
     store.insert_client(&client).unwrap();
     assert_eq!(store.find_client(&client.client_id).unwrap(), client);
+
+    // A provenance written before statements were verified has no issuer.
+    let earlier = register(public_body(), 33).client;
+    store.insert_client(&earlier).unwrap();
+    let mut conn = connect(db);
+    diesel::sql_query(format!(
+        "UPDATE oauth_clients SET provenance = '{{\"address\":null,\"user_agent\":\"node\",\"via\":\"open\",\"token_id\":null}}' WHERE client_id = '{}'",
+        earlier.client_id
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let found = store.find_client(&earlier.client_id).unwrap();
+    assert_eq!(found.provenance.user_agent.as_deref(), Some("node"));
+    assert_eq!(found.provenance.software_statement_issuer, None);
+    drop(conn);
 
     let old = register(public_body(), 32).client;
     store.insert_client(&old).unwrap();

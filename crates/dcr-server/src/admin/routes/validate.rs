@@ -2,14 +2,13 @@
 //! `admin::validate`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use dcr_core::registration::Admitted;
 
 use crate::admin::validate::{NamedToken, named_token, verdict};
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
 use crate::http::json_body::{parse_registration, read_json_bytes};
 use crate::http::no_store;
-use crate::public::decision::{Rules, decide};
+use crate::public::decision::{Decided, Rules, decide};
 use crate::public::register::active_initial_access_token;
 use crate::state::AppState;
 
@@ -31,16 +30,17 @@ async fn dry_run(
     request: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
-) -> Result<Admitted, ApiError> {
+) -> Result<Decided, ApiError> {
     let body = read_json_bytes(request, payload, state.max_body_bytes).await?;
     let token = match named_token(&body, state.registration)? {
         NamedToken::Raw(raw) => Some(active_initial_access_token(state, raw).await?),
         NamedToken::None => None,
     };
     let document = parse_registration(&body)?;
-    Ok(decide(
-        &document,
+    decide(
+        document,
         Rules::of(state),
         token.as_ref().map(|token| &token.policy),
-    )?)
+        unix_now(),
+    )
 }

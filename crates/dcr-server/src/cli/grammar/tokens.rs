@@ -46,6 +46,10 @@ pub struct CreateArgs {
     /// A grant type its registrations may use; repeat for more.
     #[arg(long = "grant-type", id = "token_grant_types")]
     pub grant_types: Vec<String>,
+    /// Its registrations must carry a software statement that verifies and
+    /// was issued by this issuer (an iss of DCR_SOFTWARE_STATEMENT_ISSUERS).
+    #[arg(long, id = "token_software_statement_issuer")]
+    pub software_statement_issuer: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
