@@ -20,8 +20,13 @@ fn main() -> ExitCode {
         // A dry run needs no database unless its body names a token.
         Command::Clients {
             command: dcr_server::cli::ClientsCommand::Validate(args),
-            ..
+            target,
         } => {
+            if target.create {
+                return Failure::Runtime.report(
+                    "clients validate creates nothing: --create does not apply to a dry run",
+                );
+            }
             return match dcr_server::cli::validate::run(&args, &config) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(err) => Failure::Runtime.report(err),

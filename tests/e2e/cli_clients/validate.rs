@@ -79,6 +79,17 @@ fn a_body_is_judged_without_a_database() {
         "{}",
         missing.stderr
     );
+    let create = clients(
+        &dir.0,
+        &env,
+        &["validate", "--create", file.to_str().unwrap()],
+    );
+    assert_eq!(create.status.code(), Some(1));
+    assert!(
+        create.stderr.contains("--create does not apply"),
+        "{}",
+        create.stderr
+    );
     assert!(!database.exists(), "a dry run created the database");
 }
 
