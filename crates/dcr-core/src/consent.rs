@@ -21,10 +21,12 @@ mod reserved;
 mod words;
 #[cfg(test)]
 use known::BUILTIN;
+use known::Claim;
 pub use known::{KnownClient, KnownClients, KnownClientsError};
 #[cfg(test)]
 use pattern::Pattern;
 pub use reserved::refuse_reserved_name;
+use words::Found;
 
 /// How the client came to exist on this server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +81,25 @@ impl fmt::Display for NameFlag {
 }
 
 pub fn name_flags(metadata: &ClientMetadata, known: &KnownClients) -> Vec<NameFlag> {
+    let claims = claims_of(metadata, known);
+    flags_of(metadata, known, &claims)
+}
+
+/// The known clients and vendors the metadata's name holds as words: found
+/// once, for both the flags and the known client.
+fn claims_of(metadata: &ClientMetadata, known: &KnownClients) -> Vec<Found<Claim>> {
+    metadata
+        .client_name
+        .as_deref()
+        .map(|name| known.claims(name))
+        .unwrap_or_default()
+}
+
+fn flags_of(
+    metadata: &ClientMetadata,
+    known: &KnownClients,
+    claims: &[Found<Claim>],
+) -> Vec<NameFlag> {
     let Some(name) = metadata.client_name.as_deref() else {
         return Vec::new();
     };
@@ -89,7 +110,7 @@ pub fn name_flags(metadata: &ClientMetadata, known: &KnownClients) -> Vec<NameFl
     if name.split(['(', ')']).any(|part| !part.is_single_script()) {
         flags.push(NameFlag::MixedScript);
     }
-    for found in known.claims(name) {
+    for found in claims.iter().copied() {
         let claimed = known.claimed(found.what).to_owned();
         let flag = if !found.spelled {
             // Looks like a known name without spelling it: whatever its
@@ -115,10 +136,16 @@ pub fn known_client<'k>(
     metadata: &ClientMetadata,
     known: &'k KnownClients,
 ) -> Option<&'k KnownClient> {
-    let name = metadata.client_name.as_deref()?;
-    known
-        .claims(name)
-        .into_iter()
+    known_client_of(metadata, known, &claims_of(metadata, known))
+}
+
+fn known_client_of<'k>(
+    metadata: &ClientMetadata,
+    known: &'k KnownClients,
+    claims: &[Found<Claim>],
+) -> Option<&'k KnownClient> {
+    claims
+        .iter()
         .filter(|found| found.spelled && known.is_backed(found.what, &metadata.redirect_uris))
         .find_map(|found| known.client(found.what))
 }
@@ -141,7 +168,8 @@ impl ConsentSignals {
     pub fn of(subject: &Subject<'_>, known: &KnownClients, now: i64) -> Self {
         let metadata = subject.metadata;
         let uris = &metadata.redirect_uris;
-        let known_client = known_client(metadata, known);
+        let claims = claims_of(metadata, known);
+        let known_client = known_client_of(metadata, known, &claims);
         Self {
             redirect_hosts: redirect_hosts(uris),
             // The MCP specification asks to warn: any program on the
@@ -149,7 +177,7 @@ impl ConsentSignals {
             loopback_only: !uris.is_empty()
                 && uris.iter().all(|uri| uri.kind() == RedirectKind::Loopback),
             same_host: same_host(metadata),
-            name_flags: name_flags(metadata, known),
+            name_flags: flags_of(metadata, known, &claims),
             known_client: known_client.map(|client| client.name.clone()),
             source: subject.source,
             verified_host: subject.verified_host.map(str::to_owned),
