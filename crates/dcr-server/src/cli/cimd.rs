@@ -20,16 +20,7 @@ pub fn run(command: CimdCommand, config: &Config) -> Result<(), CliError> {
 /// Prints the report; a document verify would refuse is an error (exit 1)
 /// after it is printed.
 fn check(args: &CimdCheckArgs, config: &Config) -> Result<(), CliError> {
-    let url_clients = UrlClients::new(
-        config.cimd.clone(),
-        Arc::new(config.policy.clone()),
-        &config.consent.known_clients,
-        Metrics::new(),
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| CliError::Invalid(format!("cannot fetch the document: {err}")))?;
+    let (url_clients, runtime) = fetching(config)?;
     let report = runtime.block_on(url_clients.check(&args.url));
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -45,6 +36,23 @@ fn check(args: &CimdCheckArgs, config: &Config) -> Result<(), CliError> {
             "a verify would not accept this client_id".into(),
         ))
     }
+}
+
+/// URL client ids as the server reads them (its `DCR_CIMD_*` settings,
+/// policy and known clients), and a runtime to fetch documents on, for a
+/// shell command.
+pub(super) fn fetching(config: &Config) -> Result<(UrlClients, tokio::runtime::Runtime), CliError> {
+    let url_clients = UrlClients::new(
+        config.cimd.clone(),
+        Arc::new(config.policy.clone()),
+        &config.consent.known_clients,
+        Metrics::new(),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| CliError::Invalid(format!("cannot fetch the document: {err}")))?;
+    Ok((url_clients, runtime))
 }
 
 fn print_text(report: &CheckReport, config: &Config, out: &mut impl Write) -> Result<(), CliError> {

@@ -2,7 +2,6 @@
 //! its admin operation, and the answer printed.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use dcr_core::RegisteredClient;
 use dcr_store::Store;
@@ -19,10 +18,8 @@ use crate::admin::operations::clients::{self, Activated};
 use crate::admin::views::{
     admin_view, client_view, url_admin_view, url_consent_view, url_state_view,
 };
-use crate::cimd::UrlClients;
 use crate::clock::unix_now;
 use crate::config::Config;
-use crate::observability::metrics::Metrics;
 
 /// Runs one `clients` command in `store`.
 pub fn run(command: ClientsCommand, config: &Config, store: &Store) -> Result<(), CliError> {
@@ -151,16 +148,7 @@ fn show_url_client(
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    let url_clients = UrlClients::new(
-        config.cimd.clone(),
-        Arc::new(config.policy.clone()),
-        &config.consent.known_clients,
-        Metrics::new(),
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| CliError::Invalid(format!("cannot fetch the document: {err}")))?;
+    let (url_clients, runtime) = super::cimd::fetching(config)?;
     let (client, active) =
         runtime.block_on(clients::show_url_client(&url_clients, raw, async |url| {
             clients::url_client_active(store, &url)

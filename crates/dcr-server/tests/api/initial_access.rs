@@ -45,7 +45,7 @@ pub(crate) async fn register_with(
     request.send().await.unwrap()
 }
 
-async fn created(response: reqwest::Response) -> Map<String, Value> {
+pub(crate) async fn created(response: reqwest::Response) -> Map<String, Value> {
     let status = response.status();
     let text = response.text().await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{text}");

@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::helpers::*;
+use crate::initial_access::{created, register_with as register};
 use dcr_core::software_statement::StatementMode;
 
 on_both_backends!(
@@ -84,21 +85,6 @@ fn body(statement: Option<String>) -> Value {
         body["software_statement"] = statement.into();
     }
     body
-}
-
-async fn register(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
-    let mut request = app.request(Method::POST, "/register").json(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.unwrap()
-}
-
-async fn created(response: reqwest::Response) -> Map<String, Value> {
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{text}");
-    serde_json::from_str(&text).unwrap()
 }
 
 /// The admin view's `registered_from` of a client.
