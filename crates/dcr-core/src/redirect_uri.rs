@@ -220,7 +220,9 @@ impl RedirectUri {
     }
 }
 
-fn is_loopback_host(url: &Url) -> bool {
+/// Whether `url`'s host is this machine (a loopback address, or
+/// `localhost`, which the URL parser has lower-cased).
+pub(crate) fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(address)) => address.is_loopback(),
         Some(url::Host::Ipv6(address)) => address.is_loopback(),

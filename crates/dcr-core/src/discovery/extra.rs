@@ -6,7 +6,9 @@
 //! the operator's.
 
 use serde_json::{Map, Value};
-use url::{Host, Url};
+use url::Url;
+
+use crate::redirect_uri::is_loopback_host;
 
 /// The members dcr writes from its own settings. `scopes_supported` is
 /// dcr's only while registration limits scopes (see [`owned_members`]).
@@ -243,11 +245,9 @@ fn is_published_url(raw: &str) -> bool {
     if url.fragment().is_some() {
         return false;
     }
-    match (url.scheme(), url.host()) {
-        ("https", Some(_)) => true,
-        ("http", Some(Host::Ipv4(ip))) => ip.is_loopback(),
-        ("http", Some(Host::Ipv6(ip))) => ip.is_loopback(),
-        ("http", Some(Host::Domain(name))) => name.eq_ignore_ascii_case("localhost"),
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => is_loopback_host(&url),
         _ => false,
     }
 }
