@@ -1,15 +1,14 @@
 //! Checking a client metadata document as its author would: every rule the
 //! verify call applies, in its order, each with its outcome, by the very
-//! code verify runs (`DocumentUrl::parse`, the operator's hosts, `Fetcher`,
-//! `validate_document`). Nothing is cached or recorded: no cache entry, no
+//! code verify runs (`UrlClients::parse`, `Fetcher`, `validate_document`). Nothing is cached or recorded: no cache entry, no
 //! failing-host mark, no metrics.
 
 use std::time::Duration;
 
-use dcr_core::cimd::{DocumentError, DocumentUrl, validate_document};
+use dcr_core::cimd::{DocumentError, validate_document};
 
 use super::fetch::FetchError;
-use super::{UrlClient, UrlClients, built_fetcher};
+use super::{LookupError, UrlClient, UrlClients, built_fetcher};
 use crate::clock::unix_now;
 
 /// A rule verify applies to a URL client id, in the order it applies them.
@@ -139,19 +138,19 @@ impl UrlClients {
     /// Checks the document at `raw` as verify would, without its cache.
     pub async fn check(&self, raw: &str) -> CheckReport {
         let fail = |rule, why: String| CheckReport::failed_at(raw, rule, why);
-        if !self.config.enabled {
-            return fail(
-                Rule::Enabled,
-                "URL client ids are turned off (DCR_CIMD=off)".into(),
-            );
-        }
-        let url = match DocumentUrl::parse(raw, self.config.allow_http_loopback) {
+        // The operator's rules as verify reads the client id.
+        let url = match self.parse(raw) {
             Ok(url) => url,
-            Err(err) => return fail(Rule::Url, format!("the client_id {err}")),
+            Err(err) => {
+                let rule = match err {
+                    LookupError::Off => Rule::Enabled,
+                    LookupError::NotAUrl(_) => Rule::Url,
+                    // The one other refusal of `parse`: HostRefused.
+                    _ => Rule::HostAccepted,
+                };
+                return fail(rule, err.to_string());
+            }
         };
-        if !self.config.accepts_host(url.host()) {
-            return fail(Rule::HostAccepted, "this host is not accepted here".into());
-        }
         // A turn as verify takes one: the check cannot be turned into a
         // flood of fetches.
         let Some(_turn) = self.turns.take(url.host(), self.config.timeout).await else {
