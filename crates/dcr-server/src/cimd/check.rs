@@ -1,7 +1,8 @@
 //! Checking a client metadata document as its author would: every rule the
 //! verify call applies, in its order, each with its outcome, by the very
-//! code verify runs (`UrlClients::parse`, `Fetcher`, `validate_document`). Nothing is cached or recorded: no cache entry, no
-//! failing-host mark, no metrics.
+//! code verify runs (`UrlClients::parse`, `Fetcher`, `validate_document`).
+//! Nothing is cached or recorded: no cache entry, no failing-host mark, no
+//! metrics.
 
 use std::time::Duration;
 
