@@ -58,6 +58,15 @@ pub(crate) struct Batcher<T, R> {
     threads: Arc<Threads<T, R>>,
 }
 
+/// Named by what its threads do; the queue and the jobs are not shown.
+impl<T, R> std::fmt::Debug for Batcher<T, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batcher")
+            .field("worker", &self.threads.purpose.worker)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T, R> Clone for Batcher<T, R> {
     fn clone(&self) -> Self {
         Self {

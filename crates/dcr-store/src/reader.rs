@@ -17,15 +17,9 @@ use crate::schema::oauth_clients;
 use crate::{Store, StoreError};
 
 /// The readers' queue.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ClientReader {
     batcher: Batcher<ClientId, Option<RegisteredClient>>,
-}
-
-impl std::fmt::Debug for ClientReader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientReader").finish_non_exhaustive()
-    }
 }
 
 impl ClientReader {

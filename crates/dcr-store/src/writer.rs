@@ -13,15 +13,9 @@ use crate::{Store, StoreError};
 
 /// The writers' queue. Dropping every `ClientWriter` stops the writer threads
 /// once the queue is empty, so queued registrations are still stored.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ClientWriter {
     batcher: Batcher<RegisteredClient, ()>,
-}
-
-impl std::fmt::Debug for ClientWriter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientWriter").finish_non_exhaustive()
-    }
 }
 
 impl ClientWriter {
