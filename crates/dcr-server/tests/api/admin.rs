@@ -239,6 +239,16 @@ fn expected_view(registration: &Map<String, Value>) -> Map<String, Value> {
     view
 }
 
+/// Takes `age_secs` out of an answer's consent signals: two answers a moment
+/// apart may fall on either side of a second's turn.
+fn take_age(consent: &mut Value) -> i64 {
+    consent
+        .as_object_mut()
+        .and_then(|consent| consent.remove("age_secs"))
+        .and_then(|age| age.as_i64())
+        .expect("consent signals carry age_secs")
+}
+
 fn confidential_body() -> Value {
     json!({
         "client_name": "Scoped Agent",

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::body_forms::answer;
-use super::{Admin, id_of, secret_of, spawn_admin, spawn_admin_with, with_secret};
+use super::{Admin, id_of, secret_of, spawn_admin, spawn_admin_with, take_age, with_secret};
 use crate::helpers::{Backend, fixture, unix_now};
 
 on_both_backends!(
@@ -46,13 +46,7 @@ async fn a_lookup_answers_what_authorize_needs(backend: Backend) {
         let (_, mut verified) = admin.verify_by_body(id, credentials).await;
         assert_eq!(verified["valid"], true, "{verified}");
         // The two calls may fall on either side of a second's turn.
-        let ages = [&mut looked_up, &mut verified].map(|answer| {
-            answer["consent"]
-                .as_object_mut()
-                .and_then(|consent| consent.remove("age_secs"))
-                .and_then(|age| age.as_i64())
-                .unwrap()
-        });
+        let ages = [&mut looked_up, &mut verified].map(|answer| take_age(&mut answer["consent"]));
         assert!((0..=1).contains(&(ages[1] - ages[0])), "{ages:?}");
         assert_eq!(
             looked_up,
