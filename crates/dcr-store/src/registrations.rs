@@ -5,12 +5,15 @@
 //! the clients and, in the same statement, their events, from arrays bound
 //! once (`unnest`). A single statement is atomic without BEGIN and COMMIT,
 //! so the batch costs one round trip instead of four, and its text is the
-//! same for every batch size: it is prepared once per connection and reused.
+//! same for every batch size: it is prepared once per connection and reused
+//! (`InsertBatch`).
 //! SQLite, in process, has no round trips to save: it keeps a transaction of
 //! two multi-row INSERTs.
 
 use dcr_core::{EventKind, RegisteredClient, TokenId};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 
 use crate::audit;
@@ -18,31 +21,19 @@ use crate::clients::ClientRow;
 use crate::schema::oauth_clients;
 use crate::{AnyConnection, Attempt, SYSTEM_USER_ID, Store, StoreError};
 
-/// The batch as one statement. `registered` is executed whether or not the
-/// outer INSERT reads it (Postgres runs every data-modifying WITH exactly
-/// once), and a failure of either INSERT fails the statement: no client is
-/// stored without its event, nor an event without its client. An event's
-/// time and client are its client's `created_at` and `client_id`: the same
-/// parameters ($10, $1), sent once.
-const INSERT_BATCH: &str = "\
-WITH registered AS (
-    INSERT INTO oauth_clients (
-        client_id, client_secret_hash, client_secret_expires_at, client_name,
-        redirect_uris, scope, token_endpoint_auth_method, software_id, metadata,
-        created_at, created_by, is_active, registration_token_digest, last_used_at,
-        provenance, lifetime_from, client_secret_tag, previous_secret_hash,
-        previous_secret_tag, previous_secret_expires_at)
-    SELECT * FROM unnest(
-        $1::text[], $2::text[], $3::int8[], $4::text[],
-        $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-        $10::int8[], $11::text[], $12::bool[], $13::text[], $14::int8[],
-        $15::text[], $16::int8[], $17::text[], $18::text[],
-        $19::text[], $20::int8[])
-)
-INSERT INTO audit_events (at, event, client_id, token_id, actor)
-SELECT event.at, $21, event.client_id, event.token_id, event.actor
-FROM unnest($10::int8[], $1::text[], $22::text[], $23::text[])
-    AS event (at, client_id, token_id, actor)";
+/// The batch as one statement, built by [`InsertBatch`]. `registered` is
+/// executed whether or not the outer INSERT reads it (Postgres runs every
+/// data-modifying WITH exactly once), and a failure of either INSERT fails
+/// the statement: no client is stored without its event, nor an event
+/// without its client. An event's time and client are its client's
+/// `created_at` and `client_id`, bound a second time for the events'
+/// `unnest` (Diesel numbers each bound value once).
+const CLIENT_COLUMNS: &str = "\
+    client_id, client_secret_hash, client_secret_expires_at, client_name,
+    redirect_uris, scope, token_endpoint_auth_method, software_id, metadata,
+    created_at, created_by, is_active, registration_token_digest, last_used_at,
+    provenance, lifetime_from, client_secret_tag, previous_secret_hash,
+    previous_secret_tag, previous_secret_expires_at";
 
 impl Store {
     /// Stores a newly registered client, owned by the system user.
@@ -118,46 +109,140 @@ fn insert_batch(
     rows: &[ClientRow],
     clients: &[&RegisteredClient],
 ) -> QueryResult<()> {
-    // Borrowed: the arrays are sent from the rows as they are.
-    let text = |take: fn(&ClientRow) -> &str| rows.iter().map(take).collect::<Vec<_>>();
-    let optional = |take: fn(&ClientRow) -> Option<&str>| rows.iter().map(take).collect::<Vec<_>>();
-    let number = |take: fn(&ClientRow) -> i64| rows.iter().map(take).collect::<Vec<_>>();
-    let optional_number =
-        |take: fn(&ClientRow) -> Option<i64>| rows.iter().map(take).collect::<Vec<_>>();
-    diesel::sql_query(INSERT_BATCH)
-        .bind::<Array<Text>, _>(text(|row| &row.client_id))
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.client_secret_hash.as_deref()))
-        .bind::<Array<BigInt>, _>(number(|row| row.client_secret_expires_at))
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.client_name.as_deref()))
-        .bind::<Array<Text>, _>(text(|row| &row.redirect_uris))
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.scope.as_deref()))
-        .bind::<Array<Text>, _>(text(|row| &row.token_endpoint_auth_method))
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.software_id.as_deref()))
-        .bind::<Array<Text>, _>(text(|row| &row.metadata))
-        .bind::<Array<BigInt>, _>(number(|row| row.created_at))
-        .bind::<Array<Text>, _>(text(|row| &row.created_by))
-        .bind::<Array<Bool>, _>(rows.iter().map(|row| row.is_active).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.registration_token_digest.as_deref()))
-        .bind::<Array<Nullable<BigInt>>, _>(optional_number(|row| row.last_used_at))
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.provenance.as_deref()))
-        .bind::<Array<Nullable<BigInt>>, _>(optional_number(|row| row.lifetime_from))
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.client_secret_tag.as_deref()))
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.previous_secret_hash.as_deref()))
-        .bind::<Array<Nullable<Text>>, _>(optional(|row| row.previous_secret_tag.as_deref()))
-        .bind::<Array<Nullable<BigInt>>, _>(optional_number(|row| row.previous_secret_expires_at))
-        .bind::<Text, _>(EventKind::Registered.as_str())
-        .bind::<Array<Nullable<Text>>, _>(
-            clients
-                .iter()
-                .map(|c| c.provenance.token_id.as_ref().map(TokenId::as_str))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Text>, _>(
-            clients
-                .iter()
-                .map(|c| audit::registrant(c).to_stored())
-                .collect::<Vec<_>>(),
-        )
-        .execute(pg)
-        .map(drop)
+    InsertBatch::new(rows, clients).execute(pg).map(drop)
 }
+
+/// The batch statement with its arrays, borrowed from the rows as they are.
+/// A query type of its own rather than `sql_query`, whose statements Diesel
+/// never caches (it cannot know their text is fixed): each batch would be
+/// parsed and planned again. This type has a static query id and the same
+/// text for every batch size, so Diesel prepares it once per connection.
+struct InsertBatch<'a> {
+    client_id: Vec<&'a str>,
+    client_secret_hash: Vec<Option<&'a str>>,
+    client_secret_expires_at: Vec<i64>,
+    client_name: Vec<Option<&'a str>>,
+    redirect_uris: Vec<&'a str>,
+    scope: Vec<Option<&'a str>>,
+    token_endpoint_auth_method: Vec<&'a str>,
+    software_id: Vec<Option<&'a str>>,
+    metadata: Vec<&'a str>,
+    created_at: Vec<i64>,
+    created_by: Vec<&'a str>,
+    is_active: Vec<bool>,
+    registration_token_digest: Vec<Option<&'a str>>,
+    last_used_at: Vec<Option<i64>>,
+    provenance: Vec<Option<&'a str>>,
+    lifetime_from: Vec<Option<i64>>,
+    client_secret_tag: Vec<Option<&'a str>>,
+    previous_secret_hash: Vec<Option<&'a str>>,
+    previous_secret_tag: Vec<Option<&'a str>>,
+    previous_secret_expires_at: Vec<Option<i64>>,
+    event_token_id: Vec<Option<&'a str>>,
+    event_actor: Vec<String>,
+}
+
+impl<'a> InsertBatch<'a> {
+    fn new(rows: &'a [ClientRow], clients: &[&'a RegisteredClient]) -> Self {
+        fn column<'a, T>(rows: &'a [ClientRow], take: impl Fn(&'a ClientRow) -> T) -> Vec<T> {
+            rows.iter().map(take).collect()
+        }
+        Self {
+            client_id: column(rows, |row| row.client_id.as_str()),
+            client_secret_hash: column(rows, |row| row.client_secret_hash.as_deref()),
+            client_secret_expires_at: column(rows, |row| row.client_secret_expires_at),
+            client_name: column(rows, |row| row.client_name.as_deref()),
+            redirect_uris: column(rows, |row| row.redirect_uris.as_str()),
+            scope: column(rows, |row| row.scope.as_deref()),
+            token_endpoint_auth_method: column(rows, |row| row.token_endpoint_auth_method.as_str()),
+            software_id: column(rows, |row| row.software_id.as_deref()),
+            metadata: column(rows, |row| row.metadata.as_str()),
+            created_at: column(rows, |row| row.created_at),
+            created_by: column(rows, |row| row.created_by.as_str()),
+            is_active: column(rows, |row| row.is_active),
+            registration_token_digest: column(rows, |row| row.registration_token_digest.as_deref()),
+            last_used_at: column(rows, |row| row.last_used_at),
+            provenance: column(rows, |row| row.provenance.as_deref()),
+            lifetime_from: column(rows, |row| row.lifetime_from),
+            client_secret_tag: column(rows, |row| row.client_secret_tag.as_deref()),
+            previous_secret_hash: column(rows, |row| row.previous_secret_hash.as_deref()),
+            previous_secret_tag: column(rows, |row| row.previous_secret_tag.as_deref()),
+            previous_secret_expires_at: column(rows, |row| row.previous_secret_expires_at),
+            event_token_id: clients
+                .iter()
+                .map(|client| client.provenance.token_id.as_ref().map(TokenId::as_str))
+                .collect(),
+            event_actor: clients
+                .iter()
+                .map(|client| audit::registrant(client).to_stored())
+                .collect(),
+        }
+    }
+}
+
+/// Binds each value in turn, separated by commas.
+macro_rules! bind_each {
+    ($out:ident; $($sql_type:ty => $value:expr),+ $(,)?) => {{
+        let mut first = true;
+        $(
+            if !std::mem::take(&mut first) {
+                $out.push_sql(", ");
+            }
+            $out.push_bind_param::<$sql_type, _>($value)?;
+        )+
+    }};
+}
+
+impl QueryFragment<Pg> for InsertBatch<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH registered AS (INSERT INTO oauth_clients (");
+        out.push_sql(CLIENT_COLUMNS);
+        out.push_sql(") SELECT * FROM unnest(");
+        bind_each!(out;
+            Array<Text> => &self.client_id,
+            Array<Nullable<Text>> => &self.client_secret_hash,
+            Array<BigInt> => &self.client_secret_expires_at,
+            Array<Nullable<Text>> => &self.client_name,
+            Array<Text> => &self.redirect_uris,
+            Array<Nullable<Text>> => &self.scope,
+            Array<Text> => &self.token_endpoint_auth_method,
+            Array<Nullable<Text>> => &self.software_id,
+            Array<Text> => &self.metadata,
+            Array<BigInt> => &self.created_at,
+            Array<Text> => &self.created_by,
+            Array<Bool> => &self.is_active,
+            Array<Nullable<Text>> => &self.registration_token_digest,
+            Array<Nullable<BigInt>> => &self.last_used_at,
+            Array<Nullable<Text>> => &self.provenance,
+            Array<Nullable<BigInt>> => &self.lifetime_from,
+            Array<Nullable<Text>> => &self.client_secret_tag,
+            Array<Nullable<Text>> => &self.previous_secret_hash,
+            Array<Nullable<Text>> => &self.previous_secret_tag,
+            Array<Nullable<BigInt>> => &self.previous_secret_expires_at,
+        );
+        out.push_sql(
+            ")) INSERT INTO audit_events (at, event, client_id, token_id, actor) \
+             SELECT event.at, ",
+        );
+        out.push_bind_param::<Text, _>(EventKind::Registered.as_str())?;
+        out.push_sql(", event.client_id, event.token_id, event.actor FROM unnest(");
+        bind_each!(out;
+            Array<BigInt> => &self.created_at,
+            Array<Text> => &self.client_id,
+            Array<Nullable<Text>> => &self.event_token_id,
+            Array<Text> => &self.event_actor,
+        );
+        out.push_sql(") AS event (at, client_id, token_id, actor)");
+        Ok(())
+    }
+}
+
+impl QueryId for InsertBatch<'_> {
+    type QueryId = InsertBatch<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl RunQueryDsl<diesel::PgConnection> for InsertBatch<'_> {}
+
+#[cfg(test)]
+mod tests;
