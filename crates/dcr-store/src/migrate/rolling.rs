@@ -3,8 +3,9 @@
 //! a rolling upgrade old replicas keep serving on the migrated schema. So a
 //! migration only adds: tables, nullable columns or columns with a constant
 //! default, indexes (on Postgres built `CONCURRENTLY` when the table already
-//! exists, so writes are not blocked), and drops of plain indexes (an old
-//! release's queries stay correct without one, only their plan changes). The
+//! exists, so writes are not blocked), drops of plain indexes (an old
+//! release's queries stay correct without one, only their plan changes) and
+//! of foreign keys (an old release's writes stay valid without one). The
 //! parse is deliberately crude and conservative: a statement it cannot
 //! classify is refused, so a migration never passes by slipping past it. `down.sql` is not judged: rolling back
 //! means running the old binary on the new schema (docs/operations.md).
@@ -165,6 +166,10 @@ fn classify(
             return Ok(());
         }
         ["create", "index" | "unique", ..] => return index(statement, &words, context, created),
+        ["set", "local", "lock_timeout" | "statement_timeout", ..] if context.in_transaction => {
+            return Ok(());
+        }
+        ["alter", "table", rest @ ..] if drops_a_foreign_key(rest, context) => return Ok(()),
         ["alter", "table", rest @ ..] => {
             let rest = skip_if_not_exists(rest);
             match rest {
@@ -199,6 +204,25 @@ fn classify(
         return Ok(());
     }
     alter_existing(rest)
+}
+
+/// `ALTER TABLE t DROP CONSTRAINT [IF EXISTS] t_c_fkey` alone, on Postgres:
+/// a foreign key only refuses rows, so the previous release's writes stay
+/// valid without it and none of its reads depends on it. The name must be
+/// Postgres' own for a foreign key (`_fkey`): the check cannot tell a
+/// unique constraint, whose refusals a release may rely on, by any other
+/// sign. The exclusive lock it takes is brief; pair it with `SET LOCAL
+/// lock_timeout` so that it waits behind a long transaction only so long.
+fn drops_a_foreign_key(words: &[&str], context: Context) -> bool {
+    let words = match words {
+        ["if", "exists", rest @ ..] => rest,
+        rest => rest,
+    };
+    let constraint = match words {
+        [_, "drop", "constraint", "if", "exists", name] | [_, "drop", "constraint", name] => name,
+        _ => return false,
+    };
+    context.backend == Backend::Postgres && constraint.ends_with("_fkey")
 }
 
 fn skip_if_not_exists<'a, 'b>(words: &'a [&'b str]) -> &'a [&'b str] {

@@ -209,3 +209,29 @@ fn purge_and_listing_answer_as_a_scan_of_every_client_would(db: &TestDatabase) {
         }
     }
 }
+
+/// A foreign key that comes back fails here: on Postgres each inserted row
+/// checked and locked the system user's row (migration 000020). SQLite keeps
+/// its own, in process and without a lock shared between connections.
+#[test]
+fn postgres_registrations_check_no_other_table() {
+    use diesel::prelude::*;
+    #[derive(diesel::QueryableByName)]
+    struct Constraint {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let db = TestDatabase::postgres();
+    let _store = db.store();
+    let mut conn = connect(&db);
+    let foreign_keys: Vec<String> = diesel::sql_query(
+        "SELECT conname::text AS name FROM pg_constraint \
+         WHERE conrelid = 'oauth_clients'::regclass AND contype = 'f'",
+    )
+    .load::<Constraint>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|constraint| constraint.name)
+    .collect();
+    assert_eq!(foreign_keys, Vec::<String>::new());
+}

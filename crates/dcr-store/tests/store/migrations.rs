@@ -21,10 +21,16 @@ fn count_users(db: &TestDatabase) -> i64 {
 }
 
 fn migrations_run_up_down_up(db: &TestDatabase) {
+    // SQLite keeps the foreign key that Postgres' 000020 drops (dropping one
+    // there means rebuilding the table).
+    let migrations = match db.url() {
+        DatabaseUrl::Postgres(_) => 20,
+        DatabaseUrl::Sqlite(_) => 19,
+    };
     let store = db.store();
-    assert_eq!(store.revert_all_migrations().unwrap(), 19);
+    assert_eq!(store.revert_all_migrations().unwrap(), migrations);
     assert!(matches!(store.count_clients(), Err(StoreError::Other(_))));
-    assert_eq!(store.run_migrations().unwrap().len(), 19);
+    assert_eq!(store.run_migrations().unwrap().len(), migrations);
     assert_eq!(store.count_clients().unwrap(), 0);
 }
 

@@ -24,6 +24,15 @@ const KEEP: &[(&str, Context)] = &[
         PG,
     ),
     ("create table if not exists n (id text)", LITE),
+    ("ALTER TABLE t DROP CONSTRAINT t_c_fkey", PG),
+    (
+        "ALTER TABLE IF EXISTS t DROP CONSTRAINT IF EXISTS t_c_fkey",
+        PG,
+    ),
+    (
+        "SET LOCAL lock_timeout = '5s'; ALTER TABLE t DROP CONSTRAINT t_c_fkey",
+        PG,
+    ),
     (
         "CREATE TABLE n (id TEXT, u TEXT UNIQUE REFERENCES t (id), CHECK (id <> ''))",
         PG,
@@ -92,6 +101,12 @@ const BREAK: &[(&str, Context)] = &[
         PG_NO_TX,
     ),
     ("DROP INDEX sqlite_autoindex_users_1", LITE),
+    ("ALTER TABLE t DROP CONSTRAINT t_c_key", PG),
+    ("ALTER TABLE t DROP CONSTRAINT t_c_fkey", LITE),
+    ("ALTER TABLE t DROP CONSTRAINT t_c_fkey, DROP COLUMN c", PG),
+    ("ALTER TABLE t DROP CONSTRAINT t_c_fkey CASCADE", PG),
+    ("SET LOCAL lock_timeout = '5s'", PG_NO_TX),
+    ("SET lock_timeout = '5s'", PG),
     ("DROP TABLE t_c", LITE),
     ("ALTER TABLE t DROP COLUMN c", PG),
     ("ALTER TABLE t RENAME TO u", PG),
