@@ -21,13 +21,7 @@ use crate::clients::ClientRow;
 use crate::schema::oauth_clients;
 use crate::{AnyConnection, Attempt, SYSTEM_USER_ID, Store, StoreError};
 
-/// The batch as one statement, built by [`InsertBatch`]. `registered` is
-/// executed whether or not the outer INSERT reads it (Postgres runs every
-/// data-modifying WITH exactly once), and a failure of either INSERT fails
-/// the statement: no client is stored without its event, nor an event
-/// without its client. An event's time and client are its client's
-/// `created_at` and `client_id`, bound a second time for the events'
-/// `unnest` (Diesel numbers each bound value once).
+/// The columns the batch statement fills, in the order of its arrays.
 const CLIENT_COLUMNS: &str = "\
     client_id, client_secret_hash, client_secret_expires_at, client_name,
     redirect_uris, scope, token_endpoint_auth_method, software_id, metadata,
@@ -193,6 +187,13 @@ macro_rules! bind_each {
     }};
 }
 
+/// The batch as one statement. `registered` is executed whether or not the
+/// outer INSERT reads it (Postgres runs every data-modifying WITH exactly
+/// once), and a failure of either INSERT fails the statement: no client is
+/// stored without its event, nor an event without its client. An event's
+/// time and client are its client's `created_at` and `client_id`, bound a
+/// second time for the events' `unnest` (Diesel numbers each bound value
+/// once).
 impl QueryFragment<Pg> for InsertBatch<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("WITH registered AS (INSERT INTO oauth_clients (");

@@ -166,7 +166,7 @@ fn classify(
             return Ok(());
         }
         ["create", "index" | "unique", ..] => return index(statement, &words, context, created),
-        ["set", "local", "lock_timeout" | "statement_timeout", ..] if context.in_transaction => {
+        ["set", "local", "lock_timeout", ..] if context.in_transaction => {
             return Ok(());
         }
         ["alter", "table", rest @ ..] if drops_a_foreign_key(rest, context) => return Ok(()),

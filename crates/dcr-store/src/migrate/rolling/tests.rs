@@ -106,6 +106,7 @@ const BREAK: &[(&str, Context)] = &[
     ("ALTER TABLE t DROP CONSTRAINT t_c_fkey, DROP COLUMN c", PG),
     ("ALTER TABLE t DROP CONSTRAINT t_c_fkey CASCADE", PG),
     ("SET LOCAL lock_timeout = '5s'", PG_NO_TX),
+    ("SET LOCAL statement_timeout = '5s'", PG),
     ("SET lock_timeout = '5s'", PG),
     ("DROP TABLE t_c", LITE),
     ("ALTER TABLE t DROP COLUMN c", PG),
