@@ -19,7 +19,7 @@ use body_forms::url_clients_answer_the_body_forms_and_the_lookup;
 use check::{
     a_document_is_checked_rule_by_rule_without_the_cache, a_server_without_url_client_ids_says_so,
 };
-use documents::{Answer, DocumentServer, document, ok};
+use documents::{DocumentServer, answer, document, ok};
 
 on_both_backends!(
     a_document_is_a_client_for_verify_and_the_admin_view,
@@ -143,16 +143,7 @@ async fn documents_that_break_a_rule_are_no_client(backend: Backend) {
     let wrong_id = documents.url("/wrong-id");
     documents.serve("/wrong-id", ok(document(&documents.url("/other"))));
     let redirected = documents.url("/moved");
-    documents.serve(
-        "/moved",
-        Answer {
-            status: 302,
-            headers: vec![("Location".into(), good.clone())],
-            body: vec![],
-            delay: Duration::ZERO,
-            trickle: None,
-        },
-    );
+    documents.serve("/moved", answer(302, &[("Location", &good)], b""));
     let oversize = documents.url("/big");
     let mut big = document(&oversize);
     big["client_name"] = json!("x".repeat(6000));
@@ -166,16 +157,7 @@ async fn documents_that_break_a_rule_are_no_client(backend: Backend) {
     with_secret["token_endpoint_auth_method"] = json!("client_secret_basic");
     documents.serve("/secret", ok(with_secret));
     let not_json = documents.url("/not-json");
-    documents.serve(
-        "/not-json",
-        Answer {
-            status: 200,
-            headers: vec![],
-            body: b"<html>".to_vec(),
-            delay: Duration::ZERO,
-            trickle: None,
-        },
-    );
+    documents.serve("/not-json", answer(200, &[], b"<html>"));
     let missing = documents.url("/missing");
 
     let refused = [

@@ -22,7 +22,7 @@ on_both_backends!(
 );
 
 /// What a registration response carries besides the metadata.
-const ISSUED_MEMBERS: [&str; 6] = [
+pub(crate) const ISSUED_MEMBERS: [&str; 6] = [
     "client_id",
     "client_id_issued_at",
     "client_secret",

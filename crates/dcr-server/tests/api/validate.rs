@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::helpers::*;
 use crate::initial_access::{create_token, register_with};
+use crate::register::ISSUED_MEMBERS;
 
 on_both_backends!(
     every_body_validate_accepts_registers_and_every_refusal_is_registrations,
@@ -29,14 +30,7 @@ async fn registration_of(app: &TestApp, body: &Value, token: Option<&str>) -> (b
     let response = register_with(app, token, body).await;
     let created = response.status() == StatusCode::CREATED;
     let mut answer: Map<String, Value> = response.json().await.unwrap();
-    for issued in [
-        "client_id",
-        "client_id_issued_at",
-        "client_secret",
-        "client_secret_expires_at",
-        "registration_access_token",
-        "registration_client_uri",
-    ] {
+    for issued in ISSUED_MEMBERS {
         answer.remove(issued);
     }
     (created, Value::Object(answer))

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::documents::{Answer, DocumentServer, document, ok};
+use super::documents::{DocumentServer, answer, document, ok};
 use super::{admin_url, spawn_cimd_app, verify_url};
 use crate::helpers::*;
 
@@ -71,16 +71,7 @@ pub(super) async fn url_clients_answer_the_body_forms_and_the_lookup(backend: Ba
     late.delay = Duration::from_secs(2);
     documents.serve("/slow", late);
     let server_error = documents.url("/down");
-    documents.serve(
-        "/down",
-        Answer {
-            status: 503,
-            headers: vec![],
-            body: vec![],
-            delay: Duration::ZERO,
-            trickle: None,
-        },
-    );
+    documents.serve("/down", answer(503, &[], b""));
     let cases = [
         (wrong_id.as_str(), "invalid_document"),
         (missing.as_str(), "document_unavailable"),

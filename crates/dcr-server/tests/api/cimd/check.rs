@@ -1,12 +1,10 @@
 //! `POST /admin/cimd/check`: a document checked rule by rule as verify
 //! would check it, for its author; nothing cached or recorded.
 
-use std::time::Duration;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::documents::{Answer, DocumentServer, document, ok};
+use super::documents::{DocumentServer, answer, document, ok};
 use super::{spawn_cimd_app, verify_url};
 use crate::helpers::*;
 
@@ -84,16 +82,7 @@ pub(super) async fn a_document_is_checked_rule_by_rule_without_the_cache(backend
     oversize["client_name"] = json!("x".repeat(6000));
     documents.serve("/big", ok(oversize));
     let not_json = documents.url("/not-json");
-    documents.serve(
-        "/not-json",
-        Answer {
-            status: 200,
-            headers: vec![],
-            body: b"<html>".to_vec(),
-            delay: Duration::ZERO,
-            trickle: None,
-        },
-    );
+    documents.serve("/not-json", answer(200, &[], b"<html>"));
     let cases = [
         (wrong_id.as_str(), "client_id_matches"),
         (secret.as_str(), "no_secret"),

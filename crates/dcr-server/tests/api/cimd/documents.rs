@@ -20,14 +20,26 @@ pub(crate) struct Answer {
     pub(crate) trickle: Option<Duration>,
 }
 
-pub(crate) fn ok(body: Value) -> Answer {
+/// An answer sent at once, whole.
+pub(crate) fn answer(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Answer {
     Answer {
-        status: 200,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: body.to_string().into_bytes(),
+        status,
+        headers: headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect(),
+        body: body.to_vec(),
         delay: Duration::ZERO,
         trickle: None,
     }
+}
+
+pub(crate) fn ok(body: Value) -> Answer {
+    answer(
+        200,
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    )
 }
 
 /// A tiny HTTP/1.1 server on a loopback address that answers each path with
