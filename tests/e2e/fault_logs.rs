@@ -159,3 +159,45 @@ async fn a_database_outage_is_logged_as_one_fault_not_a_line_per_request() {
         "the end of the fault is logged:\n{logs}"
     );
 }
+
+/// Request lines wait in a buffer for a moment: they still reach the log
+/// while the server runs, and every line of a burst answered just before
+/// `SIGTERM` is there once the process has exited, before its last line.
+#[tokio::test]
+async fn every_request_line_is_written_by_exit() {
+    const BURST: usize = 300;
+    let dir = ScratchDir::new();
+    let mut server = Server::start(&dir.0, &[("DCR_BIND", "127.0.0.1:0".into())]);
+    let http = reqwest::Client::new();
+    let health = http.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.logs().contains("GET /healthz 200") {
+        assert!(
+            Instant::now() < deadline,
+            "a request's line did not reach the log while the server ran:\n{}",
+            server.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    for _ in 0..BURST {
+        let health = http.get(server.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+    }
+    server.signal("TERM");
+    assert!(server.wait_for_exit(Duration::from_secs(30)).success());
+    // The reader of its standard error may still be a few lines behind.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.logs().contains("dcr stopped") {
+        assert!(Instant::now() < deadline, "{}", server.logs());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let logs = server.logs();
+    let answered = logs
+        .lines()
+        .take_while(|line| !line.contains("dcr stopped"))
+        .filter(|line| line.contains("GET /healthz 200"))
+        .count();
+    assert_eq!(answered, BURST + 1, "{logs}");
+}

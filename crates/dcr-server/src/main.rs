@@ -5,6 +5,13 @@ use dcr_server::app::startup::{migrate_store, open_store};
 use dcr_server::{Application, Cli, Command};
 
 fn main() -> ExitCode {
+    let code = run();
+    // Log lines wait in a buffer for a moment: none is left behind.
+    dcr_server::observability::logging::flush();
+    code
+}
+
+fn run() -> ExitCode {
     let cli = match Cli::try_from_args(std::env::args_os()) {
         Ok(cli) => cli,
         Err(err) => return command_line_refused(&err),

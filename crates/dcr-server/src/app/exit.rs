@@ -30,6 +30,8 @@ impl Failure {
     /// Prints `error: <message>` as one line (a database's message may span
     /// several) and gives the exit code.
     pub fn report(self, message: impl Display) -> ExitCode {
+        // After the log lines that led here, not before them.
+        crate::observability::logging::flush();
         eprintln!("error: {}", one_line(&message.to_string()));
         ExitCode::from(self.code())
     }

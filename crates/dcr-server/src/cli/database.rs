@@ -12,6 +12,8 @@ use crate::config::Config;
 /// (`clients list` saying 0 clients, an import going where nobody looks).
 pub fn open(config: &Config, create: bool) -> Result<Store, CliError> {
     let url = &config.database.store.url;
+    // Standard error's first line: no log line waits to come before it.
+    crate::observability::logging::flush();
     eprintln!("database: {}", url.describe());
     if let Some(file) = url.sqlite_file()
         && !create

@@ -4,35 +4,31 @@
 //! `request_log`) carry them as JSON members; in text they are already in
 //! the message.
 
+use std::cell::RefCell;
 use std::io::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
 use crate::config::LogFormat;
+use crate::observability::log_sink;
 
-/// Installs the logger; call once, first thing.
+/// Installs the logger; call once, first thing. Its lines reach standard
+/// error through `log_sink`: `flush` before the process exits.
 pub fn init(format: LogFormat) {
-    let mut builder =
-        env_logger::Builder::from_env(env_logger::Env::default().filter_or("DCR_LOG", "info"));
-    match format {
-        // The message says it all; the fields would repeat it.
-        LogFormat::Text => builder.format_key_values(|_, _| Ok(())),
-        LogFormat::Json => builder.format(|buf, record| {
-            let mut line = Map::new();
-            line.insert("time".into(), buf.timestamp_millis().to_string().into());
-            line.insert("level".into(), record.level().as_str().into());
-            line.insert("target".into(), record.target().into());
-            line.insert("message".into(), record.args().to_string().into());
-            let mut fields = Fields(&mut line);
-            // A field that does not convert is left out, never fatal.
-            let _ = record.key_values().visit(&mut fields);
-            writeln!(buf, "{}", Value::Object(line))
-        }),
-    };
-    let logger = ClientMistakesToDebug(builder.build());
-    log::set_max_level(logger.0.filter());
+    let filter =
+        env_logger::Builder::from_env(env_logger::Env::default().filter_or("DCR_LOG", "info"))
+            .build();
+    log_sink::start();
+    let logger = Logger { filter, format };
+    log::set_max_level(logger.filter.filter());
     // Only fails when a logger is already installed (a second call).
     let _ = log::set_boxed_logger(Box::new(logger));
+}
+
+/// Writes out every line logged so far.
+pub fn flush() {
+    log::logger().flush();
 }
 
 /// Where actix's HTTP/1 parser and connection handling log: at ERROR for a
@@ -42,32 +38,66 @@ pub fn init(format: LogFormat) {
 /// never look like a fault of the server.
 const CLIENT_MISTAKE_TARGETS: [&str; 2] = ["actix_http::h1::dispatcher", "actix_http::h1::decoder"];
 
-/// The installed logger: env_logger, with the client-caused errors above
-/// lowered to debug before its filter sees them.
+/// The installed logger: env_logger's filter (`DCR_LOG`), with the
+/// client-caused errors above lowered to debug before it sees them, and
+/// lines shaped by `DCR_LOG_FORMAT`.
 #[derive(Debug)]
-struct ClientMistakesToDebug(env_logger::Logger);
+struct Logger {
+    filter: env_logger::Logger,
+    format: LogFormat,
+}
 
-impl ClientMistakesToDebug {
+impl Logger {
     fn lowers(metadata: &log::Metadata<'_>) -> bool {
         metadata.level() < log::Level::Debug && CLIENT_MISTAKE_TARGETS.contains(&metadata.target())
     }
+
+    fn write(&self, record: &log::Record<'_>) {
+        if !self.filter.matches(record) {
+            return;
+        }
+        // Each thread shapes its lines in a buffer of its own, kept between
+        // lines; a line logged while one is being shaped (from a value's
+        // Display) gets a buffer of its own.
+        thread_local! {
+            static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        let urgent = record.level() <= log::Level::Warn;
+        let write = |line: &mut Vec<u8>| {
+            line.clear();
+            shape(self.format, record, line);
+            log_sink::write(line, urgent);
+        };
+        let written = LINE
+            .try_with(|line| {
+                line.try_borrow_mut()
+                    .map(|mut line| write(&mut line))
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        if !written {
+            // Logged while this thread's buffer is in use, or as the thread
+            // exits and its buffer is gone.
+            write(&mut Vec::new());
+        }
+    }
 }
 
-impl log::Log for ClientMistakesToDebug {
+impl log::Log for Logger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
         if Self::lowers(metadata) {
             let lowered = log::Metadata::builder()
                 .level(log::Level::Debug)
                 .target(metadata.target())
                 .build();
-            return self.0.enabled(&lowered);
+            return self.filter.enabled(&lowered);
         }
-        self.0.enabled(metadata)
+        self.filter.enabled(metadata)
     }
 
     fn log(&self, record: &log::Record<'_>) {
         if Self::lowers(record.metadata()) {
-            self.0.log(
+            self.write(
                 &log::Record::builder()
                     .args(*record.args())
                     .level(log::Level::Debug)
@@ -79,13 +109,98 @@ impl log::Log for ClientMistakesToDebug {
                     .build(),
             );
         } else {
-            self.0.log(record);
+            self.write(record);
         }
     }
 
     fn flush(&self) {
-        self.0.flush();
+        log_sink::flush();
     }
+}
+
+/// One line, ending in a newline. Text: `[2026-12-03T20:59:47Z INFO
+/// target] message`, as env_logger writes it (the fields are already in the
+/// message). JSON: one object, its time to the millisecond.
+fn shape(format: LogFormat, record: &log::Record<'_>, line: &mut Vec<u8>) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    // Writing to a Vec fails only where a value's Display does: the line
+    // then shows what was written.
+    match format {
+        LogFormat::Text => {
+            line.push(b'[');
+            write_time(line, now.as_secs(), None);
+            let _ = write!(
+                line,
+                " {:<5} {}] {}",
+                record.level().as_str(),
+                record.target(),
+                record.args()
+            );
+        }
+        LogFormat::Json => {
+            let mut time = Vec::with_capacity(24);
+            write_time(&mut time, now.as_secs(), Some(now.subsec_millis()));
+            let mut object = Map::new();
+            object.insert(
+                "time".into(),
+                String::from_utf8_lossy(&time).into_owned().into(),
+            );
+            object.insert("level".into(), record.level().as_str().into());
+            object.insert("target".into(), record.target().into());
+            object.insert("message".into(), record.args().to_string().into());
+            let mut fields = Fields(&mut object);
+            // A field that does not convert is left out, never fatal.
+            let _ = record.key_values().visit(&mut fields);
+            let _ = serde_json::to_writer(&mut *line, &Value::Object(object));
+        }
+    }
+    line.push(b'\n');
+}
+
+/// `2026-12-03T20:59:47Z` (RFC 3339, UTC), or with `.123` milliseconds
+/// before the `Z`. The seconds' text is made once per second and thread.
+fn write_time(line: &mut Vec<u8>, unix_secs: u64, millis: Option<u32>) {
+    thread_local! {
+        static LAST: RefCell<(u64, [u8; 19])> = const { RefCell::new((u64::MAX, [0; 19])) };
+    }
+    let seconds = LAST
+        .try_with(|last| {
+            let mut last = last.borrow_mut();
+            if last.0 != unix_secs {
+                *last = (unix_secs, seconds_text(unix_secs));
+            }
+            last.1
+        })
+        .unwrap_or_else(|_| seconds_text(unix_secs));
+    line.extend_from_slice(&seconds);
+    if let Some(millis) = millis {
+        let _ = write!(line, ".{millis:03}");
+    }
+    line.push(b'Z');
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of a Unix time (years past 9999 are not written
+/// in four digits, and are far off).
+fn seconds_text(unix_secs: u64) -> [u8; 19] {
+    let at = i64::try_from(unix_secs)
+        .ok()
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let mut text = [0u8; 19];
+    let mut cursor = std::io::Cursor::new(&mut text[..]);
+    let _ = write!(
+        cursor,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    );
+    text
 }
 
 /// A log record's key-values, as JSON members.
@@ -110,5 +225,91 @@ impl<'kvs> log::kv::VisitSource<'kvs> for Fields<'_> {
         };
         self.0.insert(key.as_str().to_owned(), json);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_in_utc() {
+        let cases = [
+            (0, None, "1970-01-01T00:00:00Z"),
+            (1_796_326_794, None, "2026-12-03T19:39:54Z"),
+            (1_796_326_794, Some(7), "2026-12-03T19:39:54.007Z"),
+            (951_782_400, Some(999), "2000-02-29T00:00:00.999Z"),
+            (253_402_300_799, None, "9999-12-31T23:59:59Z"),
+        ];
+        for (unix_secs, millis, expected) in cases {
+            let mut line = Vec::new();
+            write_time(&mut line, unix_secs, millis);
+            assert_eq!(String::from_utf8(line).unwrap(), expected, "{unix_secs}");
+        }
+    }
+
+    #[test]
+    fn a_cached_second_is_renewed_when_the_second_changes() {
+        let mut line = Vec::new();
+        write_time(&mut line, 60, None);
+        write_time(&mut line, 61, None);
+        write_time(&mut line, 61, None);
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            "1970-01-01T00:01:00Z1970-01-01T00:01:01Z1970-01-01T00:01:01Z"
+        );
+    }
+
+    fn shaped(format: LogFormat, level: log::Level, message: std::fmt::Arguments<'_>) -> String {
+        let fields = [("status", log::kv::Value::from(201_u64))];
+        let record = log::Record::builder()
+            .level(level)
+            .target("dcr_server::request")
+            .args(message)
+            .key_values(&fields)
+            .build();
+        let mut line = Vec::new();
+        shape(format, &record, &mut line);
+        String::from_utf8(line).unwrap()
+    }
+
+    #[test]
+    fn a_text_line_is_env_loggers_without_its_fields() {
+        let line = shaped(
+            LogFormat::Text,
+            log::Level::Info,
+            format_args!("POST /register {}", 201),
+        );
+        let (time, rest) = line.trim_start_matches('[').split_once(' ').unwrap();
+        assert_eq!(time.len(), "2026-12-03T20:59:54Z".len(), "{line}");
+        assert!(time.ends_with('Z'), "{line}");
+        assert_eq!(rest, "INFO  dcr_server::request] POST /register 201\n");
+        let warning = shaped(LogFormat::Text, log::Level::Warn, format_args!("w"));
+        assert!(
+            warning.ends_with(" WARN  dcr_server::request] w\n"),
+            "{warning}"
+        );
+    }
+
+    #[test]
+    fn a_json_line_is_one_object_with_the_fields_as_members() {
+        let line = shaped(
+            LogFormat::Json,
+            log::Level::Error,
+            format_args!("said \"no\"\nthen {}", 2),
+        );
+        assert!(
+            line.ends_with("}\n") && line.matches('\n').count() == 1,
+            "{line}"
+        );
+        let object: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(object["level"], "ERROR");
+        assert_eq!(object["target"], "dcr_server::request");
+        assert_eq!(object["message"], "said \"no\"\nthen 2");
+        assert_eq!(object["status"], 201);
+        let time = object["time"].as_str().unwrap();
+        assert_eq!(time.len(), "2026-12-03T20:59:54.007Z".len(), "{time}");
+        assert_eq!(&time[19..20], ".", "{time}");
     }
 }
