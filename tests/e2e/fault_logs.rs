@@ -161,11 +161,12 @@ async fn a_database_outage_is_logged_as_one_fault_not_a_line_per_request() {
 }
 
 /// Request lines wait in a buffer for a moment: they still reach the log
-/// while the server runs, and every line of a burst answered just before
-/// `SIGTERM` is there once the process has exited, before its last line.
+/// while the server runs, and every line of a burst (more than the 64 KiB
+/// that are written out at once) answered just before `SIGTERM` is there
+/// once the process has exited, before its last line.
 #[tokio::test]
 async fn every_request_line_is_written_by_exit() {
-    const BURST: usize = 300;
+    const BURST: usize = 800;
     let dir = ScratchDir::new();
     let mut server = Server::start(&dir.0, &[("DCR_BIND", "127.0.0.1:0".into())]);
     let http = reqwest::Client::new();
