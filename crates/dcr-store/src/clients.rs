@@ -74,11 +74,11 @@ impl MetadataColumns {
             .unwrap_or_else(|| Value::Array(Vec::new()));
         Self {
             client_name,
-            redirect_uris: redirect_uris.to_string(),
+            redirect_uris: json_text(&redirect_uris),
             scope,
             token_endpoint_auth_method: metadata.token_endpoint_auth_method.as_str().to_owned(),
             software_id,
-            metadata: Value::Object(members).to_string(),
+            metadata: json_text(&Value::Object(members)),
         }
     }
 }
@@ -372,14 +372,20 @@ pub(crate) fn stored_secret(credentials: &ClientCredentials) -> StoredSecret {
 /// The provenance column: `{"address": ..., "user_agent": ..., "via": ...,
 /// "token_id": ..., "software_statement_issuer": ...}`.
 fn provenance_json(provenance: &Provenance) -> String {
-    serde_json::json!({
+    json_text(&serde_json::json!({
         "address": provenance.address,
         "user_agent": provenance.user_agent,
         "via": provenance.via.as_str(),
         "token_id": provenance.token_id.as_ref().map(TokenId::as_str),
         "software_statement_issuer": provenance.software_statement_issuer,
-    })
-    .to_string()
+    }))
+}
+
+/// A JSON column's text: compact, as `Value`'s Display writes it, but
+/// straight into the string rather than through a formatter.
+fn json_text(value: &Value) -> String {
+    // Only a map with keys that are not strings fails, and a Value has none.
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 fn provenance_from_json(stored: &str) -> Option<Provenance> {

@@ -9,8 +9,13 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use dcr_core::{ClientId, RegisteredClient};
+use diesel::dsl::AsSelect;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, Text};
 
+use crate::AnyConnection;
 use crate::batches::{BatchSizes, Batcher, Job, Purpose, QueueFull};
 use crate::clients::ClientRow;
 use crate::schema::oauth_clients;
@@ -61,11 +66,12 @@ impl Store {
         ids: &[ClientId],
     ) -> Result<HashMap<String, Result<RegisteredClient, StoreError>>, StoreError> {
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let rows: Vec<ClientRow> = self.with_conn(|conn, _| {
-            oauth_clients::table
+        let rows: Vec<ClientRow> = self.with_conn(|conn, _| match conn {
+            AnyConnection::Postgresql(pg) => ClientsById::new(&ids).load(pg),
+            AnyConnection::Sqlite(_) => oauth_clients::table
                 .filter(oauth_clients::client_id.eq_any(&ids))
                 .select(ClientRow::as_select())
-                .load(conn)
+                .load(conn),
         })?;
         Ok(rows
             .into_iter()
@@ -73,6 +79,51 @@ impl Store {
             .collect())
     }
 }
+
+/// `SELECT <a ClientRow's columns> FROM oauth_clients WHERE client_id =
+/// ANY($1)`, as a query type with a static query id. The same query built
+/// with Diesel's DSL has none (`eq_any`'s values may be any number of binds
+/// on other backends), so every read built its SQL text anew just to find
+/// its prepared statement: about a twentieth of a verify call's CPU. This
+/// one is looked up by its type, and its text built once per connection.
+struct ClientsById<'a> {
+    columns: AsSelect<ClientRow, Pg>,
+    ids: &'a [String],
+}
+
+impl<'a> ClientsById<'a> {
+    fn new(ids: &'a [String]) -> Self {
+        Self {
+            columns: ClientRow::as_select(),
+            ids,
+        }
+    }
+}
+
+impl QueryFragment<Pg> for ClientsById<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT ");
+        self.columns.walk_ast(out.reborrow())?;
+        out.push_sql(" FROM oauth_clients WHERE client_id = ANY(");
+        out.push_bind_param::<Array<Text>, _>(self.ids)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl Query for ClientsById<'_> {
+    type SqlType = AsSelect<ClientRow, Pg>;
+}
+
+impl QueryId for ClientsById<'_> {
+    type QueryId = ClientsById<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl RunQueryDsl<diesel::PgConnection> for ClientsById<'_> {}
+
+#[cfg(test)]
+mod tests;
 
 fn read_batch(store: &Store, batch: Vec<Job<ClientId, Option<RegisteredClient>>>) {
     let ids: Vec<ClientId> = batch.iter().map(|job| job.item).collect();

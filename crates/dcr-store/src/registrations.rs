@@ -246,4 +246,4 @@ impl QueryId for InsertBatch<'_> {
 impl RunQueryDsl<diesel::PgConnection> for InsertBatch<'_> {}
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

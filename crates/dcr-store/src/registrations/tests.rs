@@ -14,7 +14,7 @@ use crate::SYSTEM_USER_ID;
 use crate::clients::ClientRow;
 use crate::test_support::TestDatabase;
 
-fn issued(seed: u64) -> RegisteredClient {
+pub(crate) fn issued(seed: u64) -> RegisteredClient {
     let policy = RegistrationPolicy::default();
     let body = serde_json::json!({
         "client_name": "Claude Code (memory)",
@@ -34,7 +34,7 @@ fn issued(seed: u64) -> RegisteredClient {
     .client
 }
 
-fn count(pg: &mut PgConnection, query: &str) -> i64 {
+pub(crate) fn count(pg: &mut PgConnection, query: &str) -> i64 {
     diesel::select(sql::<BigInt>(&format!("({query})")))
         .get_result(pg)
         .unwrap()
