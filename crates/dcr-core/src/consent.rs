@@ -107,7 +107,11 @@ fn flags_of(
     // Each part on its own: a client's name and, in parentheses, what it
     // connects to ("Claude Code (メモリ)") may honestly be in two scripts;
     // one word in two is the spoof.
-    if name.split(['(', ')']).any(|part| !part.is_single_script()) {
+    // ASCII is Latin and Common alone: single-script without the tables.
+    if name
+        .split(['(', ')'])
+        .any(|part| !part.is_ascii() && !part.is_single_script())
+    {
         flags.push(NameFlag::MixedScript);
     }
     for found in claims.iter().copied() {

@@ -337,6 +337,14 @@ proptest! {
         prop_assert_eq!(json.as_object().map(|o| o.len()), Some(9));
     }
 
+    /// The shortcut of `flags_of`: every ASCII text is one script to the
+    /// UTS #39 tables too.
+    #[test]
+    fn ascii_is_always_single_script(text in "[\\x00-\\x7f]{0,40}") {
+        use unicode_security::MixedScript as _;
+        prop_assert!(text.is_single_script());
+    }
+
     /// Any text at all is read or refused, never a panic.
     #[test]
     fn operator_files_never_panic(text in any::<String>()) {

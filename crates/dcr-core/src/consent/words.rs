@@ -66,7 +66,12 @@ fn ascii_skeletons() -> &'static [String; 128] {
     })
 }
 
+/// A letter, mark or digit. In ASCII those are exactly the letters and
+/// digits, answered without the category tables (a test checks all 128).
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     matches!(
         c.general_category_group(),
         GeneralCategoryGroup::Letter | GeneralCategoryGroup::Mark | GeneralCategoryGroup::Number
@@ -74,6 +79,9 @@ fn is_word_char(c: char) -> bool {
 }
 
 fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
     c.general_category_group() == GeneralCategoryGroup::Number
 }
 
@@ -302,6 +310,27 @@ mod tests {
         #[test]
         fn ascii_texts_fold_as_the_full_skeleton(text in "[\\x00-\\x7f]{0,40}") {
             proptest::prop_assert_eq!(skeleton_of(&text), skeleton(&text).collect::<String>());
+        }
+    }
+
+    /// The ASCII shortcuts answer as the category tables do, for every
+    /// ASCII character.
+    #[test]
+    fn ascii_word_characters_are_the_tables_letters_marks_and_digits() {
+        for byte in 0..128_u8 {
+            let c = char::from(byte);
+            let group = c.general_category_group();
+            assert_eq!(
+                is_word_char(c),
+                matches!(
+                    group,
+                    GeneralCategoryGroup::Letter
+                        | GeneralCategoryGroup::Mark
+                        | GeneralCategoryGroup::Number
+                ),
+                "{c:?}"
+            );
+            assert_eq!(is_digit(c), group == GeneralCategoryGroup::Number, "{c:?}");
         }
     }
 
