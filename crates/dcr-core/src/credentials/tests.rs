@@ -220,3 +220,19 @@ fn bcrypt_cost_bounds() {
     assert_eq!(BcryptCost::default(), BcryptCost::DEFAULT);
     assert_eq!(BcryptCost::default().get(), 12);
 }
+
+#[test]
+fn hex_is_two_lower_case_digits_per_byte() {
+    let cases: [(&[u8], &str); 4] = [
+        (&[], ""),
+        (&[0x00, 0x0f, 0x10], "000f10"),
+        (&[0xab, 0xcd, 0xef, 0xff], "abcdefff"),
+        (&[0x01, 0x23, 0x45, 0x67, 0x89], "0123456789"),
+    ];
+    for (bytes, expected) in cases {
+        assert_eq!(hex(bytes), expected, "{bytes:?}");
+    }
+    let every_byte: Vec<u8> = (0..=255).collect();
+    let expected: String = every_byte.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex(&every_byte), expected);
+}
