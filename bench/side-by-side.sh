@@ -9,6 +9,8 @@
 # SIDE_LOAD: `register` (the default) or `verify` (admin verify of one
 # registered public client, a token endpoint's check).
 # SIDE_ENV_A, SIDE_ENV_B: settings for one side only ("DCR_DATABASE_WRITERS=1").
+# SIDE_BODY_A, SIDE_BODY_B: one side's registration body (default
+# bench/public-client.json), for a confidential client against a public one.
 # SIDE_SQL_B: SQL run on B's database once it is migrated (a schema change
 # to try before writing its migration).
 # SIDE_DURATION (10s), SIDE_CONNECTIONS (16), BENCH_PG as in bench/load.sh.
@@ -24,6 +26,7 @@ CONNECTIONS=${SIDE_CONNECTIONS:-16}
 LOAD=${SIDE_LOAD:-register}
 case $LOAD in register) BATCHES=registration_batch_size ;; verify) BATCHES=client_read_batch_size ;; *) echo "SIDE_LOAD is register or verify, not $LOAD" >&2; exit 2 ;; esac
 SIDE_ENV=("${SIDE_ENV_A:-}" "${SIDE_ENV_B:-}")
+SIDE_BODY=("${SIDE_BODY_A:-bench/public-client.json}" "${SIDE_BODY_B:-bench/public-client.json}")
 TICKS=$(getconf CLK_TCK)
 SERVERS=()
 
@@ -50,7 +53,7 @@ load() {
         BODY_FILE="/tmp/dcr-side-verify-$1.json" wrk -t 1 -c "$CONNECTIONS" -d "$2" -s bench/register.lua \
             "http://127.0.0.1:$(($(port "$1") + 1))/admin/verify"
     else
-        BODY_FILE=bench/public-client.json wrk -t 1 -c "$CONNECTIONS" -d "$2" -s bench/register.lua \
+        BODY_FILE="${SIDE_BODY[$1]}" wrk -t 1 -c "$CONNECTIONS" -d "$2" -s bench/register.lua \
             "http://127.0.0.1:$(port "$1")/register"
     fi
 }
