@@ -285,7 +285,7 @@ SIDE_BODY_B=bench/confidential-client.json SIDE_ENV_B=DCR_SECRET_HASH=sha256 SID
     bash bench/side-by-side.sh "$BIN" "$BIN" "$PAIRS" | tee /tmp/dcr-bench-side-sha256.txt
 if grep -q 'not 2xx' /tmp/dcr-bench-side-sha256.txt; then UNEXPECTED+=("side by side, sha256: answers not 2xx"); fi
 read -r -a SIDE_RATIOS < <(awk '/^round [0-9]+ A:/ {a[$2] = $4} /^round [0-9]+ B:/ {b[$2] = $4}
-    END {for (r in a) printf "%.3f ", b[r] / a[r]}' /tmp/dcr-bench-side-sha256.txt)
+    END {for (r in a) printf "%.3f ", b[r] / a[r]; print ""}' /tmp/dcr-bench-side-sha256.txt)
 SIDE_MEDIAN=$(median "${SIDE_RATIOS[@]}")
 
 echo
