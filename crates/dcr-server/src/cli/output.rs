@@ -97,22 +97,13 @@ impl<'h, const N: usize> Table<'h, N> {
     }
 }
 
-/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (the `time` crate, already in
-/// the tree through actix-web, does the calendar); a time outside its range
-/// (years beyond 9999) is shown as the number it is.
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC`; a time outside the calendar's
+/// range (years beyond 9999) is shown as the number it is.
 pub fn format_time(unix: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(at) => format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-            at.year(),
-            u8::from(at.month()),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second()
-        ),
-        Err(_) => format!("{unix} (Unix seconds)"),
-    }
+    crate::clock::utc_text(unix, ' ').map_or_else(
+        || format!("{unix} (Unix seconds)"),
+        |text| format!("{text} UTC"),
+    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@
 
 use std::cell::RefCell;
 use std::io::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
@@ -122,9 +121,7 @@ impl log::Log for Logger {
 /// target] message`, as env_logger writes it (the fields are already in the
 /// message). JSON: one object, its time to the millisecond.
 fn shape(format: LogFormat, record: &log::Record<'_>, line: &mut Vec<u8>) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let now = crate::clock::since_epoch();
     // Writing to a Vec fails only where a value's Display does: the line
     // then shows what was written.
     match format {
@@ -163,44 +160,31 @@ fn shape(format: LogFormat, record: &log::Record<'_>, line: &mut Vec<u8>) {
 /// before the `Z`. The seconds' text is made once per second and thread.
 fn write_time(line: &mut Vec<u8>, unix_secs: u64, millis: Option<u32>) {
     thread_local! {
-        static LAST: RefCell<(u64, [u8; 19])> = const { RefCell::new((u64::MAX, [0; 19])) };
+        static LAST: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
     }
-    let seconds = LAST
-        .try_with(|last| {
-            let mut last = last.borrow_mut();
-            if last.0 != unix_secs {
-                *last = (unix_secs, seconds_text(unix_secs));
-            }
-            last.1
-        })
-        .unwrap_or_else(|_| seconds_text(unix_secs));
-    line.extend_from_slice(&seconds);
+    let written = LAST.try_with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != unix_secs {
+            *last = (unix_secs, seconds_text(unix_secs));
+        }
+        line.extend_from_slice(last.1.as_bytes());
+    });
+    if written.is_err() {
+        line.extend_from_slice(seconds_text(unix_secs).as_bytes());
+    }
     if let Some(millis) = millis {
         let _ = write!(line, ".{millis:03}");
     }
     line.push(b'Z');
 }
 
-/// `YYYY-MM-DDTHH:MM:SS` of a Unix time (years past 9999 are not written
-/// in four digits, and are far off).
-fn seconds_text(unix_secs: u64) -> [u8; 19] {
-    let at = i64::try_from(unix_secs)
+/// `YYYY-MM-DDTHH:MM:SS`; a time past the calendar (years beyond 9999,
+/// far off) as the epoch.
+fn seconds_text(unix_secs: u64) -> String {
+    i64::try_from(unix_secs)
         .ok()
-        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let mut text = [0u8; 19];
-    let mut cursor = std::io::Cursor::new(&mut text[..]);
-    let _ = write!(
-        cursor,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    );
-    text
+        .and_then(|secs| crate::clock::utc_text(secs, 'T'))
+        .unwrap_or_else(|| "1970-01-01T00:00:00".to_owned())
 }
 
 /// A log record's key-values, as JSON members.
