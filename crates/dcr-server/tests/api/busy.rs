@@ -3,11 +3,14 @@
 //! liveness stays fast meanwhile.
 //!
 //! On SQLite only: the hashing pool does not depend on the store, and the
-//! 50 ms DCR_QUEUE_MAX_WAIT_MS these tests need also bounds each database
-//! write, which a Postgres round trip on a loaded test machine can exceed
-//! (the setup registration then gets 503 `temporarily_unavailable`). Even a
-//! SQLite write can miss it while the whole suite loads the machine, so
-//! the setup registrations retry a 503, as a client would.
+//! DCR_QUEUE_MAX_WAIT_MS these tests need (150 ms, under one cost-12 hash:
+//! about 0.2 s measured, 0.82 s estimated) also bounds each database write,
+//! which a Postgres round trip on a loaded test machine can exceed (the
+//! setup registration then gets 503 `temporarily_unavailable`). Even a
+//! SQLite write can miss it while the whole suite loads the machine: at
+//! 50 ms, the one registration a burst admitted was once answered 503 by
+//! its write, so the limit is no tighter than it must be, and the setup
+//! registrations retry a 503, as a client would.
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +20,7 @@ use tokio::task::JoinSet;
 
 use crate::helpers::{Backend, TestApp, fixture, header, spawn_app_with};
 
-/// A registration the test needs before its burst: a 503 (the 50 ms wait
+/// A registration the test needs before its burst: a 503 (the 150 ms wait
 /// for the database or the hashing pool missed on a loaded machine) is
 /// retried, as RFC 9110 section 15.6.4 lets a client, a bounded number of
 /// times.
@@ -97,10 +100,11 @@ async fn a_wait_longer_than_allowed_is_refused_at_once() {
         settings.hashing.bcrypt_cost = 12;
         settings.hashing.bcrypt_threads = Some(1);
         settings.hashing.bcrypt_queue = 1000;
-        settings.hashing.queue_max_wait_ms = 50;
+        // Under one cost-12 hash; no tighter (see the module's note).
+        settings.hashing.queue_max_wait_ms = 150;
     })
     .await;
-    // The first hash is timed (about 0.2 s at cost 12, more than 50 ms).
+    // The first hash is timed (about 0.2 s at cost 12, more than 150 ms).
     register_before_the_burst(&app).await;
     let mut requests = JoinSet::new();
     for _ in 0..3 {
@@ -137,7 +141,7 @@ async fn a_wait_longer_than_allowed_is_refused_at_once() {
     assert!(created >= 1, "the free thread takes one");
     assert!(
         refused >= 1,
-        "a line with a 0.2 s wait admitted under a 50 ms limit"
+        "a line with a 0.2 s wait admitted under a 150 ms limit"
     );
     assert_eq!(app.store.count_clients().unwrap(), created + 1);
 }
@@ -151,7 +155,8 @@ async fn a_fresh_server_refuses_a_burst_longer_than_the_wait_allows() {
         settings.hashing.bcrypt_cost = 12;
         settings.hashing.bcrypt_threads = Some(1);
         settings.hashing.bcrypt_queue = 1000;
-        settings.hashing.queue_max_wait_ms = 50;
+        // Under one cost-12 hash; no tighter (see the module's note).
+        settings.hashing.queue_max_wait_ms = 150;
     })
     .await;
     let statuses = burst(&app, 4, |app| {
@@ -174,7 +179,7 @@ async fn a_fresh_server_refuses_a_burst_longer_than_the_wait_allows() {
     assert!(created >= 1, "the free thread takes one");
     assert!(
         refused >= 1,
-        "a fresh server admitted a burst of 4 cost-12 hashes on one thread under a 50 ms limit"
+        "a fresh server admitted a burst of 4 cost-12 hashes on one thread under a 150 ms limit"
     );
     assert_eq!(
         app.store.count_clients().unwrap(),
@@ -190,7 +195,8 @@ async fn a_fresh_verify_line_refuses_a_burst_longer_than_the_wait_allows() {
         settings.hashing.bcrypt_threads = Some(1);
         settings.hashing.verify_threads = Some(1);
         settings.hashing.bcrypt_queue = 1000;
-        settings.hashing.queue_max_wait_ms = 50;
+        // Under one cost-12 hash; no tighter (see the module's note).
+        settings.hashing.queue_max_wait_ms = 150;
         settings.hashing.verify_cache_size = 0;
     })
     .await;
@@ -224,7 +230,7 @@ async fn a_fresh_verify_line_refuses_a_burst_longer_than_the_wait_allows() {
     assert!(valid >= 1, "the free thread takes one");
     assert!(
         valid < statuses.len(),
-        "a fresh verify line admitted 4 cost-12 checks on one thread under a 50 ms limit"
+        "a fresh verify line admitted 4 cost-12 checks on one thread under a 150 ms limit"
     );
 }
 
