@@ -37,6 +37,9 @@ pub fn flush() {
 /// never look like a fault of the server.
 const CLIENT_MISTAKE_TARGETS: [&str; 2] = ["actix_http::h1::dispatcher", "actix_http::h1::decoder"];
 
+/// What a thread's line buffer keeps between lines: room for any usual line.
+const KEPT_LINE_CAPACITY: usize = 4096;
+
 /// The installed logger: env_logger's filter (`DCR_LOG`), with the
 /// client-caused errors above lowered to debug before it sees them, and
 /// lines shaped by `DCR_LOG_FORMAT`.
@@ -66,6 +69,9 @@ impl Logger {
             line.clear();
             shape(self.format, record, line);
             log_sink::write(line, urgent);
+            // One long line (a database's error with its query) must not
+            // keep its size on every thread that logged it.
+            line.shrink_to(KEPT_LINE_CAPACITY);
         };
         let written = LINE
             .try_with(|line| {
