@@ -186,10 +186,7 @@ impl ConsentSignals {
             source: subject.source,
             verified_host: subject.verified_host.map(str::to_owned),
             registered_at: subject.registered_at,
-            // A clock set back must not make a client look younger than new.
-            age_secs: subject
-                .registered_at
-                .map(|at| now.saturating_sub(at).max(0)),
+            age_secs: age_at(subject.registered_at, now),
         }
     }
 
@@ -198,6 +195,16 @@ impl ConsentSignals {
     }
 
     pub fn to_json(&self) -> Value {
+        self.json_with_age(self.age_secs)
+    }
+
+    /// The signals as shown at `now`: worked out once, they hold while the
+    /// client's metadata does; only the age moves.
+    pub fn to_json_at(&self, now: i64) -> Value {
+        self.json_with_age(age_at(self.registered_at, now))
+    }
+
+    fn json_with_age(&self, age_secs: Option<i64>) -> Value {
         json!({
             "redirect_hosts": self.redirect_hosts,
             "loopback_only": self.loopback_only,
@@ -207,9 +214,14 @@ impl ConsentSignals {
             "source": self.source.as_str(),
             "verified_host": self.verified_host,
             "registered_at": self.registered_at,
-            "age_secs": self.age_secs,
+            "age_secs": age_secs,
         })
     }
+}
+
+/// A clock set back must not make a client look younger than new.
+fn age_at(registered_at: Option<i64>, now: i64) -> Option<i64> {
+    registered_at.map(|at| now.saturating_sub(at).max(0))
 }
 
 /// Distinct destinations, in the order first seen.

@@ -8,6 +8,7 @@ use actix_web::HttpRequest;
 use dcr_core::{ClientId, RegisteredClient, RegistrationPolicy, SecretHashing};
 use dcr_store::{ClientReader, ClientWriter, QueueFull, Store, StoreError};
 
+use crate::admin::consent_memo::ConsentMemo;
 use crate::admission::hashing::HashingPool;
 use crate::admission::rate_limit::RateLimiter;
 use crate::cimd::UrlClients;
@@ -36,6 +37,9 @@ pub struct AppState {
     pub url_clients: UrlClients,
     /// Well-known clients and the reserved-name rule (consent signals).
     pub consent: ConsentConfig,
+    /// The consent signals of the registered clients verify and lookup
+    /// were asked about.
+    pub consent_memo: ConsentMemo,
     /// `DCR_SOFTWARE_STATEMENTS` and the trusted issuers' keys.
     pub software_statements: SoftwareStatementConfig,
     /// How new secrets are hashed (`DCR_SECRET_HASH`).

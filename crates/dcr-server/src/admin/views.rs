@@ -130,22 +130,22 @@ pub fn event_view(event: &Event) -> Value {
 
 /// The consent signals of a registered client (see `dcr_core::consent`).
 pub fn consent_view(client: &RegisteredClient, known: &KnownClients, now: i64) -> Value {
+    ConsentSignals::of(&consent_subject(client), known, now).to_json()
+}
+
+/// What the consent signals of a registered client are worked out from.
+pub fn consent_subject(client: &RegisteredClient) -> Subject<'_> {
     let source = match client.provenance.via {
         RegisteredVia::Admin => Source::Admin,
         RegisteredVia::Imported => Source::Imported,
         RegisteredVia::Open | RegisteredVia::Token => Source::Registered,
     };
-    ConsentSignals::of(
-        &Subject {
-            metadata: &client.metadata,
-            source,
-            registered_at: Some(client.issued_at),
-            verified_host: None,
-        },
-        known,
-        now,
-    )
-    .to_json()
+    Subject {
+        metadata: &client.metadata,
+        source,
+        registered_at: Some(client.issued_at),
+        verified_host: None,
+    }
 }
 
 /// The consent signals of a URL client: its host is proven by the fetch.

@@ -12,6 +12,7 @@ use dcr_core::TokenDigest;
 use dcr_store::{ClientReader, ClientWriter, Store};
 use futures_util::future::{Either, ready};
 
+use crate::admin::consent_memo::{ConsentMemo, REMEMBERED_CLIENTS};
 use crate::admin::guard::AdminGuard;
 use crate::admission::hashing::{self, HashingPool};
 use crate::admission::rate_limit::{FailureLimiter, RateLimiter};
@@ -158,6 +159,7 @@ impl Application {
             registration: registration.mode,
             dedup_public: registration.dedup_public,
             url_clients,
+            consent_memo: ConsentMemo::new(consent.known_clients.clone(), REMEMBERED_CLIENTS),
             consent,
             software_statements,
             metrics: metrics.clone(),

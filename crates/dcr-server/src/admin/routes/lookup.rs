@@ -11,7 +11,7 @@ use dcr_core::Usability;
 
 use super::verify::{read_client_id_body, registered};
 use crate::admin::operations::ClientRef;
-use crate::admin::views::{consent_view, enforcement_view};
+use crate::admin::views::enforcement_view;
 use crate::admin::{unusable, url_clients, usable};
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
@@ -33,7 +33,7 @@ pub async fn lookup(
         return Ok(unusable("unknown_client", None));
     };
     let now = unix_now();
-    let consent = consent_view(&client, &state.consent.known_clients, now);
+    let consent = state.consent_memo.view(&client, now);
     Ok(match client.usability(now) {
         Usability::Usable => usable(enforcement_view(&client), consent),
         // The operator's tools may show whom they disabled.

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::admin::operations::{ClientRef, clients, on_store};
-use crate::admin::views::{consent_view, enforcement_view};
+use crate::admin::views::enforcement_view;
 use crate::admin::{invalid, url_clients, valid};
 use crate::clock::unix_now;
 use crate::http::error::ApiError;
@@ -179,7 +179,7 @@ async fn check(
     };
     Ok(valid(
         enforcement_view(&client),
-        consent_view(&client, &state.consent.known_clients, unix_now()),
+        state.consent_memo.view(&client, unix_now()),
     ))
 }
 
