@@ -6,6 +6,7 @@ pub mod cimd;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consent_memo;
 pub mod database;
 pub mod http;
 pub mod observability;

@@ -8,11 +8,11 @@ use actix_web::HttpRequest;
 use dcr_core::{ClientId, RegisteredClient, RegistrationPolicy, SecretHashing};
 use dcr_store::{ClientReader, ClientWriter, QueueFull, Store, StoreError};
 
-use crate::admin::consent_memo::ConsentMemo;
 use crate::admission::hashing::HashingPool;
 use crate::admission::rate_limit::RateLimiter;
 use crate::cimd::UrlClients;
 use crate::config::{ConsentConfig, Discovery, RegistrationMode, SoftwareStatementConfig};
+use crate::consent_memo::ConsentMemo;
 use crate::http::error::ApiError;
 use crate::http::proxy::{PublicBase, TrustedProxies};
 use crate::observability::metrics::Metrics;

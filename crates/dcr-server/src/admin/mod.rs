@@ -2,7 +2,6 @@
 //! and lookup calls of a token endpoint, and the operations and views the
 //! CLI shares.
 
-pub mod consent_memo;
 pub mod guard;
 pub mod import;
 pub mod initial_access;

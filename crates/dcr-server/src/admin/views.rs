@@ -4,7 +4,7 @@
 
 use dcr_core::cimd::DocumentUrl;
 use dcr_core::consent::{ConsentSignals, KnownClients, Source, Subject};
-use dcr_core::{ClientId, Event, RegisteredClient, RegisteredVia, Rotation, TokenId};
+use dcr_core::{ClientId, Event, RegisteredClient, Rotation, TokenId};
 use dcr_store::StoredToken;
 use serde_json::{Map, Value};
 
@@ -130,22 +130,7 @@ pub fn event_view(event: &Event) -> Value {
 
 /// The consent signals of a registered client (see `dcr_core::consent`).
 pub fn consent_view(client: &RegisteredClient, known: &KnownClients, now: i64) -> Value {
-    ConsentSignals::of(&consent_subject(client), known, now).to_json()
-}
-
-/// What the consent signals of a registered client are worked out from.
-pub fn consent_subject(client: &RegisteredClient) -> Subject<'_> {
-    let source = match client.provenance.via {
-        RegisteredVia::Admin => Source::Admin,
-        RegisteredVia::Imported => Source::Imported,
-        RegisteredVia::Open | RegisteredVia::Token => Source::Registered,
-    };
-    Subject {
-        metadata: &client.metadata,
-        source,
-        registered_at: Some(client.issued_at),
-        verified_host: None,
-    }
+    ConsentSignals::of(&crate::consent_memo::consent_subject(client), known, now).to_json()
 }
 
 /// The consent signals of a URL client: its host is proven by the fetch.

@@ -12,13 +12,13 @@ use dcr_core::TokenDigest;
 use dcr_store::{ClientReader, ClientWriter, Store};
 use futures_util::future::{Either, ready};
 
-use crate::admin::consent_memo::{ConsentMemo, REMEMBERED_CLIENTS};
 use crate::admin::guard::AdminGuard;
 use crate::admission::hashing::{self, HashingPool};
 use crate::admission::rate_limit::{FailureLimiter, RateLimiter};
 use crate::app::drain::{self, Drain};
 use crate::cimd::UrlClients;
 use crate::config::{Config, Lifetimes};
+use crate::consent_memo::{ConsentMemo, REMEMBERED_CLIENTS};
 use crate::database;
 use crate::http::proxy::{PublicBase, TrustedProxies};
 use crate::observability::metrics::{Listener, Metrics};

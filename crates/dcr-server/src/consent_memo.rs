@@ -11,11 +11,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use dcr_core::consent::{ConsentSignals, KnownClients, Source};
-use dcr_core::{ClientId, ClientMetadata, RegisteredClient};
+use dcr_core::consent::{ConsentSignals, KnownClients, Source, Subject};
+use dcr_core::{ClientId, ClientMetadata, RegisteredClient, RegisteredVia};
 use serde_json::Value;
-
-use crate::admin::views::consent_subject;
 
 /// Clients remembered at most: a token endpoint's working set. Past it,
 /// an entry makes room for the next; a client asked about again is worked
@@ -47,7 +45,7 @@ impl ConsentMemo {
         }
     }
 
-    /// The consent signals of `client` at `now`, as `views::consent_view`
+    /// The consent signals of `client` at `now`, as `admin::views::consent_view`
     /// gives them.
     pub fn view(&self, client: &RegisteredClient, now: i64) -> Value {
         let subject = consent_subject(client);
@@ -96,6 +94,21 @@ impl ConsentMemo {
     /// Entries are whole whatever a thread did while holding them.
     fn entries(&self) -> MutexGuard<'_, HashMap<ClientId, Entry>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What the consent signals of a registered client are worked out from.
+pub fn consent_subject(client: &RegisteredClient) -> Subject<'_> {
+    let source = match client.provenance.via {
+        RegisteredVia::Admin => Source::Admin,
+        RegisteredVia::Imported => Source::Imported,
+        RegisteredVia::Open | RegisteredVia::Token => Source::Registered,
+    };
+    Subject {
+        metadata: &client.metadata,
+        source,
+        registered_at: Some(client.issued_at),
+        verified_host: None,
     }
 }
 
