@@ -20,11 +20,25 @@ use serde_json::Value;
 /// out again.
 pub const REMEMBERED_CLIENTS: usize = 1024;
 
+/// Bytes the entries may hold in all. Anyone may register a client with
+/// metadata up to `DCR_MAX_BODY_BYTES` and have a token endpoint verify it,
+/// so the memory is bounded by size too, not by the count alone: 1,024
+/// clients of usual metadata (about 1 KiB) fit, 64 of the largest.
+pub const REMEMBERED_BYTES: usize = 4 * 1024 * 1024;
+
 #[derive(Debug)]
 pub struct ConsentMemo {
     known: Arc<KnownClients>,
-    entries: Mutex<HashMap<ClientId, Entry>>,
+    remembered: Mutex<Remembered>,
     capacity: usize,
+    budget: usize,
+}
+
+#[derive(Debug, Default)]
+struct Remembered {
+    entries: HashMap<ClientId, Entry>,
+    /// The entries' weights added up.
+    bytes: usize,
 }
 
 /// The signals, and what they were worked out from.
@@ -34,14 +48,18 @@ struct Entry {
     source: Source,
     registered_at: i64,
     signals: Arc<ConsentSignals>,
+    /// About what the entry holds: its metadata as JSON, twice (the copy,
+    /// and the signals drawn from it), and a fixed part.
+    weight: usize,
 }
 
 impl ConsentMemo {
-    pub fn new(known: Arc<KnownClients>, capacity: usize) -> Self {
+    pub fn new(known: Arc<KnownClients>, capacity: usize, budget: usize) -> Self {
         Self {
             known,
-            entries: Mutex::default(),
+            remembered: Mutex::default(),
             capacity: capacity.max(1),
+            budget,
         }
     }
 
@@ -49,51 +67,80 @@ impl ConsentMemo {
     /// gives them.
     pub fn view(&self, client: &RegisteredClient, now: i64) -> Value {
         let subject = consent_subject(client);
-        let remembered = self.entries().get(&client.client_id).and_then(|entry| {
-            (entry.metadata == client.metadata
-                && entry.source == subject.source
-                && entry.registered_at == client.issued_at)
-                .then(|| entry.signals.clone())
-        });
+        let remembered = self
+            .remembered()
+            .entries
+            .get(&client.client_id)
+            .and_then(|entry| {
+                (entry.metadata == client.metadata
+                    && entry.source == subject.source
+                    && entry.registered_at == client.issued_at)
+                    .then(|| entry.signals.clone())
+            });
         if let Some(signals) = remembered {
             return signals.to_json_at(now);
         }
         let signals = ConsentSignals::of(&subject, &self.known, now);
         let view = signals.to_json();
+        let weight =
+            2 * serde_json::to_vec(&client.metadata.to_json()).map_or(0, |json| json.len()) + 512;
         let entry = Entry {
             metadata: client.metadata.clone(),
             source: subject.source,
             registered_at: client.issued_at,
             signals: Arc::new(signals),
+            weight,
         };
-        let mut entries = self.entries();
-        if entries.len() >= self.capacity && !entries.contains_key(&client.client_id) {
-            // Any entry: the working set is what is asked about again.
-            if let Some(evicted) = entries.keys().next().copied() {
-                entries.remove(&evicted);
-            }
-        }
-        entries.insert(client.client_id, entry);
+        self.remember(client.client_id, entry);
         view
     }
 
-    /// How many clients are remembered.
+    /// Keeps `entry`, making room first: any entries go (the working set is
+    /// what is asked about again). One heavier than the whole budget is not
+    /// kept.
+    fn remember(&self, client_id: ClientId, entry: Entry) {
+        if entry.weight > self.budget {
+            return;
+        }
+        let mut remembered = self.remembered();
+        if let Some(replaced) = remembered.entries.remove(&client_id) {
+            remembered.bytes -= replaced.weight;
+        }
+        while remembered.entries.len() >= self.capacity
+            || remembered.bytes + entry.weight > self.budget
+        {
+            let Some(evicted) = remembered.entries.keys().next().copied() else {
+                break;
+            };
+            if let Some(evicted) = remembered.entries.remove(&evicted) {
+                remembered.bytes -= evicted.weight;
+            }
+        }
+        remembered.bytes += entry.weight;
+        remembered.entries.insert(client_id, entry);
+    }
+
+    /// How many clients are remembered, and their weight in all.
     #[cfg(test)]
-    fn len(&self) -> usize {
-        self.entries().len()
+    fn held(&self) -> (usize, usize) {
+        let remembered = self.remembered();
+        (remembered.entries.len(), remembered.bytes)
     }
 
     /// The signals remembered for `client_id`.
     #[cfg(test)]
-    fn remembered(&self, client_id: &ClientId) -> Option<Arc<ConsentSignals>> {
-        self.entries()
+    fn signals_of(&self, client_id: &ClientId) -> Option<Arc<ConsentSignals>> {
+        self.remembered()
+            .entries
             .get(client_id)
             .map(|entry| entry.signals.clone())
     }
 
     /// Entries are whole whatever a thread did while holding them.
-    fn entries(&self) -> MutexGuard<'_, HashMap<ClientId, Entry>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    fn remembered(&self) -> MutexGuard<'_, Remembered> {
+        self.remembered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

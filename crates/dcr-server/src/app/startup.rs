@@ -18,7 +18,7 @@ use crate::admission::rate_limit::{FailureLimiter, RateLimiter};
 use crate::app::drain::{self, Drain};
 use crate::cimd::UrlClients;
 use crate::config::{Config, Lifetimes};
-use crate::consent_memo::{ConsentMemo, REMEMBERED_CLIENTS};
+use crate::consent_memo::{ConsentMemo, REMEMBERED_BYTES, REMEMBERED_CLIENTS};
 use crate::database;
 use crate::http::proxy::{PublicBase, TrustedProxies};
 use crate::observability::metrics::{Listener, Metrics};
@@ -159,7 +159,11 @@ impl Application {
             registration: registration.mode,
             dedup_public: registration.dedup_public,
             url_clients,
-            consent_memo: ConsentMemo::new(consent.known_clients.clone(), REMEMBERED_CLIENTS),
+            consent_memo: ConsentMemo::new(
+                consent.known_clients.clone(),
+                REMEMBERED_CLIENTS,
+                REMEMBERED_BYTES,
+            ),
             consent,
             software_statements,
             metrics: metrics.clone(),

@@ -43,17 +43,17 @@ fn claude_code(seed: u64) -> RegisteredClient {
 
 #[test]
 fn a_client_asked_again_is_answered_from_memory_with_its_age_moved() {
-    let memo = ConsentMemo::new(known(), REMEMBERED_CLIENTS);
+    let memo = ConsentMemo::new(known(), REMEMBERED_CLIENTS, REMEMBERED_BYTES);
     let client = claude_code(1);
     assert_eq!(
         memo.view(&client, NOW),
         consent_view(&client, &known(), NOW)
     );
-    let first = memo.remembered(&client.client_id).unwrap();
+    let first = memo.signals_of(&client.client_id).unwrap();
     let later = memo.view(&client, NOW + 60);
     assert!(Arc::ptr_eq(
         &first,
-        &memo.remembered(&client.client_id).unwrap()
+        &memo.signals_of(&client.client_id).unwrap()
     ));
     assert_eq!(later, consent_view(&client, &known(), NOW + 60));
     assert_eq!(later["age_secs"], 660);
@@ -62,10 +62,10 @@ fn a_client_asked_again_is_answered_from_memory_with_its_age_moved() {
 
 #[test]
 fn a_client_whose_metadata_changed_is_worked_out_again() {
-    let memo = ConsentMemo::new(known(), REMEMBERED_CLIENTS);
+    let memo = ConsentMemo::new(known(), REMEMBERED_CLIENTS, REMEMBERED_BYTES);
     let mut client = claude_code(1);
     memo.view(&client, NOW);
-    let before = memo.remembered(&client.client_id).unwrap();
+    let before = memo.signals_of(&client.client_id).unwrap();
     // Renamed (RFC 7592) to another known client's name, redirects kept.
     let renamed = client_metadata_named("Cursor", &client);
     client.metadata = renamed;
@@ -74,7 +74,7 @@ fn a_client_whose_metadata_changed_is_worked_out_again() {
     assert_ne!(after["name_flags"], json!([]), "{after}");
     assert!(!Arc::ptr_eq(
         &before,
-        &memo.remembered(&client.client_id).unwrap()
+        &memo.signals_of(&client.client_id).unwrap()
     ));
     // Registered by an operator instead: another source, worked out again.
     client.provenance.via = dcr_core::RegisteredVia::Admin;
@@ -91,14 +91,45 @@ fn client_metadata_named(name: &str, client: &RegisteredClient) -> ClientMetadat
 
 #[test]
 fn memory_holds_at_most_its_capacity_and_still_answers_right() {
-    let memo = ConsentMemo::new(known(), 2);
+    let memo = ConsentMemo::new(known(), 2, REMEMBERED_BYTES);
     let clients: Vec<RegisteredClient> = (1..=5).map(claude_code).collect();
     for round in 0..2 {
         for client in &clients {
             let now = NOW + round;
             assert_eq!(memo.view(client, now), consent_view(client, &known(), now));
-            assert!(memo.len() <= 2);
+            assert!(memo.held().0 <= 2);
         }
     }
-    assert_eq!(memo.len(), 2);
+    assert_eq!(memo.held().0, 2);
+}
+
+#[test]
+fn memory_holds_at_most_its_bytes_and_never_a_client_heavier_than_all_of_them() {
+    let one = claude_code(1);
+    let memo = ConsentMemo::new(known(), REMEMBERED_CLIENTS, 10_000);
+    memo.view(&one, NOW);
+    let (_, weight) = memo.held();
+    assert!(weight > 0 && weight < 10_000, "{weight}");
+    let budget = 3 * weight;
+    let memo = ConsentMemo::new(known(), REMEMBERED_CLIENTS, budget);
+    for seed in 1..=10 {
+        let client = claude_code(seed);
+        assert_eq!(
+            memo.view(&client, NOW),
+            consent_view(&client, &known(), NOW)
+        );
+        let (count, bytes) = memo.held();
+        assert!(
+            bytes <= budget && count <= 3,
+            "{count} entries, {bytes} bytes"
+        );
+    }
+    assert_eq!(memo.held(), (3, budget));
+    // Asked about again, a client replaces its own entry, not another's.
+    let last = claude_code(10);
+    memo.view(&last, NOW + 1);
+    assert_eq!(memo.held(), (3, budget));
+    let heavy = ConsentMemo::new(known(), REMEMBERED_CLIENTS, weight - 1);
+    assert_eq!(heavy.view(&one, NOW), consent_view(&one, &known(), NOW));
+    assert_eq!(heavy.held(), (0, 0));
 }
